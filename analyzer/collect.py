@@ -1,0 +1,76 @@
+"""Sources -> normalized, windowed, deduplicated frame, with the coverage that proves it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analyzer.coverage import Coverage
+from analyzer.normalize import RecordRejected, normalize_record
+from analyzer.normalize.names import resolve_identity_center_names
+from analyzer.schema import frame_from_rows
+from analyzer.sources.interface import Source
+from analyzer.window import Window
+
+_ISSUE_TEXT = {
+    "no_event_id": "no eventID (deduplicated by content hash)",
+    "no_event_time": "no eventTime",
+    "bad_event_time": "unparseable eventTime",
+    "no_user_identity": "no userIdentity",
+    "event_source_inferred": "no eventSource (taken as signin.amazonaws.com from eventName)",
+    "source_ip_not_ip": "sourceIPAddress is not an IP address",
+}
+
+
+@dataclass(frozen=True)
+class Collection:
+    frame: pd.DataFrame
+    coverage: Coverage
+
+
+def collect(sources: Iterable[Source], window: Window | None = None) -> Collection:
+    """Only sign-in rows and their event ids are held; every other record is dropped as soon
+    as it is read, so memory does not grow with the size of the trail."""
+    coverage = Coverage()
+    seen: set[str] = set()
+    rows: list[dict[str, object]] = []
+    for source in sources:
+        for raw in source.records(coverage):
+            coverage.records_scanned += 1
+            try:
+                normalized = normalize_record(raw.record, raw.where)
+            except RecordRejected as err:
+                coverage.reject_record(raw.where, str(err))
+                continue
+            if normalized is None:
+                continue
+            coverage.signin_records += 1
+            row = normalized.row
+            if window is not None:
+                moment = row["event_time"]
+                if moment is None:
+                    coverage.reject_record(
+                        raw.where, "no parseable eventTime, so it cannot be placed in the window"
+                    )
+                    continue
+                if not window.contains(moment):
+                    coverage.outside_window += 1
+                    continue
+            event_id = str(row["event_id"])
+            if event_id in seen:
+                coverage.duplicates_dropped += 1
+                continue
+            seen.add(event_id)
+            if normalized.issues:
+                described = "; ".join(_ISSUE_TEXT.get(i, i) for i in normalized.issues)
+                coverage.flag_record(raw.where, f"kept with {described}")
+            rows.append(row)
+    coverage.kept = len(rows)
+    frame = resolve_identity_center_names(frame_from_rows(rows))
+    if len(frame):
+        frame = frame.sort_values(
+            ["event_time", "event_id"], na_position="last", kind="stable"
+        ).reset_index(drop=True)
+    return Collection(frame=frame, coverage=coverage)

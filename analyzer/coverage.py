@@ -1,0 +1,72 @@
+"""What a collection looked at, and what it could not use, with the reason.
+
+A report that says "0 failures" must be able to prove where it looked: every source adds to
+one Coverage, and every skipped file or record is kept here with the culprit named, so the
+CLI can print one line per problem and the report can show the totals.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """`culprit` names the file (and record) or region; `skipped` is False for data kept with
+    a flag, True for input that was not used (what `--strict` turns into an error)."""
+
+    culprit: str
+    message: str
+    skipped: bool
+
+    def line(self) -> str:
+        return f"{self.culprit}: {self.message}"
+
+
+@dataclass
+class Coverage:
+    inputs: list[str] = field(default_factory=list)
+    files_read: int = 0
+    files_skipped: Counter[str] = field(default_factory=Counter)
+    records_scanned: int = 0
+    signin_records: int = 0
+    records_rejected: int = 0
+    outside_window: int = 0
+    duplicates_dropped: int = 0
+    kept: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def skip_file(self, path: str, reason: str, *, warn: bool = True) -> None:
+        """Digests and hidden files are expected in a synced trail bucket: counted, not warned."""
+        self.files_skipped[reason] += 1
+        if warn:
+            self.problems.append(Problem(path, reason, skipped=True))
+
+    def reject_record(self, where: str, reason: str) -> None:
+        self.records_rejected += 1
+        self.problems.append(Problem(where, reason, skipped=True))
+
+    def flag_record(self, where: str, reason: str) -> None:
+        self.problems.append(Problem(where, reason, skipped=False))
+
+    @property
+    def skipped_input(self) -> bool:
+        return any(p.skipped for p in self.problems)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "inputs": list(self.inputs),
+            "files_read": self.files_read,
+            "files_skipped": dict(sorted(self.files_skipped.items())),
+            "records_scanned": self.records_scanned,
+            "signin_records": self.signin_records,
+            "records_rejected": self.records_rejected,
+            "outside_window": self.outside_window,
+            "duplicates_dropped": self.duplicates_dropped,
+            "signins_kept": self.kept,
+            "problems": [
+                {"culprit": p.culprit, "message": p.message, "skipped": p.skipped}
+                for p in self.problems
+            ],
+        }

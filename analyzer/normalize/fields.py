@@ -1,0 +1,38 @@
+"""Defensive accessors: records come from the internet and from other tools' fixtures.
+
+A field can be missing, null, the string "null", or of the wrong JSON type; these helpers
+turn all of that into `None` so the rules in the sibling modules stay readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    """A JSON object, or an empty mapping for anything else (null, "null", lists, scalars)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def text(value: Any) -> str | None:
+    """A non-empty string for scalar values; None for missing, empty, objects and arrays."""
+    if value is None or isinstance(value, Mapping | list | bool):
+        return None
+    result = value if isinstance(value, str) else str(value)
+    return result if result.strip() else None
+
+
+def yes_no(value: Any) -> bool | None:
+    """AWS writes Yes, YES, No (and tools write true/false): a nullable boolean."""
+    if isinstance(value, bool):
+        return value
+    word = text(value)
+    if word is None:
+        return None
+    lowered = word.strip().lower()
+    if lowered in {"yes", "true"}:
+        return True
+    if lowered in {"no", "false"}:
+        return False
+    return None

@@ -1,0 +1,32 @@
+"""Renderers: report objects to text, and the normalized rows to files."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from analyzer.render.csv_out import CsvRenderer
+from analyzer.render.events import write_events
+from analyzer.render.interface import Renderer
+from analyzer.render.json_out import JsonRenderer
+from analyzer.render.markdown import MarkdownRenderer
+from analyzer.render.table import TableRenderer
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+def renderer_for(fmt: OutputFormat, *, color: bool = False) -> Renderer:
+    if fmt is OutputFormat.table:
+        return TableRenderer(color=color)
+    if fmt is OutputFormat.json:
+        return JsonRenderer()
+    if fmt is OutputFormat.csv:
+        return CsvRenderer()
+    return MarkdownRenderer()
+
+
+__all__ = ["OutputFormat", "Renderer", "renderer_for", "write_events"]

@@ -1,0 +1,69 @@
+"""Rich tables for the terminal. Cells are `Text` objects, never markup strings, so a user
+agent like `[bold red]` or an ANSI escape is printed as the characters it is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TextIO
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from analyzer.render.cells import cell_text, printable
+from analyzer.render.interface import Renderer
+from analyzer.render.sections import section_rows
+from analyzer.reports.report import SigninReport
+
+
+def _numeric_columns(rows: list[list[Any]], width: int) -> set[int]:
+    """Columns holding only numbers are right-aligned and never wrapped."""
+    return {
+        i
+        for i in range(width)
+        if rows and all(isinstance(r[i], int | float) and not isinstance(r[i], bool) for r in rows)
+    }
+
+
+def _time_columns(rows: list[list[Any]], width: int) -> set[int]:
+    """A timestamp folded over two lines is hard to read: time columns never wrap."""
+    return {
+        i
+        for i in range(width)
+        if rows and all(r[i] is None or isinstance(r[i], datetime) or r[i] is pd.NaT for r in rows)
+    }
+
+
+class TableRenderer(Renderer):
+    def __init__(self, *, color: bool = False, width: int | None = None) -> None:
+        self.color = color
+        self.width = width
+
+    def render(self, report: SigninReport, out: TextIO, sections: Sequence[str]) -> None:
+        console = Console(
+            file=out,
+            force_terminal=self.color,
+            no_color=not self.color,
+            width=self.width or (None if self.color else 200),
+            highlight=False,
+            soft_wrap=False,
+        )
+        for _key, title, header, rows in section_rows(report, sections):
+            table = Table(title=Text(title, style="bold"), title_justify="left")
+            numeric = _numeric_columns(rows, len(header))
+            times = _time_columns(rows, len(header))
+            for index, name in enumerate(header):
+                if index in numeric:
+                    table.add_column(Text(name), justify="right", no_wrap=True)
+                elif index in times:
+                    table.add_column(Text(name), no_wrap=True)
+                else:
+                    table.add_column(Text(name), overflow="fold")
+            for row in rows:
+                table.add_row(*(Text(printable(cell_text(v))) for v in row))
+            if not rows:
+                table.add_row(*(Text("-") for _ in header))
+            console.print(table)
+            console.print()

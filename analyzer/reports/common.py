@@ -1,0 +1,22 @@
+"""What every report agrees on: which rows are sign-ins, and how lists of values are shown."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+LOGIN = "login"
+
+
+def logins(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows that are sign-in attempts (event_kind `login`): CheckMfa, credential steps and
+    portal events describe an attempt but are not one, so counting them would inflate totals."""
+    return frame[frame["event_kind"] == LOGIN]
+
+
+def joined(values: pd.Series) -> str:
+    """Distinct non-null values, sorted, comma-separated: stable output for diffs and tests."""
+    return ", ".join(sorted({str(v) for v in values.dropna()}))
+
+
+def count_of(mask: pd.Series) -> int:
+    return int(mask.fillna(False).astype(bool).sum())

@@ -1,0 +1,107 @@
+"""A whole sign-in report: every section computed once, then handed to any renderer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from analyzer.coverage import Coverage
+from analyzer.reports.endpoints import by_endpoint
+from analyzer.reports.failures import failures_by_kind, failures_by_source_ip, failures_by_user
+from analyzer.reports.mfa import mfa_by_identity, without_mfa
+from analyzer.reports.summary import summary
+from analyzer.reports.users import by_user
+from analyzer.window import Window
+
+REPORT_VERSION = 1
+
+# (key, title): the order sections appear in every format, and the names `--section` takes.
+TABLE_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("users", "Sign-ins by user"),
+    ("endpoints", "Sign-ins by endpoint and logged region"),
+    ("mfa_by_identity", "MFA status of successful sign-ins"),
+    ("without_mfa", "Successful IAM user / root sign-ins without MFA"),
+    ("failures_by_kind", "Failures by kind"),
+    ("failures_by_user", "Failures by user"),
+    ("failures_by_source_ip", "Failures by source IP"),
+)
+SECTION_NAMES: tuple[str, ...] = ("summary", *(k for k, _ in TABLE_SECTIONS), "coverage")
+
+
+@dataclass(frozen=True)
+class SigninReport:
+    generated_at: datetime
+    window: Window | None
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+    coverage: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The documented JSON structure (README "JSON output"); DataFrames become lists of
+        row objects with ISO-8601 times."""
+        rows = {key: _records(table) for key, table in self.tables.items()}
+        return {
+            "report_version": REPORT_VERSION,
+            "generated_at": self.generated_at.isoformat(),
+            "window": self.window.as_dict() if self.window else {"since": None, "until": None},
+            "summary": self.summary,
+            "users": rows["users"],
+            "endpoints": rows["endpoints"],
+            "mfa": {"by_identity": rows["mfa_by_identity"], "without_mfa": rows["without_mfa"]},
+            "failures": {
+                "by_kind": rows["failures_by_kind"],
+                "by_user": rows["failures_by_user"],
+                "by_source_ip": rows["failures_by_source_ip"],
+            },
+            "coverage": self.coverage,
+        }
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {str(column): _plain(value) for column, value in zip(table.columns, row, strict=True)}
+        for row in table.itertuples(index=False, name=None)
+    ]
+
+
+def build_report(
+    frame: pd.DataFrame,
+    coverage: Coverage | None,
+    *,
+    window: Window | None,
+    generated_at: datetime,
+) -> SigninReport:
+    tables = {
+        "users": by_user(frame),
+        "endpoints": by_endpoint(frame),
+        "mfa_by_identity": mfa_by_identity(frame),
+        "without_mfa": without_mfa(frame),
+        "failures_by_kind": failures_by_kind(frame),
+        "failures_by_user": failures_by_user(frame),
+        "failures_by_source_ip": failures_by_source_ip(frame),
+    }
+    return SigninReport(
+        generated_at=generated_at,
+        window=window,
+        summary=summary(frame),
+        tables=tables,
+        coverage=coverage.as_dict() if coverage else {},
+    )

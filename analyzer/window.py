@@ -1,0 +1,74 @@
+"""The time window of a report: `since` inclusive, `until` exclusive, both UTC.
+
+Half-open windows tile without overlap, so `--since 2026-01-01 --until 2026-02-01` is exactly
+January and two consecutive windows never count an event twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+
+class WindowError(ValueError):
+    """The window the user asked for makes no sense; the message says why."""
+
+
+@dataclass(frozen=True)
+class Window:
+    since: datetime | None
+    until: datetime | None
+
+    def contains(self, moment: datetime) -> bool:
+        if self.since is not None and moment < self.since:
+            return False
+        return self.until is None or moment < self.until
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+        }
+
+
+def parse_moment(value: str | date | datetime, name: str) -> datetime:
+    """A date means midnight UTC; a time without a zone is UTC."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    else:
+        raw = value.strip()
+        try:
+            moment = datetime.fromisoformat(raw.replace(" ", "T"))
+        except ValueError:
+            raise WindowError(
+                f"{name} {value!r} is not a date or ISO time (e.g. 2026-01-31 or "
+                "2026-01-31T12:00:00Z)"
+            ) from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def resolve_window(
+    *,
+    days: int | None,
+    since: str | date | datetime | None,
+    until: str | date | datetime | None,
+    now: datetime,
+) -> Window:
+    """`--since/--until` win over `--days`; `--days N` alone means the N days before now."""
+    end = parse_moment(until, "--until") if until is not None else now.astimezone(UTC)
+    if since is not None:
+        start = parse_moment(since, "--since")
+    else:
+        if days is None or days <= 0:
+            raise WindowError(f"--days must be a positive number of days, not {days}")
+        start = end - timedelta(days=days)
+    if start >= end:
+        raise WindowError(
+            f"the window is empty: --since {start.isoformat()} is not before --until "
+            f"{end.isoformat()}"
+        )
+    return Window(start, end)

@@ -1,0 +1,70 @@
+"""Shared builders for small CloudTrail records and files."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def console_login(**overrides: Any) -> dict[str, Any]:
+    """A current-format IAM user ConsoleLogin (AWS CT-UG example A) with overrides."""
+    record: dict[str, Any] = {
+        "eventVersion": "1.08",
+        "userIdentity": {
+            "type": "IAMUser",
+            "principalId": "AIDAEXAMPLE",
+            "arn": "arn:aws:iam::999999999999:user/Anaya",
+            "accountId": "999999999999",
+            "userName": "Anaya",
+        },
+        "eventTime": "2026-11-03T21:44:40Z",
+        "eventSource": "signin.amazonaws.com",
+        "eventName": "ConsoleLogin",
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "192.0.2.0",
+        "userAgent": "Mozilla/5.0",
+        "requestParameters": None,
+        "responseElements": {"ConsoleLogin": "Success"},
+        "additionalEventData": {
+            "LoginTo": "https://console.aws.amazon.com/console/home",
+            "MobileVersion": "No",
+            "MFAUsed": "No",
+        },
+        "eventID": "e1bf1000-86a4-4a78-81d7-000000000001",
+        "eventType": "AwsConsoleSignIn",
+        "recipientAccountId": "999999999999",
+        "tlsDetails": {"clientProvidedHostHeader": "signin.aws.amazon.com"},
+    }
+    record.update(overrides)
+    return record
+
+
+def api_call(event_id: str = "noise-1") -> dict[str, Any]:
+    return {
+        "eventVersion": "1.08",
+        "eventSource": "ec2.amazonaws.com",
+        "eventName": "DescribeInstances",
+        "eventTime": "2026-11-03T10:00:00Z",
+        "awsRegion": "us-east-1",
+        "eventID": event_id,
+        "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/r/s"},
+        "sourceIPAddress": "signin.amazonaws.com",
+    }
+
+
+def write_trail(path: Path, records: list[Any], *, compress: bool = True) -> Path:
+    payload = json.dumps({"Records": records}).encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(payload) if compress else payload)
+    return path
+
+
+@pytest.fixture
+def logs_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "AWSLogs" / "999999999999" / "CloudTrail" / "us-east-1" / "2026/11/03"
+    write_trail(folder / "a.json.gz", [api_call("n1"), console_login(), api_call("n2")])
+    return tmp_path

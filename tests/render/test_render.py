@@ -1,0 +1,132 @@
+"""Renderers keep attacker-controlled text inert and the JSON structure stable."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from analyzer.normalize import normalize_record
+from analyzer.render import OutputFormat, renderer_for, write_events
+from analyzer.render.cells import markdown_safe, printable, spreadsheet_safe
+from analyzer.render.table import TableRenderer
+from analyzer.reports import SECTION_NAMES, build_report
+from analyzer.schema import COLUMNS, frame_from_rows
+from analyzer.window import Window
+from tests.conftest import console_login
+
+EVIL_UA = '<script>alert(1)</script> [bold red]x[/] \x1b[31mred =cmd|"/c calc"!A1'
+EVIL_USER = '=HYPERLINK("http://evil")'
+
+
+def report_frame() -> pd.DataFrame:
+    record = console_login(userAgent=EVIL_UA)
+    record["userIdentity"] = {"type": "IAMUser", "userName": EVIL_USER, "accountId": "1"}
+    normalized = normalize_record(record, "t#0")
+    assert normalized is not None
+    return frame_from_rows([normalized.row])
+
+
+def render(fmt: OutputFormat) -> str:
+    frame = report_frame()
+    report = build_report(
+        frame,
+        None,
+        window=Window(datetime(2026, 11, 1, tzinfo=UTC), None),
+        generated_at=datetime(2026, 11, 26, tzinfo=UTC),
+    )
+    out = io.StringIO()
+    renderer_for(fmt).render(report, out, list(SECTION_NAMES))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("text", "safe"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("plain", "plain"),
+    ],
+)
+def test_spreadsheet_safe(text: str, safe: str) -> None:
+    assert spreadsheet_safe(text) == safe
+
+
+def test_csv_neutralizes_formulas() -> None:
+    rows = list(csv.reader(io.StringIO(render(OutputFormat.csv))))
+    cells = [cell for row in rows for cell in row]
+    assert "'" + EVIL_USER in cells
+    assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
+
+
+def test_markdown_escapes_html_and_pipes() -> None:
+    text = render(OutputFormat.markdown)
+    assert "<script>" not in text
+    assert "&lt;script&gt;" in text
+    assert markdown_safe("a|b") == "a\\|b"
+
+
+def test_terminal_table_prints_markup_and_escapes_as_text() -> None:
+    report = build_report(
+        report_frame(), None, window=None, generated_at=datetime(2026, 11, 26, tzinfo=UTC)
+    )
+    out = io.StringIO()
+    TableRenderer(color=True, width=600).render(report, out, ["without_mfa"])
+    text = out.getvalue()
+    assert "\x1b[31mred" not in text  # the record's escape never reaches the terminal
+    assert "\\x1b[31mred" in text  # it is shown as visible characters
+    assert "[bold red]x[/]" in text  # markup-looking text is printed, not interpreted
+    assert printable("a\nb") == "a\\x0ab"
+
+
+def test_json_structure_is_stable() -> None:
+    data = json.loads(render(OutputFormat.json))
+    assert list(data) == [
+        "report_version",
+        "generated_at",
+        "window",
+        "summary",
+        "users",
+        "endpoints",
+        "mfa",
+        "failures",
+        "coverage",
+    ]
+    assert list(data["mfa"]) == ["by_identity", "without_mfa"]
+    assert list(data["failures"]) == ["by_kind", "by_user", "by_source_ip"]
+    assert data["users"][0]["user_name"] == EVIL_USER  # JSON carries the text verbatim
+    assert data["window"] == {"since": "2026-11-01T00:00:00+00:00", "until": None}
+    assert data["mfa"]["without_mfa"][0]["event_time"] == "2026-11-03T21:44:40+00:00"
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
+def test_events_files(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"events{suffix}"
+    write_events(report_frame(), path)
+    if suffix == ".parquet":
+        table = pq.read_table(path)
+        assert tuple(table.column_names) == COLUMNS
+        assert table.schema.metadata[b"signin_schema_version"] == b"1"
+    elif suffix == ".csv":
+        rows = list(csv.DictReader(path.open()))
+        assert rows[0]["user_name"] == "'" + EVIL_USER
+        assert tuple(rows[0]) == COLUMNS
+    else:
+        row = json.loads(path.read_text().splitlines()[0])
+        assert tuple(row) == COLUMNS
+        assert row["user_agent"] == EVIL_UA
+        assert row["event_time"] == "2026-11-03T21:44:40Z"
+
+
+def test_events_unknown_extension(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"unknown extension \.xlsx"):
+        write_events(report_frame(), tmp_path / "x.xlsx")

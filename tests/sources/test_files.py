@@ -1,0 +1,157 @@
+"""Files are recognised by content; bad input is reported with its culprit and skipped while
+the good input beside it is still read."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import tracemalloc
+from pathlib import Path
+
+from analyzer.coverage import Coverage
+from analyzer.sources import FileSource
+from tests.conftest import api_call, console_login, write_trail
+
+
+def read(*paths: Path) -> tuple[list[object], Coverage]:
+    coverage = Coverage()
+    records = [raw.record for raw in FileSource(paths).records(coverage)]
+    return records, coverage
+
+
+def problems(coverage: Coverage) -> list[str]:
+    return [p.line() for p in coverage.problems]
+
+
+def test_trail_file_gzip_and_plain_by_content(tmp_path: Path) -> None:
+    write_trail(tmp_path / "no-extension", [console_login()])
+    write_trail(tmp_path / "plain.json.gz", [api_call()], compress=False)  # name lies
+    records, coverage = read(tmp_path)
+    assert len(records) == 2
+    assert coverage.files_read == 2
+    assert coverage.problems == []
+
+
+def test_lookup_events_output(tmp_path: Path) -> None:
+    events = {
+        "Events": [
+            {"EventId": "1", "CloudTrailEvent": json.dumps(console_login())},
+            {"EventId": "2", "CloudTrailEvent": "{not json"},
+            {"EventId": "3"},
+        ]
+    }
+    path = tmp_path / "lookup.json"
+    path.write_text(json.dumps(events, indent=4))
+    records, coverage = read(path)
+    assert records == [console_login()]
+    assert problems(coverage) == [
+        f"{path}#Events[1]: CloudTrailEvent is not JSON (Expecting property name enclosed in "
+        "double quotes)",
+        f"{path}#Events[2]: event has no CloudTrailEvent string",
+    ]
+
+
+def test_json_lines_with_a_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "export.jsonl"
+    path.write_text(json.dumps(console_login()) + "\n\n{broken\n" + json.dumps(api_call()) + "\n")
+    records, coverage = read(path)
+    assert len(records) == 2
+    assert problems(coverage) == [
+        f"{path}:3: line is not JSON (Expecting property name enclosed in double quotes)"
+    ]
+
+
+def test_digests_and_non_json_files_are_skipped_quietly(tmp_path: Path) -> None:
+    digest = {"awsAccountId": "1", "digestStartTime": "x", "logFiles": []}
+    (tmp_path / "d.json.gz").write_bytes(gzip.compress(json.dumps(digest).encode()))
+    (tmp_path / "README.md").write_text("# notes\n")
+    (tmp_path / ".DS_Store").write_bytes(b"\x00\x01")
+    write_trail(tmp_path / "log.json.gz", [console_login()])
+    records, coverage = read(tmp_path)
+    assert len(records) == 1
+    assert coverage.problems == []
+    assert coverage.files_skipped == {
+        "CloudTrail digest file": 1,
+        "not a JSON file": 1,
+        "hidden file": 1,
+    }
+
+
+def test_missing_path_and_empty_folder_are_reported(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    good = write_trail(tmp_path / "good" / "x.json.gz", [console_login()])
+    records, coverage = read(tmp_path / "nope", empty, good)
+    assert len(records) == 1
+    assert problems(coverage) == [
+        f"{tmp_path / 'nope'}: no such file or folder",
+        f"{empty}: folder holds no files",
+    ]
+
+
+def test_corrupt_gzip(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json.gz"
+    path.write_bytes(b"\x1f\x8b" + b"garbage" * 10)
+    good = write_trail(tmp_path / "good.json.gz", [console_login()])
+    records, coverage = read(path, good)
+    assert len(records) == 1
+    [line] = problems(coverage)
+    assert line.startswith(f"{path}: corrupt gzip")
+
+
+def test_truncated_gzip_keeps_nothing_but_says_so(tmp_path: Path) -> None:
+    whole = gzip.compress(json.dumps({"Records": [console_login()] * 50}).encode())
+    path = tmp_path / "cut.json.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    records, coverage = read(path)
+    [line] = problems(coverage)
+    assert line.startswith(f"{path}: corrupt gzip")
+    assert records == []
+
+
+def test_truncated_json_keeps_the_complete_records(tmp_path: Path) -> None:
+    text = json.dumps({"Records": [api_call("a"), console_login(), api_call("b")]})
+    path = tmp_path / "cut.json"
+    path.write_text(text[:-40])
+    records, coverage = read(path)
+    assert len(records) == 2
+    [line] = problems(coverage)
+    assert line.startswith(f"{path}: truncated or invalid JSON in record 2")
+    assert line.endswith("kept the 2 records before it")
+
+
+def test_json_that_is_not_cloudtrail(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"configurationItems": [], "fileVersion": "1.0"}))
+    records, coverage = read(path)
+    assert records == []
+    assert problems(coverage) == [
+        f"{path}: JSON that is not CloudTrail (no Records or Events array; top-level keys: "
+        "configurationItems, fileVersion)"
+    ]
+    assert coverage.files_read == 0
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.json"
+    path.write_text("")
+    _, coverage = read(path)
+    assert problems(coverage) == [f"{path}: empty file"]
+
+
+def test_memory_does_not_grow_with_non_signin_records(tmp_path: Path) -> None:
+    """A JSON Lines export is streamed line by line: peak memory stays far below its size."""
+    path = tmp_path / "big.jsonl"
+    line = json.dumps(api_call()) + "\n"
+    with path.open("w") as handle:
+        for _ in range(60_000):
+            handle.write(line)
+    size = path.stat().st_size
+    coverage = Coverage()
+    tracemalloc.start()
+    count = sum(1 for _ in FileSource([path]).records(coverage))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert count == 60_000
+    assert size > 15_000_000
+    assert peak < 2_000_000

@@ -1,0 +1,228 @@
+"""The real `signin-report` command, run as a user runs it (a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import console_login, write_trail
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_logs"
+
+
+def command() -> list[str]:
+    script = Path(sys.executable).parent / "signin-report"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "analyzer"]
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*command(), *map(str, args)], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def promised_numbers() -> dict[str, str]:
+    text = (SAMPLE / "README.md").read_text()
+    return dict(re.findall(r"^\| ([^|]+?) \| ([^|]+?) \|$", text, flags=re.M)[1:])
+
+
+def test_sample_logs_report_matches_its_readme() -> None:
+    readme = (SAMPLE / "README.md").read_text()
+    window = re.search(r"--since (\S+) --until (\S+)`", readme)
+    assert window is not None
+    result = run("--logs", SAMPLE, "--since", window[1], "--until", window[2], "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    report: dict[str, Any] = json.loads(result.stdout)
+    summary = report["summary"]
+    kinds = {k["failure_kind"]: k["failures"] for k in report["failures"]["by_kind"]}
+    global_outside = sum(
+        e["sign_ins"] for e in report["endpoints"]
+        if e["endpoint"] == "signin.aws.amazon.com" and e["region"] != "us-east-1"
+    )  # fmt: skip
+    actual = {
+        "sign-in events (all kinds)": summary["signin_events"],
+        "sign-ins": summary["sign_ins"],
+        "successes": summary["successes"],
+        "failures": summary["failures"],
+        "distinct users": summary["distinct_users"],
+        "unknown-user attempts": summary["unknown_user_attempts"],
+        "successes with MFA": summary["successes_with_mfa"],
+        "successes without MFA (IAM user / root)": len(report["mfa"]["without_mfa"]),
+        "successes federated (idp)": summary["successes_federated_idp"],
+        "MFA share": summary["mfa_share"],
+        "failures bad_password": kinds.get("bad_password", 0),
+        "failures unknown_user": kinds.get("unknown_user", 0),
+        "failures mfa": kinds.get("mfa", 0),
+        "failures policy_denied": kinds.get("policy_denied", 0),
+        "failures other": kinds.get("other", 0),
+        "global-endpoint sign-ins logged outside us-east-1": global_outside,
+        "sign-in events outside the window": report["coverage"]["outside_window"],
+        "duplicates dropped": report["coverage"]["duplicates_dropped"],
+    }
+    assert {k: str(v) for k, v in actual.items()} == promised_numbers()
+    assert summary["successes_without_mfa"] == len(report["mfa"]["without_mfa"])
+
+
+def test_default_table_output_on_sample_logs() -> None:
+    result = run("--logs", SAMPLE, "--since", "2026-11-02", "--until", "2026-11-09")
+    assert result.returncode == 0, result.stderr
+    for title in ["Summary", "Sign-ins by user", "Sign-ins by endpoint", "Coverage"]:
+        assert title in result.stdout
+
+
+def bad_inputs(folder: Path) -> Path:
+    """One good trail file beside every kind of bad input the foundation issue lists."""
+    write_trail(folder / "good.json.gz", [console_login(eventID="good")])
+    (folder / "corrupt.json.gz").write_bytes(b"\x1f\x8bnot gzip at all")
+    (folder / "truncated.json").write_text(
+        '{"Records": [' + json.dumps(console_login(eventID="t")) + ', {"eventSource": "signin.am'
+    )
+    (folder / "other.json").write_text('{"configurationItems": []}')
+    no_identity = console_login(eventID="noid")
+    del no_identity["userIdentity"]
+    write_trail(
+        folder / "quirks.json.gz",
+        [
+            no_identity,
+            console_login(eventID="ip", sourceIPAddress="AWS Internal"),
+            console_login(eventID="time", eventTime="yesterday-ish"),
+            {"eventSource": "signin.amazonaws.com"},
+        ],
+    )
+    (folder / "empty").mkdir()
+    return folder
+
+
+def test_bad_input_one_line_each_rest_processed(tmp_path: Path) -> None:
+    folder = bad_inputs(tmp_path / "logs")
+    result = run(
+        "--logs",
+        folder,
+        "--logs",
+        tmp_path / "missing",
+        "--since",
+        "2026-01-01",
+        "--until",
+        "2027-01-01",
+        "--format",
+        "json",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    expected = {
+        "corrupt.json.gz: corrupt gzip": 1,
+        "truncated.json: truncated or invalid JSON in record 1": 1,
+        "other.json: JSON that is not CloudTrail": 1,
+        "quirks.json.gz#0: kept with no userIdentity": 1,
+        "quirks.json.gz#1: kept with sourceIPAddress is not an IP address": 1,
+        "quirks.json.gz#2: no parseable eventTime": 1,
+        "quirks.json.gz#3: signin.amazonaws.com record has no eventName": 1,
+        "missing: no such file or folder": 1,
+    }
+    for fragment, count in expected.items():
+        assert sum(fragment in line for line in lines) == count, (fragment, lines)
+    assert all(line.startswith("signin-report: warning: ") for line in lines)
+    assert len(lines) == len(expected)
+    report = json.loads(result.stdout)
+    assert report["summary"]["sign_ins"] == 4  # good, t (salvaged), noid, ip
+    kept = sorted(row["event_id"] for row in report["mfa"]["without_mfa"])
+    assert kept == ["good", "ip", "t"]  # no userIdentity: not known to be an IAM user
+    assert report["coverage"]["records_rejected"] == 2
+
+
+def test_strict_turns_skipped_input_into_exit_3(tmp_path: Path) -> None:
+    folder = bad_inputs(tmp_path / "logs")
+    result = run("--logs", folder, "--since", "2026-01-01", "--strict")
+    assert result.returncode == 3
+    assert "--strict" in result.stderr.splitlines()[-1]
+    assert "Sign-ins by user" in result.stdout  # the report is still written
+
+
+def test_strict_passes_on_clean_input(tmp_path: Path) -> None:
+    write_trail(tmp_path / "good.json.gz", [console_login()])
+    assert run("--logs", tmp_path, "--since", "2026-01-01", "--strict").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        ([], 2, "no input: pass --logs PATH"),
+        (["--logs", "missing-dir"], 4, "no CloudTrail log file could be read"),
+        (["--logs", "sample_logs", "--since", "last tuesday"], 2, "is not a date"),
+        (
+            ["--logs", "sample_logs", "--since", "2026-02-01", "--until", "2026-01-01"],
+            2,
+            "the window is empty",
+        ),
+        (["--logs", "sample_logs", "--days", "0"], 2, "--days must be a positive"),
+        (["--logs", "sample_logs", "--section", "nope"], 2, "unknown --section nope"),
+        (["--logs", "sample_logs", "--events", "x.xlsx"], 4, "unknown extension .xlsx"),
+        (
+            ["--logs", "sample_logs", "--output", "/nonexistent/dir/r.txt"],
+            4,
+            "cannot write --output",
+        ),
+    ],
+)
+def test_errors_are_one_line_with_documented_codes(
+    args: list[str], code: int, message: str
+) -> None:
+    result = subprocess.run(
+        [*command(), *args], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False
+    )
+    assert result.returncode == code, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("signin-report: error: ")
+
+
+def test_output_and_events_files(tmp_path: Path) -> None:
+    out = tmp_path / "report.md"
+    events = tmp_path / "events.jsonl"
+    result = run(
+        "--logs",
+        SAMPLE,
+        "--since",
+        "2026-11-02",
+        "--until",
+        "2026-11-09",
+        "--format",
+        "markdown",
+        "--output",
+        out,
+        "--events",
+        events,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert out.read_text().startswith("# AWS console sign-in report")
+    assert "&lt;script&gt;" in out.read_text()
+    assert len(events.read_text().splitlines()) == 53
+
+
+def test_single_section_csv_is_one_table() -> None:
+    result = run(
+        "--logs",
+        SAMPLE,
+        "--since",
+        "2026-11-02",
+        "--until",
+        "2026-11-09",
+        "--format",
+        "csv",
+        "--section",
+        "without_mfa",
+    )
+    assert result.returncode == 0
+    header, *rows = result.stdout.splitlines()
+    assert header.startswith("event_time,account_id,user_name")
+    assert len(rows) == 4

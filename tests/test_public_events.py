@@ -1082,7 +1082,7 @@ def test_reading_the_folder_keeps_every_record_and_dedupes_by_event_id() -> None
 # What each source states, as a predicate over our normalized row. Rules whose result depends
 # on state the record does not carry (geo lookups, history, account-age mocks) are not here.
 def _success_without_mfa(row: dict[str, Any]) -> bool:
-    return row["outcome"] == "success" and row["mfa_status"] == "no_mfa"
+    return bool(row["outcome"] == "success" and row["mfa_status"] == "no_mfa")
 
 
 PANTHER_RULES: dict[str, Callable[[dict[str, Any]], bool]] = {

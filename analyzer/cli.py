@@ -6,19 +6,27 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from botocore.exceptions import BotoCoreError
 
+from analyzer.archive import RawArchive
+from analyzer.aws.session import DEFAULT_MAX_ATTEMPTS, AwsSetupError, make_session
 from analyzer.collect import collect
-from analyzer.coverage import Coverage
+from analyzer.coverage import Coverage, RegionCoverage
+from analyzer.live import LiveSetupError, check_history_window, plan_lookup
 from analyzer.render import OutputFormat, renderer_for, write_events
+from analyzer.render.progress import RegionProgress
 from analyzer.reports import SECTION_NAMES, build_report
 from analyzer.sources.files import FileSource
-from analyzer.window import WindowError, resolve_window
+from analyzer.sources.interface import Source
+from analyzer.window import Window, WindowError, resolve_window
 
 PROG = "signin-report"
 MAX_PROBLEM_LINES = 20
@@ -70,6 +78,57 @@ def _sections(chosen: Sequence[str] | None) -> list[str]:
     return [s for s in SECTION_NAMES if s in chosen]
 
 
+@dataclass(frozen=True)
+class LiveOptions:
+    profile: str | None = None
+    region: str | None = None
+    regions: list[str] | None = None
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    identity_center_region: str | None = None
+
+
+def _live_sources(
+    options: LiveOptions, window: Window, display: RegionProgress | None
+) -> list[Source]:
+    now = datetime.now(UTC)
+    if options.max_attempts < 1:
+        raise CliError("--max-attempts must be at least 1", ExitCode.USAGE)
+    try:
+        check_history_window(window, now)
+        session = make_session(options.profile)
+        plan = plan_lookup(
+            session,
+            window,
+            region=options.region,
+            regions=options.regions,
+            max_attempts=options.max_attempts,
+            identity_center_region=options.identity_center_region,
+            progress=display.update if display else None,
+        )
+    except LiveSetupError as err:
+        raise CliError(str(err), ExitCode.USAGE) from None
+    except AwsSetupError as err:
+        raise CliError(str(err), ExitCode.ERROR) from None
+    except BotoCoreError as err:
+        raise CliError(f"cannot set up AWS clients: {err}", ExitCode.ERROR) from None
+    for warning in plan.warnings:
+        _say("warning", warning)
+    return [plan.source]
+
+
+def _check_something_was_read(coverage: Coverage, logs: Sequence[Path]) -> None:
+    if logs and coverage.files_read == 0:
+        raise CliError(
+            "no CloudTrail log file could be read from " + ", ".join(str(p) for p in logs),
+            ExitCode.ERROR,
+        )
+    regions: list[RegionCoverage] = coverage.regions
+    if not logs and regions and all(r.status == "failed" for r in regions):
+        raise CliError(
+            f"no region could be read ({len(regions)} failed; reasons above)", ExitCode.ERROR
+        )
+
+
 def run(
     *,
     logs: Sequence[Path],
@@ -81,27 +140,32 @@ def run(
     events: Path | None,
     sections: Sequence[str] | None,
     strict: bool,
+    live: LiveOptions | None = None,
+    save_raw: Path | None = None,
+    quiet: bool = False,
 ) -> ExitCode:
-    if not logs:
-        raise CliError(
-            "no input: pass --logs PATH (a trail log folder, a file, or the output of "
-            "`aws cloudtrail lookup-events`), e.g. --logs sample_logs",
-            ExitCode.USAGE,
-        )
     chosen = _sections(sections)
     try:
         window = resolve_window(days=days, since=since, until=until, now=datetime.now(UTC))
     except WindowError as err:
         raise CliError(str(err), ExitCode.USAGE) from None
 
-    collection = collect([FileSource(logs)], window)
+    display = RegionProgress() if not logs and not quiet and sys.stderr.isatty() else None
+    if logs:
+        sources: list[Source] = [FileSource(logs)]
+    else:
+        sources = _live_sources(live or LiveOptions(), window, display)
+    archive = RawArchive(save_raw) if save_raw else None
+    with display or nullcontext():
+        collection = collect(sources, window, keep_raw=archive.add if archive else None)
     coverage = collection.coverage
     _report_problems(coverage)
-    if coverage.files_read == 0:
-        raise CliError(
-            "no CloudTrail log file could be read from " + ", ".join(str(p) for p in logs),
-            ExitCode.ERROR,
-        )
+    _check_something_was_read(coverage, logs)
+    if archive is not None:
+        try:
+            archive.write()
+        except OSError as err:
+            raise CliError(f"cannot write --save-raw {save_raw}: {err}", ExitCode.ERROR) from None
 
     report = build_report(collection.frame, coverage, window=window, generated_at=datetime.now(UTC))
     if events is not None:
@@ -132,9 +196,38 @@ def signin_report(
         typer.Option(
             "--logs",
             help="CloudTrail log file or folder (recursive): trail files (.json.gz or .json), "
-            "`aws cloudtrail lookup-events` output, or JSON Lines. Repeatable.",
+            "`aws cloudtrail lookup-events` output, or JSON Lines. Repeatable. Without it, "
+            "sign-ins are collected live from CloudTrail event history.",
         ),
     ] = None,
+    profile: Annotated[
+        str | None, typer.Option(help="AWS profile (default: AWS_PROFILE, then the chain).")
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(help="Region for discovery calls (default: AWS_REGION or us-east-1)."),
+    ] = None,
+    regions: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated regions to read instead of every enabled region."),
+    ] = None,
+    max_attempts: Annotated[
+        int, typer.Option(help="Attempts per AWS request, first included (throttling retries).")
+    ] = DEFAULT_MAX_ATTEMPTS,
+    identity_center_region: Annotated[
+        str | None,
+        typer.Option(
+            help="Also collect IAM Identity Center portal events (sso.amazonaws.com) in this "
+            "region; `auto` detects it with sso-admin ListInstances."
+        ),
+    ] = None,
+    save_raw: Annotated[
+        Path | None,
+        typer.Option(help="Save the collected sign-in records as trail log files in DIR."),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress display (warnings still shown).")
+    ] = False,
     days: Annotated[int, typer.Option(help="Window: the N days before now.")] = 30,
     since: Annotated[
         str | None,
@@ -175,6 +268,15 @@ def signin_report(
             events=events,
             sections=section,
             strict=strict,
+            live=LiveOptions(
+                profile=profile,
+                region=region,
+                regions=regions.split(",") if regions else None,
+                max_attempts=max_attempts,
+                identity_center_region=identity_center_region,
+            ),
+            save_raw=save_raw,
+            quiet=quiet,
         )
     except CliError as err:
         _say("error", str(err))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -30,9 +30,14 @@ class Collection:
     coverage: Coverage
 
 
-def collect(sources: Iterable[Source], window: Window | None = None) -> Collection:
+def collect(
+    sources: Iterable[Source],
+    window: Window | None = None,
+    keep_raw: Callable[[object], None] | None = None,
+) -> Collection:
     """Only sign-in rows and their event ids are held; every other record is dropped as soon
-    as it is read, so memory does not grow with the size of the trail."""
+    as it is read, so memory does not grow with the size of the trail. `keep_raw` receives the
+    raw record of every row kept (for `--save-raw`)."""
     coverage = Coverage()
     seen: set[str] = set()
     rows: list[dict[str, object]] = []
@@ -67,6 +72,8 @@ def collect(sources: Iterable[Source], window: Window | None = None) -> Collecti
                 described = "; ".join(_ISSUE_TEXT.get(i, i) for i in normalized.issues)
                 coverage.flag_record(raw.where, f"kept with {described}")
             rows.append(row)
+            if keep_raw is not None:
+                keep_raw(raw.record)
     coverage.kept = len(rows)
     frame = resolve_identity_center_names(frame_from_rows(rows))
     if len(frame):

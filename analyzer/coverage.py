@@ -25,6 +25,36 @@ class Problem:
 
 
 @dataclass
+class RegionCoverage:
+    """What one (source, region) pair of a live collection did."""
+
+    region: str
+    source: str
+    status: str = "pending"  # ok | failed
+    pages: int = 0
+    events: int = 0
+    attempts: int = 0
+    throttles: int = 0
+    retries: int = 0
+    seconds: float = 0.0
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "region": self.region,
+            "source": self.source,
+            "status": self.status,
+            "pages": self.pages,
+            "events": self.events,
+            "attempts": self.attempts,
+            "throttles": self.throttles,
+            "retries": self.retries,
+            "seconds": round(self.seconds, 3),
+            "reason": self.reason,
+        }
+
+
+@dataclass
 class Coverage:
     inputs: list[str] = field(default_factory=list)
     files_read: int = 0
@@ -36,6 +66,7 @@ class Coverage:
     duplicates_dropped: int = 0
     kept: int = 0
     problems: list[Problem] = field(default_factory=list)
+    regions: list[RegionCoverage] = field(default_factory=list)
 
     def skip_file(self, path: str, reason: str, *, warn: bool = True) -> None:
         """Digests and hidden files are expected in a synced trail bucket: counted, not warned."""
@@ -46,6 +77,11 @@ class Coverage:
     def reject_record(self, where: str, reason: str) -> None:
         self.records_rejected += 1
         self.problems.append(Problem(where, reason, skipped=True))
+
+    def fail_region(self, region: RegionCoverage) -> None:
+        self.problems.append(
+            Problem(f"region {region.region} ({region.source})", str(region.reason), skipped=True)
+        )
 
     def flag_record(self, where: str, reason: str) -> None:
         self.problems.append(Problem(where, reason, skipped=False))
@@ -65,6 +101,7 @@ class Coverage:
             "outside_window": self.outside_window,
             "duplicates_dropped": self.duplicates_dropped,
             "signins_kept": self.kept,
+            "regions": [r.as_dict() for r in self.regions],
             "problems": [
                 {"culprit": p.culprit, "message": p.message, "skipped": p.skipped}
                 for p in self.problems

@@ -68,3 +68,17 @@ def logs_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "AWSLogs" / "999999999999" / "CloudTrail" / "us-east-1" / "2026/11/03"
     write_trail(folder / "a.json.gz", [api_call("n1"), console_login(), api_call("n2")])
     return tmp_path
+
+
+def hermetic_env(**extra: str) -> dict[str, str]:
+    """Environment for a CLI subprocess that can never reach real AWS credentials."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_CONFIG_FILE="/nonexistent/aws-config",
+        AWS_SHARED_CREDENTIALS_FILE="/nonexistent/aws-credentials",
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    env.update(extra)
+    return env

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import console_login, write_trail
+from tests.conftest import console_login, hermetic_env, write_trail
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_logs"
@@ -24,7 +24,12 @@ def command() -> list[str]:
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*command(), *map(str, args)], capture_output=True, text=True, timeout=120, check=False
+        [*command(), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=hermetic_env(),
     )
 
 
@@ -155,7 +160,7 @@ def test_strict_passes_on_clean_input(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        ([], 2, "no input: pass --logs PATH"),
+        (["--max-attempts", "0"], 2, "--max-attempts must be at least 1"),
         (["--logs", "missing-dir"], 4, "no CloudTrail log file could be read"),
         (["--logs", "sample_logs", "--since", "last tuesday"], 2, "is not a date"),
         (
@@ -177,7 +182,13 @@ def test_errors_are_one_line_with_documented_codes(
     args: list[str], code: int, message: str
 ) -> None:
     result = subprocess.run(
-        [*command(), *args], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False
+        [*command(), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+        env=hermetic_env(),
     )
     assert result.returncode == code, result.stderr
     assert message in result.stderr

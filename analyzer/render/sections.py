@@ -33,8 +33,17 @@ def section_rows(report: SigninReport, sections: Sequence[str]) -> list[Block]:
                     **summary,
                 }
             blocks.append((key, "Summary", ["metric", "value"], _key_values(summary)))
+        elif key == "regions":
+            regions = report.coverage.get("regions") or []
+            if not regions:
+                continue  # file sources have no per-region account
+            header = list(regions[0])
+            rows = [[region[h] for h in header] for region in regions]
+            blocks.append((key, "Coverage by region (live collection)", header, rows))
         elif key == "coverage":
-            coverage = {k: v for k, v in report.coverage.items() if k != "problems"}
+            coverage = {
+                k: v for k, v in report.coverage.items() if k not in {"problems", "regions"}
+            }
             coverage["problems"] = len(report.coverage.get("problems", []))
             blocks.append((key, "Coverage", ["metric", "value"], _key_values(coverage)))
         else:

@@ -28,7 +28,12 @@ TABLE_SECTIONS: tuple[tuple[str, str], ...] = (
     ("failures_by_user", "Failures by user"),
     ("failures_by_source_ip", "Failures by source IP"),
 )
-SECTION_NAMES: tuple[str, ...] = ("summary", *(k for k, _ in TABLE_SECTIONS), "coverage")
+SECTION_NAMES: tuple[str, ...] = (
+    "summary",
+    *(k for k, _ in TABLE_SECTIONS),
+    "coverage",
+    "regions",
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,63 @@
+"""Sessions and client settings: the standard credential chain, and retries pinned explicitly.
+
+botocore changed its default retry mode between releases (legacy, 5 attempts, up to 1.43;
+standard, 3 attempts, from 1.44), so the mode and the number of attempts are always set here
+instead of inherited from whatever botocore is installed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ProfileNotFound
+
+RETRY_MODE = "standard"  # pinned in client_config
+DEFAULT_MAX_ATTEMPTS = 8
+GLOBAL_REGION = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}
+NO_CREDENTIALS_HINT = (
+    "no AWS credentials found (checked --profile, AWS_PROFILE, environment variables, "
+    "~/.aws/config and instance roles); to try the tool without AWS, run "
+    "signin-report --logs sample_logs --since 2026-11-02 --until 2026-11-09"
+)
+
+
+class AwsSetupError(RuntimeError):
+    """Credentials, profile or region problems that stop collection before it starts."""
+
+
+def make_session(profile: str | None) -> boto3.Session:
+    try:
+        session = boto3.Session(profile_name=profile)
+    except ProfileNotFound as err:
+        raise AwsSetupError(str(err)) from None
+    try:
+        credentials = session.get_credentials()
+    except BotoCoreError as err:
+        raise AwsSetupError(f"cannot load AWS credentials: {err}") from None
+    if credentials is None:
+        raise AwsSetupError(NO_CREDENTIALS_HINT)
+    return session
+
+
+def client_config(max_attempts: int, pool_size: int) -> Config:
+    """`total_max_attempts` counts the first call; connect and read timeouts are shorter than
+    botocore's 60 s so an unreachable region is reported instead of stalling the run."""
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": max_attempts},
+        max_pool_connections=max(pool_size, 10),
+        connect_timeout=10,
+        read_timeout=30,
+    )
+
+
+def partition_of(session: boto3.Session, region: str) -> str:
+    found: Any = session.get_partition_for_region(region)
+    return str(found)
+
+
+def discovery_region(session: boto3.Session, region: str | None) -> str:
+    """Where discovery calls go: --region, else AWS_REGION / the profile's region, else the
+    commercial partition's global region."""
+    return region or session.region_name or GLOBAL_REGION["aws"]

@@ -1,0 +1,109 @@
+"""Live collection from the account's CloudTrail event history: credentials, regions, one
+paced LookupEvents job per region (and for IAM Identity Center's portal events when asked)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from analyzer.aws.regions import enabled_regions
+from analyzer.aws.session import client_config, discovery_region
+from analyzer.coverage import RegionCoverage
+from analyzer.normalize.selection import SIGNIN_SOURCE
+from analyzer.sources.lookup import LookupEventsSource, LookupJob
+from analyzer.window import Window
+
+EVENT_HISTORY_DAYS = 90
+IDENTITY_CENTER_SOURCE = "sso.amazonaws.com"
+
+
+class LiveSetupError(RuntimeError):
+    """The live collection cannot start; the message says what to do instead."""
+
+
+@dataclass(frozen=True)
+class LivePlan:
+    source: LookupEventsSource
+    regions: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def check_history_window(window: Window, now: datetime) -> None:
+    """LookupEvents only holds 90 days; asking for more would silently return less."""
+    oldest = now - timedelta(days=EVENT_HISTORY_DAYS)
+    if window.since is not None and window.since < oldest:
+        raise LiveSetupError(
+            f"CloudTrail event history (LookupEvents) keeps {EVENT_HISTORY_DAYS} days, and the "
+            f"window starts {window.since.date().isoformat()}; read older sign-ins from trail "
+            "log files with --logs PATH (e.g. after `aws s3 sync` of the trail bucket)"
+        )
+
+
+def _identity_center_regions(
+    session: boto3.Session, regions: tuple[str, ...], config: Config
+) -> tuple[list[str], list[str]]:
+    """Regions holding an IAM Identity Center instance (sso-admin ListInstances), asked in
+    parallel; regions that refuse are reported, not fatal."""
+
+    def probe(region: str) -> tuple[str, bool, str | None]:
+        try:
+            client = session.client("sso-admin", region_name=region, config=config)
+            found = client.list_instances().get("Instances", [])
+        except (ClientError, BotoCoreError) as err:
+            return region, False, str(err)
+        return region, bool(found), None
+
+    with ThreadPoolExecutor(max_workers=min(16, len(regions) or 1)) as pool:
+        answers = list(pool.map(probe, regions))
+    found = [region for region, present, _ in answers if present]
+    refused = [f"region {r}: Identity Center detection failed ({e})" for r, _, e in answers if e]
+    if not found and refused:
+        refused.append(
+            "no IAM Identity Center instance detected; pass "
+            "--identity-center-region REGION to collect its portal events"
+        )
+    return found, refused
+
+
+def plan_lookup(
+    session: boto3.Session,
+    window: Window,
+    *,
+    region: str | None = None,
+    regions: list[str] | None = None,
+    max_attempts: int = 8,
+    identity_center_region: str | None = None,
+    progress: Callable[[RegionCoverage], None] | None = None,
+) -> LivePlan:
+    if window.since is None or window.until is None:
+        raise LiveSetupError("live collection needs a bounded window (--days or --since)")
+    where = discovery_region(session, region)
+    config = client_config(max_attempts, pool_size=4)
+    region_set = enabled_regions(session, where, config, regions)
+    warnings = list(region_set.warnings)
+    jobs = [
+        LookupJob(r, SIGNIN_SOURCE, session.client("cloudtrail", region_name=r, config=config))
+        for r in region_set.regions
+    ]
+    if identity_center_region:
+        if identity_center_region == "auto":
+            found, notes = _identity_center_regions(session, region_set.regions, config)
+            warnings.extend(notes)
+        else:
+            found = [identity_center_region]
+        jobs.extend(
+            LookupJob(
+                r,
+                IDENTITY_CENTER_SOURCE,
+                session.client("cloudtrail", region_name=r, config=config),
+            )
+            for r in found
+        )
+    source = LookupEventsSource(jobs, since=window.since, until=window.until, progress=progress)
+    return LivePlan(source=source, regions=region_set.regions, warnings=tuple(warnings))

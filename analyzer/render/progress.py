@@ -1,0 +1,64 @@
+"""Live progress on a terminal: one line per region with pages, events and throttles.
+
+Shown only when stderr is a terminal (and not --quiet); updates come from collector threads,
+which rich's Progress handles with its own lock."""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+from analyzer.coverage import RegionCoverage
+
+
+class RegionProgress:
+    def __init__(self) -> None:
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TextColumn(
+                "pages {task.fields[pages]:>4}  events {task.fields[events]:>6}  "
+                "throttles {task.fields[throttles]:>3}  {task.fields[status]}"
+            ),
+            TimeElapsedColumn(),
+            console=Console(file=sys.stderr),
+            transient=False,
+        )
+        self._tasks: dict[tuple[str, str], TaskID] = {}
+
+    def __enter__(self) -> RegionProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+    def update(self, stats: RegionCoverage) -> None:
+        key = (stats.region, stats.source)
+        if key not in self._tasks:
+            label = (
+                stats.region
+                if stats.source == "signin.amazonaws.com"
+                else (f"{stats.region} ({stats.source})")
+            )
+            self._tasks[key] = self._progress.add_task(
+                label, total=None, pages=0, events=0, throttles=0, status=""
+            )
+        done = stats.status in {"ok", "failed"}
+        self._progress.update(
+            self._tasks[key],
+            pages=stats.pages,
+            events=stats.events,
+            throttles=stats.throttles,
+            status=stats.status if done else "",
+            total=1 if done else None,
+            completed=1 if done else 0,
+        )

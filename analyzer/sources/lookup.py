@@ -1,0 +1,176 @@
+"""CloudTrail event history (LookupEvents), every region in parallel, each region paced.
+
+Event history is per region, and a console sign-in is logged in the region of the endpoint
+used: a collector that reads only us-east-1 silently misses sign-ins. Each region gets its
+own client (made up front, in the calling thread) and its own pacer; regions run in threads.
+A region that fails is reported with its reason while the others complete.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+
+from analyzer.coverage import Coverage, RegionCoverage
+from analyzer.sources.interface import RawRecord, Source
+from analyzer.sources.pacing import LOOKUP_INTERVAL, Pacer
+
+PAGE_SIZE = 50
+THROTTLING_CODES = frozenset(
+    {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
+)
+NOT_ENABLED_CODES = frozenset(
+    {"UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "OptInRequired"}
+)
+
+ProgressCallback = Callable[[RegionCoverage], None]
+
+
+@dataclass
+class _RegionRun:
+    coverage: RegionCoverage
+    records: list[RawRecord] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LookupJob:
+    """One (region, event source) to read, with its ready-made client."""
+
+    region: str
+    event_source: str
+    client: Any
+
+
+def _describe(err: Exception) -> str:
+    if isinstance(err, ClientError):
+        error = err.response.get("Error", {})
+        code = str(error.get("Code", "Error"))
+        message = str(error.get("Message", "")).strip()
+        text = f"{code}: {message}" if message else code
+        if code in NOT_ENABLED_CODES:
+            text += " (is the region enabled for this account?)"
+        if code in THROTTLING_CODES:
+            text += " (retries exhausted; raise --max-attempts)"
+        return text
+    if isinstance(err, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError):
+        return f"unreachable endpoint: {err}"
+    return f"{type(err).__name__}: {err}"
+
+
+class LookupEventsSource(Source):
+    def __init__(
+        self,
+        jobs: list[LookupJob],
+        *,
+        since: datetime,
+        until: datetime,
+        interval: float = LOOKUP_INTERVAL,
+        progress: ProgressCallback | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.jobs = jobs
+        self.since = since
+        self.until = until
+        self.progress = progress
+        self._clock = clock
+        self._runs: dict[int, _RegionRun] = {}
+        for job in jobs:
+            run = _RegionRun(RegionCoverage(region=job.region, source=job.event_source))
+            self._runs[id(job)] = run
+            self._instrument(job, run, Pacer(interval, clock=clock, sleep=sleep))
+
+    def _instrument(self, job: LookupJob, run: _RegionRun, pacer: Pacer) -> None:
+        """Hooks on the client's own event system, registered here in the calling thread:
+        every HTTP attempt (retries included) waits for the pacer and is counted, and every
+        throttling answer is counted before botocore's retry handler backs off."""
+        stats = run.coverage
+
+        def before_send(**_: Any) -> None:
+            pacer.wait()
+            stats.attempts += 1
+
+        def needs_retry(response: Any = None, **_: Any) -> None:
+            if isinstance(response, tuple) and len(response) == 2:
+                code = response[1].get("Error", {}).get("Code")
+                if code in THROTTLING_CODES:
+                    stats.throttles += 1
+
+        events = job.client.meta.events
+        # first, so the wait happens before anything answers or sends the request
+        events.register_first("before-send.cloudtrail.LookupEvents", before_send)
+        events.register("needs-retry.cloudtrail.LookupEvents", needs_retry)
+
+    def _read_region(self, job: LookupJob) -> _RegionRun:
+        run = self._runs[id(job)]
+        stats = run.coverage
+        started = self._clock()
+        paginator = job.client.get_paginator("lookup_events")
+        pages = paginator.paginate(
+            LookupAttributes=[{"AttributeKey": "EventSource", "AttributeValue": job.event_source}],
+            StartTime=self.since,
+            EndTime=self.until,
+            PaginationConfig={"PageSize": PAGE_SIZE},
+        )
+        try:
+            for page in pages:
+                stats.pages += 1
+                for event in page.get("Events", []):
+                    self._take(job.region, event, run)
+                if self.progress:
+                    self.progress(stats)
+            stats.status = "ok"
+        except (ClientError, BotoCoreError) as err:
+            stats.status = "failed"
+            stats.reason = _describe(err)
+        stats.retries = max(0, stats.attempts - stats.pages - (stats.status == "failed"))
+        stats.seconds = self._clock() - started
+        if self.progress:
+            self.progress(stats)
+        return run
+
+    @staticmethod
+    def _take(region: str, event: Mapping[str, Any], run: _RegionRun) -> None:
+        where = f"lookup {region} event {event.get('EventId', '?')}"
+        payload = event.get("CloudTrailEvent")
+        if not isinstance(payload, str):
+            run.rejected.append((where, "event has no CloudTrailEvent string"))
+            return
+        try:
+            record = json.loads(payload)
+        except json.JSONDecodeError as err:
+            run.rejected.append((where, f"CloudTrailEvent is not JSON ({err.msg})"))
+            return
+        run.coverage.events += 1
+        run.records.append(RawRecord(record, where))
+
+    def records(self, coverage: Coverage) -> Iterator[RawRecord]:
+        if not self.jobs:
+            return
+        with ThreadPoolExecutor(max_workers=len(self.jobs)) as pool:
+            futures = [pool.submit(self._read_region, job) for job in self.jobs]
+            for future in as_completed(futures):
+                run = future.result()
+                coverage.regions.append(run.coverage)
+                coverage.inputs.append(f"lookup:{run.coverage.region}:{run.coverage.source}")
+                if run.coverage.status == "failed":
+                    coverage.fail_region(run.coverage)
+                for where, reason in run.rejected:
+                    coverage.reject_record(where, reason)
+                yield from run.records
+                run.records.clear()
+        coverage.regions.sort(key=lambda r: (r.region, r.source))

@@ -1,0 +1,150 @@
+"""A CloudTrail LookupEvents service that sits under botocore (a `before-send` handler), so the
+real request serialization, response parsing, pagination and retry handling all run.
+
+moto has no LookupEvents; `install_in_moto` adds one to moto's CloudTrail responses for the
+server-mode end-to-end test, backed by the same event store."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+
+class _Body:
+    def __init__(self, payload: bytes) -> None:
+        self._payload = payload
+
+    def stream(self, **_: Any) -> Any:
+        yield self._payload
+
+
+def _response(url: str, status: int, body: dict[str, Any]) -> AWSResponse:
+    headers = HTTPHeaders()
+    headers["Content-Type"] = "application/x-amz-json-1.1"
+    headers["x-amzn-RequestId"] = "fake"
+    return AWSResponse(url, status, headers, _Body(json.dumps(body).encode()))
+
+
+def event_time(record: dict[str, Any]) -> float:
+    stamp = datetime.strptime(record["eventTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return stamp.timestamp()
+
+
+def page_of(
+    records: list[dict[str, Any]], params: dict[str, Any], page_size: int = 50
+) -> dict[str, Any]:
+    """One LookupEvents answer: filtered by the EventSource attribute and time, newest first,
+    paged with an offset token, each record wrapped the way the API wraps it."""
+    [attribute] = params.get("LookupAttributes") or [{"AttributeValue": None}]
+    wanted = attribute.get("AttributeValue")
+    start = float(params.get("StartTime", 0))
+    end = float(params.get("EndTime", 1e12))
+    matching = [
+        r for r in records
+        if (wanted is None or r.get("eventSource") == wanted) and start <= event_time(r) <= end
+    ]  # fmt: skip
+    matching.sort(key=event_time, reverse=True)
+    size = min(int(params.get("MaxResults", page_size)), page_size)
+    offset = int(params.get("NextToken") or 0)
+    chunk = matching[offset : offset + size]
+    answer: dict[str, Any] = {
+        "Events": [
+            {
+                "EventId": r.get("eventID"),
+                "EventName": r.get("eventName"),
+                "EventTime": event_time(r),
+                "EventSource": r.get("eventSource"),
+                "Username": (r.get("userIdentity") or {}).get("userName"),
+                "CloudTrailEvent": r["_raw"] if "_raw" in r else json.dumps(r),
+            }
+            for r in chunk
+        ]
+    }
+    if offset + size < len(matching):
+        answer["NextToken"] = str(offset + size)
+    return answer
+
+
+@dataclass
+class FakeLookupEvents:
+    """Per-region events; `throttle[region]` = how many of that region's requests to answer
+    with ThrottlingException first; `not_enabled` regions answer UnrecognizedClientException;
+    `delay` seconds of latency per request; `min_interval` throttles any request that comes
+    sooner than that after the previous one in its region (the documented 2 per second)."""
+
+    events: dict[str, list[dict[str, Any]]]
+    throttle: dict[str, int] = field(default_factory=dict)
+    not_enabled: set[str] = field(default_factory=set)
+    delay: float = 0.0
+    min_interval: float = 0.0
+    clock: Callable[[], float] = time.monotonic
+    requests: list[tuple[str, float, str | None]] = field(default_factory=list)
+    throttled: int = 0
+    _last: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, request: Any, **_: Any) -> AWSResponse | None:
+        target = request.headers.get("X-Amz-Target", b"")
+        if isinstance(target, bytes):
+            target = target.decode()
+        if not target.endswith(".LookupEvents"):
+            return None
+        region = (urlsplit(request.url).hostname or "").split(".")[1]
+        params = json.loads(request.body or b"{}")
+        now = self.clock()
+        with self._lock:
+            self.requests.append((region, now, params.get("NextToken")))
+            too_soon = (
+                self.min_interval > 0
+                and region in self._last
+                and now - self._last[region] < self.min_interval
+            )
+            self._last[region] = now
+            injected = self.throttle.get(region, 0) > 0
+            if injected:
+                self.throttle[region] -= 1
+            if too_soon or injected:
+                self.throttled += 1
+        if self.delay:
+            time.sleep(self.delay)
+        if region in self.not_enabled:
+            return _response(request.url, 400, {
+                "__type": "UnrecognizedClientException",
+                "message": "The security token included in the request is invalid.",
+            })  # fmt: skip
+        if too_soon or injected:
+            return _response(request.url, 400, {
+                "__type": "ThrottlingException", "message": "Rate exceeded",
+            })  # fmt: skip
+        return _response(request.url, 200, page_of(self.events.get(region, []), params))
+
+
+def install_in_moto(store: dict[tuple[str, str], list[dict[str, Any]]]) -> Callable[[], None]:
+    """Give moto's CloudTrail a LookupEvents backed by `store[(account, region)]`; returns the
+    function that removes it again."""
+    from moto.cloudtrail.responses import CloudTrailResponse
+
+    def lookup_events(self: Any) -> str:
+        params = {
+            "LookupAttributes": self._get_param("LookupAttributes"),
+            "StartTime": self._get_param("StartTime") or 0,
+            "EndTime": self._get_param("EndTime") or 1e12,
+            "MaxResults": self._get_param("MaxResults") or 50,
+            "NextToken": self._get_param("NextToken"),
+        }
+        return json.dumps(page_of(store.get((self.current_account, self.region), []), params))
+
+    CloudTrailResponse.lookup_events = lookup_events  # type: ignore[attr-defined]
+
+    def remove() -> None:
+        del CloudTrailResponse.lookup_events  # type: ignore[attr-defined]
+
+    return remove

@@ -1,0 +1,156 @@
+"""The real `signin-report` command, in a subprocess, against moto in server mode
+(`AWS_ENDPOINT_URL`), with LookupEvents added to the moto server for the test."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+from tests.conftest import console_login, hermetic_env
+from tests.fakes import install_in_moto
+from tests.test_cli import command
+
+ACCOUNT = "123456789012"  # moto's default account for any credentials
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def stamp(days_ago: float) -> str:
+    return (NOW - timedelta(days=days_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+STORE: dict[tuple[str, str], list[dict[str, Any]]] = {
+    (ACCOUNT, "us-east-1"): [
+        console_login(eventID="root-1", eventTime=stamp(3), awsRegion="us-east-1",
+                      userIdentity={"type": "Root", "arn": f"arn:aws:iam::{ACCOUNT}:root",
+                                    "accountId": ACCOUNT}),
+        console_login(eventID="alice-1", eventTime=stamp(2), awsRegion="us-east-1"),
+        console_login(eventID="sso-1", eventTime=stamp(2), awsRegion="us-east-1",
+                      eventSource="sso.amazonaws.com", eventName="Authenticate"),
+    ],
+    (ACCOUNT, "eu-north-1"): [
+        # global endpoint with an alias cookie: logged outside us-east-1
+        console_login(eventID=f"alice-north-{i}", eventTime=stamp(1 + i / 10),
+                      awsRegion="eu-north-1")
+        for i in range(60)
+    ],
+    (ACCOUNT, "eu-west-1"): [
+        console_login(eventID="bob-1", eventTime=stamp(5), awsRegion="eu-west-1",
+                      responseElements={"ConsoleLogin": "Failure"},
+                      errorMessage="Failed authentication",
+                      tlsDetails={"clientProvidedHostHeader": "eu-west-1.signin.aws.amazon.com"}),
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    remove = install_in_moto(STORE)
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    remove()
+    server.stop()
+
+
+def live(endpoint: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = hermetic_env(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_REGION="us-east-1",
+    )
+    return subprocess.run(
+        [*command(), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_live_collection_reads_every_enabled_region(endpoint: str, tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    events = tmp_path / "live.jsonl"
+    since, until = stamp(30), stamp(-1)
+    result = live(
+        endpoint,
+        "--since",
+        since,
+        "--until",
+        until,
+        "--format",
+        "json",
+        "--save-raw",
+        raw,
+        "--events",
+        events,
+        "--identity-center-region",
+        "us-east-1",
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["summary"]["sign_ins"] == 1 + 1 + 60 + 1
+    assert report["summary"]["failures"] == 1
+    regions = report["coverage"]["regions"]
+    read = {r["region"] for r in regions if r["source"] == "signin.amazonaws.com"}
+    assert {"us-east-1", "eu-north-1", "eu-west-1", "ap-southeast-2"} <= read
+    assert "me-south-1" not in read  # not opted in, per DescribeRegions
+    assert all(r["status"] == "ok" for r in regions)
+    north = next(r for r in regions if r["region"] == "eu-north-1")
+    assert (north["pages"], north["events"]) == (2, 60)
+    assert any(r["source"] == "sso.amazonaws.com" for r in regions)
+    assert report["summary"]["signin_events"] == 64  # the portal Authenticate is kept too
+
+    # collect once, analyze many times: the saved trail files give the same rows
+    again = tmp_path / "again.jsonl"
+    offline = subprocess.run(
+        [*command(), "--logs", raw, "--since", since, "--until", until, "--events", again,
+         "--format", "json"],
+        capture_output=True, text=True, env=hermetic_env(), timeout=120, check=False,
+    )  # fmt: skip
+    assert offline.returncode == 0, offline.stderr
+
+    def rows(path: Path) -> list[dict[str, Any]]:
+        loaded = [json.loads(line) for line in path.read_text().splitlines()]
+        return [{k: v for k, v in r.items() if k != "collected_from"} for r in loaded]
+
+    assert rows(again) == rows(events)
+
+
+def test_regions_option_and_window_limit(endpoint: str) -> None:
+    result = live(
+        endpoint, "--regions", "eu-west-1,us-east-1", "--days", "30", "--format", "json", "--quiet"
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert sorted(r["region"] for r in report["coverage"]["regions"]) == ["eu-west-1", "us-east-1"]
+    too_old = live(endpoint, "--days", "120")
+    assert too_old.returncode == 2
+    assert "keeps 90 days" in too_old.stderr
+    assert "--logs" in too_old.stderr
+
+
+def test_no_credentials_suggests_sample_logs() -> None:
+    result = subprocess.run(
+        [*command(), "--days", "7"],
+        capture_output=True,
+        text=True,
+        env=hermetic_env(),
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 4
+    assert result.stderr.strip().startswith("signin-report: error: no AWS credentials found")
+    assert "--logs sample_logs" in result.stderr
+    assert "Traceback" not in result.stderr

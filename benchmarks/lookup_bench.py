@@ -29,7 +29,7 @@ from analyzer.collect import collect
 from analyzer.sources.lookup import LookupEventsSource, LookupJob
 from analyzer.window import Window
 from tests.conftest import console_login
-from tests.fakes import FakeLookupEvents
+from tests.fakes import FakeLookupEvents, attach
 
 SINCE = datetime(2026, 11, 1, tzinfo=UTC)
 UNTIL = datetime(2026, 11, 10, tzinfo=UTC)
@@ -80,7 +80,7 @@ def jobs(fake: FakeLookupEvents, regions: list[str], attempts: int) -> list[Look
     made = []
     for region in regions:
         client = session.client("cloudtrail", region_name=region, config=client_config(attempts, 4))
-        client.meta.events.register("before-send.cloudtrail.LookupEvents", fake)
+        attach(client, "before-send.cloudtrail.LookupEvents", fake)
         made.append(LookupJob(region, "signin.amazonaws.com", client))
     return made
 

@@ -148,3 +148,11 @@ def install_in_moto(store: dict[tuple[str, str], list[dict[str, Any]]]) -> Calla
         del CloudTrailResponse.lookup_events  # type: ignore[attr-defined]
 
     return remove
+
+
+def attach(target: Any, event: str, handler: Callable[..., Any]) -> None:
+    """Register a botocore event handler on a client (`target.meta.events`) or a session
+    (`target.events`). Handlers that answer requests return a response, which the typed
+    stubs' `Callable[..., None]` does not allow for."""
+    hooks = target.meta.events if hasattr(target, "meta") else target.events
+    hooks.register(event, handler)

@@ -161,6 +161,9 @@ class LookupEventsSource(Source):
     def records(self, coverage: Coverage) -> Iterator[RawRecord]:
         if not self.jobs:
             return
+        if self.progress:
+            for job in self.jobs:  # every region shows from the start, not at its first page
+                self.progress(self._runs[id(job)].coverage)
         with ThreadPoolExecutor(max_workers=len(self.jobs)) as pool:
             futures = [pool.submit(self._read_region, job) for job in self.jobs]
             for future in as_completed(futures):

@@ -9,7 +9,7 @@ from moto import mock_aws
 
 from analyzer.aws.regions import enabled_regions
 from analyzer.aws.session import AwsSetupError, client_config, make_session
-from tests.fakes import _Body
+from tests.fakes import _Body, attach
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_refused_describe_regions_falls_back_with_a_warning(session: boto3.Sessi
         )
         return AWSResponse(request.url, 403, HTTPHeaders(), _Body(body))
 
-    session.events.register("before-send.ec2.DescribeRegions", refuse)  # type: ignore[arg-type]
+    attach(session, "before-send.ec2.DescribeRegions", refuse)
     found = enabled_regions(session, "us-east-1", client_config(1, 4))
     assert "us-east-1" in found.regions
     assert len(found.regions) > 10

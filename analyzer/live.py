@@ -45,7 +45,7 @@ def check_history_window(window: Window, now: datetime) -> None:
         )
 
 
-def _identity_center_regions(
+def identity_center_regions(
     session: boto3.Session, regions: tuple[str, ...], config: Config
 ) -> tuple[list[str], list[str]]:
     """Regions holding an IAM Identity Center instance (sso-admin ListInstances), asked in
@@ -63,9 +63,9 @@ def _identity_center_regions(
         answers = list(pool.map(probe, regions))
     found = [region for region, present, _ in answers if present]
     refused = [f"region {r}: Identity Center detection failed ({e})" for r, _, e in answers if e]
-    if not found and refused:
+    if not found:
         refused.append(
-            "no IAM Identity Center instance detected; pass "
+            f"no IAM Identity Center instance found in {len(regions)} regions; pass "
             "--identity-center-region REGION to collect its portal events"
         )
     return found, refused
@@ -93,7 +93,7 @@ def plan_lookup(
     ]
     if identity_center_region:
         if identity_center_region == "auto":
-            found, notes = _identity_center_regions(session, region_set.regions, config)
+            found, notes = identity_center_regions(session, region_set.regions, config)
             warnings.extend(notes)
         else:
             found = [identity_center_region]

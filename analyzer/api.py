@@ -7,14 +7,18 @@ turns them into one Python warning so a notebook user sees that something was sk
 from __future__ import annotations
 
 import warnings
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from analyzer.aws.session import DEFAULT_MAX_ATTEMPTS, make_session
 from analyzer.collect import Collection, collect
+from analyzer.coverage import RegionCoverage
+from analyzer.live import check_history_window, plan_lookup
 from analyzer.sources.files import FileSource
-from analyzer.window import Window, parse_moment
+from analyzer.window import Window, parse_moment, resolve_window
 
 Moment = str | date | datetime
 
@@ -37,11 +41,49 @@ def _window(since: Moment | None, until: Moment | None) -> Window | None:
 
 
 def collect_logs(
-    *paths: str | Path, since: Moment | None = None, until: Moment | None = None
+    *paths: str | Path,
+    since: Moment | None = None,
+    until: Moment | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> Collection:
     """Frame and coverage from CloudTrail files and folders; `since` inclusive, `until`
-    exclusive. Without a window, records lacking a parseable eventTime are kept."""
-    return collect([FileSource(paths)], _window(since, until))
+    exclusive. Without a window, records lacking a parseable eventTime are kept.
+    `progress(path, files_done)` is called after each file."""
+    return collect([FileSource(paths, progress=progress)], _window(since, until))
+
+
+def collect_live(
+    *,
+    days: int = 30,
+    since: Moment | None = None,
+    until: Moment | None = None,
+    profile: str | None = None,
+    region: str | None = None,
+    regions: list[str] | None = None,
+    identity_center_region: str | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    progress: Callable[[RegionCoverage], None] | None = None,
+) -> Collection:
+    """Sign-ins from the account's CloudTrail event history in every enabled region (what
+    `signin-report` does without `--logs`). `progress` receives each region's running
+    counts, from worker threads. Failed regions are in `coverage.regions` and
+    `coverage.problems`; setup problems raise `AwsSetupError` or `LiveSetupError`."""
+    now = datetime.now(UTC)
+    window = resolve_window(days=days, since=since, until=until, now=now)
+    check_history_window(window, now)
+    plan = plan_lookup(
+        make_session(profile),
+        window,
+        region=region,
+        regions=regions,
+        max_attempts=max_attempts,
+        identity_center_region=identity_center_region,
+        progress=progress,
+    )
+    collection = collect([plan.source], window)
+    for warning in plan.warnings:
+        collection.coverage.flag_record("setup", warning)
+    return collection
 
 
 def read_logs(

@@ -1,5 +1,6 @@
 """Reports: pure functions of the sign-in frame."""
 
+from analyzer.reports.activity import first_seen_ips, signins_per_day, user_timeline
 from analyzer.reports.endpoints import by_endpoint
 from analyzer.reports.failures import failures_by_kind, failures_by_source_ip, failures_by_user
 from analyzer.reports.mfa import mfa_by_identity, without_mfa
@@ -16,7 +17,10 @@ __all__ = [
     "failures_by_kind",
     "failures_by_source_ip",
     "failures_by_user",
+    "first_seen_ips",
     "mfa_by_identity",
+    "signins_per_day",
     "summary",
+    "user_timeline",
     "without_mfa",
 ]

@@ -12,7 +12,7 @@ import gzip
 import io
 import json
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -78,8 +78,13 @@ def _salvage_records(text: str) -> tuple[list[object], str]:
 class FileSource(Source):
     """Files and folders (recursive). Paths that do not exist are reported, not fatal."""
 
-    def __init__(self, paths: Iterable[str | Path]) -> None:
+    def __init__(
+        self,
+        paths: Iterable[str | Path],
+        progress: Callable[[str, int], None] | None = None,
+    ) -> None:
         self.paths = [Path(p) for p in paths]
+        self.progress = progress
 
     def _files(self, coverage: Coverage) -> Iterator[Path]:
         for path in self.paths:
@@ -103,37 +108,36 @@ class FileSource(Source):
                 coverage.skip_file(str(path), "no such file or folder")
 
     def records(self, coverage: Coverage) -> Iterator[RawRecord]:
-        for path in self._files(coverage):
+        for done, path in enumerate(self._files(coverage), start=1):
             name = str(path)
-            yielded = 0
-            try:
-                with _open_text(path) as handle:
-                    for record in self._decode(handle, name, coverage):
-                        yielded += 1
-                        yield record
-            except UnreadableFile as err:
-                reason = str(err)
-                if reason in _QUIET_SKIPS:
-                    coverage.skip_file(name, reason, warn=False)
-                elif yielded:
-                    coverage.files_read += 1
-                    coverage.skip_file(name, f"{reason}; kept the {yielded} records before it")
-                else:
-                    coverage.skip_file(name, reason)
-                continue
-            except _DECODE_ERRORS as err:
-                kind = (
-                    "corrupt gzip"
-                    if isinstance(err, OSError | EOFError | zlib.error)
-                    else ("not UTF-8 text")
-                )
-                detail = f"{kind} ({err})" if str(err) else kind
-                if yielded:
-                    coverage.files_read += 1
-                    detail += f"; kept the {yielded} records before it"
-                coverage.skip_file(name, detail)
-                continue
+            yield from self._read_file(path, name, coverage)
+            if self.progress:
+                self.progress(name, done)
+
+    def _read_file(self, path: Path, name: str, coverage: Coverage) -> Iterator[RawRecord]:
+        """A file that breaks part-way keeps the records read before the break, and says so."""
+        yielded = 0
+        try:
+            with _open_text(path) as handle:
+                for record in self._decode(handle, name, coverage):
+                    yielded += 1
+                    yield record
+        except UnreadableFile as err:
+            reason = str(err)
+            if reason in _QUIET_SKIPS:
+                coverage.skip_file(name, reason, warn=False)
+                return
+        except _DECODE_ERRORS as err:
+            corrupt = isinstance(err, OSError | EOFError | zlib.error)
+            kind = "corrupt gzip" if corrupt else "not UTF-8 text"
+            reason = f"{kind} ({err})" if str(err) else kind
+        else:
             coverage.files_read += 1
+            return
+        if yielded:
+            coverage.files_read += 1
+            reason += f"; kept the {yielded} records before it"
+        coverage.skip_file(name, reason)
 
     def _decode(self, handle: IO[str], name: str, coverage: Coverage) -> Iterator[RawRecord]:
         first = handle.readline()

@@ -1,35 +1,79 @@
 """CloudTrail console sign-in analyzer: who signed in, from where, through which endpoint,
-with or without MFA, and which sign-ins failed."""
+with or without MFA, and which sign-ins failed.
 
-from analyzer.api import (
-    SkippedInputError,
-    SkippedInputWarning,
-    collect_live,
-    collect_logs,
-    read_logs,
-)
-from analyzer.aws.session import AwsSetupError
-from analyzer.collect import Collection, collect
-from analyzer.coverage import Coverage, Problem, RegionCoverage
-from analyzer.live import LiveSetupError
-from analyzer.normalize import normalize_record
-from analyzer.reports import (
-    SigninReport,
-    build_report,
-    by_endpoint,
-    by_user,
-    failures_by_kind,
-    failures_by_source_ip,
-    failures_by_user,
-    first_seen_ips,
-    mfa_by_identity,
-    signins_per_day,
-    summary,
-    user_timeline,
-    without_mfa,
-)
-from analyzer.schema import COLUMNS, SCHEMA, SCHEMA_VERSION, schema_frame
-from analyzer.window import Window
+Names are loaded on first use (PEP 562): `signin-report` imports this package and starts its
+file-scanning worker processes before pandas is loaded, so the workers stay small and the
+pandas import overlaps with the scan.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from analyzer.api import (
+        SkippedInputError,
+        SkippedInputWarning,
+        collect_live,
+        collect_logs,
+        read_logs,
+    )
+    from analyzer.collect import Collection, collect
+    from analyzer.coverage import Coverage, Problem, RegionCoverage
+    from analyzer.errors import AwsSetupError, LiveSetupError
+    from analyzer.normalize import normalize_record
+    from analyzer.reports import (
+        SigninReport,
+        build_report,
+        by_endpoint,
+        by_user,
+        failures_by_kind,
+        failures_by_source_ip,
+        failures_by_user,
+        first_seen_ips,
+        mfa_by_identity,
+        signins_per_day,
+        summary,
+        user_timeline,
+        without_mfa,
+    )
+    from analyzer.schema import COLUMNS, SCHEMA, SCHEMA_VERSION, schema_frame
+    from analyzer.window import Window
+
+_HOME: dict[str, str] = {
+    "AwsSetupError": "analyzer.errors",
+    "COLUMNS": "analyzer.schema",
+    "Collection": "analyzer.collect",
+    "Coverage": "analyzer.coverage",
+    "LiveSetupError": "analyzer.errors",
+    "Problem": "analyzer.coverage",
+    "RegionCoverage": "analyzer.coverage",
+    "SCHEMA": "analyzer.schema",
+    "SCHEMA_VERSION": "analyzer.schema",
+    "SigninReport": "analyzer.reports",
+    "SkippedInputError": "analyzer.api",
+    "SkippedInputWarning": "analyzer.api",
+    "Window": "analyzer.window",
+    "build_report": "analyzer.reports",
+    "by_endpoint": "analyzer.reports",
+    "by_user": "analyzer.reports",
+    "collect": "analyzer.collect",
+    "collect_live": "analyzer.api",
+    "collect_logs": "analyzer.api",
+    "failures_by_kind": "analyzer.reports",
+    "failures_by_source_ip": "analyzer.reports",
+    "failures_by_user": "analyzer.reports",
+    "first_seen_ips": "analyzer.reports",
+    "mfa_by_identity": "analyzer.reports",
+    "normalize_record": "analyzer.normalize",
+    "read_logs": "analyzer.api",
+    "schema_frame": "analyzer.schema",
+    "signins_per_day": "analyzer.reports",
+    "summary": "analyzer.reports",
+    "user_timeline": "analyzer.reports",
+    "without_mfa": "analyzer.reports",
+}
 
 __all__ = [
     "COLUMNS",
@@ -64,3 +108,21 @@ __all__ = [
     "user_timeline",
     "without_mfa",
 ]
+
+
+_SUBMODULES = frozenset({"plots"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"analyzer.{name}")
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'analyzer' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

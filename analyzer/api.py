@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from analyzer.aws.session import DEFAULT_MAX_ATTEMPTS, make_session
+from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.collect import Collection, collect
 from analyzer.coverage import RegionCoverage
-from analyzer.live import check_history_window, plan_lookup
 from analyzer.sources.files import FileSource
 from analyzer.window import Window, parse_moment, resolve_window
 
@@ -49,7 +48,9 @@ def collect_logs(
     """Frame and coverage from CloudTrail files and folders; `since` inclusive, `until`
     exclusive. Without a window, records lacking a parseable eventTime are kept.
     `progress(path, files_done)` is called after each file."""
-    return collect([FileSource(paths, progress=progress)], _window(since, until))
+    window = _window(since, until)
+    source = FileSource(paths, progress=progress, window=window, keep_records=False)
+    return collect([source], window)
 
 
 def collect_live(
@@ -68,6 +69,9 @@ def collect_live(
     `signin-report` does without `--logs`). `progress` receives each region's running
     counts, from worker threads. Failed regions are in `coverage.regions` and
     `coverage.problems`; setup problems raise `AwsSetupError` or `LiveSetupError`."""
+    from analyzer.aws.session import make_session  # boto3 only when AWS is used
+    from analyzer.live import check_history_window, plan_lookup
+
     now = datetime.now(UTC)
     window = resolve_window(days=days, since=since, until=until, now=now)
     check_history_window(window, now)

@@ -1,5 +1,8 @@
 """`signin-report`: composes sources, collection, reports and renderers. Nothing else in the
-package knows about typer, and this module holds no analysis of its own."""
+package knows about typer, and this module holds no analysis of its own.
+
+Module-level imports here stay free of pandas and boto3: a file scan starts its worker
+processes first, and the heavy imports happen while they work."""
 
 from __future__ import annotations
 
@@ -14,16 +17,13 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from botocore.exceptions import BotoCoreError
 
 from analyzer.archive import RawArchive
-from analyzer.aws.session import DEFAULT_MAX_ATTEMPTS, AwsSetupError, make_session
-from analyzer.collect import collect
+from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.coverage import Coverage, RegionCoverage
-from analyzer.live import LiveSetupError, check_history_window, plan_lookup
-from analyzer.render import OutputFormat, renderer_for, write_events
-from analyzer.render.progress import RegionProgress
-from analyzer.reports import SECTION_NAMES, build_report
+from analyzer.errors import AwsSetupError, LiveSetupError
+from analyzer.formats import SECTION_NAMES, OutputFormat
+from analyzer.progress import RegionProgress
 from analyzer.sources.files import FileSource
 from analyzer.sources.interface import Source
 from analyzer.window import Window, WindowError, resolve_window
@@ -90,6 +90,11 @@ class LiveOptions:
 def _live_sources(
     options: LiveOptions, window: Window, display: RegionProgress | None
 ) -> list[Source]:
+    from botocore.exceptions import BotoCoreError  # boto3 only when AWS is used
+
+    from analyzer.aws.session import make_session
+    from analyzer.live import check_history_window, plan_lookup
+
     now = datetime.now(UTC)
     if options.max_attempts < 1:
         raise CliError("--max-attempts must be at least 1", ExitCode.USAGE)
@@ -152,9 +157,16 @@ def run(
 
     display = RegionProgress() if not logs and not quiet and sys.stderr.isatty() else None
     if logs:
-        sources: list[Source] = [FileSource(logs)]
+        files = FileSource(logs, window=window, keep_records=save_raw is not None)
+        files.start()  # workers scan while the imports below load pandas
+        sources: list[Source] = [files]
     else:
         sources = _live_sources(live or LiveOptions(), window, display)
+    _use_system_allocator()
+    from analyzer.collect import collect
+    from analyzer.render import renderer_for, write_events
+    from analyzer.reports import build_report
+
     archive = RawArchive(save_raw) if save_raw else None
     with display or nullcontext():
         collection = collect(sources, window, keep_raw=archive.add if archive else None)
@@ -290,6 +302,14 @@ def _internal_error(err: BaseException) -> NoReturn:
         f"internal error: {type(err).__name__}: {err} (set SIGNIN_REPORT_DEBUG=1 for a traceback)",
     )
     raise SystemExit(int(ExitCode.ERROR))
+
+
+def _use_system_allocator() -> None:
+    """pyarrow's default mimalloc pool keeps ~30 MB more resident on a large scan than the
+    system allocator, for no speed we could measure at these frame sizes (benchmarks/)."""
+    import pyarrow
+
+    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
 
 
 def main() -> None:

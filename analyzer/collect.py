@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analyzer.coverage import Coverage
-from analyzer.normalize import RecordRejected, normalize_record
+from analyzer.normalize import RecordRejected
 from analyzer.normalize.names import resolve_identity_center_names
 from analyzer.schema import frame_from_rows
 from analyzer.sources.interface import Source
@@ -43,9 +43,8 @@ def collect(
     rows: list[dict[str, object]] = []
     for source in sources:
         for raw in source.records(coverage):
-            coverage.records_scanned += 1
             try:
-                normalized = normalize_record(raw.record, raw.where)
+                normalized = raw.normalized()
             except RecordRejected as err:
                 coverage.reject_record(raw.where, str(err))
                 continue

@@ -59,6 +59,7 @@ class Coverage:
     inputs: list[str] = field(default_factory=list)
     files_read: int = 0
     files_skipped: Counter[str] = field(default_factory=Counter)
+    day_folders_pruned: int = 0
     records_scanned: int = 0
     signin_records: int = 0
     records_rejected: int = 0
@@ -86,6 +87,15 @@ class Coverage:
     def flag_record(self, where: str, reason: str) -> None:
         self.problems.append(Problem(where, reason, skipped=False))
 
+    def merge(self, other: Coverage) -> None:
+        """Add what a worker process (or another source) counted for its part of the input."""
+        self.files_read += other.files_read
+        self.files_skipped.update(other.files_skipped)
+        self.records_scanned += other.records_scanned
+        self.records_rejected += other.records_rejected
+        self.day_folders_pruned += other.day_folders_pruned
+        self.problems.extend(other.problems)
+
     @property
     def skipped_input(self) -> bool:
         return any(p.skipped for p in self.problems)
@@ -95,6 +105,7 @@ class Coverage:
             "inputs": list(self.inputs),
             "files_read": self.files_read,
             "files_skipped": dict(sorted(self.files_skipped.items())),
+            "day_folders_pruned": self.day_folders_pruned,
             "records_scanned": self.records_scanned,
             "signin_records": self.signin_records,
             "records_rejected": self.records_rejected,

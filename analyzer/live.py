@@ -15,16 +15,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from analyzer.aws.regions import enabled_regions
 from analyzer.aws.session import client_config, discovery_region
 from analyzer.coverage import RegionCoverage
+from analyzer.errors import LiveSetupError
 from analyzer.normalize.selection import SIGNIN_SOURCE
 from analyzer.sources.lookup import LookupEventsSource, LookupJob
 from analyzer.window import Window
 
 EVENT_HISTORY_DAYS = 90
 IDENTITY_CENTER_SOURCE = "sso.amazonaws.com"
-
-
-class LiveSetupError(RuntimeError):
-    """The live collection cannot start; the message says what to do instead."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from analyzer.aws.session import client_config
-from analyzer.live import LiveSetupError, check_history_window, identity_center_regions
+from analyzer.errors import LiveSetupError
+from analyzer.live import check_history_window, identity_center_regions
 from analyzer.window import Window
 from tests.fakes import _Body, attach
 

@@ -13,18 +13,18 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ProfileNotFound
 
+from analyzer.aws import DEFAULT_MAX_ATTEMPTS
+from analyzer.errors import AwsSetupError
+
+__all__ = ["DEFAULT_MAX_ATTEMPTS", "AwsSetupError", "client_config", "make_session"]
+
 RETRY_MODE = "standard"  # pinned in client_config
-DEFAULT_MAX_ATTEMPTS = 8
 GLOBAL_REGION = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}
 NO_CREDENTIALS_HINT = (
     "no AWS credentials found (checked --profile, AWS_PROFILE, environment variables, "
     "~/.aws/config and instance roles); to try the tool without AWS, run "
     "signin-report --logs sample_logs --since 2026-11-02 --until 2026-11-09"
 )
-
-
-class AwsSetupError(RuntimeError):
-    """Credentials, profile or region problems that stop collection before it starts."""
 
 
 def make_session(profile: str | None) -> boto3.Session:

@@ -11,15 +11,19 @@ from typing import Any
 
 
 def as_mapping(value: Any) -> Mapping[str, Any]:
-    """A JSON object, or an empty mapping for anything else (null, "null", lists, scalars)."""
-    return value if isinstance(value, Mapping) else {}
+    """A JSON object, or an empty mapping for anything else (null, "null", lists, scalars).
+    Decoded JSON objects are dicts; checking `dict` rather than the Mapping ABC is several
+    times faster on this hot path."""
+    return value if isinstance(value, dict) else {}
 
 
 def text(value: Any) -> str | None:
     """A non-empty string for scalar values; None for missing, empty, objects and arrays."""
-    if value is None or isinstance(value, Mapping | list | bool):
+    if type(value) is str:
+        return value if value and not value.isspace() else None
+    if value is None or isinstance(value, dict | list | bool):
         return None
-    result = value if isinstance(value, str) else str(value)
+    result = str(value)
     return result if result.strip() else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import json
@@ -39,6 +40,7 @@ def content_id(record: Mapping[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_ip(value: str) -> bool:
     try:
         ipaddress.ip_address(value)

@@ -61,3 +61,19 @@ def event_kind(event_source: str, event_name: str, outcome: str | None) -> str:
     if event_name == "CredentialVerification" and outcome == "failure":
         return "login"
     return _KIND_BY_NAME.get(event_name, "other")
+
+
+def is_signin_candidate(record: object) -> bool:
+    """Cheap pre-filter with the same rule as the normalizer, run where records are read (in
+    worker processes too) so only possible sign-in events travel further. Anything that is not
+    a JSON object passes, so the normalizer can reject it with a reason."""
+    if not isinstance(record, dict):
+        return True
+    source = record.get("eventSource")
+    name = record.get("eventName")
+    return (
+        signin_source(
+            source if isinstance(source, str) else None, name if isinstance(name, str) else None
+        )
+        is not None
+    )

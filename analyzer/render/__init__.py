@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
+from analyzer.formats import OutputFormat
 from analyzer.render.csv_out import CsvRenderer
 from analyzer.render.events import write_events
 from analyzer.render.interface import Renderer
 from analyzer.render.json_out import JsonRenderer
 from analyzer.render.markdown import MarkdownRenderer
 from analyzer.render.table import TableRenderer
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
 
 
 def renderer_for(fmt: OutputFormat, *, color: bool = False) -> Renderer:

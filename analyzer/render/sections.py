@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from analyzer.reports.report import TABLE_SECTIONS, SigninReport
+from analyzer.formats import TABLE_SECTIONS
+from analyzer.reports.report import SigninReport
 
 Block = tuple[str, str, list[str], list[list[Any]]]
 

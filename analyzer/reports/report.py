@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from analyzer.coverage import Coverage
+from analyzer.formats import SECTION_NAMES, TABLE_SECTIONS
 from analyzer.reports.endpoints import by_endpoint
 from analyzer.reports.failures import failures_by_kind, failures_by_source_ip, failures_by_user
 from analyzer.reports.mfa import mfa_by_identity, without_mfa
@@ -16,24 +17,9 @@ from analyzer.reports.summary import summary
 from analyzer.reports.users import by_user
 from analyzer.window import Window
 
-REPORT_VERSION = 1
+__all__ = ["SECTION_NAMES", "TABLE_SECTIONS", "SigninReport", "build_report"]
 
-# (key, title): the order sections appear in every format, and the names `--section` takes.
-TABLE_SECTIONS: tuple[tuple[str, str], ...] = (
-    ("users", "Sign-ins by user"),
-    ("endpoints", "Sign-ins by endpoint and logged region"),
-    ("mfa_by_identity", "MFA status of successful sign-ins"),
-    ("without_mfa", "Successful IAM user / root sign-ins without MFA"),
-    ("failures_by_kind", "Failures by kind"),
-    ("failures_by_user", "Failures by user"),
-    ("failures_by_source_ip", "Failures by source IP"),
-)
-SECTION_NAMES: tuple[str, ...] = (
-    "summary",
-    *(k for k, _ in TABLE_SECTIONS),
-    "coverage",
-    "regions",
-)
+REPORT_VERSION = 1
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,41 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from analyzer.coverage import Coverage
+from analyzer.normalize import Normalized, RecordRejected, normalize_record
 
 
 @dataclass(frozen=True)
 class RawRecord:
-    """A record as decoded JSON, and where it came from (`path#index` or `path:line`)."""
+    """A record as decoded JSON, and where it came from (`path#index` or `path:line`).
+
+    A source that reads in worker processes normalizes there too (normalization is pure), and
+    hands over the result with the record, so the CPU work is spread over the cores;
+    `normalized()` returns it, or computes it for records read in this process."""
 
     record: object
     where: str
+    prepared: bool = False
+    result: Normalized | None = None
+    rejection: str | None = None
+
+    def normalized(self) -> Normalized | None:
+        if not self.prepared:
+            return normalize_record(self.record, self.where)
+        if self.rejection is not None:
+            raise RecordRejected(self.rejection)
+        return self.result
+
+    def prepare(self, keep_record: bool = True) -> RawRecord:
+        record = self.record if keep_record else None
+        try:
+            result = normalize_record(self.record, self.where)
+        except RecordRejected as err:
+            return RawRecord(record, self.where, prepared=True, rejection=str(err))
+        return RawRecord(record, self.where, prepared=True, result=result)
 
 
 class Source(ABC):
     @abstractmethod
     def records(self, coverage: Coverage) -> Iterator[RawRecord]:
-        """Yield every record read; add files, skips and problems to `coverage`."""
+        """Yield every record that may be a sign-in event; count every record read in
+        `coverage.records_scanned` and add files, skips and problems to `coverage`."""

@@ -172,6 +172,7 @@ class LookupEventsSource(Source):
                 coverage.inputs.append(f"lookup:{run.coverage.region}:{run.coverage.source}")
                 if run.coverage.status == "failed":
                     coverage.fail_region(run.coverage)
+                coverage.records_scanned += len(run.records) + len(run.rejected)
                 for where, reason in run.rejected:
                     coverage.reject_record(where, reason)
                 yield from run.records

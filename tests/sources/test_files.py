@@ -6,10 +6,12 @@ from __future__ import annotations
 import gzip
 import json
 import tracemalloc
+from datetime import UTC, datetime
 from pathlib import Path
 
 from analyzer.coverage import Coverage
 from analyzer.sources import FileSource
+from analyzer.window import Window
 from tests.conftest import api_call, console_login, write_trail
 
 
@@ -27,7 +29,8 @@ def test_trail_file_gzip_and_plain_by_content(tmp_path: Path) -> None:
     write_trail(tmp_path / "no-extension", [console_login()])
     write_trail(tmp_path / "plain.json.gz", [api_call()], compress=False)  # name lies
     records, coverage = read(tmp_path)
-    assert len(records) == 2
+    assert records == [console_login()]  # only sign-in candidates leave the source
+    assert coverage.records_scanned == 2
     assert coverage.files_read == 2
     assert coverage.problems == []
 
@@ -55,7 +58,8 @@ def test_json_lines_with_a_bad_line(tmp_path: Path) -> None:
     path = tmp_path / "export.jsonl"
     path.write_text(json.dumps(console_login()) + "\n\n{broken\n" + json.dumps(api_call()) + "\n")
     records, coverage = read(path)
-    assert len(records) == 2
+    assert records == [console_login()]
+    assert coverage.records_scanned == 2
     assert problems(coverage) == [
         f"{path}:3: line is not JSON (Expecting property name enclosed in double quotes)"
     ]
@@ -114,7 +118,8 @@ def test_truncated_json_keeps_the_complete_records(tmp_path: Path) -> None:
     path = tmp_path / "cut.json"
     path.write_text(text[:-40])
     records, coverage = read(path)
-    assert len(records) == 2
+    assert records == [console_login()]
+    assert coverage.records_scanned == 2
     [line] = problems(coverage)
     assert line.startswith(f"{path}: truncated or invalid JSON in record 2")
     assert line.endswith("kept the 2 records before it")
@@ -152,6 +157,66 @@ def test_memory_does_not_grow_with_non_signin_records(tmp_path: Path) -> None:
     count = sum(1 for _ in FileSource([path]).records(coverage))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert count == 60_000
+    assert count == 0
+    assert coverage.records_scanned == 60_000
     assert size > 15_000_000
     assert peak < 2_000_000
+
+
+def test_synced_tree_prunes_days_outside_the_window_and_sibling_folders(tmp_path: Path) -> None:
+    base = tmp_path / "AWSLogs" / "o-abc123" / "111122223333"
+    inside = console_login(eventID="in", eventTime="2026-11-03T10:00:00Z")
+    late = console_login(eventID="late", eventTime="2026-11-04T23:59:00Z")
+    write_trail(base / "CloudTrail/us-east-1/2026/11/03/a.json.gz", [inside])
+    write_trail(base / "CloudTrail/us-east-1/2026/11/05/b.json.gz", [late])  # delivered next day
+    write_trail(base / "CloudTrail/us-east-1/2026/11/20/c.json.gz", [console_login()])
+    write_trail(base / "CloudTrail/us-east-1/2026/10/01/d.json.gz", [console_login()])
+    write_trail(base / "CloudTrail-Digest/us-east-1/2026/11/03/x.json.gz", [])
+    window = Window(datetime(2026, 11, 3, tzinfo=UTC), datetime(2026, 11, 5, tzinfo=UTC))
+    coverage = Coverage()
+    records = [raw.record for raw in FileSource([tmp_path], window=window).records(coverage)]
+    assert records == [inside, late]
+    assert coverage.day_folders_pruned == 2
+    assert coverage.files_read == 2
+    assert coverage.files_skipped == {"CloudTrail-Digest folder (digests, not read)": 1}
+
+
+def test_many_files_through_the_worker_pool(tmp_path: Path) -> None:
+    for index in range(40):
+        records = [api_call(f"n{index}-{i}") for i in range(20)]
+        records.insert(7, console_login(eventID=f"s{index}"))
+        write_trail(tmp_path / f"f{index:02d}.json.gz", records)
+    (tmp_path / "f99.json.gz").write_bytes(b"\x1f\x8bbroken")
+    coverage = Coverage()
+    found = list(FileSource([tmp_path], workers=2).records(coverage))
+    assert [raw.record["eventID"] for raw in found] == [f"s{i}" for i in range(40)]  # type: ignore[index]
+    assert found[0].where.endswith("f00.json.gz#7")
+    assert coverage.records_scanned == 40 * 21
+    assert coverage.files_read == 40
+    [problem] = coverage.problems
+    assert problem.culprit.endswith("f99.json.gz")
+
+
+def test_fast_path_finds_the_same_records_as_a_full_parse(tmp_path: Path) -> None:
+    """Decoys that mention signin.amazonaws.com elsewhere are parsed and left to the
+    normalizer; every real sign-in is found wherever it sits in the file."""
+    decoy = api_call("decoy")
+    decoy["requestParameters"] = {
+        "lookupAttributes": [
+            {"attributeKey": "EventSource", "attributeValue": "signin.amazonaws.com"}
+        ]
+    }
+    records = [
+        console_login(eventID="first"),
+        api_call("a"),
+        decoy,
+        api_call("b"),
+        console_login(eventID="last"),
+    ]
+    payload = json.dumps({"Records": records}, separators=(",", ":")).encode()
+    (tmp_path / "t.json.gz").write_bytes(gzip.compress(payload))
+    coverage = Coverage()
+    found = list(FileSource([tmp_path]).records(coverage))
+    assert [raw.record for raw in found] == [records[0], records[4]]
+    assert [raw.where[-2:] for raw in found] == ["#0", "#4"]
+    assert coverage.records_scanned == 5

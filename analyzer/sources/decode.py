@@ -113,16 +113,9 @@ def _head(payload: bytes) -> bytes:
         return b""
 
 
-def _fast_path(path: Path, result: FileResult) -> bool:
+def _scan_payload(payload: bytes, result: FileResult) -> bool:
     """Compact trail files take the byte-level scan (one-shot inflate, marker search, parse
-    only around hits). Returns False when the file needs the generic, streaming decoder."""
-    if path.stat().st_size > ONE_SHOT_LIMIT:
-        return False
-    with path.open("rb") as handle:
-        payload = handle.read(4096)
-        if not is_trail_head(_head(payload)):
-            return False
-        payload += handle.read()
+    only around hits). Returns False when the payload needs the generic decoder."""
     raw = inflate(payload)
     if not is_trail_document(raw):
         return False
@@ -138,6 +131,53 @@ def _fast_path(path: Path, result: FileResult) -> bool:
     return True
 
 
+def _fast_path(path: Path, result: FileResult) -> bool:
+    if path.stat().st_size > ONE_SHOT_LIMIT:
+        return False
+    with path.open("rb") as handle:
+        payload = handle.read(4096)
+        if not is_trail_head(_head(payload)):
+            return False  # not a trail file: stream it, never hold it whole
+        payload += handle.read()
+    return _scan_payload(payload, result)
+
+
+def _finish(result: FileResult, reason: str) -> FileResult:
+    """Report an input that broke, keeping the records read before the break."""
+    coverage = result.coverage
+    if coverage.records_scanned:
+        coverage.files_read += 1
+        reason += f"; kept the {coverage.records_scanned} records before it"
+    coverage.skip_file(result.name, reason)
+    return result
+
+
+def _decode_error(err: Exception) -> str:
+    corrupt = isinstance(err, OSError | EOFError | zlib.error)
+    kind = "corrupt gzip" if corrupt else "not UTF-8 text"
+    return f"{kind} ({err})" if str(err) else kind
+
+
+def read_payload(payload: bytes, name: str) -> FileResult:
+    """The same as `read_file` for an object already in memory (an S3 GET)."""
+    result = FileResult(name)
+    try:
+        if _scan_payload(payload, result):
+            return result
+        raw = inflate(payload)
+        with io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8") as handle:
+            _keep(result, decode_text(handle, name, result.coverage))
+    except (ScanError, UnreadableFile) as err:
+        if str(err) in _QUIET_SKIPS:
+            result.coverage.skip_file(name, str(err), warn=False)
+            return result
+        return _finish(result, str(err))
+    except _DECODE_ERRORS as err:
+        return _finish(result, _decode_error(err))
+    result.coverage.files_read += 1
+    return result
+
+
 def read_and_normalize(path: Path, keep_records: bool = True) -> FileResult:
     """`read_file` for worker processes: candidates come back already normalized, and without
     the raw record unless the caller keeps raw records (`--save-raw`), so only rows cross the
@@ -151,32 +191,19 @@ def read_file(path: Path) -> FileResult:
     """A file that breaks part-way keeps the records read before the break, and says so."""
     name = str(path)
     result = FileResult(name)
-    coverage = result.coverage
-    before = 0
     try:
         if _fast_path(path, result):
             return result
         with _open_text(path) as handle:
-            _keep(result, decode_text(handle, name, coverage))
-    except ScanError as err:
-        reason = str(err)
-    except UnreadableFile as err:
-        reason = str(err)
-        if reason in _QUIET_SKIPS:
-            coverage.skip_file(name, reason, warn=False)
+            _keep(result, decode_text(handle, name, result.coverage))
+    except (ScanError, UnreadableFile) as err:
+        if str(err) in _QUIET_SKIPS:
+            result.coverage.skip_file(name, str(err), warn=False)
             return result
+        return _finish(result, str(err))
     except _DECODE_ERRORS as err:
-        corrupt = isinstance(err, OSError | EOFError | zlib.error)
-        kind = "corrupt gzip" if corrupt else "not UTF-8 text"
-        reason = f"{kind} ({err})" if str(err) else kind
-    else:
-        coverage.files_read += 1
-        return result
-    before = coverage.records_scanned
-    if before:
-        coverage.files_read += 1
-        reason += f"; kept the {before} records before it"
-    coverage.skip_file(name, reason)
+        return _finish(result, _decode_error(err))
+    result.coverage.files_read += 1
     return result
 
 

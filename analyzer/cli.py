@@ -85,6 +85,14 @@ class LiveOptions:
     regions: list[str] | None = None
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     identity_center_region: str | None = None
+    s3: list[str] | None = None
+    trails: list[str] | None = None
+    discover_trails: bool = False
+    accounts: list[str] | None = None
+
+    @property
+    def reads_s3(self) -> bool:
+        return bool(self.s3 or self.trails or self.discover_trails)
 
 
 def _live_sources(
@@ -93,12 +101,31 @@ def _live_sources(
     from botocore.exceptions import BotoCoreError  # boto3 only when AWS is used
 
     from analyzer.aws.session import make_session
-    from analyzer.live import check_history_window, plan_lookup
+    from analyzer.live import check_history_window, plan_lookup, plan_s3
+    from analyzer.sources.s3 import S3LocationError
 
     now = datetime.now(UTC)
     if options.max_attempts < 1:
         raise CliError("--max-attempts must be at least 1", ExitCode.USAGE)
+    progress = display.update if display else None
     try:
+        if options.reads_s3:
+            session = make_session(options.profile)
+            trails = plan_s3(
+                session,
+                window,
+                locations=options.s3 or [],
+                trails=options.trails,
+                discover=options.discover_trails,
+                region=options.region,
+                regions=options.regions,
+                accounts=options.accounts,
+                max_attempts=options.max_attempts,
+                progress=progress,
+            )
+            for warning in trails.warnings:
+                _say("warning", warning)
+            return trails.sources
         check_history_window(window, now)
         session = make_session(options.profile)
         plan = plan_lookup(
@@ -108,8 +135,10 @@ def _live_sources(
             regions=options.regions,
             max_attempts=options.max_attempts,
             identity_center_region=options.identity_center_region,
-            progress=display.update if display else None,
+            progress=progress,
         )
+    except S3LocationError as err:
+        raise CliError(str(err), ExitCode.USAGE) from None
     except LiveSetupError as err:
         raise CliError(str(err), ExitCode.USAGE) from None
     except AwsSetupError as err:
@@ -127,6 +156,12 @@ def _check_something_was_read(coverage: Coverage, logs: Sequence[Path]) -> None:
             "no CloudTrail log file could be read from " + ", ".join(str(p) for p in logs),
             ExitCode.ERROR,
         )
+    if (
+        not logs
+        and coverage.files_read == 0
+        and any(p.skipped and not p.culprit.startswith("region ") for p in coverage.problems)
+    ):
+        raise CliError("nothing could be read from S3 (reasons above)", ExitCode.ERROR)
     regions: list[RegionCoverage] = coverage.regions
     if not logs and regions and all(r.status == "failed" for r in regions):
         raise CliError(
@@ -212,6 +247,25 @@ def signin_report(
             "sign-ins are collected live from CloudTrail event history.",
         ),
     ] = None,
+    s3: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--s3",
+            help="Read a trail bucket: s3://bucket[/prefix] (single-account or organization "
+            "layout). Repeatable.",
+        ),
+    ] = None,
+    trail: Annotated[
+        list[str] | None,
+        typer.Option(help="Read this trail's bucket (name or ARN, found by DescribeTrails)."),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(help="`trails`: read every trail DescribeTrails finds, from S3."),
+    ] = None,
+    accounts: Annotated[
+        str | None, typer.Option(help="Comma-separated accounts to read from trail buckets.")
+    ] = None,
     profile: Annotated[
         str | None, typer.Option(help="AWS profile (default: AWS_PROFILE, then the chain).")
     ] = None,
@@ -269,6 +323,9 @@ def signin_report(
         bool, typer.Option(help="Exit 3 when any file or record had to be skipped.")
     ] = False,
 ) -> None:
+    if source not in (None, "trails", "lookup"):
+        _say("error", f"--source must be `trails` or `lookup`, not {source!r}")
+        raise typer.Exit(int(ExitCode.USAGE))
     try:
         code = run(
             logs=logs or [],
@@ -286,6 +343,10 @@ def signin_report(
                 regions=regions.split(",") if regions else None,
                 max_attempts=max_attempts,
                 identity_center_region=identity_center_region,
+                s3=s3,
+                trails=trail,
+                discover_trails=source == "trails",
+                accounts=accounts.split(",") if accounts else None,
             ),
             save_raw=save_raw,
             quiet=quiet,

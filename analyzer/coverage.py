@@ -26,7 +26,9 @@ class Problem:
 
 @dataclass
 class RegionCoverage:
-    """What one (source, region) pair of a live collection did."""
+    """What one (source, region) pair did: a LookupEvents region (pages, attempts, throttles,
+    retries), or an account/region of a trail bucket (objects, bytes, objects failed; pages
+    counts its list calls). `events` are the sign-in candidates it delivered."""
 
     region: str
     source: str
@@ -36,6 +38,9 @@ class RegionCoverage:
     attempts: int = 0
     throttles: int = 0
     retries: int = 0
+    objects: int = 0
+    bytes: int = 0
+    objects_failed: int = 0
     seconds: float = 0.0
     reason: str | None = None
 
@@ -49,6 +54,9 @@ class RegionCoverage:
             "attempts": self.attempts,
             "throttles": self.throttles,
             "retries": self.retries,
+            "objects": self.objects,
+            "bytes": self.bytes,
+            "objects_failed": self.objects_failed,
             "seconds": round(self.seconds, 3),
             "reason": self.reason,
         }

@@ -13,10 +13,11 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from analyzer.aws.regions import enabled_regions
-from analyzer.aws.session import client_config, discovery_region
+from analyzer.aws.session import GLOBAL_REGION, client_config, discovery_region
 from analyzer.coverage import RegionCoverage
 from analyzer.errors import LiveSetupError
 from analyzer.normalize.selection import SIGNIN_SOURCE
+from analyzer.sources.interface import Source
 from analyzer.sources.lookup import LookupEventsSource, LookupJob
 from analyzer.window import Window
 
@@ -104,3 +105,60 @@ def plan_lookup(
         )
     source = LookupEventsSource(jobs, since=window.since, until=window.until, progress=progress)
     return LivePlan(source=source, regions=region_set.regions, warnings=tuple(warnings))
+
+
+@dataclass(frozen=True)
+class TrailPlan:
+    sources: list[Source]
+    warnings: tuple[str, ...]
+
+
+def plan_s3(
+    session: boto3.Session,
+    window: Window,
+    *,
+    locations: list[str],
+    trails: list[str] | None = None,
+    discover: bool = False,
+    region: str | None = None,
+    regions: list[str] | None = None,
+    accounts: list[str] | None = None,
+    max_attempts: int = 8,
+    progress: Callable[[RegionCoverage], None] | None = None,
+) -> TrailPlan:
+    """Sources for `--s3` URLs and for trails found by DescribeTrails (`--trail`, `--source
+    trails`). Several trails writing to one bucket and prefix are read once; duplicate events
+    across trails are dropped by eventID in the collector."""
+    from analyzer.aws.trails import discover_trails
+    from analyzer.sources.s3 import FETCH_THREADS, S3Location, S3TrailSource
+
+    where = discovery_region(session, region)
+    config = client_config(max_attempts, pool_size=FETCH_THREADS)
+    warnings: list[str] = []
+    wanted: list[S3Location] = [S3Location.parse(url) for url in locations]
+    if trails or discover:
+        region_set = enabled_regions(session, where, config, None)
+        warnings.extend(region_set.warnings)
+        global_region = GLOBAL_REGION.get(region_set.partition, "us-east-1")
+        found, problems = discover_trails(
+            session, region_set.regions, config, global_region, trails or None
+        )
+        warnings.extend(problems)
+        if not found:
+            raise LiveSetupError(
+                "no CloudTrail trail found to read (DescribeTrails); name one "
+                "with --trail, or read a bucket with --s3 s3://bucket/prefix"
+            )
+        for trail in found:
+            warnings.extend(trail.warnings)
+            prefix = f"{trail.prefix.rstrip('/')}/" if trail.prefix else ""
+            wanted.append(S3Location(trail.bucket, prefix))
+    client = session.client("s3", config=config)
+    unique = list(dict.fromkeys(wanted))
+    sources: list[Source] = [
+        S3TrailSource(
+            client, location, window, accounts=accounts, regions=regions, progress=progress
+        )
+        for location in unique
+    ]
+    return TrailPlan(sources=sources, warnings=tuple(warnings))

@@ -19,10 +19,7 @@ class RegionProgress:
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
-            TextColumn(
-                "pages {task.fields[pages]:>4}  events {task.fields[events]:>6}  "
-                "throttles {task.fields[throttles]:>3}  {task.fields[status]}"
-            ),
+            TextColumn("{task.fields[counts]}  {task.fields[status]}"),
             TimeElapsedColumn(),
             console=Console(file=sys.stderr),
             transient=False,
@@ -44,20 +41,23 @@ class RegionProgress:
     def update(self, stats: RegionCoverage) -> None:
         key = (stats.region, stats.source)
         if key not in self._tasks:
-            label = (
-                stats.region
-                if stats.source == "signin.amazonaws.com"
-                else (f"{stats.region} ({stats.source})")
+            label = stats.region
+            if stats.source != "signin.amazonaws.com":
+                label = f"{stats.region} ({stats.source})"
+            self._tasks[key] = self._progress.add_task(label, total=None, counts="", status="")
+        if stats.source.startswith("s3://"):
+            counts = (
+                f"objects {stats.objects:>6}  {stats.bytes / 1e6:>8.1f} MB  "
+                f"sign-ins {stats.events:>5}  failed {stats.objects_failed:>3}"
             )
-            self._tasks[key] = self._progress.add_task(
-                label, total=None, pages=0, events=0, throttles=0, status=""
+        else:
+            counts = (
+                f"pages {stats.pages:>4}  events {stats.events:>6}  throttles {stats.throttles:>3}"
             )
         done = stats.status in {"ok", "failed"}
         self._progress.update(
             self._tasks[key],
-            pages=stats.pages,
-            events=stats.events,
-            throttles=stats.throttles,
+            counts=counts,
             status=stats.status if done else "",
             total=1 if done else None,
             completed=1 if done else 0,

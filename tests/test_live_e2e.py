@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import subprocess
@@ -154,3 +155,62 @@ def test_no_credentials_suggests_sample_logs() -> None:
     assert result.stderr.strip().startswith("signin-report: error: no AWS credentials found")
     assert "--logs sample_logs" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def seed_bucket(endpoint: str) -> None:
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    s3.create_bucket(Bucket="e2e-trail")
+    day = (NOW - timedelta(days=2)).strftime("%Y/%m/%d")
+    base = f"logs/AWSLogs/{ACCOUNT}/CloudTrail/eu-north-1/{day}/"
+    records = [
+        console_login(eventID=f"s3-{i}", eventTime=stamp(2), awsRegion="eu-north-1")
+        for i in range(3)
+    ]
+    body = gzip.compress(json.dumps({"Records": records}, separators=(",", ":")).encode())
+    s3.put_object(Bucket="e2e-trail", Key=base + "a.json.gz", Body=body)
+    s3.put_object(Bucket="e2e-trail", Key=base + "broken.json.gz", Body=b"\x1f\x8bnope")
+    cloudtrail = boto3.client(
+        "cloudtrail",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    cloudtrail.create_trail(
+        Name="main", S3BucketName="e2e-trail", S3KeyPrefix="logs", IsMultiRegionTrail=True
+    )
+    cloudtrail.start_logging(Name="main")
+
+
+def test_s3_bucket_and_trail_discovery_end_to_end(endpoint: str) -> None:
+    seed_bucket(endpoint)
+    by_url = live(endpoint, "--s3", "s3://e2e-trail/logs", "--days", "7", "--format", "json")
+    assert by_url.returncode == 0, by_url.stderr
+    report = json.loads(by_url.stdout)
+    assert report["summary"]["sign_ins"] == 3
+    assert "broken.json.gz: corrupt gzip" in by_url.stderr
+    [scope] = report["coverage"]["regions"]
+    assert (scope["region"], scope["objects"], scope["objects_failed"]) == (
+        f"{ACCOUNT}/eu-north-1",
+        2,
+        1,
+    )
+    strict = live(endpoint, "--s3", "s3://e2e-trail/logs", "--days", "7", "--strict")
+    assert strict.returncode == 3
+
+    by_trail = live(endpoint, "--source", "trails", "--days", "7", "--format", "json")
+    assert by_trail.returncode == 0, by_trail.stderr
+    assert json.loads(by_trail.stdout)["summary"]["sign_ins"] == 3
+    named = live(endpoint, "--trail", "main", "--days", "7", "--format", "json")
+    assert json.loads(named.stdout)["summary"]["sign_ins"] == 3
+    bad = live(endpoint, "--s3", "https://e2e-trail/logs")
+    assert bad.returncode == 2
+    assert "is not an S3 URL" in bad.stderr

@@ -1,0 +1,205 @@
+"""CloudTrail trail log files in S3: single-account and organization layouts, listed by day.
+
+Keys are `[prefix/]AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD/<file>`. Accounts
+and regions are found with delimiter listings, and then only the day folders of the window
+(plus one day after its end: folders are named by delivery date) are listed. A whole bucket is
+never listed, and digest, Insights and other sibling folders are never entered. Objects are
+fetched in parallel threads and go through the same byte scanner as files on disk; a failing
+object or prefix is reported with its reason and the rest completes.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from analyzer.coverage import Coverage, RegionCoverage
+from analyzer.sources.decode import FileResult, read_payload
+from analyzer.sources.interface import RawRecord, Source
+from analyzer.sources.tree import delivery_days
+from analyzer.window import Window
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+_ORG = re.compile(r"^o-[a-z0-9]{10,32}$")
+FETCH_THREADS = 16
+
+
+class S3LocationError(ValueError):
+    """An --s3 value that is not s3://bucket[/prefix]."""
+
+
+@dataclass(frozen=True)
+class S3Location:
+    bucket: str
+    prefix: str  # "" or ends with "/"
+
+    @classmethod
+    def parse(cls, url: str) -> S3Location:
+        parts = urlsplit(url)
+        if parts.scheme != "s3" or not parts.netloc:
+            raise S3LocationError(f"{url!r} is not an S3 URL (s3://bucket[/prefix])")
+        prefix = parts.path.lstrip("/")
+        if "AWSLogs/" in prefix:
+            prefix = prefix[: prefix.index("AWSLogs/")]
+        elif prefix.rstrip("/").endswith("AWSLogs"):
+            prefix = prefix[: prefix.rstrip("/").rindex("AWSLogs")]
+        if prefix and not prefix.endswith("/"):
+            prefix += "/"
+        return cls(parts.netloc, prefix)
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+
+def _days(window: Window) -> list[date]:
+    bounds = delivery_days(window)
+    if bounds is None:
+        raise ValueError("reading S3 needs a bounded window")
+    first, last = bounds
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _error_text(err: Exception) -> str:
+    if isinstance(err, ClientError):
+        error = err.response.get("Error", {})
+        code = str(error.get("Code", "Error"))
+        message = str(error.get("Message", "")).strip()
+        if code in {"KMS.AccessDeniedException", "KMS.NotFoundException"} or (
+            "kms" in message.lower() and code == "AccessDenied"
+        ):
+            return f"{code}: {message} (the trail's KMS key needs kms:Decrypt for this reader)"
+        return f"{code}: {message}" if message else code
+    return f"{type(err).__name__}: {err}"
+
+
+@dataclass
+class _Scope:
+    """One account and region of one location: what was listed and fetched there."""
+
+    account: str
+    region: str
+    stats: RegionCoverage
+    keys: list[tuple[str, int]] = field(default_factory=list)
+
+
+class S3TrailSource(Source):
+    def __init__(
+        self,
+        client: Any,
+        location: S3Location,
+        window: Window,
+        *,
+        accounts: list[str] | None = None,
+        regions: list[str] | None = None,
+        threads: int = FETCH_THREADS,
+        progress: Callable[[RegionCoverage], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.location = location
+        self.days = _days(window)
+        self.accounts = set(accounts) if accounts else None
+        self.regions = set(regions) if regions else None
+        self.threads = threads
+        self.progress = progress
+
+    def _children(self, prefix: str, coverage: Coverage) -> list[str]:
+        """Names of the 'folders' directly under `prefix` (a delimiter listing)."""
+        names: list[str] = []
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.location.bucket, Prefix=prefix, Delimiter="/"
+            ):
+                for common in page.get("CommonPrefixes", []):
+                    names.append(str(common["Prefix"])[len(prefix) :].rstrip("/"))
+        except (ClientError, BotoCoreError) as err:
+            coverage.skip_file(f"s3://{self.location.bucket}/{prefix}", _error_text(err))
+        return names
+
+    def _scopes(self, coverage: Coverage) -> list[tuple[str, _Scope]]:
+        root = f"{self.location.prefix}AWSLogs/"
+        accounts: list[tuple[str, str]] = []  # (account, key prefix of the account)
+        for name in self._children(root, coverage):
+            if _ORG.match(name):
+                for member in self._children(f"{root}{name}/", coverage):
+                    if _ACCOUNT.match(member):
+                        accounts.append((member, f"{root}{name}/{member}/"))
+            elif _ACCOUNT.match(name):
+                accounts.append((name, f"{root}{name}/"))
+        if not accounts:
+            coverage.skip_file(str(self.location), "no AWSLogs/<account>/ folders found")
+        scopes: list[tuple[str, _Scope]] = []
+        for account, account_prefix in accounts:
+            if self.accounts is not None and account not in self.accounts:
+                continue
+            for region in self._children(f"{account_prefix}CloudTrail/", coverage):
+                if self.regions is not None and region not in self.regions:
+                    continue
+                stats = RegionCoverage(region=f"{account}/{region}", source=str(self.location))
+                scopes.append(
+                    (f"{account_prefix}CloudTrail/{region}/", _Scope(account, region, stats))
+                )
+        return scopes
+
+    def _list_days(self, base: str, scope: _Scope, coverage: Coverage) -> None:
+        paginator = self.client.get_paginator("list_objects_v2")
+        for day in self.days:
+            prefix = f"{base}{day:%Y/%m/%d}/"
+            try:
+                for page in paginator.paginate(Bucket=self.location.bucket, Prefix=prefix):
+                    scope.stats.pages += 1
+                    for item in page.get("Contents", []):
+                        scope.keys.append((str(item["Key"]), int(item.get("Size", 0))))
+            except (ClientError, BotoCoreError) as err:
+                coverage.skip_file(f"s3://{self.location.bucket}/{prefix}", _error_text(err))
+                scope.stats.reason = _error_text(err)
+
+    def _fetch(self, key: str) -> FileResult:
+        name = f"s3://{self.location.bucket}/{key}"
+        try:
+            body = self.client.get_object(Bucket=self.location.bucket, Key=key)["Body"]
+            payload = body.read()
+        except (ClientError, BotoCoreError) as err:
+            failed = FileResult(name)
+            failed.coverage.skip_file(name, _error_text(err))
+            return failed
+        return read_payload(payload, name)
+
+    def records(self, coverage: Coverage) -> Iterator[RawRecord]:
+        coverage.inputs.append(str(self.location))
+        scopes = self._scopes(coverage)
+        for base, scope in scopes:
+            self._list_days(base, scope, coverage)
+            coverage.regions.append(scope.stats)
+            if self.progress:
+                self.progress(scope.stats)
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=self.threads) as pool:
+            pending = [
+                (scope, size, pool.submit(self._fetch, key))
+                for _, scope in scopes
+                for key, size in scope.keys
+            ]
+            for scope, size, future in pending:
+                result = future.result()
+                coverage.merge(result.coverage)
+                scope.stats.objects += 1
+                scope.stats.bytes += size
+                scope.stats.events += len(result.candidates)
+                if any(p.skipped for p in result.coverage.problems):
+                    scope.stats.objects_failed += 1
+                yield from result.candidates
+                if self.progress:
+                    self.progress(scope.stats)
+        for _, scope in scopes:
+            scope.stats.seconds = time.monotonic() - started
+            scope.stats.status = "failed" if scope.stats.reason else "ok"
+            if self.progress:
+                self.progress(scope.stats)

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from analyzer.aws.session import client_config
+from analyzer.aws.trails import discover_trails
+
+
+@pytest.fixture
+def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        yield boto3.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+        )
+
+
+def make_trail(
+    session: boto3.Session, region: str, name: str, *, logging: bool = True, **options: Any
+) -> None:
+    s3: Any = session.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=f"bucket-{name}")
+    cloudtrail: Any = session.client("cloudtrail", region_name=region)
+    cloudtrail.create_trail(Name=name, S3BucketName=f"bucket-{name}", **options)
+    if logging:
+        cloudtrail.start_logging(Name=name)
+
+
+REGIONS = ("us-east-1", "eu-west-1", "ap-south-1")
+
+
+def test_discovery_dedupes_shadow_trails_and_warns(session: boto3.Session) -> None:
+    make_trail(
+        session,
+        "us-east-1",
+        "org",
+        IsMultiRegionTrail=True,
+        IsOrganizationTrail=True,
+        S3KeyPrefix="ct",
+    )
+    make_trail(session, "eu-west-1", "local")
+    make_trail(session, "us-east-1", "stopped", logging=False)
+    trails, problems = discover_trails(session, REGIONS, client_config(2, 4), "us-east-1")
+    assert problems == []
+    by_name = {t.name: t for t in trails}
+    assert set(by_name) == {"org", "local", "stopped"}  # the org trail's shadows count once
+    org = by_name["org"]
+    assert (org.bucket, org.prefix, org.multi_region, org.organization, org.logging) == (
+        "bucket-org",
+        "ct",
+        True,
+        True,
+        True,
+    )
+    assert org.warnings == ()
+    [local] = by_name["local"].warnings
+    assert "single-region in eu-west-1" in local
+    assert "global-endpoint sign-ins" in local
+    assert any("not logging" in w for w in by_name["stopped"].warnings)
+    assert any("single-region in us-east-1" in w for w in by_name["stopped"].warnings)
+
+
+def test_wanted_trails_by_name_or_arn(session: boto3.Session) -> None:
+    make_trail(session, "us-east-1", "org", IsMultiRegionTrail=True)
+    make_trail(session, "eu-west-1", "local")
+    arn = "arn:aws:cloudtrail:eu-west-1:123456789012:trail/local"
+    trails, problems = discover_trails(
+        session, REGIONS, client_config(2, 4), "us-east-1", [arn, "nope"]
+    )
+    assert [t.name for t in trails] == ["local"]
+    assert problems == ["trail nope: not found by DescribeTrails"]

@@ -1,0 +1,182 @@
+"""Trail buckets through real boto3 clients against moto's S3 (in-process)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+from moto import mock_aws
+
+from analyzer.aws.session import client_config
+from analyzer.collect import collect
+from analyzer.sources.s3 import S3Location, S3LocationError, S3TrailSource
+from analyzer.window import Window
+from tests.conftest import api_call, console_login
+from tests.fakes import _Body, attach
+
+BUCKET = "org-trail-logs"
+WINDOW = Window(datetime(2026, 11, 3, tzinfo=UTC), datetime(2026, 11, 5, tzinfo=UTC))
+
+
+def trail_object(*records: dict[str, Any]) -> bytes:
+    return gzip.compress(json.dumps({"Records": list(records)}, separators=(",", ":")).encode())
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        session = boto3.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+        )
+        client = session.client("s3", config=client_config(2, 16))
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+
+
+def put(client: Any, key: str, body: bytes) -> None:
+    client.put_object(Bucket=BUCKET, Key=key, Body=body)
+
+
+def org_tree(client: Any) -> None:
+    base = "ct/AWSLogs/o-a1b2c3d4e5/"
+    for account in ("111111111111", "222222222222"):
+        day3 = f"{base}{account}/CloudTrail/us-east-1/2026/11/03/"
+        put(client, day3 + "a.json.gz", trail_object(
+            api_call(f"{account}-n1"),
+            console_login(eventID=f"{account}-login", eventTime="2026-11-03T09:00:00Z"),
+        ))  # fmt: skip
+        put(client, f"{base}{account}/CloudTrail/eu-west-1/2026/11/05/late.json.gz", trail_object(
+            console_login(eventID=f"{account}-late", eventTime="2026-11-04T23:58:00Z",
+                          awsRegion="eu-west-1")))  # fmt: skip
+        put(
+            client,
+            f"{base}{account}/CloudTrail/us-east-1/2026/10/01/old.json.gz",
+            trail_object(console_login(eventID=f"{account}-old")),
+        )
+        put(
+            client,
+            f"{base}{account}/CloudTrail/us-east-1/2026/11/20/future.json.gz",
+            trail_object(console_login(eventID=f"{account}-future")),
+        )
+        put(
+            client,
+            f"{base}{account}/CloudTrail-Digest/us-east-1/2026/11/03/d.json.gz",
+            gzip.compress(b'{"digestStartTime": "x"}'),
+        )
+
+
+def requests_of(client: Any) -> list[tuple[str, dict[str, Any]]]:
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+        seen.append((model.name, dict(params)))
+
+    client.meta.events.register("provide-client-params.s3.*", record)
+    return seen
+
+
+def test_location_parsing() -> None:
+    assert S3Location.parse("s3://b") == S3Location("b", "")
+    assert S3Location.parse("s3://b/ct") == S3Location("b", "ct/")
+    assert S3Location.parse("s3://b/ct/AWSLogs/o-x/1/") == S3Location("b", "ct/")
+    with pytest.raises(S3LocationError):
+        S3Location.parse("https://b/ct")
+
+
+def test_org_trail_reads_only_the_window_days(s3: Any) -> None:
+    org_tree(s3)
+    seen = requests_of(s3)
+    source = S3TrailSource(s3, S3Location(BUCKET, "ct/"), WINDOW)
+    collection = collect([source], WINDOW)
+    assert sorted(collection.frame["event_id"]) == [
+        "111111111111-late",
+        "111111111111-login",
+        "222222222222-late",
+        "222222222222-login",
+    ]
+    listed = [p["Prefix"] for op, p in seen if op == "ListObjectsV2"]
+    fetched = [p["Key"] for op, p in seen if op == "GetObject"]
+    assert all("2026/10/01" not in p and "2026/11/20" not in p for p in listed + fetched)
+    assert not any("Digest" in p for p in listed + fetched)
+    assert "ct/AWSLogs/" in listed  # accounts found by delimiter listing, never the bucket
+    assert all(p.startswith("ct/AWSLogs/") for p in listed)
+    assert len(fetched) == 4
+    regions = {r.region: r for r in collection.coverage.regions}
+    assert set(regions) == {
+        "111111111111/us-east-1",
+        "111111111111/eu-west-1",
+        "222222222222/us-east-1",
+        "222222222222/eu-west-1",
+    }
+    assert regions["111111111111/us-east-1"].objects == 1
+    assert collection.coverage.records_scanned == 6
+
+
+def test_accounts_and_regions_filters(s3: Any) -> None:
+    org_tree(s3)
+    source = S3TrailSource(
+        s3, S3Location(BUCKET, "ct/"), WINDOW, accounts=["222222222222"], regions=["us-east-1"]
+    )
+    collection = collect([source], WINDOW)
+    assert list(collection.frame["event_id"]) == ["222222222222-login"]
+
+
+def test_bad_objects_are_reported_and_the_rest_is_read(s3: Any) -> None:
+    day = "AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/03/"
+    put(s3, day + "good.json.gz", trail_object(console_login(eventID="good")))
+    put(s3, day + "corrupt.json.gz", b"\x1f\x8b\x08\x00garbage")
+    put(s3, day + "denied.json.gz", trail_object(console_login(eventID="secret")))
+    put(s3, day + "kms.json.gz", trail_object(console_login(eventID="kms")))
+
+    def deny(request: Any, **_: Any) -> AWSResponse | None:
+        for key, code, message in [
+            ("denied.json.gz", "AccessDenied", "Access Denied"),
+            (
+                "kms.json.gz",
+                "AccessDenied",
+                "User is not authorized to perform kms:Decrypt on the trail key",
+            ),
+        ]:
+            if request.url.split("?")[0].endswith(key):
+                body = (f"<Error><Code>{code}</Code><Message>{message}</Message></Error>").encode()
+                return AWSResponse(request.url, 403, HTTPHeaders(), _Body(body))
+        return None
+
+    attach(s3, "before-send.s3.GetObject", deny)
+    collection = collect([S3TrailSource(s3, S3Location(BUCKET, ""), WINDOW)], WINDOW)
+    assert list(collection.frame["event_id"]) == ["good"]
+    lines = sorted(p.line() for p in collection.coverage.problems)
+    assert lines[0].startswith(f"s3://{BUCKET}/{day}corrupt.json.gz: corrupt gzip")
+    assert lines[1] == f"s3://{BUCKET}/{day}denied.json.gz: AccessDenied: Access Denied"
+    assert lines[2].startswith(f"s3://{BUCKET}/{day}kms.json.gz: AccessDenied")
+    assert "kms:Decrypt" in lines[2]
+    [scope] = collection.coverage.regions
+    assert (scope.objects, scope.objects_failed) == (4, 3)
+
+
+def test_duplicates_across_two_trails_count_once(s3: Any) -> None:
+    event = console_login(eventID="same")
+    put(s3, "a/AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/03/x.json.gz", trail_object(event))
+    put(
+        s3,
+        "b/AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/03/y.json.gz",
+        trail_object(event, console_login(eventID="other")),
+    )
+    sources = [S3TrailSource(s3, S3Location(BUCKET, p), WINDOW) for p in ("a/", "b/")]
+    collection = collect(sources, WINDOW)
+    assert sorted(collection.frame["event_id"]) == ["other", "same"]
+    assert collection.coverage.duplicates_dropped == 1
+
+
+def test_empty_bucket_is_reported(s3: Any) -> None:
+    collection = collect([S3TrailSource(s3, S3Location(BUCKET, "nothing/"), WINDOW)], WINDOW)
+    [problem] = collection.coverage.problems
+    assert problem.line() == f"s3://{BUCKET}/nothing/: no AWSLogs/<account>/ folders found"

@@ -6,15 +6,16 @@ processes first, and the heavy imports happen while they work."""
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -22,6 +23,7 @@ from analyzer.archive import RawArchive
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.coverage import Coverage, RegionCoverage
 from analyzer.errors import AwsSetupError, LiveSetupError
+from analyzer.findings.config import SEVERITIES, SEVERITY_NAMES, ConfigError, load_config
 from analyzer.formats import SECTION_NAMES, OutputFormat
 from analyzer.progress import RegionProgress
 from analyzer.sources.files import FileSource
@@ -33,9 +35,10 @@ MAX_PROBLEM_LINES = 20
 
 
 class ExitCode(IntEnum):
-    """Documented in README "Exit codes"; 1 is kept for findings (`--fail-on`, later)."""
+    """Documented in README "Exit codes"."""
 
     OK = 0
+    FINDINGS = 1
     USAGE = 2
     INCOMPLETE = 3
     ERROR = 4
@@ -89,6 +92,7 @@ class LiveOptions:
     trails: list[str] | None = None
     discover_trails: bool = False
     accounts: list[str] | None = None
+    explicit: bool = False  # --source lookup given: collect even with --history
 
     @property
     def reads_s3(self) -> bool:
@@ -169,6 +173,47 @@ def _check_something_was_read(coverage: Coverage, logs: Sequence[Path]) -> None:
         )
 
 
+@dataclass(frozen=True)
+class AuditOptions:
+    """The scheduled-job side: history, findings, alerting."""
+
+    history: str | None = None
+    config: Path | None = None
+    fail_on: str | None = None
+    overlap_minutes: int = 120
+    sns_topic: str | None = None
+    report_s3: str | None = None
+
+
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "markdown": "text/markdown; charset=utf-8",
+    "table": "text/plain; charset=utf-8",
+}
+
+
+def _collect_window(window: Window, history: Any, overlap_minutes: int) -> Window:
+    """With history, collection resumes at the last watermark minus an overlap (CloudTrail
+    delivers late), so back-to-back runs neither miss an event at the boundary nor count one
+    twice (duplicates are dropped by eventID when appending)."""
+    mark = history.watermark if history is not None else None
+    if mark is None or window.until is None:
+        return window
+    return Window(mark - timedelta(minutes=overlap_minutes), window.until)
+
+
+def _write_report(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8", newline="")
+    except OSError as err:
+        raise CliError(f"cannot write --output {output}: {err}", ExitCode.ERROR) from None
+
+
 def run(
     *,
     logs: Sequence[Path],
@@ -183,57 +228,162 @@ def run(
     live: LiveOptions | None = None,
     save_raw: Path | None = None,
     quiet: bool = False,
+    audit: AuditOptions | None = None,
 ) -> ExitCode:
     chosen = _sections(sections)
+    audit = audit or AuditOptions()
+    live = live or LiveOptions()
+    now = datetime.now(UTC)
     try:
-        window = resolve_window(days=days, since=since, until=until, now=datetime.now(UTC))
+        window = resolve_window(days=days, since=since, until=until, now=now)
     except WindowError as err:
         raise CliError(str(err), ExitCode.USAGE) from None
+    if audit.fail_on is not None and audit.fail_on not in SEVERITY_NAMES:
+        raise CliError(f"--fail-on must be one of {', '.join(SEVERITY_NAMES)}", ExitCode.USAGE)
+    try:
+        config = load_config(audit.config)
+    except ConfigError as err:
+        raise CliError(str(err), ExitCode.USAGE) from None
+    history = _open_history(audit.history)
+    collecting = bool(logs) or live.reads_s3 or live.explicit or history is None
+    collect_window = _collect_window(window, history, audit.overlap_minutes)
 
     display = RegionProgress() if not logs and not quiet and sys.stderr.isatty() else None
-    if logs:
-        files = FileSource(logs, window=window, keep_records=save_raw is not None)
+    sources: list[Source] = []
+    if collecting and logs:
+        files = FileSource(logs, window=collect_window, keep_records=save_raw is not None)
         files.start()  # workers scan while the imports below load pandas
-        sources: list[Source] = [files]
-    else:
-        sources = _live_sources(live or LiveOptions(), window, display)
+        sources = [files]
+    elif collecting:
+        sources = _live_sources(live, collect_window, display)
     _use_system_allocator()
     from analyzer.collect import collect
+    from analyzer.findings.engine import run_rules, worst_severity
     from analyzer.render import renderer_for, write_events
     from analyzer.reports import build_report
 
     archive = RawArchive(save_raw) if save_raw else None
-    with display or nullcontext():
-        collection = collect(sources, window, keep_raw=archive.add if archive else None)
-    coverage = collection.coverage
-    _report_problems(coverage)
-    _check_something_was_read(coverage, logs)
-    if archive is not None:
-        try:
-            archive.write()
-        except OSError as err:
-            raise CliError(f"cannot write --save-raw {save_raw}: {err}", ExitCode.ERROR) from None
-
-    report = build_report(collection.frame, coverage, window=window, generated_at=datetime.now(UTC))
+    coverage = Coverage()
+    frame = None
+    if collecting:
+        with display or nullcontext():
+            collection = collect(sources, collect_window, keep_raw=archive.add if archive else None)
+        coverage = collection.coverage
+        frame = collection.frame
+        _report_problems(coverage)
+        _check_something_was_read(coverage, logs)
+        if archive is not None:
+            try:
+                archive.write()
+            except OSError as err:
+                raise CliError(
+                    f"cannot write --save-raw {save_raw}: {err}", ExitCode.ERROR
+                ) from None
+    baseline = None
+    if history is not None:
+        frame, baseline = _through_history(history, frame, coverage, window, collect_window)
+    assert frame is not None
+    if window.since is not None:
+        frame = frame[(frame["event_time"] >= window.since).fillna(True).astype(bool)]
+    findings = run_rules(frame, baseline, config)
+    report = build_report(
+        frame, coverage, window=window, generated_at=datetime.now(UTC), findings=findings
+    )
     if events is not None:
         try:
-            write_events(collection.frame, events)
+            write_events(frame, events)
         except (ValueError, OSError) as err:
             raise CliError(f"cannot write --events {events}: {err}", ExitCode.ERROR) from None
-    if output is None:
-        renderer_for(fmt, color=sys.stdout.isatty()).render(report, sys.stdout, chosen)
-    else:
-        try:
-            with output.open("w", encoding="utf-8", newline="") as handle:
-                renderer_for(fmt).render(report, handle, chosen)
-        except OSError as err:
-            raise CliError(f"cannot write --output {output}: {err}", ExitCode.ERROR) from None
+    buffer = io.StringIO()
+    color = output is None and sys.stdout.isatty() and fmt is OutputFormat.table
+    renderer_for(fmt, color=color, frame=frame).render(report, buffer, chosen)
+    _write_report(buffer.getvalue(), output)
+    _deliver(audit, fmt, buffer.getvalue(), report.summary, findings, output, live.profile)
 
     if strict and coverage.skipped_input:
         skipped = sum(1 for p in coverage.problems if p.skipped)
         _say("error", f"--strict: {skipped} input(s) were skipped (listed above)")
         return ExitCode.INCOMPLETE
+    worst = worst_severity(findings)
+    if audit.fail_on and worst and SEVERITIES[worst] >= SEVERITIES[audit.fail_on]:
+        _say("warning", f"{len(findings)} finding(s), worst {worst} (--fail-on {audit.fail_on})")
+        return ExitCode.FINDINGS
     return ExitCode.OK
+
+
+def _open_history(location: str | None) -> Any:
+    if location is None:
+        return None
+    from analyzer.history import History, HistoryError
+
+    try:
+        return History.open(location)
+    except HistoryError as err:
+        raise CliError(str(err), ExitCode.ERROR) from None
+    except Exception as err:  # S3 access problems, a file where a folder should be
+        raise CliError(f"cannot open --history {location}: {err}", ExitCode.ERROR) from None
+
+
+def _through_history(
+    history: Any, collected: Any, coverage: Coverage, window: Window, collect_window: Window
+) -> tuple[Any, Any]:
+    """Append what was collected, then report from history: the report window, and the
+    baseline before it for first-seen and dormancy rules. An incomplete collection is stored
+    but does not move the watermark, so the next run collects that span again."""
+    if collected is not None:
+        complete = not coverage.skipped_input
+        assert collect_window.until is not None
+        try:
+            result = history.append(
+                collected, collected_until=collect_window.until, advance_watermark=complete
+            )
+        except Exception as err:
+            raise CliError(
+                f"cannot write --history {history.store}: {err}", ExitCode.ERROR
+            ) from None
+        if not complete:
+            _say("warning", "collection incomplete: history keeps its previous watermark")
+        coverage.history_added = result.added
+    else:
+        coverage.inputs.append(f"history:{history.store}")
+    frame = history.read(window.since, window.until)
+    baseline = history.read(None, window.since)
+    if collected is None:
+        coverage.kept = len(frame)
+    return frame, baseline
+
+
+def _deliver(
+    audit: AuditOptions,
+    fmt: OutputFormat,
+    text: str,
+    summary: dict[str, Any],
+    findings: list[Any],
+    output: Path | None,
+    profile: str | None,
+) -> None:
+    if not audit.report_s3 and not audit.sns_topic:
+        return
+    from analyzer.aws.session import make_session
+    from analyzer.notify import publish, summary_message, upload
+
+    try:
+        session = make_session(profile)
+        location = str(output) if output else None
+        if audit.report_s3:
+            location = upload(
+                session.client("s3"),
+                audit.report_s3,
+                text.encode("utf-8"),
+                CONTENT_TYPES[fmt.value],
+            )
+        if audit.sns_topic:
+            subject, body = summary_message(summary, findings, location)
+            publish(session.client("sns"), audit.sns_topic, subject, body)
+    except AwsSetupError as err:
+        raise CliError(str(err), ExitCode.ERROR) from None
+    except Exception as err:  # botocore errors: the report exists, delivery failed
+        raise CliError(f"cannot deliver the report: {err}", ExitCode.ERROR) from None
 
 
 @app.command(help="Report AWS console sign-ins from CloudTrail logs.")
@@ -294,6 +444,30 @@ def signin_report(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress display (warnings still shown).")
     ] = False,
+    history: Annotated[
+        str | None,
+        typer.Option(
+            help="Keep every collected sign-in in a Parquet history (folder or s3://bucket/"
+            "prefix). Without a source option, report from history alone."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="Findings configuration (TOML): rules, allow-lists.")
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(help="Exit 1 when a finding at or above low|medium|high exists."),
+    ] = None,
+    overlap: Annotated[
+        int,
+        typer.Option(help="With --history: minutes before the last watermark to collect again."),
+    ] = 120,
+    sns_topic: Annotated[
+        str | None, typer.Option(help="Publish a short summary to this SNS topic ARN.")
+    ] = None,
+    report_s3: Annotated[
+        str | None, typer.Option(help="Also upload the report to s3://bucket/key.")
+    ] = None,
     days: Annotated[int, typer.Option(help="Window: the N days before now.")] = 30,
     since: Annotated[
         str | None,
@@ -347,6 +521,15 @@ def signin_report(
                 trails=trail,
                 discover_trails=source == "trails",
                 accounts=accounts.split(",") if accounts else None,
+                explicit=source == "lookup",
+            ),
+            audit=AuditOptions(
+                history=history,
+                config=config,
+                fail_on=fail_on,
+                overlap_minutes=overlap,
+                sns_topic=sns_topic,
+                report_s3=report_s3,
             ),
             save_raw=save_raw,
             quiet=quiet,

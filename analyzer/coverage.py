@@ -74,6 +74,7 @@ class Coverage:
     outside_window: int = 0
     duplicates_dropped: int = 0
     kept: int = 0
+    history_added: int | None = None
     problems: list[Problem] = field(default_factory=list)
     regions: list[RegionCoverage] = field(default_factory=list)
 
@@ -120,6 +121,7 @@ class Coverage:
             "outside_window": self.outside_window,
             "duplicates_dropped": self.duplicates_dropped,
             "signins_kept": self.kept,
+            "history_added": self.history_added,
             "regions": [r.as_dict() for r in self.regions],
             "problems": [
                 {"culprit": p.culprit, "message": p.message, "skipped": p.skipped}

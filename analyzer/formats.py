@@ -11,6 +11,7 @@ class OutputFormat(StrEnum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    html = "html"
 
 
 # (key, title): the order sections appear in every format, and the names `--section` takes.
@@ -25,6 +26,7 @@ TABLE_SECTIONS: tuple[tuple[str, str], ...] = (
 )
 SECTION_NAMES: tuple[str, ...] = (
     "summary",
+    "findings",
     *(k for k, _ in TABLE_SECTIONS),
     "coverage",
     "regions",

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from analyzer.formats import OutputFormat
 from analyzer.render.csv_out import CsvRenderer
 from analyzer.render.events import write_events
+from analyzer.render.html import HtmlRenderer
 from analyzer.render.interface import Renderer
 from analyzer.render.json_out import JsonRenderer
 from analyzer.render.markdown import MarkdownRenderer
 from analyzer.render.table import TableRenderer
 
 
-def renderer_for(fmt: OutputFormat, *, color: bool = False) -> Renderer:
+def renderer_for(
+    fmt: OutputFormat, *, color: bool = False, frame: pd.DataFrame | None = None
+) -> Renderer:
+    """`frame` feeds the HTML charts; the other formats render the report alone."""
+    if fmt is OutputFormat.html:
+        return HtmlRenderer(frame)
     if fmt is OutputFormat.table:
         return TableRenderer(color=color)
     if fmt is OutputFormat.json:

@@ -34,6 +34,19 @@ def section_rows(report: SigninReport, sections: Sequence[str]) -> list[Block]:
                     **summary,
                 }
             blocks.append((key, "Summary", ["metric", "value"], _key_values(summary)))
+        elif key == "findings":
+            header = ["severity", "rule", "finding", "events", "first event"]
+            rows = [
+                [
+                    f.severity,
+                    f.rule_id,
+                    f.title,
+                    len(f.evidence),
+                    f.evidence["event_time"].min() if len(f.evidence) else None,
+                ]
+                for f in report.findings
+            ]
+            blocks.append((key, "Findings", header, rows))
         elif key == "regions":
             regions = report.coverage.get("regions") or []
             if not regions:

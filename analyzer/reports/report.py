@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
 from analyzer.coverage import Coverage
+from analyzer.findings.engine import Finding
 from analyzer.formats import SECTION_NAMES, TABLE_SECTIONS
 from analyzer.reports.endpoints import by_endpoint
 from analyzer.reports.failures import failures_by_kind, failures_by_source_ip, failures_by_user
@@ -29,16 +30,18 @@ class SigninReport:
     summary: dict[str, Any]
     tables: dict[str, pd.DataFrame]
     coverage: dict[str, Any]
+    findings: list[Finding] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """The documented JSON structure (README "JSON output"); DataFrames become lists of
         row objects with ISO-8601 times."""
-        rows = {key: _records(table) for key, table in self.tables.items()}
+        rows = {key: records_of(table) for key, table in self.tables.items()}
         return {
             "report_version": REPORT_VERSION,
             "generated_at": self.generated_at.isoformat(),
             "window": self.window.as_dict() if self.window else {"since": None, "until": None},
             "summary": self.summary,
+            "findings": [finding.as_dict() for finding in self.findings],
             "users": rows["users"],
             "endpoints": rows["endpoints"],
             "mfa": {"by_identity": rows["mfa_by_identity"], "without_mfa": rows["without_mfa"]},
@@ -66,7 +69,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+def records_of(table: pd.DataFrame) -> list[dict[str, Any]]:
     return [
         {str(column): _plain(value) for column, value in zip(table.columns, row, strict=True)}
         for row in table.itertuples(index=False, name=None)
@@ -79,6 +82,7 @@ def build_report(
     *,
     window: Window | None,
     generated_at: datetime,
+    findings: list[Finding] | None = None,
 ) -> SigninReport:
     tables = {
         "users": by_user(frame),
@@ -95,4 +99,5 @@ def build_report(
         summary=summary(frame),
         tables=tables,
         coverage=coverage.as_dict() if coverage else {},
+        findings=list(findings or []),
     )

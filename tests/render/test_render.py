@@ -95,6 +95,7 @@ def test_json_structure_is_stable() -> None:
         "generated_at",
         "window",
         "summary",
+        "findings",
         "users",
         "endpoints",
         "mfa",

@@ -1,0 +1,326 @@
+"""The rules. Each takes the allowed rows of the report window, the history baseline (or
+None) and its settings, and returns findings with the rows that prove them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analyzer.findings.engine import Finding, evidence
+from analyzer.normalize.identity import IDENTITY_CENTER
+from analyzer.reports.common import logins
+
+Rule = Callable[[pd.DataFrame, pd.DataFrame | None, dict[str, Any]], list[Finding]]
+
+
+def _mask(series: pd.Series) -> pd.Series:
+    return series.fillna(False).astype(bool)
+
+
+def _successes(frame: pd.DataFrame) -> pd.DataFrame:
+    attempts = logins(frame)
+    return attempts[_mask(attempts["outcome"] == "success")]
+
+
+def _failures(frame: pd.DataFrame) -> pd.DataFrame:
+    attempts = logins(frame)
+    return attempts[_mask(attempts["outcome"] == "failure")]
+
+
+def _burst(rows: pd.DataFrame, minutes: int) -> tuple[int, pd.DataFrame]:
+    """The largest number of rows inside any `minutes`-long span, and those rows."""
+    timed = rows.dropna(subset=["event_time"]).sort_values("event_time", kind="stable")
+    if timed.empty:
+        return 0, timed
+    stamps = timed["event_time"].astype("int64").to_numpy() // 1_000_000  # seconds
+    ends = np.searchsorted(stamps, stamps + minutes * 60, side="right")
+    counts = ends - np.arange(len(stamps))
+    start = int(np.argmax(counts))
+    return int(counts[start]), timed.iloc[start : int(ends[start])]
+
+
+def _who(row: pd.Series) -> str:
+    return f"{row['user_name']} ({row['identity_type']}, account {row['account_id']})"
+
+
+def root_signin(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
+    rows = _successes(frame)
+    rows = rows[_mask(rows["identity_type"] == "Root")]
+    return [
+        Finding(
+            "root_signin",
+            s["severity"],
+            f"Root user signed in to account {account}",
+            f"{len(group)} successful root console sign-in(s); the root user should be "
+            "used only for the few tasks that need it.",
+            evidence(group),
+        )
+        for account, group in rows.groupby("account_id", dropna=False)
+    ]
+
+
+def root_failures(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
+    rows = _failures(frame)
+    rows = rows[_mask(rows["identity_type"] == "Root")]
+    return [
+        Finding(
+            "root_failures",
+            s["severity"],
+            f"Repeated root sign-in failures in {account}",
+            f"{len(group)} failed root sign-ins (threshold {s['failures']}).",
+            evidence(group),
+        )
+        for account, group in rows.groupby("account_id", dropna=False)
+        if len(group) >= s["failures"]
+    ]
+
+
+def no_mfa(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
+    rows = _successes(frame)
+    rows = rows[
+        _mask(rows["identity_type"].isin(["IAMUser", "Root"]))
+        & _mask(rows["mfa_status"] == "no_mfa")
+    ]
+    return [
+        Finding(
+            "no_mfa",
+            s["severity"],
+            f"Console sign-in without MFA: {user}",
+            f"{len(group)} successful console sign-in(s) without MFA by an IAM user or root "
+            "(federated sessions are never counted: their MFA is at the IdP).",
+            evidence(group),
+        )
+        for user, group in rows.groupby("user_name", dropna=False)
+    ]
+
+
+def mfa_failure(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
+    rows = _failures(frame)
+    rows = rows[_mask(rows["failure_kind"] == "mfa")]
+    return [
+        Finding(
+            "mfa_failure",
+            s["severity"],
+            f"Sign-in failed at the MFA stage: {user}",
+            f"{len(group)} failure(s) after the password was accepted: someone may hold "
+            "the password.",
+            evidence(group),
+        )
+        for user, group in rows.groupby("user_name", dropna=False)
+    ]
+
+
+def _bursts(
+    frame: pd.DataFrame, key: str, threshold: int, minutes: int
+) -> list[tuple[Any, int, pd.DataFrame]]:
+    found = []
+    for value, group in _failures(frame).groupby(key, dropna=False):
+        count, rows = _burst(group, minutes)
+        if count >= threshold:
+            found.append((value, count, rows))
+    return found
+
+
+def brute_force_user(
+    frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]
+) -> list[Finding]:
+    return [
+        Finding(
+            "brute_force_user",
+            s["severity"],
+            f"Brute force against {user}",
+            f"{count} failed sign-ins within {s['minutes']} minutes (threshold {s['failures']}).",
+            evidence(rows),
+        )
+        for user, count, rows in _bursts(frame, "user_name", s["failures"], s["minutes"])
+    ]
+
+
+def brute_force_ip(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
+    return [
+        Finding(
+            "brute_force_ip",
+            s["severity"],
+            f"Brute force from {ip}",
+            f"{count} failed sign-ins from one address within {s['minutes']} minutes "
+            f"(threshold {s['failures']}).",
+            evidence(rows),
+        )
+        for ip, count, rows in _bursts(frame, "source_ip", s["failures"], s["minutes"])
+    ]
+
+
+def password_spray(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
+    found: list[Finding] = []
+    failed = _failures(frame).dropna(subset=["event_time"]).sort_values("event_time")
+    for key, label in (("source_ip", "from {}"), ("account_id", "in account {}")):
+        for value, group in failed.groupby(key, dropna=True):
+            stamps = group["event_time"].astype("int64").to_numpy() // 1_000_000
+            users = group["user_name"].astype(object).fillna("?").to_numpy()
+            best = (0, 0, 0)
+            for start in range(len(stamps)):
+                end = int(np.searchsorted(stamps, stamps[start] + s["minutes"] * 60, "right"))
+                distinct = len(set(users[start:end]))
+                if distinct > best[0]:
+                    best = (distinct, start, end)
+            if best[0] >= s["users"]:
+                rows = group.iloc[best[1] : best[2]]
+                found.append(Finding(
+                    "password_spray", s["severity"], f"Password spray {label.format(value)}",
+                    f"{best[0]} different user names failed within {s['minutes']} minutes "
+                    f"(threshold {s['users']}).", evidence(rows)))  # fmt: skip
+    return found
+
+
+def success_after_failures(
+    frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]
+) -> list[Finding]:
+    found: list[Finding] = []
+    attempts = logins(frame).dropna(subset=["event_time"]).sort_values("event_time")
+    window = pd.Timedelta(minutes=s["minutes"])
+    for user, group in attempts.groupby("user_name", dropna=True):
+        for _position, success in group[_mask(group["outcome"] == "success")].iterrows():
+            before = group[
+                (group["event_time"] < success["event_time"])
+                & (group["event_time"] >= success["event_time"] - window)
+            ]
+            failed = before[_mask(before["outcome"] == "failure")]
+            if len(failed) >= s["failures"]:
+                rows = pd.concat([failed, success.to_frame().T.astype(group.dtypes)])
+                found.append(Finding(
+                    "success_after_failures", s["severity"],
+                    f"Sign-in after repeated failures: {user}",
+                    f"Succeeded after {len(failed)} failures within {s['minutes']} minutes.",
+                    evidence(rows)))  # fmt: skip
+                break
+    return found
+
+
+def unknown_user(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
+    attempts = logins(frame)
+    rows = attempts[_mask(attempts["unknown_user"])]
+    return [
+        Finding(
+            "unknown_user",
+            s["severity"],
+            f"Sign-in attempts with unknown user names from {ip}",
+            f"{len(group)} attempt(s) with a user name that does not exist in the account.",
+            evidence(group),
+        )
+        for ip, group in rows.groupby("source_ip", dropna=False)
+        if len(group) >= s["attempts"]
+    ]
+
+
+def _first_seen(column: str, rule_id: str, noun: str) -> Rule:
+    def rule(
+        frame: pd.DataFrame, baseline: pd.DataFrame | None, s: dict[str, Any]
+    ) -> list[Finding]:
+        if baseline is None:
+            return []
+        seen: dict[tuple[str, str], set[str]] = {}
+        for (account, user), values in _successes(baseline).groupby(
+            ["account_id", "user_name"], dropna=False
+        )[column]:
+            seen[(str(account), str(user))] = {
+                str(v) for v in values.tolist() if v is not None and v is not pd.NA
+            }
+        found = []
+        for (account, user), group in _successes(frame).groupby(
+            ["account_id", "user_name"], dropna=False
+        ):
+            before = seen.get((str(account), str(user)))
+            if before is None:
+                continue  # no baseline for this user: nothing is "new" yet
+            new = group[
+                ~group[column].astype(object).isin(list(before)).to_numpy()
+                & group[column].notna().to_numpy()
+            ]
+            for value, rows in new.groupby(column):
+                found.append(Finding(
+                    rule_id, s["severity"], f"New {noun} for {user}: {value}",
+                    f"{user} signed in with a {noun} not seen in history before.",
+                    evidence(rows)))  # fmt: skip
+        return found
+
+    return rule
+
+
+def multiple_ips(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
+    found: list[Finding] = []
+    succeeded = _successes(frame).dropna(subset=["event_time"]).sort_values("event_time")
+    for user, group in succeeded.groupby("user_name", dropna=True):
+        stamps = group["event_time"].astype("int64").to_numpy() // 1_000_000
+        ips = group["source_ip"].astype(object).fillna("?").to_numpy()
+        for start in range(len(stamps)):
+            end = int(np.searchsorted(stamps, stamps[start] + s["minutes"] * 60, "right"))
+            if len(set(ips[start:end])) >= s["ips"]:
+                found.append(Finding(
+                    "multiple_ips", s["severity"], f"{user} signed in from several addresses",
+                    f"{len(set(ips[start:end]))} source IPs within {s['minutes']} minutes.",
+                    evidence(group.iloc[start:end])))  # fmt: skip
+                break
+    return found
+
+
+def dormant_user(
+    frame: pd.DataFrame, baseline: pd.DataFrame | None, s: dict[str, Any]
+) -> list[Finding]:
+    if baseline is None:
+        return []
+    last_seen = _successes(baseline).groupby("user_name")["event_time"].max()
+    found = []
+    for user, group in _successes(frame).groupby("user_name", dropna=True):
+        if user not in last_seen.index or pd.isna(last_seen[user]):
+            continue
+        first = group["event_time"].min()
+        idle = first - last_seen[user]
+        if idle >= pd.Timedelta(days=s["days"]):
+            found.append(Finding(
+                "dormant_user", s["severity"], f"Dormant user signed in: {user}",
+                f"First sign-in in {idle.days} days (threshold {s['days']}).",
+                evidence(group.head(1))))  # fmt: skip
+    return found
+
+
+def getsignintoken_outside_portal(
+    frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]
+) -> list[Finding]:
+    rows = frame[
+        _mask(frame["event_name"] == "GetSigninToken")
+        & ~_mask(frame["identity_provider"] == IDENTITY_CENTER)
+        & ~_mask(frame["role_name"].str.startswith("AWSReservedSSO_"))
+    ]
+    return [
+        Finding(
+            "getsignintoken_outside_portal",
+            s["severity"],
+            f"Console sign-in token minted outside the Identity Center portal: {user}",
+            "GetSigninToken from a session that is not an IAM Identity Center permission "
+            "set: a custom broker, or stolen credentials turned into a console session.",
+            evidence(group),
+        )
+        for user, group in rows.groupby("user_name", dropna=False)
+    ]
+
+
+RULES: dict[str, Rule] = {
+    "root_signin": root_signin,
+    "root_failures": root_failures,
+    "no_mfa": no_mfa,
+    "mfa_failure": mfa_failure,
+    "brute_force_user": brute_force_user,
+    "brute_force_ip": brute_force_ip,
+    "password_spray": password_spray,
+    "success_after_failures": success_after_failures,
+    "unknown_user": unknown_user,
+    "new_source_ip": _first_seen("source_ip", "new_source_ip", "source IP"),
+    "new_user_agent": _first_seen("user_agent", "new_user_agent", "user agent"),
+    "new_region": _first_seen("region", "new_region", "region"),
+    "multiple_ips": multiple_ips,
+    "dormant_user": dormant_user,
+    "getsignintoken_outside_portal": getsignintoken_outside_portal,
+}

@@ -1,0 +1,38 @@
+"""One self-contained HTML file (no scripts, no external assets) for mail and tickets.
+Jinja2 autoescaping makes every value from an event text, never markup."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TextIO
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from analyzer.render.cells import cell_text, printable
+from analyzer.render.charts import charts
+from analyzer.render.interface import Renderer
+from analyzer.render.sections import section_rows
+from analyzer.reports.report import SigninReport
+
+_ENVIRONMENT = Environment(
+    loader=PackageLoader("analyzer.render", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_ENVIRONMENT.filters["cell"] = lambda value: printable(cell_text(value))
+
+
+class HtmlRenderer(Renderer):
+    def __init__(self, frame: pd.DataFrame | None = None) -> None:
+        self.frame = frame
+
+    def render(self, report: SigninReport, out: TextIO, sections: Sequence[str]) -> None:
+        template = _ENVIRONMENT.get_template("report.html.j2")
+        out.write(template.render(
+            report=report,
+            blocks=[b for b in section_rows(report, sections) if b[0] != "findings"],
+            show_findings="findings" in sections,
+            charts=charts(self.frame) if self.frame is not None else [],
+        ))  # fmt: skip

@@ -17,11 +17,14 @@ if TYPE_CHECKING:
         SkippedInputWarning,
         collect_live,
         collect_logs,
+        load_history,
         read_logs,
     )
     from analyzer.collect import Collection, collect
     from analyzer.coverage import Coverage, Problem, RegionCoverage
     from analyzer.errors import AwsSetupError, LiveSetupError
+    from analyzer.findings.config import FindingsConfig, load_config
+    from analyzer.findings.engine import Finding, run_rules
     from analyzer.normalize import normalize_record
     from analyzer.reports import (
         SigninReport,
@@ -42,6 +45,11 @@ if TYPE_CHECKING:
     from analyzer.window import Window
 
 _HOME: dict[str, str] = {
+    "Finding": "analyzer.findings.engine",
+    "FindingsConfig": "analyzer.findings.config",
+    "load_config": "analyzer.findings.config",
+    "load_history": "analyzer.api",
+    "run_rules": "analyzer.findings.engine",
     "AwsSetupError": "analyzer.errors",
     "COLUMNS": "analyzer.schema",
     "Collection": "analyzer.collect",
@@ -82,6 +90,8 @@ __all__ = [
     "AwsSetupError",
     "Collection",
     "Coverage",
+    "Finding",
+    "FindingsConfig",
     "LiveSetupError",
     "Problem",
     "RegionCoverage",
@@ -99,9 +109,12 @@ __all__ = [
     "failures_by_source_ip",
     "failures_by_user",
     "first_seen_ips",
+    "load_config",
+    "load_history",
     "mfa_by_identity",
     "normalize_record",
     "read_logs",
+    "run_rules",
     "schema_frame",
     "signins_per_day",
     "summary",

@@ -108,3 +108,15 @@ def read_logs(
             raise SkippedInputError(message)
         warnings.warn(message, SkippedInputWarning, stacklevel=2)
     return collection.frame
+
+
+def load_history(
+    location: str | Path, since: Moment | None = None, until: Moment | None = None
+) -> pd.DataFrame:
+    """Sign-ins stored by `signin-report --history` (a folder or s3://bucket/prefix), with
+    the same schema as `read_logs`; `since` inclusive, `until` exclusive."""
+    from analyzer.history import History
+
+    window = _window(since, until)
+    history = History.open(str(location))
+    return history.read(window.since if window else None, window.until if window else None)

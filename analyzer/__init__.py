@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         SkippedInputWarning,
         collect_live,
         collect_logs,
+        collect_trails,
         load_history,
         read_logs,
     )
@@ -49,6 +50,7 @@ _HOME: dict[str, str] = {
     "FindingsConfig": "analyzer.findings.config",
     "load_config": "analyzer.findings.config",
     "load_history": "analyzer.api",
+    "collect_trails": "analyzer.api",
     "run_rules": "analyzer.findings.engine",
     "AwsSetupError": "analyzer.errors",
     "COLUMNS": "analyzer.schema",
@@ -105,6 +107,7 @@ __all__ = [
     "collect",
     "collect_live",
     "collect_logs",
+    "collect_trails",
     "failures_by_kind",
     "failures_by_source_ip",
     "failures_by_user",

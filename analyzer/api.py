@@ -120,3 +120,43 @@ def load_history(
     window = _window(since, until)
     history = History.open(str(location))
     return history.read(window.since if window else None, window.until if window else None)
+
+
+def collect_trails(
+    *,
+    locations: list[str] | None = None,
+    trails: list[str] | None = None,
+    discover: bool = False,
+    days: int = 30,
+    since: Moment | None = None,
+    until: Moment | None = None,
+    profile: str | None = None,
+    region: str | None = None,
+    regions: list[str] | None = None,
+    accounts: list[str] | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    progress: Callable[[RegionCoverage], None] | None = None,
+) -> Collection:
+    """Sign-ins from trail log files in S3 (what `--s3`, `--trail` and `--source trails` do):
+    `locations` are s3://bucket/prefix URLs, `trails` names or ARNs found by DescribeTrails,
+    `discover=True` reads every trail. Trail-setup warnings are in `coverage.problems`."""
+    from analyzer.aws.session import make_session
+    from analyzer.live import plan_s3
+
+    window = resolve_window(days=days, since=since, until=until, now=datetime.now(UTC))
+    plan = plan_s3(
+        make_session(profile),
+        window,
+        locations=locations or [],
+        trails=trails,
+        discover=discover,
+        region=region,
+        regions=regions,
+        accounts=accounts,
+        max_attempts=max_attempts,
+        progress=progress,
+    )
+    collection = collect(plan.sources, window)
+    for warning in plan.warnings:
+        collection.coverage.flag_record("setup", warning)
+    return collection

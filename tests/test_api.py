@@ -38,3 +38,32 @@ def test_public_api_exports() -> None:
     schema = analyzer.schema_frame()
     assert list(schema.columns) == ["column", "dtype", "meaning"]
     assert len(schema) == len(analyzer.SCHEMA)
+
+
+def test_collect_trails_reads_s3(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+    import json
+
+    import boto3
+    from moto import mock_aws
+
+    from tests.conftest import console_login
+
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="trail")
+        body = gzip.compress(json.dumps({"Records": [console_login()]}).encode())
+        s3.put_object(
+            Bucket="trail",
+            Key="AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/03/a.json.gz",
+            Body=body,
+        )
+        collection = analyzer.collect_trails(
+            locations=["s3://trail"], since="2026-11-01", until="2026-11-05", region="us-east-1"
+        )
+    assert len(collection.frame) == 1
+    assert collection.coverage.files_read == 1

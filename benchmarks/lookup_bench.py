@@ -22,14 +22,11 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
-
-from analyzer.aws.session import client_config
 from analyzer.collect import collect
-from analyzer.sources.lookup import LookupEventsSource, LookupJob
+from analyzer.sources.lookup import LookupEventsSource
 from analyzer.window import Window
 from tests.conftest import console_login
-from tests.fakes import FakeLookupEvents, attach
+from tests.fakes import FakeLookupEvents, lookup_jobs
 
 SINCE = datetime(2026, 11, 1, tzinfo=UTC)
 UNTIL = datetime(2026, 11, 10, tzinfo=UTC)
@@ -73,18 +70,6 @@ def workload(regions: int, busiest: int) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def jobs(fake: FakeLookupEvents, regions: list[str], attempts: int) -> list[LookupJob]:
-    session = boto3.Session(
-        aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1"
-    )
-    made = []
-    for region in regions:
-        client = session.client("cloudtrail", region_name=region, config=client_config(attempts, 4))
-        attach(client, "before-send.cloudtrail.LookupEvents", fake)
-        made.append(LookupJob(region, "signin.amazonaws.com", client))
-    return made
-
-
 def run_source(
     events: dict[str, list[dict[str, Any]]], rtt: float, parallel: bool
 ) -> tuple[float, int, int]:
@@ -93,7 +78,7 @@ def run_source(
     rows = 0
     groups = [list(events)] if parallel else [[r] for r in events]
     for group in groups:
-        source = LookupEventsSource(jobs(fake, group, 8), since=SINCE, until=UNTIL)
+        source = LookupEventsSource(lookup_jobs(fake, group, 8), since=SINCE, until=UNTIL)
         rows += len(collect([source], Window(SINCE, UNTIL)).frame)
     return time.monotonic() - started, rows, fake.throttled
 
@@ -102,7 +87,7 @@ def run_naive(events: dict[str, list[dict[str, Any]]], rtt: float) -> tuple[floa
     fake = FakeLookupEvents(events=events, min_interval=0.5, delay=rtt)
     started = time.monotonic()
     rows = 0
-    for job in jobs(fake, list(events), 10):
+    for job in lookup_jobs(fake, list(events), 10):
         pages = job.client.get_paginator("lookup_events").paginate(
             LookupAttributes=[
                 {"AttributeKey": "EventSource", "AttributeValue": "signin.amazonaws.com"}

@@ -156,3 +156,22 @@ def attach(target: Any, event: str, handler: Callable[..., Any]) -> None:
     stubs' `Callable[..., None]` does not allow for."""
     hooks = target.meta.events if hasattr(target, "meta") else target.events
     hooks.register(event, handler)
+
+
+def lookup_jobs(fake: FakeLookupEvents, regions: list[str], attempts: int = 5) -> list[Any]:
+    """One LookupJob per region, each with a real botocore client whose LookupEvents calls the
+    fake answers."""
+    import boto3
+
+    from analyzer.aws.session import client_config
+    from analyzer.sources.lookup import LookupJob
+
+    session = boto3.Session(
+        aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1"
+    )
+    jobs = []
+    for region in regions:
+        client = session.client("cloudtrail", region_name=region, config=client_config(attempts, 4))
+        attach(client, "before-send.cloudtrail.LookupEvents", fake)
+        jobs.append(LookupJob(region, "signin.amazonaws.com", client))
+    return jobs

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -16,21 +15,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tests.conftest import console_login, hermetic_env, write_trail
-from tests.test_cli import SAMPLE, command
+from tests.conftest import console_login, write_trail
+from tests.test_cli import SAMPLE, run
 
 MFA_OK = {"additionalEventData": {"MFAUsed": "Yes"}}
-
-
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*command(), *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=hermetic_env(),
-    )
 
 
 def login(event_id: str, moment: str, ip: str = "198.51.100.10") -> dict[str, Any]:

@@ -14,7 +14,7 @@ import gzip
 import io
 import json
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -158,14 +158,14 @@ def _decode_error(err: Exception) -> str:
     return f"{kind} ({err})" if str(err) else kind
 
 
-def read_payload(payload: bytes, name: str) -> FileResult:
-    """The same as `read_file` for an object already in memory (an S3 GET)."""
+def _read(name: str, fast: Callable[[FileResult], bool], text: Callable[[], IO[str]]) -> FileResult:
+    """The fast path if it applies, else the generic decoder; every failure becomes one
+    reported problem, and a file that breaks part-way keeps the records read before it."""
     result = FileResult(name)
     try:
-        if _scan_payload(payload, result):
+        if fast(result):
             return result
-        raw = inflate(payload)
-        with io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8") as handle:
+        with text() as handle:
             _keep(result, decode_text(handle, name, result.coverage))
     except (ScanError, UnreadableFile) as err:
         if str(err) in _QUIET_SKIPS:
@@ -176,6 +176,19 @@ def read_payload(payload: bytes, name: str) -> FileResult:
         return _finish(result, _decode_error(err))
     result.coverage.files_read += 1
     return result
+
+
+def read_file(path: Path) -> FileResult:
+    return _read(str(path), lambda result: _fast_path(path, result), lambda: _open_text(path))
+
+
+def read_payload(payload: bytes, name: str) -> FileResult:
+    """The same as `read_file` for an object already in memory (an S3 GET)."""
+    return _read(
+        name,
+        lambda result: _scan_payload(payload, result),
+        lambda: io.TextIOWrapper(io.BytesIO(inflate(payload)), encoding="utf-8"),
+    )
 
 
 def read_and_normalize(path: Path, keep_records: bool = True) -> FileResult:
@@ -184,26 +197,6 @@ def read_and_normalize(path: Path, keep_records: bool = True) -> FileResult:
     process boundary."""
     result = read_file(path)
     result.candidates = [raw.prepare(keep_record=keep_records) for raw in result.candidates]
-    return result
-
-
-def read_file(path: Path) -> FileResult:
-    """A file that breaks part-way keeps the records read before the break, and says so."""
-    name = str(path)
-    result = FileResult(name)
-    try:
-        if _fast_path(path, result):
-            return result
-        with _open_text(path) as handle:
-            _keep(result, decode_text(handle, name, result.coverage))
-    except (ScanError, UnreadableFile) as err:
-        if str(err) in _QUIET_SKIPS:
-            result.coverage.skip_file(name, str(err), warn=False)
-            return result
-        return _finish(result, str(err))
-    except _DECODE_ERRORS as err:
-        return _finish(result, _decode_error(err))
-    result.coverage.files_read += 1
     return result
 
 

@@ -8,17 +8,15 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 import botocore.retries.standard
 import pytest
 
-from analyzer.aws.session import client_config
 from analyzer.collect import collect
 from analyzer.coverage import Coverage
-from analyzer.sources.lookup import LookupEventsSource, LookupJob
+from analyzer.sources.lookup import LookupEventsSource
 from analyzer.window import Window
 from tests.conftest import console_login
-from tests.fakes import FakeLookupEvents, attach
+from tests.fakes import FakeLookupEvents, lookup_jobs
 
 SINCE = datetime(2026, 11, 1, tzinfo=UTC)
 UNTIL = datetime(2026, 11, 10, tzinfo=UTC)
@@ -46,18 +44,6 @@ def events(region: str, count: int, prefix: str = "") -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def jobs_for(fake: FakeLookupEvents, regions: list[str], attempts: int = 5) -> list[LookupJob]:
-    session = boto3.Session(
-        aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1"
-    )
-    jobs = []
-    for region in regions:
-        client = session.client("cloudtrail", region_name=region, config=client_config(attempts, 4))
-        attach(client, "before-send.cloudtrail.LookupEvents", fake)
-        jobs.append(LookupJob(region, "signin.amazonaws.com", client))
-    return jobs
-
-
 def test_every_event_once_throttles_retried_failing_region_reported(
     fast_backoff: list[float],
 ) -> None:
@@ -71,7 +57,7 @@ def test_every_event_once_throttles_retried_failing_region_reported(
         not_enabled={"me-south-1"},
     )
     regions = ["us-east-1", "eu-north-1", "ap-southeast-2", "me-south-1"]
-    source = LookupEventsSource(jobs_for(fake, regions), since=SINCE, until=UNTIL, interval=0)
+    source = LookupEventsSource(lookup_jobs(fake, regions), since=SINCE, until=UNTIL, interval=0)
     collection = collect([source], WINDOW)
     assert len(collection.frame) == 120 + 7 + 51
     assert collection.frame["event_id"].is_unique
@@ -98,7 +84,10 @@ def test_retries_exhausted_is_reported_not_fatal() -> None:
         throttle={"us-east-2": 10},
     )
     source = LookupEventsSource(
-        jobs_for(fake, ["us-east-1", "us-east-2"], attempts=3), since=SINCE, until=UNTIL, interval=0
+        lookup_jobs(fake, ["us-east-1", "us-east-2"], attempts=3),
+        since=SINCE,
+        until=UNTIL,
+        interval=0,
     )
     collection = collect([source], WINDOW)
     assert len(collection.frame) == 3
@@ -111,7 +100,7 @@ def test_retries_exhausted_is_reported_not_fatal() -> None:
 def test_regions_run_in_parallel() -> None:
     regions = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-north-1", "ap-south-1"]
     fake = FakeLookupEvents(events={r: events(r, 60) for r in regions}, delay=0.15)
-    source = LookupEventsSource(jobs_for(fake, regions), since=SINCE, until=UNTIL, interval=0)
+    source = LookupEventsSource(lookup_jobs(fake, regions), since=SINCE, until=UNTIL, interval=0)
     started = time.monotonic()
     collection = collect([source], WINDOW)
     elapsed = time.monotonic() - started
@@ -133,7 +122,7 @@ def test_each_region_is_paced_at_two_requests_per_second() -> None:
         events={"us-east-1": events("us-east-1", 230)}, min_interval=0.5, clock=clock
     )
     source = LookupEventsSource(
-        jobs_for(fake, ["us-east-1"]), since=SINCE, until=UNTIL, clock=clock, sleep=sleep
+        lookup_jobs(fake, ["us-east-1"]), since=SINCE, until=UNTIL, clock=clock, sleep=sleep
     )
     collection = collect([source], WINDOW)
     assert len(collection.frame) == 230
@@ -153,7 +142,7 @@ def test_bad_events_are_reported_not_fatal() -> None:
         events={"us-east-1": [broken, no_id, *events("us-east-1", 2)], "us-east-2": []}
     )
     source = LookupEventsSource(
-        jobs_for(fake, ["us-east-1", "us-east-2"]), since=SINCE, until=UNTIL, interval=0
+        lookup_jobs(fake, ["us-east-1", "us-east-2"]), since=SINCE, until=UNTIL, interval=0
     )
     coverage_lines: list[str] = []
     collection = collect([source], WINDOW)
@@ -169,7 +158,7 @@ def test_progress_callback_sees_every_region_finish() -> None:
     seen: dict[str, str] = {}
     fake = FakeLookupEvents(events={"us-east-1": events("us-east-1", 3)}, not_enabled={"x-1"})
     source = LookupEventsSource(
-        jobs_for(fake, ["us-east-1"]),
+        lookup_jobs(fake, ["us-east-1"]),
         since=SINCE,
         until=UNTIL,
         interval=0,
@@ -186,7 +175,7 @@ def test_request_is_what_the_api_expects() -> None:
     def spy(request: Any, **_: Any) -> None:
         captured.append(json.loads(request.body))
 
-    [job] = jobs_for(fake, ["us-east-1"])
+    [job] = lookup_jobs(fake, ["us-east-1"])
     job.client.meta.events.register_first("before-send.cloudtrail.LookupEvents", spy)
     list(LookupEventsSource([job], since=SINCE, until=UNTIL, interval=0).records(Coverage()))
     assert captured[0]["LookupAttributes"] == [

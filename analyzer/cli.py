@@ -345,6 +345,12 @@ def _through_history(
             _say("warning", "collection incomplete: history keeps its previous watermark")
         coverage.history_added = result.added
     else:
+        if not history.meta:
+            raise CliError(
+                f"no history at {history.store} (no history.json): run once with a source "
+                "option (--source lookup, --logs, --s3, --trail) to start it",
+                ExitCode.ERROR,
+            )
         coverage.inputs.append(f"history:{history.store}")
     frame = history.read(window.since, window.until)
     baseline = history.read(None, window.since)

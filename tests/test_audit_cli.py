@@ -77,6 +77,13 @@ def test_two_runs_build_history_and_count_nothing_twice(tmp_path: Path) -> None:
     assert [r["added"] for r in meta["runs"]] == [4, 3]
 
 
+def test_history_only_on_a_missing_history_is_an_error(tmp_path: Path) -> None:
+    result = run("--history", tmp_path / "typo", "--days", "7")
+    assert result.returncode == 4
+    assert "no history at" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_fail_on_exit_codes(tmp_path: Path) -> None:
     window = ("--since", "2026-11-02", "--until", "2026-11-09")
     findings = run("--logs", SAMPLE, *window, "--fail-on", "high", "--format", "json")

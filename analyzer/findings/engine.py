@@ -10,7 +10,9 @@ import pandas as pd
 
 from analyzer.findings.config import SEVERITIES, FindingsConfig
 
-__all__ = ["SEVERITIES", "Finding", "run_rules", "worst_severity"]
+__all__ = ["EVIDENCE_SHOWN", "SEVERITIES", "Finding", "run_rules", "worst_severity"]
+
+EVIDENCE_SHOWN = 50  # rows per finding in reports; the Finding itself keeps every row
 EVIDENCE_COLUMNS = [
     "event_time", "event_name", "account_id", "user_name", "identity_type", "source_ip",
     "outcome", "failure_kind", "mfa_status", "region", "endpoint", "user_agent", "event_id",
@@ -33,7 +35,8 @@ class Finding:
             "severity": self.severity,
             "title": self.title,
             "description": self.description,
-            "evidence": records_of(self.evidence),
+            "evidence_total": len(self.evidence),
+            "evidence": records_of(self.evidence.head(EVIDENCE_SHOWN)),
         }
 
 

@@ -116,8 +116,13 @@ def mfa_failure(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) 
 def _bursts(
     frame: pd.DataFrame, key: str, threshold: int, minutes: int
 ) -> list[tuple[Any, int, pd.DataFrame]]:
+    """Groups with at least `threshold` failures inside `minutes`; groups with fewer failures
+    in all are dropped before any per-group work (most addresses fail once or twice)."""
+    failed = _failures(frame)
+    sizes = failed[key].value_counts(dropna=False)
+    busy = failed[failed[key].isin(list(sizes[sizes >= threshold].index))]
     found = []
-    for value, group in _failures(frame).groupby(key, dropna=False):
+    for value, group in busy.groupby(key, dropna=False):
         count, rows = _burst(group, minutes)
         if count >= threshold:
             found.append((value, count, rows))
@@ -153,19 +158,34 @@ def brute_force_ip(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any
     ]
 
 
+def _most_distinct(stamps: np.ndarray, values: np.ndarray, span: int) -> tuple[int, int, int]:
+    """(most distinct values inside any `span`-second window, its first row, its end row),
+    with two pointers and a running count: linear in the rows."""
+    counts: dict[Any, int] = {}
+    best = (0, 0, 0)
+    start = 0
+    for end in range(len(stamps)):
+        counts[values[end]] = counts.get(values[end], 0) + 1
+        while stamps[end] - stamps[start] > span:
+            counts[values[start]] -= 1
+            if not counts[values[start]]:
+                del counts[values[start]]
+            start += 1
+        if len(counts) > best[0]:
+            best = (len(counts), start, end + 1)
+    return best
+
+
 def password_spray(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
     found: list[Finding] = []
     failed = _failures(frame).dropna(subset=["event_time"]).sort_values("event_time")
     for key, label in (("source_ip", "from {}"), ("account_id", "in account {}")):
-        for value, group in failed.groupby(key, dropna=True):
+        distinct = failed.groupby(key, dropna=True)["user_name"].nunique()
+        candidates = failed[failed[key].isin(list(distinct[distinct >= s["users"]].index))]
+        for value, group in candidates.groupby(key, dropna=True):
             stamps = group["event_time"].astype("int64").to_numpy() // 1_000_000
             users = group["user_name"].astype(object).fillna("?").to_numpy()
-            best = (0, 0, 0)
-            for start in range(len(stamps)):
-                end = int(np.searchsorted(stamps, stamps[start] + s["minutes"] * 60, "right"))
-                distinct = len(set(users[start:end]))
-                if distinct > best[0]:
-                    best = (distinct, start, end)
+            best = _most_distinct(stamps, users, s["minutes"] * 60)
             if best[0] >= s["users"]:
                 rows = group.iloc[best[1] : best[2]]
                 found.append(Finding(
@@ -178,39 +198,48 @@ def password_spray(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any
 def success_after_failures(
     frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]
 ) -> list[Finding]:
+    """Per user, failures before each success are counted with a running sum and a binary
+    search for the window start: linear in the rows, not in rows x successes."""
     found: list[Finding] = []
     attempts = logins(frame).dropna(subset=["event_time"]).sort_values("event_time")
-    window = pd.Timedelta(minutes=s["minutes"])
-    for user, group in attempts.groupby("user_name", dropna=True):
-        for _position, success in group[_mask(group["outcome"] == "success")].iterrows():
-            before = group[
-                (group["event_time"] < success["event_time"])
-                & (group["event_time"] >= success["event_time"] - window)
-            ]
-            failed = before[_mask(before["outcome"] == "failure")]
-            if len(failed) >= s["failures"]:
-                rows = pd.concat([failed, success.to_frame().T.astype(group.dtypes)])
-                found.append(Finding(
-                    "success_after_failures", s["severity"],
-                    f"Sign-in after repeated failures: {user}",
-                    f"Succeeded after {len(failed)} failures within {s['minutes']} minutes.",
-                    evidence(rows)))  # fmt: skip
-                break
+    span = s["minutes"] * 60
+    for user, group in attempts.groupby("user_name", dropna=True, sort=True):
+        stamps = group["event_time"].astype("int64").to_numpy() // 1_000_000
+        failed = _mask(group["outcome"] == "failure").to_numpy()
+        succeeded = _mask(group["outcome"] == "success").to_numpy()
+        before = np.concatenate(([0], np.cumsum(failed)))  # failures before position i
+        starts = np.searchsorted(stamps, stamps - span, side="left")
+        counts = before[np.arange(len(stamps))] - before[starts]
+        hits = np.flatnonzero(succeeded & (counts >= s["failures"]))
+        if len(hits) == 0:
+            continue
+        at = int(hits[0])
+        window = group.iloc[int(starts[at]) : at + 1]
+        rows = window[
+            _mask(window["outcome"] == "failure") | (np.arange(len(window)) == len(window) - 1)
+        ]
+        found.append(Finding(
+            "success_after_failures", s["severity"], f"Sign-in after repeated failures: {user}",
+            f"Succeeded after {int(counts[at])} failures within {s['minutes']} minutes.",
+            evidence(rows)))  # fmt: skip
     return found
 
 
 def unknown_user(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
+    """One finding per account, not per address: internet-facing accounts see these from many
+    addresses, and the list of them is the evidence."""
     attempts = logins(frame)
     rows = attempts[_mask(attempts["unknown_user"])]
     return [
         Finding(
             "unknown_user",
             s["severity"],
-            f"Sign-in attempts with unknown user names from {ip}",
-            f"{len(group)} attempt(s) with a user name that does not exist in the account.",
+            f"Sign-in attempts with unknown user names in account {account}",
+            f"{len(group)} attempt(s) with a user name that does not exist in the account, "
+            f"from {group['source_ip'].nunique()} address(es).",
             evidence(group),
         )
-        for ip, group in rows.groupby("source_ip", dropna=False)
+        for account, group in rows.groupby("account_id", dropna=False)
         if len(group) >= s["attempts"]
     ]
 
@@ -255,14 +284,12 @@ def multiple_ips(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any])
     for user, group in succeeded.groupby("user_name", dropna=True):
         stamps = group["event_time"].astype("int64").to_numpy() // 1_000_000
         ips = group["source_ip"].astype(object).fillna("?").to_numpy()
-        for start in range(len(stamps)):
-            end = int(np.searchsorted(stamps, stamps[start] + s["minutes"] * 60, "right"))
-            if len(set(ips[start:end])) >= s["ips"]:
-                found.append(Finding(
-                    "multiple_ips", s["severity"], f"{user} signed in from several addresses",
-                    f"{len(set(ips[start:end]))} source IPs within {s['minutes']} minutes.",
-                    evidence(group.iloc[start:end])))  # fmt: skip
-                break
+        distinct, start, end = _most_distinct(stamps, ips, s["minutes"] * 60)
+        if distinct >= s["ips"]:
+            found.append(Finding(
+                "multiple_ips", s["severity"], f"{user} signed in from several addresses",
+                f"{distinct} source IPs within {s['minutes']} minutes.",
+                evidence(group.iloc[start:end])))  # fmt: skip
     return found
 
 

@@ -3,25 +3,33 @@ Jinja2 autoescaping makes every value from an event text, never markup."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
+from analyzer.findings.engine import EVIDENCE_SHOWN
 from analyzer.render.cells import cell_text, printable
 from analyzer.render.charts import charts
 from analyzer.render.interface import Renderer
 from analyzer.render.sections import section_rows
 from analyzer.reports.report import SigninReport
 
-_ENVIRONMENT = Environment(
-    loader=PackageLoader("analyzer.render", "templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_ENVIRONMENT.filters["cell"] = lambda value: printable(cell_text(value))
+
+@functools.cache
+def _environment() -> Any:
+    """Built on first use: only HTML reports pay for importing Jinja2."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    environment = Environment(
+        loader=PackageLoader("analyzer.render", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["cell"] = lambda value: printable(cell_text(value))
+    return environment
 
 
 class HtmlRenderer(Renderer):
@@ -29,10 +37,11 @@ class HtmlRenderer(Renderer):
         self.frame = frame
 
     def render(self, report: SigninReport, out: TextIO, sections: Sequence[str]) -> None:
-        template = _ENVIRONMENT.get_template("report.html.j2")
+        template = _environment().get_template("report.html.j2")
         out.write(template.render(
             report=report,
             blocks=[b for b in section_rows(report, sections) if b[0] != "findings"],
             show_findings="findings" in sections,
+            evidence_shown=EVIDENCE_SHOWN,
             charts=charts(self.frame) if self.frame is not None else [],
         ))  # fmt: skip

@@ -84,10 +84,7 @@ def collect_live(
         identity_center_region=identity_center_region,
         progress=progress,
     )
-    collection = collect([plan.source], window)
-    for warning in plan.warnings:
-        collection.coverage.flag_record("setup", warning)
-    return collection
+    return plan.collect(window)
 
 
 def read_logs(
@@ -156,7 +153,4 @@ def collect_trails(
         max_attempts=max_attempts,
         progress=progress,
     )
-    collection = collect(plan.sources, window)
-    for warning in plan.warnings:
-        collection.coverage.flag_record("setup", warning)
-    return collection
+    return plan.collect(window)

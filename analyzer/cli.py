@@ -114,9 +114,8 @@ def _live_sources(
     progress = display.update if display else None
     try:
         if options.reads_s3:
-            session = make_session(options.profile)
-            trails = plan_s3(
-                session,
+            plan = plan_s3(
+                make_session(options.profile),
                 window,
                 locations=options.s3 or [],
                 trails=options.trails,
@@ -127,20 +126,17 @@ def _live_sources(
                 max_attempts=options.max_attempts,
                 progress=progress,
             )
-            for warning in trails.warnings:
-                _say("warning", warning)
-            return trails.sources
-        check_history_window(window, now)
-        session = make_session(options.profile)
-        plan = plan_lookup(
-            session,
-            window,
-            region=options.region,
-            regions=options.regions,
-            max_attempts=options.max_attempts,
-            identity_center_region=options.identity_center_region,
-            progress=progress,
-        )
+        else:
+            check_history_window(window, now)
+            plan = plan_lookup(
+                make_session(options.profile),
+                window,
+                region=options.region,
+                regions=options.regions,
+                max_attempts=options.max_attempts,
+                identity_center_region=options.identity_center_region,
+                progress=progress,
+            )
     except S3LocationError as err:
         raise CliError(str(err), ExitCode.USAGE) from None
     except LiveSetupError as err:
@@ -151,20 +147,16 @@ def _live_sources(
         raise CliError(f"cannot set up AWS clients: {err}", ExitCode.ERROR) from None
     for warning in plan.warnings:
         _say("warning", warning)
-    return [plan.source]
+    return plan.sources
 
 
-def _check_something_was_read(coverage: Coverage, logs: Sequence[Path]) -> None:
+def _check_something_was_read(coverage: Coverage, logs: Sequence[Path], s3: bool) -> None:
     if logs and coverage.files_read == 0:
         raise CliError(
             "no CloudTrail log file could be read from " + ", ".join(str(p) for p in logs),
             ExitCode.ERROR,
         )
-    if (
-        not logs
-        and coverage.files_read == 0
-        and any(p.skipped and not p.culprit.startswith("region ") for p in coverage.problems)
-    ):
+    if s3 and coverage.files_read == 0 and coverage.skipped_input:
         raise CliError("nothing could be read from S3 (reasons above)", ExitCode.ERROR)
     regions: list[RegionCoverage] = coverage.regions
     if not logs and regions and all(r.status == "failed" for r in regions):
@@ -271,7 +263,7 @@ def run(
         coverage = collection.coverage
         frame = collection.frame
         _report_problems(coverage)
-        _check_something_was_read(coverage, logs)
+        _check_something_was_read(coverage, logs, s3=not logs and live.reads_s3)
         if archive is not None:
             try:
                 archive.write()

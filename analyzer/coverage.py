@@ -8,7 +8,7 @@ CLI can print one line per problem and the report can show the totals.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -45,21 +45,8 @@ class RegionCoverage:
     reason: str | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "region": self.region,
-            "source": self.source,
-            "status": self.status,
-            "pages": self.pages,
-            "events": self.events,
-            "attempts": self.attempts,
-            "throttles": self.throttles,
-            "retries": self.retries,
-            "objects": self.objects,
-            "bytes": self.bytes,
-            "objects_failed": self.objects_failed,
-            "seconds": round(self.seconds, 3),
-            "reason": self.reason,
-        }
+        """Field order is the documented JSON order (`coverage.regions[]`)."""
+        return {**asdict(self), "seconds": round(self.seconds, 3)}
 
 
 @dataclass

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
@@ -21,15 +22,30 @@ from analyzer.sources.interface import Source
 from analyzer.sources.lookup import LookupEventsSource, LookupJob
 from analyzer.window import Window
 
+if TYPE_CHECKING:
+    from analyzer.collect import Collection
+
 EVENT_HISTORY_DAYS = 90
 IDENTITY_CENTER_SOURCE = "sso.amazonaws.com"
 
 
 @dataclass(frozen=True)
-class LivePlan:
-    source: LookupEventsSource
-    regions: tuple[str, ...]
+class Plan:
+    """Ready sources, and what setup found worth telling the user (refused regions, trails
+    that cannot see every sign-in)."""
+
+    sources: list[Source]
     warnings: tuple[str, ...]
+
+    def collect(self, window: Window) -> Collection:
+        """For the Python API: the setup warnings go into the coverage, since the library
+        never prints."""
+        from analyzer.collect import collect
+
+        collection = collect(self.sources, window)
+        for warning in self.warnings:
+            collection.coverage.flag_record("setup", warning)
+        return collection
 
 
 def check_history_window(window: Window, now: datetime) -> None:
@@ -78,7 +94,7 @@ def plan_lookup(
     max_attempts: int = 8,
     identity_center_region: str | None = None,
     progress: Callable[[RegionCoverage], None] | None = None,
-) -> LivePlan:
+) -> Plan:
     if window.since is None or window.until is None:
         raise LiveSetupError("live collection needs a bounded window (--days or --since)")
     where = discovery_region(session, region)
@@ -104,13 +120,7 @@ def plan_lookup(
             for r in found
         )
     source = LookupEventsSource(jobs, since=window.since, until=window.until, progress=progress)
-    return LivePlan(source=source, regions=region_set.regions, warnings=tuple(warnings))
-
-
-@dataclass(frozen=True)
-class TrailPlan:
-    sources: list[Source]
-    warnings: tuple[str, ...]
+    return Plan(sources=[source], warnings=tuple(warnings))
 
 
 def plan_s3(
@@ -125,7 +135,7 @@ def plan_s3(
     accounts: list[str] | None = None,
     max_attempts: int = 8,
     progress: Callable[[RegionCoverage], None] | None = None,
-) -> TrailPlan:
+) -> Plan:
     """Sources for `--s3` URLs and for trails found by DescribeTrails (`--trail`, `--source
     trails`). Several trails writing to one bucket and prefix are read once; duplicate events
     across trails are dropped by eventID in the collector."""
@@ -161,4 +171,4 @@ def plan_s3(
         )
         for location in unique
     ]
-    return TrailPlan(sources=sources, warnings=tuple(warnings))
+    return Plan(sources=sources, warnings=tuple(warnings))

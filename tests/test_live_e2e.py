@@ -42,6 +42,10 @@ STORE: dict[tuple[str, str], list[dict[str, Any]]] = {
                       awsRegion="eu-north-1")
         for i in range(60)
     ],
+    (ACCOUNT, "us-west-2"): [  # one event whose CloudTrailEvent is not JSON: reported, not fatal
+        {**console_login(eventID="broken", eventTime=stamp(4), awsRegion="us-west-2"),
+         "_raw": "{not json"},
+    ],
     (ACCOUNT, "eu-west-1"): [
         console_login(eventID="bob-1", eventTime=stamp(5), awsRegion="eu-west-1",
                       responseElements={"ConsoleLogin": "Failure"},
@@ -100,6 +104,7 @@ def test_live_collection_reads_every_enabled_region(endpoint: str, tmp_path: Pat
         "us-east-1",
     )
     assert result.returncode == 0, result.stderr
+    assert "lookup us-west-2 event broken: CloudTrailEvent is not JSON" in result.stderr
     report = json.loads(result.stdout)
     assert report["summary"]["sign_ins"] == 1 + 1 + 60 + 1
     assert report["summary"]["failures"] == 1

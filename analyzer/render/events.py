@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from analyzer.render.cells import cell_text
 from analyzer.render.csv_out import safe_cell
@@ -29,6 +28,8 @@ def write_events(frame: pd.DataFrame, path: Path) -> None:
     """Raises ValueError for an unknown extension, OSError when the file cannot be written."""
     suffix = path.suffix.lower()
     if suffix == ".parquet":
+        import pyarrow.parquet as pq  # 60 ms of import that only this format needs
+
         table = pa.Table.from_pandas(
             frame[list(COLUMNS)], schema=ARROW_SCHEMA, preserve_index=False
         )

@@ -2,10 +2,13 @@
 the bytes, and parse only the records around each hit.
 
 Most trail files hold no sign-in at all, and parsing JSON is what costs: a file without the
-marker bytes is counted and dropped without parsing. CloudTrail writes compact JSON whose
-records each begin with `{"eventVersion":`, so the record around a hit is cut out between the
-record start before it and the next record start after it. Only files in that exact compact
-form take this path. Anything unexpected (no record
+marker bytes is counted and dropped without parsing. The byte searches run through StringZilla
+(SIMD substring search, about ten times CPython's `bytes.find`/`count` on this JSON): with
+CPython's search, looking for markers and counting records cost more than inflating.
+
+CloudTrail writes compact JSON whose records each begin with `{"eventVersion":`, so the record
+around a hit is cut out between the record start before it and the next record start after
+it. Only files in that exact compact form take this path. Anything unexpected (no record
 start, a slice that is not one JSON object) falls back to parsing the whole file, so the fast
 path can only be faster, never different.
 """
@@ -16,13 +19,13 @@ import json
 from dataclasses import dataclass, field
 
 import deflate
+import stringzilla
 
 GZIP_MAGIC = b"\x1f\x8b"
-# In compact JSON as CloudTrail writes it: one pass finds every event source starting with
-# "s", and the few bytes after it tell signin.amazonaws.com and the sso* sources (sso,
-# sso-oauth; other sso* sources are dropped by the normalizer) from s3, sts, ssm and the rest.
-SOURCE_S = b'"eventSource":"s'
-SIGNIN_PREFIXES = (b"signin.amazonaws.com", b"sso")
+# In compact JSON as CloudTrail writes it, the event sources that can hold a sign-in:
+# signin.amazonaws.com and the sso* sources (sso, sso-oauth; other sso* sources are dropped by
+# the normalizer).
+SIGNIN_MARKERS = (b'"eventSource":"signin.amazonaws.com"', b'"eventSource":"sso')
 RECORD_START = b'{"eventVersion":'
 NEXT_RECORD = b"," + RECORD_START
 COMPACT_HEADS = (b'{"Records":[{"eventVersion":', b'{"Records":[]}')
@@ -66,25 +69,24 @@ def is_trail_document(raw: bytes | bytearray) -> bool:
     return is_trail_head(raw[:64]) and raw[-64:].rstrip().endswith(b"]}")
 
 
-def _hits(raw: bytes | bytearray) -> list[int]:
+def _hits(text: stringzilla.Str) -> list[int]:
     positions: list[int] = []
-    find = raw.find
-    at = find(SOURCE_S)
-    while at >= 0:
-        value = at + len(SOURCE_S) - 1
-        if raw.startswith(SIGNIN_PREFIXES, value):
+    for marker in SIGNIN_MARKERS:
+        at = text.find(marker)
+        while at >= 0:
             positions.append(at)
-        at = find(SOURCE_S, value)
+            at = text.find(marker, at + len(marker))
+    positions.sort()
     return positions
 
 
 def _slices(
-    raw: bytes | bytearray, hits: list[int]
+    raw: bytes | bytearray, text: stringzilla.Str, hits: list[int]
 ) -> tuple[list[tuple[int, bytes | bytearray]], int] | None:
     """(record index, bytes) of the records enclosing the hits and the file's record count,
     or None when the layout is not the expected one. Record starts are counted once, in
     order: up to each hit for its index, then the rest of the file for the total."""
-    end_of_array = raw.rstrip().rfind(b"]}")
+    end_of_array = text.rfind(b"]}")  # searched from the end; rstrip() would copy the file
     if end_of_array < 0:
         return None
     slices: list[tuple[int, bytes | bytearray]] = []
@@ -92,25 +94,26 @@ def _slices(
     index = -1
     last_start = -1
     for hit in hits:
-        start = raw.rfind(RECORD_START, 0, hit)
+        start = text.rfind(RECORD_START, 0, hit)
         if start < 0:
             return None
         if start == last_start:
             continue  # another hit inside the record already cut out
-        index += raw.count(RECORD_START, counted_to, start + len(RECORD_START))
+        index += text.count(RECORD_START, counted_to, start + len(RECORD_START))
         counted_to = start + len(RECORD_START)
         last_start = start
-        end = raw.find(NEXT_RECORD, hit)
+        end = text.find(NEXT_RECORD, hit)
         slices.append((index, raw[start : end if end >= 0 else end_of_array]))
-    return slices, index + 1 + raw.count(RECORD_START, counted_to)
+    return slices, index + 1 + text.count(RECORD_START, counted_to)
 
 
 def scan_trail(raw: bytes | bytearray) -> Scanned:
     """`raw` is an inflated `{"Records": [...]}` document."""
-    hits = _hits(raw)
+    text = stringzilla.Str(raw)  # a view: the buffer is not copied
+    hits = _hits(text)
     if not hits:
-        return Scanned(records=raw.count(RECORD_START))
-    found = _slices(raw, hits)
+        return Scanned(records=text.count(RECORD_START))
+    found = _slices(raw, text, hits)
     if found is not None:
         slices, records = found
         try:

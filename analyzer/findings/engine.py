@@ -71,8 +71,12 @@ def run_rules(
     """`baseline` is history before the report window (None: no history, so the first-seen
     and dormancy rules have nothing to compare with and stay silent)."""
     from analyzer.findings.rules import RULES
+    from analyzer.reports.common import analyzed
 
-    rows = frame[~_allowed(frame, config)]
+    rows = analyzed(frame)
+    allowed = _allowed(rows, config)
+    if allowed.any():
+        rows = rows[~allowed]
     found: list[Finding] = []
     for rule_id, rule in RULES.items():
         settings = config.rules[rule_id]

@@ -218,6 +218,7 @@ def run(
     events: Path | None,
     sections: Sequence[str] | None,
     strict: bool,
+    max_rows: int = 25,
     live: LiveOptions | None = None,
     save_raw: Path | None = None,
     quiet: bool = False,
@@ -291,7 +292,7 @@ def run(
             raise CliError(f"cannot write --events {events}: {err}", ExitCode.ERROR) from None
     buffer = io.StringIO()
     color = output is None and sys.stdout.isatty() and fmt is OutputFormat.table
-    renderer_for(fmt, color=color, frame=frame).render(report, buffer, chosen)
+    renderer_for(fmt, color=color, frame=frame, max_rows=max_rows).render(report, buffer, chosen)
     _write_report(buffer.getvalue(), output)
     _deliver(audit, fmt, buffer.getvalue(), report.summary, findings, output, live.profile)
 
@@ -497,6 +498,12 @@ def signin_report(
     strict: Annotated[
         bool, typer.Option(help="Exit 3 when any file or record had to be skipped.")
     ] = False,
+    rows: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Rows per table in the terminal format (0: all). Other formats: all."
+        ),
+    ] = 25,
 ) -> None:
     if source not in (None, "trails", "lookup"):
         _say("error", f"--source must be `trails` or `lookup`, not {source!r}")
@@ -512,6 +519,7 @@ def signin_report(
             events=events,
             sections=section,
             strict=strict,
+            max_rows=rows,
             live=LiveOptions(
                 profile=profile,
                 region=region,

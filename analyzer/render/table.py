@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from analyzer.formats import TABLE_SECTIONS
 from analyzer.render.cells import cell_text, printable
 from analyzer.render.interface import Renderer
 from analyzer.render.sections import section_rows
@@ -36,10 +37,21 @@ def _time_columns(rows: list[list[Any]], width: int) -> set[int]:
     }
 
 
+DEFAULT_ROWS = 25
+CAPPED_SECTIONS = frozenset({"findings", *(key for key, _ in TABLE_SECTIONS)})
+
+
 class TableRenderer(Renderer):
-    def __init__(self, *, color: bool = False, width: int | None = None) -> None:
+    """`max_rows` caps each data table (0: no cap). A terminal report of a large account
+    listed every sign-in without MFA, thousands of lines, and rich took most of a second to
+    lay them out; the other formats always carry every row."""
+
+    def __init__(
+        self, *, color: bool = False, width: int | None = None, max_rows: int = DEFAULT_ROWS
+    ) -> None:
         self.color = color
         self.width = width
+        self.max_rows = max_rows
 
     def render(self, report: SigninReport, out: TextIO, sections: Sequence[str]) -> None:
         console = Console(
@@ -50,8 +62,21 @@ class TableRenderer(Renderer):
             highlight=False,
             soft_wrap=False,
         )
-        for _key, title, header, rows in section_rows(report, sections):
-            table = Table(title=Text(title, style="bold"), title_justify="left")
+        for key, title, header, rows in section_rows(report, sections):
+            caption = None
+            if self.max_rows and key in CAPPED_SECTIONS and len(rows) > self.max_rows:
+                caption = Text(
+                    f"{self.max_rows} of {len(rows)} rows shown; all of them: --rows 0, "
+                    "or --format csv / json / html",
+                    style="italic",
+                )
+                rows = rows[: self.max_rows]
+            table = Table(
+                title=Text(title, style="bold"),
+                title_justify="left",
+                caption=caption,
+                caption_justify="left",
+            )
             numeric = _numeric_columns(rows, len(header))
             times = _time_columns(rows, len(header))
             for index, name in enumerate(header):

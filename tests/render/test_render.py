@@ -88,6 +88,31 @@ def test_terminal_table_prints_markup_and_escapes_as_text() -> None:
     assert printable("a\nb") == "a\\x0ab"
 
 
+def many_without_mfa(count: int) -> pd.DataFrame:
+    rows = []
+    for index in range(count):
+        record = console_login(eventID=f"e{index}", sourceIPAddress=f"198.51.100.{index}")
+        normalized = normalize_record(record, f"t#{index}")
+        assert normalized is not None
+        rows.append(normalized.row)
+    return frame_from_rows(rows)
+
+
+@pytest.mark.parametrize(("max_rows", "shown"), [(3, 3), (0, 7), (7, 7)])
+def test_terminal_table_caps_long_tables_and_says_so(max_rows: int, shown: int) -> None:
+    report = build_report(
+        many_without_mfa(7), None, window=None, generated_at=datetime(2026, 11, 26, tzinfo=UTC)
+    )
+    out = io.StringIO()
+    TableRenderer(width=400, max_rows=max_rows).render(report, out, ["summary", "without_mfa"])
+    text = out.getvalue()
+    assert sum(f"198.51.100.{i} " in text for i in range(7)) == shown
+    assert ("3 of 7 rows shown" in text) is (shown < 7)
+    csv_out = io.StringIO()
+    renderer_for(OutputFormat.csv).render(report, csv_out, ["without_mfa"])
+    assert len(list(csv.reader(io.StringIO(csv_out.getvalue())))) == 1 + 7  # header + all
+
+
 def test_json_structure_is_stable() -> None:
     data = json.loads(render(OutputFormat.json))
     assert list(data) == [

@@ -1,5 +1,5 @@
 """`python -m analyzer` runs the same command as `signin-report`."""
 
-from analyzer.cli import main
+from analyzer.launch import main
 
 main()

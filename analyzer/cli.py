@@ -16,20 +16,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from analyzer import prestart
 from analyzer.archive import RawArchive
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.coverage import Coverage, RegionCoverage
 from analyzer.errors import AwsSetupError, LiveSetupError
 from analyzer.findings.config import SEVERITIES, SEVERITY_NAMES, ConfigError, load_config
 from analyzer.formats import SECTION_NAMES, OutputFormat
-from analyzer.progress import RegionProgress
 from analyzer.sources.files import FileSource
 from analyzer.sources.interface import Source
 from analyzer.window import Window, WindowError, resolve_window
+
+if TYPE_CHECKING:
+    from analyzer.progress import RegionProgress
 
 PROG = "signin-report"
 MAX_PROBLEM_LINES = 20
@@ -242,10 +245,17 @@ def run(
     collecting = bool(logs) or live.reads_s3 or live.explicit or history is None
     collect_window = _collect_window(window, history, audit.overlap_minutes)
 
-    display = RegionProgress() if not logs and not quiet and sys.stderr.isatty() else None
+    display = None
+    if not logs and not quiet and sys.stderr.isatty():
+        from analyzer.progress import RegionProgress  # rich's live display: live runs only
+
+        display = RegionProgress()
     sources: list[Source] = []
     if collecting and logs:
-        files = FileSource(logs, window=collect_window, keep_records=save_raw is not None)
+        keep_records = save_raw is not None
+        files = prestart.claim(logs, collect_window, keep_records) or FileSource(
+            logs, window=collect_window, keep_records=keep_records
+        )
         files.start()  # workers scan while the imports below load pandas
         sources = [files]
     elif collecting:
@@ -566,7 +576,8 @@ def _use_system_allocator() -> None:
 
 
 def main() -> None:
-    """Console-script entry point: no traceback reaches the user unless asked for."""
+    """Console-script entry point: no traceback reaches the user unless asked for. The
+    `signin-report` script enters through `launch()`, which starts a `--logs` scan first."""
     try:
         app(prog_name=PROG)
     except SystemExit:

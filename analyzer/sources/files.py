@@ -69,16 +69,20 @@ class FileSource(Source):
         else:
             self._started = map(read_file, files)
 
+    def close(self) -> None:
+        """Stop the workers (done after the last result, or when the scan is abandoned)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
     def _results(self) -> Iterator[FileResult]:
         self.start()
         assert self._started is not None
         try:
             yield from self._started
         finally:
-            if self._pool is not None:
-                self._pool.terminate()
-                self._pool.join()
-                self._pool = None
+            self.close()
 
     def records(self, coverage: Coverage) -> Iterator[RawRecord]:
         self.start()

@@ -206,10 +206,16 @@ def test_fast_path_finds_the_same_records_as_a_full_parse(tmp_path: Path) -> Non
             {"attributeKey": "EventSource", "attributeValue": "signin.amazonaws.com"}
         ]
     }
+    portal = api_call("portal")
+    portal.update(eventSource="sso.amazonaws.com", eventName="Authenticate")
+    directory = api_call("directory")
+    directory.update(eventSource="sso-directory.amazonaws.com", eventName="ListGroups")
     records = [
         console_login(eventID="first"),
         api_call("a"),
         decoy,
+        portal,
+        directory,
         api_call("b"),
         console_login(eventID="last"),
     ]
@@ -217,6 +223,6 @@ def test_fast_path_finds_the_same_records_as_a_full_parse(tmp_path: Path) -> Non
     (tmp_path / "t.json.gz").write_bytes(gzip.compress(payload))
     coverage = Coverage()
     found = list(FileSource([tmp_path]).records(coverage))
-    assert [raw.record for raw in found] == [records[0], records[4]]
-    assert [raw.where[-2:] for raw in found] == ["#0", "#4"]
-    assert coverage.records_scanned == 5
+    assert [raw.record for raw in found] == [records[0], portal, records[6]]
+    assert [raw.where[-2:] for raw in found] == ["#0", "#3", "#6"]
+    assert coverage.records_scanned == 7

@@ -1,8 +1,9 @@
 """CloudTrail records from files and folders on disk.
 
-Files are read one at a time (`decode.read_file`), and on a tree of many files by a pool of
-worker processes, one per core: inflating and scanning is CPU work, and only the few sign-in
-candidates come back from a worker. Memory follows the files in flight, not the tree.
+Files are read one at a time (`decode.read_file`), and on a tree of many files by forked
+worker processes together with this one (`pool.SharedScan`): inflating and scanning is CPU
+work, and only the few sign-in candidates come back from a worker. Memory follows the files
+in flight, not the tree.
 """
 
 from __future__ import annotations
@@ -13,18 +14,16 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from analyzer.coverage import Coverage
 from analyzer.sources.decode import FileResult, read_and_normalize, read_file
 from analyzer.sources.interface import RawRecord, Source
+from analyzer.sources.pool import SharedScan
 from analyzer.sources.tree import files_under
 from analyzer.window import Window
 
-if TYPE_CHECKING:
-    from multiprocessing.pool import Pool
-
-POOL_THRESHOLD = 32  # files; below this a pool costs more than it saves
+POOL_THRESHOLD = 32  # files; below this worker processes cost more than they save
+MAX_WORKERS = 3
 
 
 def _can_fork() -> bool:
@@ -44,16 +43,19 @@ class FileSource(Source):
         workers: int | None = None,
         keep_records: bool = True,
     ) -> None:
-        """`keep_records=False` lets worker processes send back only normalized rows (the raw
-        records are needed only to save them again, as `--save-raw` does)."""
+        """`workers` counts the processes forked besides this one, which reads too (default:
+        one fewer than the cores, at most 3). `keep_records=False` lets worker processes send
+        back only normalized rows (the raw records are needed only to save them again, as
+        `--save-raw` does)."""
         self.paths = [Path(p) for p in paths]
         self.progress = progress
         self.window = window
-        self.workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+        cores = os.cpu_count() or 1
+        self.workers = workers if workers is not None else min(cores - 1, MAX_WORKERS)
         self.keep_records = keep_records
         self._listing = Coverage()
         self._started: Iterator[FileResult] | None = None
-        self._pool: Pool | None = None
+        self._scan: SharedScan | None = None
 
     def start(self) -> None:
         """List the files and put the worker pool to work now; `records()` then consumes the
@@ -62,19 +64,19 @@ class FileSource(Source):
         if self._started is not None:
             return
         files = files_under(self.paths, self.window, self._listing)
-        if self.workers > 1 and len(files) >= POOL_THRESHOLD and _can_fork():
-            self._pool = multiprocessing.get_context("fork").Pool(self.workers)
-            work = functools.partial(read_and_normalize, keep_records=self.keep_records)
-            self._started = self._pool.imap(work, files, chunksize=4)
+        if self.workers > 0 and len(files) >= POOL_THRESHOLD and _can_fork():
+            read = functools.partial(read_and_normalize, keep_records=self.keep_records)
+            self._scan = SharedScan(files, read, self.workers)
+            self._scan.start()
+            self._started = iter(self._scan)
         else:
             self._started = map(read_file, files)
 
     def close(self) -> None:
         """Stop the workers (done after the last result, or when the scan is abandoned)."""
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        if self._scan is not None:
+            self._scan.close()
+            self._scan = None
 
     def _results(self) -> Iterator[FileResult]:
         self.start()

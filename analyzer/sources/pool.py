@@ -1,0 +1,138 @@
+"""Worker processes and the calling process share one list of files.
+
+`signin-report` forks its scan workers first and imports pandas afterwards. With a classic
+process pool sized to the cores, those imports competed with the workers for the same cores,
+and the report could not start before both were done. Here the pool is one process smaller
+than the machine, and the calling process joins the scan as soon as it asks for results: the
+files are cut into chunks, every process takes the next chunk from one shared counter, and
+whoever is free does the next one. Results are handed out in file order whoever read them, so
+the output never depends on timing.
+
+Only results cross between processes (sign-in candidates and a coverage per file), through a
+queue each worker fills from its own feeder thread, so a worker never waits for the calling
+process to read. A worker that dies (killed, out of memory) loses nothing: the chunks it took
+and never delivered are read again by the calling process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.context import ForkContext, ForkProcess
+from multiprocessing.queues import Queue
+from multiprocessing.sharedctypes import Synchronized
+from pathlib import Path
+
+from analyzer.sources.decode import FileResult
+
+CHUNK = 4  # files per claim: small enough to balance the processes at the end of a scan
+_POLL_SECONDS = 0.5  # how often a waiting caller checks that the workers are still alive
+
+Reader = Callable[[Path], FileResult]
+
+
+def _claim(counter: Synchronized[int], chunks: int) -> int | None:
+    with counter.get_lock():
+        index = counter.value
+        if index >= chunks:
+            return None
+        counter.value = index + 1
+    return index
+
+
+def _chunk(files: Sequence[Path], index: int) -> Sequence[Path]:
+    return files[index * CHUNK : (index + 1) * CHUNK]
+
+
+def _work(
+    files: Sequence[Path],
+    read: Reader,
+    counter: Synchronized[int],
+    results: Queue[tuple[int, list[FileResult] | BaseException]],
+) -> None:
+    chunks = -(-len(files) // CHUNK)
+    while (index := _claim(counter, chunks)) is not None:
+        try:
+            results.put((index, [read(path) for path in _chunk(files, index)]))
+        except BaseException as err:  # re-raised in the calling process
+            results.put((index, err))
+            return
+    results.close()
+    results.join_thread()
+
+
+class SharedScan:
+    """`start()` forks the workers, which begin at once; iterating yields one FileResult per
+    file, in order, with the calling process reading chunks too whenever none is ready."""
+
+    def __init__(self, files: Sequence[Path], read: Reader, workers: int) -> None:
+        self.files = list(files)
+        self.read = read
+        self.workers = workers
+        self.chunks = -(-len(self.files) // CHUNK)
+        context: ForkContext = multiprocessing.get_context("fork")
+        self._context = context
+        self._counter: Synchronized[int] = context.Value("q", 0)
+        self._results: Queue[tuple[int, list[FileResult] | BaseException]] = context.Queue()
+        self._processes: list[ForkProcess] = []
+
+    def start(self) -> None:
+        for _ in range(self.workers):
+            process = self._context.Process(
+                target=_work,
+                args=(self.files, self.read, self._counter, self._results),
+                daemon=True,
+            )
+            process.start()
+            self._processes.append(process)
+
+    def __iter__(self) -> Iterator[FileResult]:
+        ready: dict[int, list[FileResult]] = {}
+        next_index = 0
+        try:
+            while next_index < self.chunks:
+                if next_index in ready:
+                    yield from ready.pop(next_index)
+                    next_index += 1
+                elif not self._take_a_result(ready, block=False):
+                    index = _claim(self._counter, self.chunks)
+                    if index is not None:
+                        ready[index] = [self.read(path) for path in _chunk(self.files, index)]
+                    else:
+                        self._wait_for(next_index, ready)
+        finally:
+            self.close()
+
+    def _take_a_result(self, ready: dict[int, list[FileResult]], *, block: bool) -> bool:
+        try:
+            index, result = self._results.get(block, _POLL_SECONDS if block else None)
+        except queue.Empty:
+            return False
+        if isinstance(result, BaseException):
+            raise result
+        ready[index] = result
+        return True
+
+    def _wait_for(self, index: int, ready: dict[int, list[FileResult]]) -> None:
+        """Every chunk is taken; wait for a worker to deliver `index`, and read it here if no
+        worker is left alive to do so."""
+        while index not in ready:
+            if self._take_a_result(ready, block=True):
+                continue
+            if not any(process.is_alive() for process in self._processes):
+                while self._take_a_result(ready, block=False):
+                    pass  # what the workers sent before they ended
+                if index not in ready:
+                    ready[index] = [self.read(path) for path in _chunk(self.files, index)]
+
+    def close(self) -> None:
+        """Stop the workers; safe to call more than once."""
+        for process in self._processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self._processes:
+            process.join()
+        self._processes.clear()
+        self._results.close()
+        self._results.cancel_join_thread()

@@ -26,7 +26,7 @@ from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.coverage import Coverage, RegionCoverage
 from analyzer.errors import AwsSetupError, LiveSetupError
 from analyzer.findings.config import SEVERITIES, SEVERITY_NAMES, ConfigError, load_config
-from analyzer.formats import SECTION_NAMES, OutputFormat
+from analyzer.formats import DEFAULT_ROWS, SECTION_NAMES, OutputFormat
 from analyzer.sources.files import FileSource
 from analyzer.sources.interface import Source
 from analyzer.window import Window, WindowError, resolve_window
@@ -221,7 +221,7 @@ def run(
     events: Path | None,
     sections: Sequence[str] | None,
     strict: bool,
-    max_rows: int = 25,
+    max_rows: int = DEFAULT_ROWS,
     live: LiveOptions | None = None,
     save_raw: Path | None = None,
     quiet: bool = False,
@@ -513,7 +513,7 @@ def signin_report(
         typer.Option(
             min=0, help="Rows per table in the terminal format (0: all). Other formats: all."
         ),
-    ] = 25,
+    ] = DEFAULT_ROWS,
 ) -> None:
     if source not in (None, "trails", "lookup"):
         _say("error", f"--source must be `trails` or `lookup`, not {source!r}")

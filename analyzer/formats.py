@@ -24,6 +24,7 @@ TABLE_SECTIONS: tuple[tuple[str, str], ...] = (
     ("failures_by_user", "Failures by user"),
     ("failures_by_source_ip", "Failures by source IP"),
 )
+DEFAULT_ROWS = 25  # rows per data table in the terminal format (`--rows`)
 SECTION_NAMES: tuple[str, ...] = (
     "summary",
     "findings",

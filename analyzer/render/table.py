@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from analyzer.formats import TABLE_SECTIONS
+from analyzer.formats import DEFAULT_ROWS, TABLE_SECTIONS
 from analyzer.render.cells import cell_text, printable
 from analyzer.render.interface import Renderer
 from analyzer.render.sections import section_rows
@@ -37,7 +37,6 @@ def _time_columns(rows: list[list[Any]], width: int) -> set[int]:
     }
 
 
-DEFAULT_ROWS = 25
 CAPPED_SECTIONS = frozenset({"findings", *(key for key, _ in TABLE_SECTIONS)})
 
 

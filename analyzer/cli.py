@@ -32,9 +32,10 @@ from analyzer.sources.interface import Source
 from analyzer.window import Window, WindowError, resolve_window
 
 if TYPE_CHECKING:
-    from analyzer.progress import RegionProgress
+    from analyzer.progress import FileProgress, RegionProgress
 
 PROG = "signin-report"
+FILE_PROGRESS_FROM = 200  # log files; a smaller folder is read before a bar would be seen
 MAX_PROBLEM_LINES = 20
 
 
@@ -245,11 +246,12 @@ def run(
     collecting = bool(logs) or live.reads_s3 or live.explicit or history is None
     collect_window = _collect_window(window, history, audit.overlap_minutes)
 
-    display = None
+    display: RegionProgress | FileProgress | None = None
+    regions_display = None
     if not logs and not quiet and sys.stderr.isatty():
         from analyzer.progress import RegionProgress  # rich's live display: live runs only
 
-        display = RegionProgress()
+        display = regions_display = RegionProgress()
     sources: list[Source] = []
     if collecting and logs:
         keep_records = save_raw is not None
@@ -258,8 +260,13 @@ def run(
         )
         files.start()  # workers scan while the imports below load pandas
         sources = [files]
+        if not quiet and sys.stderr.isatty() and files.file_count >= FILE_PROGRESS_FROM:
+            from analyzer.progress import FileProgress
+
+            display = FileProgress(files.file_count)
+            files.progress = display.update
     elif collecting:
-        sources = _live_sources(live, collect_window, display)
+        sources = _live_sources(live, collect_window, regions_display)
     _use_system_allocator()
     from analyzer.collect import collect
     from analyzer.findings.engine import run_rules, worst_severity

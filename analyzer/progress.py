@@ -1,4 +1,5 @@
-"""Live progress on a terminal: one line per region with pages, events and throttles.
+"""Live progress on a terminal: one line per region with pages, events and throttles, or for
+a folder of log files, one bar of files read.
 
 Shown only when stderr is a terminal (and not --quiet); updates come from collector threads,
 which rich's Progress handles with its own lock."""
@@ -9,19 +10,27 @@ import sys
 from types import TracebackType
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from analyzer.coverage import RegionCoverage
 
 
 class RegionProgress:
-    def __init__(self) -> None:
+    def __init__(self, console: Console | None = None) -> None:
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
             TextColumn("{task.fields[counts]}  {task.fields[status]}"),
             TimeElapsedColumn(),
-            console=Console(file=sys.stderr),
+            console=console or Console(file=sys.stderr),
             transient=False,
         )
         self._tasks: dict[tuple[str, str], TaskID] = {}
@@ -62,3 +71,33 @@ class RegionProgress:
             total=1 if done else None,
             completed=1 if done else 0,
         )
+
+
+class FileProgress:
+    """Files read out of the files to read, for `--logs` on a large synced trail tree."""
+
+    def __init__(self, total: int, console: Console | None = None) -> None:
+        self._progress = Progress(
+            TextColumn("reading log files"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console or Console(file=sys.stderr),
+            transient=False,
+        )
+        self._task = self._progress.add_task("files", total=total)
+
+    def __enter__(self) -> FileProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+    def update(self, _name: str, done: int) -> None:
+        self._progress.update(self._task, completed=done)

@@ -15,15 +15,13 @@ import json
 import logging
 import os
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 from moto.s3.models import s3_backends
 from moto.server import ThreadedMotoServer
 
-from benchmarks.scan_bench import window
+from benchmarks.scan_bench import Command, found_text, run_once, window
 
 BUCKET = "bench-trail"
 ACCOUNT = "123456789012"
@@ -52,19 +50,6 @@ def seed(tree: Path) -> tuple[int, int]:
     return count, size
 
 
-def timed(argv: list[str], env: dict[str, str], expect: int) -> float:
-    started = time.perf_counter()
-    result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        raise SystemExit(f"{argv[0]} failed: {result.stderr[-800:]}")
-    if argv[0].endswith("signin-report"):
-        found = json.loads(result.stdout)["summary"]["signin_events"]
-        if found != expect:
-            raise SystemExit(f"{argv[1]} found {found} sign-ins, the manifest says {expect}")
-    return elapsed
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tree", type=Path)
@@ -84,52 +69,42 @@ def main() -> None:
         AWS_EC2_METADATA_DISABLED="true",
     )
     since, until = window(args.tree)
-    expect = int(json.loads((args.tree / "manifest.json").read_text())["signin_records"])
+    manifest = json.loads((args.tree / "manifest.json").read_text())
+    expect, records = int(manifest["signin_records"]), int(manifest["records"])
     report = str(Path(sys.executable).parent / "signin-report")
-    runs = {
-        "signin-report --s3 (list + GET + scan)": [
-            report,
-            "--s3",
-            f"s3://{BUCKET}",
-            "--since",
-            since,
-            "--until",
-            until,
-            "--format",
-            "json",
-            "--section",
-            "summary",
-            "--quiet",
-        ],
-        "boto3 16-thread GET loop (transfer only)": [sys.executable, "-c", GET_LOOP, BUCKET],
-        "signin-report --logs on the local copy (scan only)": [
-            report,
-            "--logs",
-            str(args.tree / "AWSLogs"),
-            "--since",
-            since,
-            "--until",
-            until,
-            "--format",
-            "json",
-            "--section",
-            "summary",
-        ],
-    }
-    seconds: dict[str, list[float]] = {name: [] for name in runs}
+    scan = ["--since", since, "--until", until, "--format", "json", "--section", "summary"]
+    runs = [
+        Command(
+            "signin-report --s3 (list + GET + scan)",
+            [report, "--s3", f"s3://{BUCKET}", *scan, "--quiet"],
+            expect,
+        ),
+        Command(
+            "boto3 16-thread GET loop (transfer only)",
+            [sys.executable, "-c", GET_LOOP, BUCKET],
+            None,
+        ),
+        Command(
+            "signin-report --logs on the local copy (scan only)",
+            [report, "--logs", str(args.tree / "AWSLogs"), *scan],
+            expect,
+        ),
+    ]
     for _ in range(args.reps):
-        for name, argv in runs.items():
-            seconds[name].append(timed(argv, env, expect))
+        for command in runs:
+            run_once(command, env)
     server.stop()
-    print(
-        f"{objects} objects, {size / 1e6:.1f} MB gzip, {expect} sign-ins found by both scans; "
-        f"median of {args.reps} runs"
-    )
-    print("| run | wall s | objects/s | MB/s (gzip) |")
-    print("|---|---:|---:|---:|")
-    for name, values in seconds.items():
-        median = statistics.median(values)
-        print(f"| {name} | {median:.2f} | {objects / median:.0f} | {size / 1e6 / median:.1f} |")
+    print(f"{objects} objects, {size / 1e6:.1f} MB gzip, {records:,} records;", end=" ")
+    print(f"median of {args.reps} runs")
+    print("| run | wall s | objects/s | MB/s (gzip) | records/s | peak RSS MB | sign-ins found |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for command in runs:
+        median = statistics.median(command.seconds)
+        print(
+            f"| {command.name} | {median:.2f} | {objects / median:.0f} | "
+            f"{size / 1e6 / median:.1f} | {records / median:,.0f} | "
+            f"{max(command.peak_kb) / 1024:.0f} | {found_text(command)} |"
+        )
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ def commands(tree: Path) -> list[Command]:
     ]
 
 
-def run_once(command: Command) -> None:
+def run_once(command: Command, env: dict[str, str] | None = None) -> None:
     with tempfile.NamedTemporaryFile("r") as stats:
         started = time.perf_counter()
         result = subprocess.run(
@@ -122,6 +122,7 @@ def run_once(command: Command) -> None:
             capture_output=True,
             text=True,
             check=False,
+            env=env,
         )
         command.seconds.append(time.perf_counter() - started)
         command.peak_kb.append(int(stats.read().split()[-1]))
@@ -144,17 +145,23 @@ def bench(tree: Path, reps: int) -> None:
         for command in cmds:
             run_once(command)
     ours = statistics.median(cmds[0].seconds)
+    records = int(json.loads((tree / "manifest.json").read_text())["records"])
     print(f"\n{tree.name}: {cmds[0].expect} sign-ins in the manifest; median of {reps} runs")
-    print("| command | wall s | x signin-report | peak RSS MB | sign-ins found |")
-    print("|---|---:|---:|---:|---:|")
+    print("| command | wall s | x signin-report | records/s | peak RSS MB | sign-ins found |")
+    print("|---|---:|---:|---:|---:|---:|")
     for command in cmds:
         median = statistics.median(command.seconds)
-        found = "-" if command.found is None else f"{command.found}"
-        ok = "" if command.expect is None or command.found == command.expect else " (WRONG)"
         print(
-            f"| {command.name} | {median:.2f} | {median / ours:.2f} | "
-            f"{max(command.peak_kb) / 1024:.0f} | {found}{ok} |"
+            f"| {command.name} | {median:.2f} | {median / ours:.2f} | {records / median:,.0f} | "
+            f"{max(command.peak_kb) / 1024:.0f} | {found_text(command)} |"
         )
+
+
+def found_text(command: Command) -> str:
+    if command.found is None:
+        return "-"
+    ok = command.expect is None or command.found == command.expect
+    return f"{command.found}" + ("" if ok else " (WRONG)")
 
 
 def main() -> None:

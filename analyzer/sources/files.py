@@ -56,6 +56,7 @@ class FileSource(Source):
         self._listing = Coverage()
         self._started: Iterator[FileResult] | None = None
         self._scan: SharedScan | None = None
+        self.file_count = 0  # files to read, known once `start()` has listed them
 
     def start(self) -> None:
         """List the files and put the worker pool to work now; `records()` then consumes the
@@ -64,6 +65,7 @@ class FileSource(Source):
         if self._started is not None:
             return
         files = files_under(self.paths, self.window, self._listing)
+        self.file_count = len(files)
         if self.workers > 0 and len(files) >= POOL_THRESHOLD and _can_fork():
             read = functools.partial(read_and_normalize, keep_records=self.keep_records)
             self._scan = SharedScan(files, read, self.workers)

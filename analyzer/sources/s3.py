@@ -10,11 +10,13 @@ object or prefix is reported with its reason and the rest completes.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +32,7 @@ from analyzer.window import Window
 _ACCOUNT = re.compile(r"^\d{12}$")
 _ORG = re.compile(r"^o-[a-z0-9]{10,32}$")
 FETCH_THREADS = 16
+IN_FLIGHT_PER_THREAD = 4
 
 
 class S3LocationError(ValueError):
@@ -87,7 +90,13 @@ class _Scope:
     account: str
     region: str
     stats: RegionCoverage
-    keys: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Object:
+    scope: _Scope
+    key: str
+    size: int
 
 
 class S3TrailSource(Source):
@@ -148,18 +157,23 @@ class S3TrailSource(Source):
                 )
         return scopes
 
-    def _list_days(self, base: str, scope: _Scope, coverage: Coverage) -> None:
+    def _listed(self, scopes: list[tuple[str, _Scope]], coverage: Coverage) -> Iterator[_Object]:
+        """Every log object of the window's day folders, listed one page at a time as the
+        fetching needs them: the keys of a large organization trail are never all held."""
         paginator = self.client.get_paginator("list_objects_v2")
-        for day in self.days:
-            prefix = f"{base}{day:%Y/%m/%d}/"
-            try:
-                for page in paginator.paginate(Bucket=self.location.bucket, Prefix=prefix):
-                    scope.stats.pages += 1
-                    for item in page.get("Contents", []):
-                        scope.keys.append((str(item["Key"]), int(item.get("Size", 0))))
-            except (ClientError, BotoCoreError) as err:
-                coverage.skip_file(f"s3://{self.location.bucket}/{prefix}", _error_text(err))
-                scope.stats.reason = _error_text(err)
+        for base, scope in scopes:
+            for day in self.days:
+                prefix = f"{base}{day:%Y/%m/%d}/"
+                try:
+                    for page in paginator.paginate(Bucket=self.location.bucket, Prefix=prefix):
+                        scope.stats.pages += 1
+                        for item in page.get("Contents", []):
+                            yield _Object(scope, str(item["Key"]), int(item.get("Size", 0)))
+                except (ClientError, BotoCoreError) as err:
+                    coverage.skip_file(f"s3://{self.location.bucket}/{prefix}", _error_text(err))
+                    scope.stats.reason = _error_text(err)
+                if self.progress:
+                    self.progress(scope.stats)
 
     def _fetch(self, key: str) -> FileResult:
         name = f"s3://{self.location.bucket}/{key}"
@@ -173,31 +187,35 @@ class S3TrailSource(Source):
         return read_payload(payload, name)
 
     def records(self, coverage: Coverage) -> Iterator[RawRecord]:
+        """Objects are fetched (and scanned, in the same threads: libdeflate and the byte
+        search release the GIL) with at most IN_FLIGHT_PER_THREAD per thread requested ahead
+        of the one being handed over, so memory follows the threads, not the bucket."""
         coverage.inputs.append(str(self.location))
         scopes = self._scopes(coverage)
-        for base, scope in scopes:
-            self._list_days(base, scope, coverage)
+        for _, scope in scopes:
             coverage.regions.append(scope.stats)
-            if self.progress:
-                self.progress(scope.stats)
         started = time.monotonic()
+        ahead = self.threads * IN_FLIGHT_PER_THREAD
+        in_flight: deque[tuple[_Object, Future[FileResult]]] = deque()
+        listed = self._listed(scopes, coverage)
         with ThreadPoolExecutor(max_workers=self.threads) as pool:
-            pending = [
-                (scope, size, pool.submit(self._fetch, key))
-                for _, scope in scopes
-                for key, size in scope.keys
-            ]
-            for scope, size, future in pending:
+            while True:
+                for item in itertools.islice(listed, ahead - len(in_flight)):
+                    in_flight.append((item, pool.submit(self._fetch, item.key)))
+                if not in_flight:
+                    break
+                item, future = in_flight.popleft()
                 result = future.result()
+                stats = item.scope.stats
                 coverage.merge(result.coverage)
-                scope.stats.objects += 1
-                scope.stats.bytes += size
-                scope.stats.events += len(result.candidates)
+                stats.objects += 1
+                stats.bytes += item.size
+                stats.events += len(result.candidates)
                 if any(p.skipped for p in result.coverage.problems):
-                    scope.stats.objects_failed += 1
+                    stats.objects_failed += 1
                 yield from result.candidates
                 if self.progress:
-                    self.progress(scope.stats)
+                    self.progress(stats)
         for _, scope in scopes:
             scope.stats.seconds = time.monotonic() - started
             scope.stats.status = "failed" if scope.stats.reason else "ok"

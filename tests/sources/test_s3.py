@@ -15,7 +15,8 @@ from moto import mock_aws
 
 from analyzer.aws.session import client_config
 from analyzer.collect import collect
-from analyzer.sources.s3 import S3Location, S3LocationError, S3TrailSource
+from analyzer.coverage import Coverage
+from analyzer.sources.s3 import IN_FLIGHT_PER_THREAD, S3Location, S3LocationError, S3TrailSource
 from analyzer.window import Window
 from tests.conftest import api_call, console_login
 from tests.fakes import _Body, attach
@@ -180,3 +181,20 @@ def test_empty_bucket_is_reported(s3: Any) -> None:
     collection = collect([S3TrailSource(s3, S3Location(BUCKET, "nothing/"), WINDOW)], WINDOW)
     [problem] = collection.coverage.problems
     assert problem.line() == f"s3://{BUCKET}/nothing/: no AWSLogs/<account>/ folders found"
+
+
+def test_objects_are_listed_and_fetched_only_a_few_ahead_of_the_reader(s3: Any) -> None:
+    """A long window of a large organization trail must not be held in memory as keys or
+    results: listing and fetching stay a bounded distance ahead of what was handed over."""
+    day = "AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/03/"
+    for index in range(120):
+        put(s3, f"{day}f{index:03d}.json.gz", trail_object(console_login(eventID=f"e{index}")))
+    seen = requests_of(s3)
+    source = S3TrailSource(s3, S3Location(BUCKET, ""), WINDOW, threads=2)
+    records = source.records(Coverage())
+    first = next(records)
+    assert first.record["eventID"] == "e0"  # type: ignore[index]
+    fetched_early = sum(1 for op, _ in seen if op == "GetObject")
+    assert fetched_early <= 2 * IN_FLIGHT_PER_THREAD + 1
+    assert [raw.record["eventID"] for raw in records] == [f"e{i}" for i in range(1, 120)]  # type: ignore[index]
+    assert sum(1 for op, _ in seen if op == "GetObject") == 120

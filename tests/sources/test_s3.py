@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+import botocore.retries.standard
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from moto import mock_aws
@@ -198,3 +200,47 @@ def test_objects_are_listed_and_fetched_only_a_few_ahead_of_the_reader(s3: Any) 
     assert fetched_early <= 2 * IN_FLIGHT_PER_THREAD + 1
     assert [raw.record["eventID"] for raw in records] == [f"e{i}" for i in range(1, 120)]  # type: ignore[index]
     assert sum(1 for op, _ in seen if op == "GetObject") == 120
+
+
+SLOW_DOWN = (
+    b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+)
+
+
+def test_slowdown_and_503_are_retried_then_reported(
+    s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S3 answers SlowDown (503) under load: botocore's standard retry mode retries it with
+    backoff; an object that keeps failing past the attempts is reported, the rest is read."""
+    backoffs: list[int] = []
+
+    def no_wait(self: Any, context: Any) -> float:
+        backoffs.append(context.attempt_number)
+        return 0.0
+
+    monkeypatch.setattr(botocore.retries.standard.ExponentialBackoff, "delay_amount", no_wait)
+    client = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    ).client("s3", config=client_config(3, 16))
+    day = "AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/03/"
+    put(client, day + "busy.json.gz", trail_object(console_login(eventID="busy")))
+    put(client, day + "down.json.gz", trail_object(console_login(eventID="down")))
+    put(client, day + "fine.json.gz", trail_object(console_login(eventID="fine")))
+    answered: Counter[str] = Counter()
+
+    def overloaded(request: Any, **_: Any) -> AWSResponse | None:
+        name = request.url.split("?")[0].rsplit("/", 1)[-1]
+        answered[name] += 1
+        if (name == "busy.json.gz" and answered[name] <= 2) or name == "down.json.gz":
+            return AWSResponse(request.url, 503, HTTPHeaders(), _Body(SLOW_DOWN))
+        return None
+
+    attach(client, "before-send.s3.GetObject", overloaded)
+    collection = collect([S3TrailSource(client, S3Location(BUCKET, ""), WINDOW)], WINDOW)
+    assert sorted(collection.frame["event_id"]) == ["busy", "fine"]
+    assert answered == {"busy.json.gz": 3, "down.json.gz": 3, "fine.json.gz": 1}
+    assert len(backoffs) == 4  # two waits for each object that was answered SlowDown
+    [problem] = collection.coverage.problems
+    assert problem.line() == (
+        f"s3://{BUCKET}/{day}down.json.gz: SlowDown: Please reduce your request rate."
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from types import TracebackType
+from typing import Self
 
 from rich.console import Console
 from rich.progress import (
@@ -23,19 +24,12 @@ from rich.progress import (
 from analyzer.coverage import RegionCoverage
 
 
-class RegionProgress:
-    def __init__(self, console: Console | None = None) -> None:
-        self._progress = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TextColumn("{task.fields[counts]}  {task.fields[status]}"),
-            TimeElapsedColumn(),
-            console=console or Console(file=sys.stderr),
-            transient=False,
-        )
-        self._tasks: dict[tuple[str, str], TaskID] = {}
+class _Display:
+    """A rich Progress on stderr, started and stopped around the collection."""
 
-    def __enter__(self) -> RegionProgress:
+    _progress: Progress
+
+    def __enter__(self) -> Self:
         self._progress.start()
         return self
 
@@ -46,6 +40,19 @@ class RegionProgress:
         trace: TracebackType | None,
     ) -> None:
         self._progress.stop()
+
+
+class RegionProgress(_Display):
+    def __init__(self, console: Console | None = None) -> None:
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TextColumn("{task.fields[counts]}  {task.fields[status]}"),
+            TimeElapsedColumn(),
+            console=console or Console(file=sys.stderr),
+            transient=False,
+        )
+        self._tasks: dict[tuple[str, str], TaskID] = {}
 
     def update(self, stats: RegionCoverage) -> None:
         key = (stats.region, stats.source)
@@ -73,7 +80,7 @@ class RegionProgress:
         )
 
 
-class FileProgress:
+class FileProgress(_Display):
     """Files read out of the files to read, for `--logs` on a large synced trail tree."""
 
     def __init__(self, total: int, console: Console | None = None) -> None:
@@ -86,18 +93,6 @@ class FileProgress:
             transient=False,
         )
         self._task = self._progress.add_task("files", total=total)
-
-    def __enter__(self) -> FileProgress:
-        self._progress.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self._progress.stop()
 
     def update(self, _name: str, done: int) -> None:
         self._progress.update(self._task, completed=done)

@@ -584,7 +584,8 @@ def _use_system_allocator() -> None:
 
 def main() -> None:
     """Console-script entry point: no traceback reaches the user unless asked for. The
-    `signin-report` script enters through `launch()`, which starts a `--logs` scan first."""
+    `signin-report` script enters through `analyzer.launch.main`, which starts a `--logs`
+    scan first."""
     try:
         app(prog_name=PROG)
     except SystemExit:

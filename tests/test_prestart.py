@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from multiprocessing import active_children
@@ -12,7 +14,7 @@ import pytest
 from analyzer import prestart
 from analyzer.coverage import Coverage
 from analyzer.window import Window
-from tests.conftest import api_call, console_login, write_trail
+from tests.conftest import api_call, console_login, hermetic_env, write_trail
 
 NOV_3_TO_5 = Window(datetime(2026, 11, 3, tzinfo=UTC), datetime(2026, 11, 5, tzinfo=UTC))
 
@@ -97,3 +99,17 @@ def test_nothing_starts_unless_the_arguments_plainly_ask_for_a_scan(
     root = tree(tmp_path)
     prestart.begin([arg.format(root=root) for arg in argv])
     assert bool(active_children()) is (argv == ["--logs", "{root}", "--since", "2026-11-03"])
+
+
+def test_a_usage_error_after_an_early_scan_exits_cleanly(tmp_path: Path) -> None:
+    """typer rejects the command before `run()` claims the started scan: the workers are
+    stopped at exit, with exit code 2 and typer's message, never a traceback or a hang."""
+    root = tree(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "analyzer", "--logs", str(root), "--since", "2026-11-03",
+         "--format", "bogus"],
+        env=hermetic_env(), capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--format" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -21,7 +21,7 @@ from pathlib import Path
 from moto.s3.models import s3_backends
 from moto.server import ThreadedMotoServer
 
-from benchmarks.scan_bench import Command, found_text, run_once, window
+from benchmarks.scan_bench import Command, print_table, run_once, window
 
 BUCKET = "bench-trail"
 ACCOUNT = "123456789012"
@@ -96,15 +96,18 @@ def main() -> None:
     server.stop()
     print(f"{objects} objects, {size / 1e6:.1f} MB gzip, {records:,} records;", end=" ")
     print(f"median of {args.reps} runs")
-    print("| run | wall s | objects/s | MB/s (gzip) | records/s | peak RSS MB | sign-ins found |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for command in runs:
-        median = statistics.median(command.seconds)
-        print(
-            f"| {command.name} | {median:.2f} | {objects / median:.0f} | "
-            f"{size / 1e6 / median:.1f} | {records / median:,.0f} | "
-            f"{max(command.peak_kb) / 1024:.0f} | {found_text(command)} |"
-        )
+    print_table(
+        ["run", "wall s", "objects/s", "MB/s (gzip)", "records/s"],
+        [
+            [
+                f"{objects / median:.0f}",
+                f"{size / 1e6 / median:.1f}",
+                f"{records / median:,.0f}",
+            ]
+            for median in (statistics.median(c.seconds) for c in runs)
+        ],
+        runs,
+    )
 
 
 if __name__ == "__main__":

@@ -147,14 +147,33 @@ def bench(tree: Path, reps: int) -> None:
     ours = statistics.median(cmds[0].seconds)
     records = int(json.loads((tree / "manifest.json").read_text())["records"])
     print(f"\n{tree.name}: {cmds[0].expect} sign-ins in the manifest; median of {reps} runs")
-    print("| command | wall s | x signin-report | records/s | peak RSS MB | sign-ins found |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for command in cmds:
-        median = statistics.median(command.seconds)
-        print(
-            f"| {command.name} | {median:.2f} | {median / ours:.2f} | {records / median:,.0f} | "
-            f"{max(command.peak_kb) / 1024:.0f} | {found_text(command)} |"
-        )
+    print_table(
+        ["command", "wall s", "x signin-report", "records/s"],
+        [
+            [
+                f"{statistics.median(c.seconds) / ours:.2f}",
+                f"{records / statistics.median(c.seconds):,.0f}",
+            ]
+            for c in cmds
+        ],
+        cmds,
+    )
+
+
+def print_table(header: list[str], middles: list[list[str]], commands: list[Command]) -> None:
+    """A Markdown table: name and median wall time, the caller's columns, peak RSS and the
+    sign-ins found (checked against the manifest) for each command."""
+    print("| " + " | ".join([*header, "peak RSS MB", "sign-ins found"]) + " |")
+    print("|---" + "|---:" * (len(header) + 1) + "|")
+    for command, middle in zip(commands, middles, strict=True):
+        cells = [
+            command.name.replace("|", "\\|"),
+            f"{statistics.median(command.seconds):.2f}",
+            *middle,
+            f"{max(command.peak_kb) / 1024:.0f}",
+            found_text(command),
+        ]
+        print("| " + " | ".join(cells) + " |")
 
 
 def found_text(command: Command) -> str:

@@ -70,6 +70,16 @@ def logs_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch, region: str = "us-east-1") -> None:
+    """In-process moto tests: fake credentials and a region, and no endpoint or profile from
+    the developer's shell that could send a call elsewhere."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", region)
+
+
 def hermetic_env(**extra: str) -> dict[str, str]:
     """Environment for a CLI subprocess that can never reach real AWS credentials."""
     import os

@@ -47,12 +47,9 @@ def test_collect_trails_reads_s3(monkeypatch: pytest.MonkeyPatch) -> None:
     import boto3
     from moto import mock_aws
 
-    from tests.conftest import console_login
+    from tests.conftest import console_login, fake_aws_credentials
 
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    fake_aws_credentials(monkeypatch)
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="trail")

@@ -15,7 +15,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tests.conftest import console_login, write_trail
+from tests.conftest import console_login, fake_aws_credentials, write_trail
 from tests.test_cli import SAMPLE, run
 
 MFA_OK = {"additionalEventData": {"MFAUsed": "Yes"}}
@@ -148,11 +148,7 @@ def test_html_report_is_self_contained_and_escapes_event_text(tmp_path: Path) ->
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    fake_aws_credentials(monkeypatch)
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
         for bucket in ("audit", "trail"):

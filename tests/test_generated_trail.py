@@ -18,7 +18,7 @@ import pytest
 from moto import mock_aws
 
 from analyzer.api import collect_trails
-from tests.conftest import hermetic_env
+from tests.conftest import fake_aws_credentials, hermetic_env
 
 GENERATOR = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_trail.py"
 ORG = "o-a1b2c3d4e5"
@@ -116,11 +116,7 @@ def test_the_manifest_counts_from_disk(tree: Path, tmp_path: Path) -> None:
 
 @pytest.fixture
 def bucket(tree: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    fake_aws_credentials(monkeypatch)
     with mock_aws():
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket="generated-trail")

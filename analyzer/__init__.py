@@ -21,9 +21,9 @@ if TYPE_CHECKING:
         load_history,
         read_logs,
     )
-    from analyzer.collect import Collection, collect
-    from analyzer.coverage import Coverage, Problem, RegionCoverage
-    from analyzer.errors import AwsSetupError, LiveSetupError
+    from analyzer.frame.collect import Collection, collect
+    from analyzer.domain.coverage import Coverage, Problem, RegionCoverage
+    from analyzer.domain.errors import AwsSetupError, LiveSetupError
     from analyzer.findings.config import FindingsConfig, load_config
     from analyzer.findings.engine import Finding, run_rules
     from analyzer.normalize import normalize_record
@@ -42,8 +42,8 @@ if TYPE_CHECKING:
         user_timeline,
         without_mfa,
     )
-    from analyzer.schema import COLUMNS, SCHEMA, SCHEMA_VERSION, schema_frame
-    from analyzer.window import Window
+    from analyzer.frame.schema import COLUMNS, SCHEMA, SCHEMA_VERSION, schema_frame
+    from analyzer.domain.window import Window
 
 _HOME: dict[str, str] = {
     "Finding": "analyzer.findings.engine",
@@ -52,23 +52,23 @@ _HOME: dict[str, str] = {
     "load_history": "analyzer.api",
     "collect_trails": "analyzer.api",
     "run_rules": "analyzer.findings.engine",
-    "AwsSetupError": "analyzer.errors",
-    "COLUMNS": "analyzer.schema",
-    "Collection": "analyzer.collect",
-    "Coverage": "analyzer.coverage",
-    "LiveSetupError": "analyzer.errors",
-    "Problem": "analyzer.coverage",
-    "RegionCoverage": "analyzer.coverage",
-    "SCHEMA": "analyzer.schema",
-    "SCHEMA_VERSION": "analyzer.schema",
+    "AwsSetupError": "analyzer.domain.errors",
+    "COLUMNS": "analyzer.frame.schema",
+    "Collection": "analyzer.frame.collect",
+    "Coverage": "analyzer.domain.coverage",
+    "LiveSetupError": "analyzer.domain.errors",
+    "Problem": "analyzer.domain.coverage",
+    "RegionCoverage": "analyzer.domain.coverage",
+    "SCHEMA": "analyzer.frame.schema",
+    "SCHEMA_VERSION": "analyzer.frame.schema",
     "SigninReport": "analyzer.reports",
     "SkippedInputError": "analyzer.api",
     "SkippedInputWarning": "analyzer.api",
-    "Window": "analyzer.window",
+    "Window": "analyzer.domain.window",
     "build_report": "analyzer.reports",
     "by_endpoint": "analyzer.reports",
     "by_user": "analyzer.reports",
-    "collect": "analyzer.collect",
+    "collect": "analyzer.frame.collect",
     "collect_live": "analyzer.api",
     "collect_logs": "analyzer.api",
     "failures_by_kind": "analyzer.reports",
@@ -78,7 +78,7 @@ _HOME: dict[str, str] = {
     "mfa_by_identity": "analyzer.reports",
     "normalize_record": "analyzer.normalize",
     "read_logs": "analyzer.api",
-    "schema_frame": "analyzer.schema",
+    "schema_frame": "analyzer.frame.schema",
     "signins_per_day": "analyzer.reports",
     "summary": "analyzer.reports",
     "user_timeline": "analyzer.reports",
@@ -126,12 +126,12 @@ __all__ = [
 ]
 
 
-_SUBMODULES = frozenset({"plots"})
+_SUBMODULES = {"plots": "analyzer.render.plots"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
-        return importlib.import_module(f"analyzer.{name}")
+        return importlib.import_module(_SUBMODULES[name])
     home = _HOME.get(name)
     if home is None:
         raise AttributeError(f"module 'analyzer' has no attribute {name!r}")

@@ -1,5 +1,5 @@
 """`python -m analyzer` runs the same command as `signin-report`."""
 
-from analyzer.launch import main
+from analyzer.entry.launch import main
 
 main()

@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
-from analyzer.collect import Collection, collect
-from analyzer.coverage import RegionCoverage
+from analyzer.frame.collect import Collection, collect
+from analyzer.domain.coverage import RegionCoverage
 from analyzer.sources.files import FileSource
-from analyzer.window import Window, parse_moment, resolve_window
+from analyzer.domain.window import Window, parse_moment, resolve_window
 
 Moment = str | date | datetime
 
@@ -70,7 +70,7 @@ def collect_live(
     counts, from worker threads. Failed regions are in `coverage.regions` and
     `coverage.problems`; setup problems raise `AwsSetupError` or `LiveSetupError`."""
     from analyzer.aws.session import make_session  # boto3 only when AWS is used
-    from analyzer.live import check_history_window, plan_lookup
+    from analyzer.aws.plan import check_history_window, plan_lookup
 
     now = datetime.now(UTC)
     window = resolve_window(days=days, since=since, until=until, now=now)
@@ -112,7 +112,7 @@ def load_history(
 ) -> pd.DataFrame:
     """Sign-ins stored by `signin-report --history` (a folder or s3://bucket/prefix), with
     the same schema as `read_logs`; `since` inclusive, `until` exclusive."""
-    from analyzer.history import History
+    from analyzer.history.store import History
 
     window = _window(since, until)
     history = History.open(str(location))
@@ -138,7 +138,7 @@ def collect_trails(
     `locations` are s3://bucket/prefix URLs, `trails` names or ARNs found by DescribeTrails,
     `discover=True` reads every trail. Trail-setup warnings are in `coverage.problems`."""
     from analyzer.aws.session import make_session
-    from analyzer.live import plan_s3
+    from analyzer.aws.plan import plan_s3
 
     window = resolve_window(days=days, since=since, until=until, now=datetime.now(UTC))
     plan = plan_s3(

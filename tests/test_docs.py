@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from analyzer.reports import SECTION_NAMES
-from analyzer.schema import SCHEMA
+from analyzer.frame.schema import SCHEMA
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -28,7 +28,7 @@ def test_readme_opens_with_two_commands_and_ci_runs_the_test_one() -> None:
 def test_every_cli_option_and_section_is_documented() -> None:
     import typer.main
 
-    from analyzer.cli import app
+    from analyzer.entry.cli import app
 
     command = typer.main.get_command(app)
     for param in command.params:

@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ProfileNotFound
 
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
-from analyzer.errors import AwsSetupError
+from analyzer.domain.errors import AwsSetupError
 
 __all__ = ["DEFAULT_MAX_ATTEMPTS", "AwsSetupError", "client_config", "make_session"]
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from analyzer.render.cells import cell_text
 from analyzer.render.csv_out import safe_cell
-from analyzer.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION
+from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION
 
 EVENT_FORMATS = (".parquet", ".csv", ".jsonl")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from analyzer.formats import TABLE_SECTIONS
+from analyzer.render.formats import TABLE_SECTIONS
 from analyzer.reports.report import SigninReport
 
 Block = tuple[str, str, list[str], list[list[Any]]]

@@ -9,16 +9,16 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from analyzer.coverage import Coverage
+from analyzer.domain.coverage import Coverage
 from analyzer.findings.engine import Finding
-from analyzer.formats import SECTION_NAMES, TABLE_SECTIONS
+from analyzer.render.formats import SECTION_NAMES, TABLE_SECTIONS
 from analyzer.reports.common import analyzed
 from analyzer.reports.endpoints import by_endpoint
 from analyzer.reports.failures import failures_by_kind, failures_by_source_ip, failures_by_user
 from analyzer.reports.mfa import mfa_by_identity, without_mfa
 from analyzer.reports.summary import summary
 from analyzer.reports.users import by_user
-from analyzer.window import Window
+from analyzer.domain.window import Window
 
 __all__ = ["SECTION_NAMES", "TABLE_SECTIONS", "SigninReport", "build_report"]
 

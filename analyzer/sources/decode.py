@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from analyzer.coverage import Coverage
+from analyzer.domain.coverage import Coverage
 from analyzer.normalize.selection import is_signin_candidate
 from analyzer.sources.interface import RawRecord
 from analyzer.sources.scan import (

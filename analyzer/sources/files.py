@@ -15,12 +15,12 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from analyzer.coverage import Coverage
+from analyzer.domain.coverage import Coverage
 from analyzer.sources.decode import FileResult, read_and_normalize, read_file
 from analyzer.sources.interface import RawRecord, Source
 from analyzer.sources.pool import SharedScan
 from analyzer.sources.tree import files_under
-from analyzer.window import Window
+from analyzer.domain.window import Window
 
 POOL_THRESHOLD = 32  # files; below this worker processes cost more than they save
 MAX_WORKERS = 3

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from analyzer.coverage import Coverage
+from analyzer.domain.coverage import Coverage
 from analyzer.normalize import Normalized, RecordRejected, normalize_record
 
 

@@ -24,7 +24,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from analyzer.coverage import Coverage, RegionCoverage
+from analyzer.domain.coverage import Coverage, RegionCoverage
 from analyzer.sources.interface import RawRecord, Source
 from analyzer.sources.pacing import LOOKUP_INTERVAL, Pacer
 

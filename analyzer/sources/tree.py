@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-from analyzer.coverage import Coverage
-from analyzer.window import Window
+from analyzer.domain.coverage import Coverage
+from analyzer.domain.window import Window
 
 HIDDEN = "hidden file"
 SIBLING_FOLDERS = {

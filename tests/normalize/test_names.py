@@ -4,7 +4,7 @@ from typing import Any
 
 from analyzer.normalize import normalize_record
 from analyzer.normalize.names import resolve_identity_center_names
-from analyzer.schema import frame_from_rows
+from analyzer.frame.schema import frame_from_rows
 from tests.conftest import console_login
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analyzer.reports import first_seen_ips, signins_per_day, user_timeline
-from analyzer.schema import empty_frame
+from analyzer.frame.schema import empty_frame
 from tests.conftest import console_login
 from tests.reports.test_reports import FAIL, frame
 

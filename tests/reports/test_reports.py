@@ -17,7 +17,7 @@ from analyzer.reports import (
     summary,
     without_mfa,
 )
-from analyzer.schema import empty_frame, frame_from_rows
+from analyzer.frame.schema import empty_frame, frame_from_rows
 from tests.conftest import console_login
 
 ROOT = {"type": "Root", "arn": "arn:aws:iam::1:root", "accountId": "1"}

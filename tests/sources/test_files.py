@@ -9,9 +9,9 @@ import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 
-from analyzer.coverage import Coverage
+from analyzer.domain.coverage import Coverage
 from analyzer.sources import FileSource
-from analyzer.window import Window
+from analyzer.domain.window import Window
 from tests.conftest import api_call, console_login, write_trail
 
 

@@ -11,10 +11,10 @@ from typing import Any
 import botocore.retries.standard
 import pytest
 
-from analyzer.collect import collect
-from analyzer.coverage import Coverage
+from analyzer.frame.collect import collect
+from analyzer.domain.coverage import Coverage
 from analyzer.sources.lookup import LookupEventsSource
-from analyzer.window import Window
+from analyzer.domain.window import Window
 from tests.conftest import console_login
 from tests.fakes import FakeLookupEvents, lookup_jobs
 

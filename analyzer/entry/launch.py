@@ -8,9 +8,9 @@ import sys
 
 
 def main() -> None:
-    from analyzer import prestart
+    from analyzer.entry import prestart
 
     prestart.begin(sys.argv[1:])
-    from analyzer.cli import main as cli_main
+    from analyzer.entry.cli import main as cli_main
 
     cli_main()

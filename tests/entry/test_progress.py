@@ -11,8 +11,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from analyzer.coverage import RegionCoverage
-from analyzer.progress import FileProgress, RegionProgress
+from analyzer.domain.coverage import RegionCoverage
+from analyzer.entry.progress import FileProgress, RegionProgress
 from tests.conftest import api_call, console_login, hermetic_env, write_trail
 
 

@@ -21,7 +21,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from analyzer.coverage import RegionCoverage
+from analyzer.domain.coverage import RegionCoverage
 
 
 class _Display:

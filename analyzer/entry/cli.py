@@ -20,19 +20,19 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from analyzer import prestart
-from analyzer.archive import RawArchive
+from analyzer.entry import prestart
+from analyzer.sources.archive import RawArchive
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
-from analyzer.coverage import Coverage, RegionCoverage
-from analyzer.errors import AwsSetupError, LiveSetupError
+from analyzer.domain.coverage import Coverage, RegionCoverage
+from analyzer.domain.errors import AwsSetupError, LiveSetupError
 from analyzer.findings.config import SEVERITIES, SEVERITY_NAMES, ConfigError, load_config
-from analyzer.formats import DEFAULT_ROWS, SECTION_NAMES, OutputFormat
+from analyzer.render.formats import DEFAULT_ROWS, SECTION_NAMES, OutputFormat
 from analyzer.sources.files import FileSource
 from analyzer.sources.interface import Source
-from analyzer.window import Window, WindowError, resolve_window
+from analyzer.domain.window import Window, WindowError, resolve_window
 
 if TYPE_CHECKING:
-    from analyzer.progress import FileProgress, RegionProgress
+    from analyzer.entry.progress import FileProgress, RegionProgress
 
 PROG = "signin-report"
 FILE_PROGRESS_FROM = 200  # log files; a smaller folder is read before a bar would be seen
@@ -110,7 +110,7 @@ def _live_sources(
     from botocore.exceptions import BotoCoreError  # boto3 only when AWS is used
 
     from analyzer.aws.session import make_session
-    from analyzer.live import check_history_window, plan_lookup, plan_s3
+    from analyzer.aws.plan import check_history_window, plan_lookup, plan_s3
     from analyzer.sources.s3 import S3LocationError
 
     now = datetime.now(UTC)
@@ -249,7 +249,7 @@ def run(
     display: RegionProgress | FileProgress | None = None
     regions_display = None
     if not logs and not quiet and sys.stderr.isatty():
-        from analyzer.progress import RegionProgress  # rich's live display: live runs only
+        from analyzer.entry.progress import RegionProgress  # rich's live display: live runs only
 
         display = regions_display = RegionProgress()
     sources: list[Source] = []
@@ -261,16 +261,17 @@ def run(
         files.start()  # workers scan while the imports below load pandas
         sources = [files]
         if not quiet and sys.stderr.isatty() and files.file_count >= FILE_PROGRESS_FROM:
-            from analyzer.progress import FileProgress
+            from analyzer.entry.progress import FileProgress
 
             display = FileProgress(files.file_count)
             files.progress = display.update
     elif collecting:
         sources = _live_sources(live, collect_window, regions_display)
     _use_system_allocator()
-    from analyzer.collect import collect
+    from analyzer.frame.collect import collect
     from analyzer.findings.engine import run_rules, worst_severity
-    from analyzer.render import renderer_for, write_events
+    from analyzer.render.events import write_events
+    from analyzer.render.registry import renderer_for
     from analyzer.reports import build_report
 
     gc.freeze()  # the imported modules live as long as the process: no collection walks them
@@ -327,7 +328,7 @@ def run(
 def _open_history(location: str | None) -> Any:
     if location is None:
         return None
-    from analyzer.history import History, HistoryError
+    from analyzer.history.store import History, HistoryError
 
     try:
         return History.open(location)
@@ -384,7 +385,7 @@ def _deliver(
     if not audit.report_s3 and not audit.sns_topic:
         return
     from analyzer.aws.session import make_session
-    from analyzer.notify import publish, summary_message, upload
+    from analyzer.audit.delivery import publish, summary_message, upload
 
     try:
         session = make_session(profile)
@@ -584,7 +585,7 @@ def _use_system_allocator() -> None:
 
 def main() -> None:
     """Console-script entry point: no traceback reaches the user unless asked for. The
-    `signin-report` script enters through `analyzer.launch.main`, which starts a `--logs`
+    `signin-report` script enters through `analyzer.entry.launch.main`, which starts a `--logs`
     scan first."""
     try:
         app(prog_name=PROG)

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import console_login, hermetic_env, write_trail
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_logs"
 
 

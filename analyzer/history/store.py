@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from analyzer.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION, empty_frame
+from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION, empty_frame
 
 META = "history.json"
 UNDATED = "undated"

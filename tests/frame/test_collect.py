@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analyzer import collect_logs, read_logs
-from analyzer.schema import COLUMNS
+from analyzer.frame.schema import COLUMNS
 from tests.conftest import api_call, console_login, write_trail
 
 

@@ -9,9 +9,9 @@ import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from analyzer.aws.session import client_config
-from analyzer.errors import LiveSetupError
-from analyzer.live import check_history_window, identity_center_regions
-from analyzer.window import Window
+from analyzer.domain.errors import LiveSetupError
+from analyzer.aws.plan import check_history_window, identity_center_regions
+from analyzer.domain.window import Window
 from tests.fakes import _Body, attach
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)

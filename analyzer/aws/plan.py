@@ -15,15 +15,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from analyzer.aws.regions import enabled_regions
 from analyzer.aws.session import GLOBAL_REGION, client_config, discovery_region
-from analyzer.coverage import RegionCoverage
-from analyzer.errors import LiveSetupError
+from analyzer.domain.coverage import RegionCoverage
+from analyzer.domain.errors import LiveSetupError
 from analyzer.normalize.selection import SIGNIN_SOURCE
 from analyzer.sources.interface import Source
 from analyzer.sources.lookup import LookupEventsSource, LookupJob
-from analyzer.window import Window
+from analyzer.domain.window import Window
 
 if TYPE_CHECKING:
-    from analyzer.collect import Collection
+    from analyzer.frame.collect import Collection
 
 EVENT_HISTORY_DAYS = 90
 IDENTITY_CENTER_SOURCE = "sso.amazonaws.com"
@@ -40,7 +40,7 @@ class Plan:
     def collect(self, window: Window) -> Collection:
         """For the Python API: the setup warnings go into the coverage, since the library
         never prints."""
-        from analyzer.collect import collect
+        from analyzer.frame.collect import collect
 
         collection = collect(self.sources, window)
         for warning in self.warnings:

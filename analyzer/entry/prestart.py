@@ -19,7 +19,7 @@ from pathlib import Path
 
 from analyzer.sources.files import FileSource
 from analyzer.sources.tree import delivery_days
-from analyzer.window import Window, WindowError, resolve_window
+from analyzer.domain.window import Window, WindowError, resolve_window
 
 # Options after which the scan would not be used as started (a history changes the window),
 # or no scan happens at all.

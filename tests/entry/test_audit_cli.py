@@ -181,7 +181,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 def test_lambda_handler_history_report_and_sns(
     aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from analyzer.aws_lambda import handler
+    from analyzer.entry.lambda_handler import handler
 
     monkeypatch.setenv("SIGNIN_HISTORY", "s3://audit/signin/history")
     monkeypatch.setenv("SIGNIN_REPORT_S3", "s3://audit/signin/reports/")
@@ -214,7 +214,7 @@ def test_lambda_handler_history_report_and_sns(
 
 
 def test_lambda_handler_needs_history(monkeypatch: pytest.MonkeyPatch) -> None:
-    from analyzer.aws_lambda import handler
+    from analyzer.entry.lambda_handler import handler
 
     monkeypatch.delenv("SIGNIN_HISTORY", raising=False)
     with pytest.raises(RuntimeError, match="SIGNIN_HISTORY"):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import typer.main
 
-from analyzer.cli import app
+from analyzer.entry.cli import app
 
-DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
 
 def commands() -> list[tuple[Path, list[str]]]:
@@ -48,6 +48,6 @@ def test_iam_policies_are_json() -> None:
 
 
 def test_lambda_handler_is_importable() -> None:
-    from analyzer.aws_lambda import handler
+    from analyzer.entry.lambda_handler import handler
 
     assert callable(handler)

@@ -1,0 +1,3 @@
+"""Entry points: the `signin-report` command (launch, prestart, cli, progress) and the AWS
+Lambda handler. They parse their input, call the library and present its result; no policy
+lives here."""

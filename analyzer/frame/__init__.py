@@ -1,0 +1,1 @@
+"""The frame stage: the schema contract and the collection that turns sources into it."""

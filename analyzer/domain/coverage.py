@@ -62,6 +62,7 @@ class Coverage:
     duplicates_dropped: int = 0
     kept: int = 0
     history_added: int | None = None
+    history_duplicates: int | None = None  # collected rows history already held
     problems: list[Problem] = field(default_factory=list)
     regions: list[RegionCoverage] = field(default_factory=list)
 
@@ -97,7 +98,8 @@ class Coverage:
         return any(p.skipped for p in self.problems)
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        """`history_duplicates` appears only when a run recorded into a history."""
+        shown: dict[str, object] = {
             "inputs": list(self.inputs),
             "files_read": self.files_read,
             "files_skipped": dict(sorted(self.files_skipped.items())),
@@ -109,9 +111,12 @@ class Coverage:
             "duplicates_dropped": self.duplicates_dropped,
             "signins_kept": self.kept,
             "history_added": self.history_added,
-            "regions": [r.as_dict() for r in self.regions],
-            "problems": [
-                {"culprit": p.culprit, "message": p.message, "skipped": p.skipped}
-                for p in self.problems
-            ],
         }
+        if self.history_duplicates is not None:
+            shown["history_duplicates"] = self.history_duplicates
+        shown["regions"] = [r.as_dict() for r in self.regions]
+        shown["problems"] = [
+            {"culprit": p.culprit, "message": p.message, "skipped": p.skipped}
+            for p in self.problems
+        ]
+        return shown

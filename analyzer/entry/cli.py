@@ -191,14 +191,45 @@ CONTENT_TYPES = {
 }
 
 
-def _collect_window(window: Window, history: Any, overlap_minutes: int) -> Window:
-    """With history, collection resumes at the last watermark minus an overlap (CloudTrail
-    delivers late), so back-to-back runs neither miss an event at the boundary nor count one
-    twice (duplicates are dropped by eventID when appending)."""
-    mark = history.watermark if history is not None else None
-    if mark is None or window.until is None:
+def _scope_families(logs: Sequence[Path], live: LiveOptions) -> list[str]:
+    """Prefixes of the history scopes this run's sources will report, known before the
+    sources are set up (trails found by DescribeTrails: every trail-bucket scope)."""
+    from analyzer.sources.files import file_scopes
+    from analyzer.sources.lookup import LOOKUP_SCOPE
+    from analyzer.sources.s3 import S3Location, S3LocationError
+
+    if logs:
+        return file_scopes(logs)
+    if not live.reads_s3:
+        return [LOOKUP_SCOPE]
+    if live.trails or live.discover_trails:
+        return ["s3://"]
+    try:
+        return [f"{S3Location.parse(url)}#" for url in live.s3 or []]
+    except S3LocationError:
+        return []  # reported as a usage error when the sources are set up
+
+
+def _collect_window(
+    window: Window, history: Any, families: list[str], overlap_minutes: int, lookup: bool
+) -> Window:
+    """With history, each source's own progress widens the asked window backwards (see
+    analyzer.history.progress); event history cannot go back more than 90 days."""
+    if history is None:
         return window
-    return Window(mark - timedelta(minutes=overlap_minutes), window.until)
+    from analyzer.aws.plan import EVENT_HISTORY_DAYS
+    from analyzer.history.progress import collect_window
+
+    not_before = None
+    if lookup:
+        not_before = datetime.now(UTC) + timedelta(minutes=5) - timedelta(EVENT_HISTORY_DAYS)
+    return collect_window(
+        window,
+        history.meta,
+        families,
+        timedelta(minutes=overlap_minutes),
+        not_before=not_before,
+    )
 
 
 def _write_report(text: str, output: Path | None) -> None:
@@ -244,7 +275,13 @@ def run(
         raise CliError(str(err), ExitCode.USAGE) from None
     history = _open_history(audit.history)
     collecting = bool(logs) or live.reads_s3 or live.explicit or history is None
-    collect_window = _collect_window(window, history, audit.overlap_minutes)
+    collect_window = _collect_window(
+        window,
+        history,
+        _scope_families(logs, live) if collecting and history is not None else [],
+        audit.overlap_minutes,
+        lookup=not logs and not live.reads_s3,
+    )
 
     display: RegionProgress | FileProgress | None = None
     regions_display = None
@@ -267,6 +304,9 @@ def run(
             files.progress = display.update
     elif collecting:
         sources = _live_sources(live, collect_window, regions_display)
+    if history is not None:
+        for source in sources:
+            source.skip_known(history.known_keys)
     _use_system_allocator()
     from analyzer.frame.collect import collect
     from analyzer.findings.engine import run_rules, worst_severity
@@ -295,7 +335,10 @@ def run(
                 ) from None
     baseline = None
     if history is not None:
-        frame, baseline = _through_history(history, frame, coverage, window, collect_window)
+        outcomes = [o for source in sources for o in source.outcomes(coverage)]
+        frame, baseline = _through_history(
+            history, frame, coverage, window, collect_window, outcomes, now, audit.overlap_minutes
+        )
     assert frame is not None
     if window.since is not None:
         frame = frame[(frame["event_time"] >= window.since).fillna(True).astype(bool)]
@@ -339,35 +382,70 @@ def _open_history(location: str | None) -> Any:
 
 
 def _through_history(
-    history: Any, collected: Any, coverage: Coverage, window: Window, collect_window: Window
+    history: Any,
+    collected: Any,
+    coverage: Coverage,
+    window: Window,
+    collect_window: Window,
+    outcomes: list[Any],
+    started: datetime,
+    overlap_minutes: int,
 ) -> tuple[Any, Any]:
-    """Append what was collected, then report from history: the report window, and the
-    baseline before it for first-seen and dormancy rules. An incomplete collection is stored
-    but does not move the watermark, so the next run collects that span again."""
-    if collected is not None:
-        complete = not coverage.skipped_input
-        assert collect_window.until is not None
-        try:
-            result = history.append(
-                collected, collected_until=collect_window.until, advance_watermark=complete
+    """Record what was collected and each scope's progress, then report from history: the
+    report window, and the baseline before it for first-seen and dormancy rules. A scope
+    collected incompletely keeps its progress, so its next run reads that span again."""
+    from analyzer.history.store import HistoryError
+
+    try:
+        if collected is not None:
+            result = history.record(
+                collected,
+                outcomes,
+                collected=collect_window,
+                started=started,
+                overlap=timedelta(minutes=overlap_minutes),
             )
-        except Exception as err:
-            raise CliError(
-                f"cannot write --history {history.store}: {err}", ExitCode.ERROR
-            ) from None
-        if not complete:
-            _say("warning", "collection incomplete: history keeps its previous watermark")
-        coverage.history_added = result.added
-    else:
-        if not history.meta:
-            raise CliError(
-                f"no history at {history.store} (no history.json): run once with a source "
-                "option (--source lookup, --logs, --s3, --trail) to start it",
-                ExitCode.ERROR,
-            )
-        coverage.inputs.append(f"history:{history.store}")
-    frame = history.read(window.since, window.until)
-    baseline = history.read(None, window.since)
+            if result.cleaned:
+                _say(
+                    "warning",
+                    f"history {history.store}: removed {len(result.cleaned)} temporary file(s) "
+                    f"left by an interrupted write ({', '.join(result.cleaned[:3])})",
+                )
+            unfinished = [o.scope for o in outcomes if not o.complete]
+            if unfinished:
+                _say(
+                    "warning",
+                    f"collection incomplete: history keeps the progress of {len(unfinished)} "
+                    f"scope(s) ({', '.join(unfinished[:3])}); the next run reads them again",
+                )
+            coverage.history_added = result.added
+            coverage.history_duplicates = result.duplicates
+        else:
+            if not history.exists:
+                raise CliError(
+                    f"no history at {history.store} (no history.json): run once with a source "
+                    "option (--source lookup, --logs, --s3, --trail) to start it",
+                    ExitCode.ERROR,
+                )
+            coverage.inputs.append(f"history:{history.store}")
+            leftovers = history.leftovers()
+            if leftovers:
+                _say(
+                    "warning",
+                    f"history {history.store}: {len(leftovers)} temporary file(s) left by an "
+                    "interrupted write, ignored (the next run that writes removes them)",
+                )
+        frame = history.read(window.since, window.until)
+        baseline = history.read(None, window.since)
+    except HistoryError as err:
+        raise CliError(str(err), ExitCode.ERROR) from None
+    except CliError:
+        raise
+    except Exception as err:
+        raise CliError(f"cannot use --history {history.store}: {err}", ExitCode.ERROR) from None
+    for problem in history.problems:
+        _say("warning", problem.line())
+        coverage.skip_file(problem.name, problem.line().removeprefix(f"{problem.name}: "))
     if collected is None:
         coverage.kept = len(frame)
     return frame, baseline
@@ -480,7 +558,10 @@ def signin_report(
     ] = None,
     overlap: Annotated[
         int,
-        typer.Option(help="With --history: minutes before the last watermark to collect again."),
+        typer.Option(
+            help="With --history: minutes before a source's progress mark to read again "
+            "(CloudTrail delivers late)."
+        ),
     ] = 120,
     sns_topic: Annotated[
         str | None, typer.Option(help="Publish a short summary to this SNS topic ARN.")

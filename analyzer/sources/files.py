@@ -17,7 +17,7 @@ from pathlib import Path
 
 from analyzer.domain.coverage import Coverage
 from analyzer.sources.decode import FileResult, read_and_normalize, read_file
-from analyzer.sources.interface import RawRecord, Source
+from analyzer.sources.interface import RawRecord, ScopeOutcome, Source
 from analyzer.sources.pool import SharedScan
 from analyzer.sources.tree import files_under
 from analyzer.domain.window import Window
@@ -30,6 +30,12 @@ def _can_fork() -> bool:
     """Forking is cheap (the parent's imports are shared), but only safe with no other
     threads running; otherwise files are read in this process."""
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def file_scopes(paths: Iterable[str | Path]) -> list[str]:
+    """History scope names of `--logs` paths: absolute, so the same folder is one scope
+    whatever the working directory of the run."""
+    return [f"logs:{Path(p).resolve()}" for p in paths]
 
 
 class FileSource(Source):
@@ -73,6 +79,15 @@ class FileSource(Source):
             self._started = iter(self._scan)
         else:
             self._started = map(read_file, files)
+
+    def scope_families(self) -> list[str]:
+        return file_scopes(self.paths)
+
+    def outcomes(self, coverage: Coverage) -> list[ScopeOutcome]:
+        """Every path is complete only when nothing at all was skipped: a skip is not traced
+        back to one of several paths, so none of them moves on (they are read again)."""
+        complete = not coverage.skipped_input
+        return [ScopeOutcome(scope, complete) for scope in file_scopes(self.paths)]
 
     def close(self) -> None:
         """Stop the workers (done after the last result, or when the scan is abandoned)."""

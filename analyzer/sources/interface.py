@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 
 from analyzer.domain.coverage import Coverage
 from analyzer.normalize import Normalized, RecordRejected, normalize_record
@@ -40,8 +41,38 @@ class RawRecord:
         return RawRecord(record, self.where, prepared=True, result=result)
 
 
+@dataclass(frozen=True)
+class ScopeOutcome:
+    """What a source did for one of its scopes in a run, for the history's progress:
+    `complete` when nothing in the scope had to be skipped; `keys` the object names read
+    completely per delivery day folder (YYYY-MM-DD), for sources that read S3 objects."""
+
+    scope: str
+    complete: bool
+    keys: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+KnownKeys = Callable[[str, str], AbstractSet[str]]  # (scope, day) -> object names read before
+
+
 class Source(ABC):
+    """Scopes are the units a history records progress for: a `--logs` path, a trail bucket
+    location's account/region, a LookupEvents region. Scope names start with the prefixes
+    `scope_families()` gives before reading, so the progress that decides how far back this
+    source re-reads can be looked up before its scopes are discovered."""
+
     @abstractmethod
     def records(self, coverage: Coverage) -> Iterator[RawRecord]:
         """Yield every record that may be a sign-in event; count every record read in
         `coverage.records_scanned` and add files, skips and problems to `coverage`."""
+
+    def scope_families(self) -> list[str]:
+        """Prefixes of the scope names this source reports (none: no progress kept)."""
+        return []
+
+    def outcomes(self, coverage: Coverage) -> list[ScopeOutcome]:
+        """After `records()` is exhausted: one outcome per scope read."""
+        return []
+
+    def skip_known(self, known: KnownKeys) -> None:  # noqa: B027 - optional for sources
+        """Objects `known` names are not read again (sources that read S3 objects)."""

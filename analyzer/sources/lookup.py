@@ -25,7 +25,7 @@ from botocore.exceptions import (
 )
 
 from analyzer.domain.coverage import Coverage, RegionCoverage
-from analyzer.sources.interface import RawRecord, Source
+from analyzer.sources.interface import RawRecord, ScopeOutcome, Source
 from analyzer.sources.pacing import LOOKUP_INTERVAL, Pacer
 
 PAGE_SIZE = 50
@@ -37,6 +37,7 @@ NOT_ENABLED_CODES = frozenset(
 )
 
 ProgressCallback = Callable[[RegionCoverage], None]
+LOOKUP_SCOPE = "lookup:"  # history scopes: lookup:<region>:<event source>
 
 
 @dataclass
@@ -157,6 +158,19 @@ class LookupEventsSource(Source):
             return
         run.coverage.events += 1
         run.records.append(RawRecord(record, where))
+
+    def scope_families(self) -> list[str]:
+        return [LOOKUP_SCOPE]
+
+    def outcomes(self, coverage: Coverage) -> list[ScopeOutcome]:
+        """One scope per region and event source; a failed region keeps its progress."""
+        return [
+            ScopeOutcome(
+                f"{LOOKUP_SCOPE}{job.region}:{job.event_source}",
+                complete=self._runs[id(job)].coverage.status == "ok",
+            )
+            for job in self.jobs
+        ]
 
     def records(self, coverage: Coverage) -> Iterator[RawRecord]:
         if not self.jobs:

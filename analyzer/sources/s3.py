@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from analyzer.domain.coverage import Coverage, RegionCoverage
 from analyzer.sources.decode import FileResult, read_payload
-from analyzer.sources.interface import RawRecord, Source
+from analyzer.sources.interface import KnownKeys, RawRecord, ScopeOutcome, Source
 from analyzer.sources.tree import delivery_days
 from analyzer.domain.window import Window
 
@@ -91,6 +91,8 @@ class _Scope:
     account: str
     region: str
     stats: RegionCoverage
+    name: str = ""  # the history's scope name: location#account/region
+    read: dict[str, list[str]] = field(default_factory=dict)  # day -> object names read
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ class _Object:
     scope: _Scope
     key: str
     size: int
+    day: str = ""  # delivery day folder, YYYY-MM-DD
+    name: str = ""  # the key after its day folder
 
 
 class S3TrailSource(Source):
@@ -119,6 +123,27 @@ class S3TrailSource(Source):
         self.regions = set(regions) if regions else None
         self.threads = threads
         self.progress = progress
+        self.known: KnownKeys | None = None
+        self.known_skipped = 0  # objects not fetched because a previous run read them
+        self._scopes_read: list[_Scope] = []
+
+    def scope_families(self) -> list[str]:
+        return [f"{self.location}#"]
+
+    def skip_known(self, known: KnownKeys) -> None:
+        self.known = known
+
+    def outcomes(self, coverage: Coverage) -> list[ScopeOutcome]:
+        """An account/region is complete when its listings and every object read; the
+        objects read completely are named either way, so none is read twice."""
+        return [
+            ScopeOutcome(
+                scope.name,
+                complete=scope.stats.reason is None and scope.stats.objects_failed == 0,
+                keys={day: list(names) for day, names in scope.read.items()},
+            )
+            for scope in self._scopes_read
+        ]
 
     def _children(self, prefix: str, coverage: Coverage) -> list[str]:
         """Names of the 'folders' directly under `prefix` (a delimiter listing)."""
@@ -153,8 +178,12 @@ class S3TrailSource(Source):
                 if self.regions is not None and region not in self.regions:
                     continue
                 stats = RegionCoverage(region=f"{account}/{region}", source=str(self.location))
+                name = f"{self.location}#{account}/{region}"
                 scopes.append(
-                    (f"{account_prefix}CloudTrail/{region}/", _Scope(account, region, stats))
+                    (
+                        f"{account_prefix}CloudTrail/{region}/",
+                        _Scope(account, region, stats, name=name),
+                    )
                 )
         return scopes
 
@@ -165,11 +194,19 @@ class S3TrailSource(Source):
         for base, scope in scopes:
             for day in self.days:
                 prefix = f"{base}{day:%Y/%m/%d}/"
+                known = self.known(scope.name, day.isoformat()) if self.known else frozenset()
                 try:
                     for page in paginator.paginate(Bucket=self.location.bucket, Prefix=prefix):
                         scope.stats.pages += 1
                         for item in page.get("Contents", []):
-                            yield _Object(scope, str(item["Key"]), int(item.get("Size", 0)))
+                            key = str(item["Key"])
+                            name = key[len(prefix) :]
+                            if name in known:
+                                self.known_skipped += 1
+                                continue
+                            yield _Object(
+                                scope, key, int(item.get("Size", 0)), day.isoformat(), name
+                            )
                 except (ClientError, BotoCoreError) as err:
                     coverage.skip_file(f"s3://{self.location.bucket}/{prefix}", _error_text(err))
                     scope.stats.reason = _error_text(err)
@@ -195,6 +232,7 @@ class S3TrailSource(Source):
         there are cores, not one per fetching thread (35 MB less at peak in the benchmark)."""
         coverage.inputs.append(str(self.location))
         scopes = self._scopes(coverage)
+        self._scopes_read = [scope for _, scope in scopes]
         for _, scope in scopes:
             coverage.regions.append(scope.stats)
         started = time.monotonic()
@@ -219,6 +257,8 @@ class S3TrailSource(Source):
                 stats.events += len(result.candidates)
                 if any(p.skipped for p in result.coverage.problems):
                     stats.objects_failed += 1
+                else:
+                    item.scope.read.setdefault(item.day, []).append(item.name)
                 yield from result.candidates
                 if self.progress:
                     self.progress(stats)

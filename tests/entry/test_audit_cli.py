@@ -16,7 +16,7 @@ import pytest
 from moto import mock_aws
 
 from tests.conftest import console_login, fake_aws_credentials, write_trail
-from tests.test_cli import SAMPLE, run
+from tests.entry.test_cli import SAMPLE, run
 
 MFA_OK = {"additionalEventData": {"MFAUsed": "Yes"}}
 
@@ -73,7 +73,11 @@ def test_two_runs_build_history_and_count_nothing_twice(tmp_path: Path) -> None:
     assert everything.returncode == 0, everything.stderr
     assert json.loads(everything.stdout)["summary"]["sign_ins"] == 7
     meta = json.loads((history / "history.json").read_text())
-    assert meta["watermark"] == "2026-11-07T00:00:00+00:00"
+    marks = {name: scope["complete_until"] for name, scope in meta["scopes"].items()}
+    assert marks == {
+        f"logs:{(tmp_path / 'run1').resolve()}": "2026-11-04T00:00:00+00:00",
+        f"logs:{(tmp_path / 'run2').resolve()}": "2026-11-07T00:00:00+00:00",
+    }
     assert [r["added"] for r in meta["runs"]] == [4, 3]
 
 

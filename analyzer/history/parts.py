@@ -1,0 +1,73 @@
+"""One day part of the history: Parquet bytes <-> a table in the current schema.
+
+The schema-version path: every part carries `signin_schema_version` in its Parquet
+metadata. When a column is added to `analyzer.frame.schema` (and SCHEMA_VERSION bumped),
+parts written before it are read with that column null, and the next write of their day
+stores them in the new schema; nothing is rewritten up front. A part that does not fit is
+refused with its reason (no version mark, a newer version, a column of another type, a
+column missing that its own version should have), and the caller skips it with a warning
+naming the file: its day is then reported incomplete, never silently short.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analyzer.frame.schema import ARROW_SCHEMA, SCHEMA_VERSION
+
+VERSION_KEY = b"signin_schema_version"
+
+
+class PartError(ValueError):
+    """The part cannot be used; the message is the reason shown with its name."""
+
+
+def encode_part(table: pa.Table) -> bytes:
+    table = table.replace_schema_metadata({VERSION_KEY: str(SCHEMA_VERSION).encode()})
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return sink.getvalue()
+
+
+def _version(table: pa.Table) -> int:
+    metadata = table.schema.metadata or {}
+    raw = metadata.get(VERSION_KEY)
+    if raw is None:
+        raise PartError("no signin_schema_version in its metadata (not a history part)")
+    try:
+        return int(raw.decode())
+    except (UnicodeDecodeError, ValueError):
+        raise PartError(f"unreadable signin_schema_version {raw[:20]!r}") from None
+
+
+def decode_part(data: bytes) -> pa.Table:
+    """The part as a table in ARROW_SCHEMA (see the module docstring), or PartError."""
+    try:
+        table = pq.read_table(io.BytesIO(data))
+    except (pa.ArrowException, OSError, ValueError) as err:
+        raise PartError(f"not a readable Parquet file ({type(err).__name__}: {err})") from None
+    version = _version(table)
+    if version > SCHEMA_VERSION:
+        raise PartError(
+            f"written with schema version {version}, newer than this tool's {SCHEMA_VERSION}"
+        )
+    columns: list[pa.Array | pa.ChunkedArray] = []
+    for wanted in ARROW_SCHEMA:
+        if wanted.name not in table.column_names:
+            if version == SCHEMA_VERSION:
+                raise PartError(f"column {wanted.name} missing (schema version {version})")
+            columns.append(pa.nulls(len(table), wanted.type))  # added after this part
+            continue
+        column = table.column(wanted.name)
+        if column.type != wanted.type:
+            try:
+                column = column.cast(wanted.type)
+            except (pa.ArrowException, ValueError):
+                raise PartError(
+                    f"column {wanted.name} is {column.type}, expected {wanted.type}"
+                ) from None
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=ARROW_SCHEMA)

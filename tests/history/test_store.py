@@ -1,22 +1,31 @@
 from __future__ import annotations
 
+import fcntl
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from moto import mock_aws
 
-from analyzer.history.store import History, HistoryError
+from analyzer.domain.window import Window, parse_moment
+from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, frame_from_rows
+from analyzer.history import parts
+from analyzer.history.backends import LOCK_FILE
+from analyzer.history.store import History, HistoryBusy, HistoryError
 from analyzer.normalize import normalize_record
-from analyzer.frame.schema import COLUMNS, frame_from_rows
+from analyzer.sources.interface import ScopeOutcome
 from tests.conftest import console_login
 
-UNTIL = datetime(2026, 11, 10, tzinfo=UTC)
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
+OVERLAP = timedelta(hours=2)
+SCOPE = "logs:/trail"
 
 
 def frame(*ids_and_times: tuple[str, str]) -> pd.DataFrame:
@@ -28,68 +37,233 @@ def frame(*ids_and_times: tuple[str, str]) -> pd.DataFrame:
     return frame_from_rows(rows)
 
 
-def test_append_read_and_dedupe_across_runs(tmp_path: Path) -> None:
+def window(since: str, until: str) -> Window:
+    return Window(parse_moment(since, "since"), parse_moment(until, "until"))
+
+
+def record(
+    history: History,
+    rows: pd.DataFrame,
+    collected: Window,
+    *outcomes: ScopeOutcome,
+    started: datetime = NOW,
+) -> Any:
+    return history.record(
+        rows,
+        list(outcomes) or [ScopeOutcome(SCOPE, True)],
+        collected=collected,
+        started=started,
+        overlap=OVERLAP,
+    )
+
+
+def ids(history: History) -> list[str]:
+    return list(history.read()["event_id"])
+
+
+def test_record_read_and_dedupe_across_runs(tmp_path: Path) -> None:
     history = History.open(str(tmp_path / "h"))
-    first = history.append(
+    first = record(
+        history,
         frame(("a", "2026-11-01T10:00:00Z"), ("b", "2026-11-02T10:00:00Z")),
-        collected_until=datetime(2026, 11, 3, tzinfo=UTC),
+        window("2026-11-01T00:00:00+00:00", "2026-11-03T00:00:00+00:00"),
     )
     assert (first.added, first.duplicates, first.days) == (2, 0, 2)
-    again = History.open(str(tmp_path / "h"))
-    second = again.append(
-        frame(("b", "2026-11-02T10:00:00Z"), ("c", "2026-11-02T11:00:00Z")), collected_until=UNTIL
+    second = record(
+        History.open(str(tmp_path / "h")),
+        frame(("b", "2026-11-02T10:00:00Z"), ("c", "2026-11-02T11:00:00Z")),
+        window("2026-11-02T00:00:00+00:00", "2026-11-10T00:00:00+00:00"),
     )
     assert (second.added, second.duplicates) == (1, 1)
     stored = History.open(str(tmp_path / "h"))
-    assert list(stored.read()["event_id"]) == ["a", "b", "c"]
-    assert stored.watermark == UNTIL
-    assert list(stored.read(since=datetime(2026, 11, 2, tzinfo=UTC))["event_id"]) == ["b", "c"]
+    assert ids(stored) == ["a", "b", "c"]
     assert tuple(stored.read().columns) == COLUMNS
-    parts = sorted(p.parent.name for p in (tmp_path / "h" / "events").rglob("*.parquet"))
-    assert parts == ["day=2026-11-01", "day=2026-11-02"]  # one part per day after merging
+    assert stored.meta.scopes[SCOPE].complete_until == datetime(2026, 11, 10, tzinfo=UTC)
+    assert [r["added"] for r in stored.meta.runs] == [2, 1]
+    days = sorted(p.parent.name for p in (tmp_path / "h" / "events").rglob("*.parquet"))
+    assert days == ["day=2026-11-01", "day=2026-11-02"]  # one part per day after merging
 
 
-def test_incomplete_collection_keeps_the_watermark(tmp_path: Path) -> None:
+def test_progress_never_moves_back_nor_past_the_run_start(tmp_path: Path) -> None:
     history = History.open(str(tmp_path))
-    history.append(frame(("a", "2026-11-01T10:00:00Z")), collected_until=UNTIL)
-    history.append(
-        frame(("b", "2026-11-11T10:00:00Z")),
-        collected_until=datetime(2026, 11, 12, tzinfo=UTC),
-        advance_watermark=False,
-    )
-    assert History.open(str(tmp_path)).watermark == UNTIL
-    assert len(History.open(str(tmp_path)).read()) == 2
+    record(history, frame(), window("2026-11-10T00:00:00+00:00", "2026-11-17T00:00:00+00:00"))
+    record(history, frame(), window("2026-10-01T00:00:00+00:00", "2026-11-01T00:00:00+00:00"))
+    assert history.meta.scopes[SCOPE].complete_until == datetime(2026, 11, 17, tzinfo=UTC)
+    record(history, frame(), window("2026-11-16T00:00:00+00:00", "2030-01-01T00:00:00+00:00"))
+    assert history.meta.scopes[SCOPE].complete_until == NOW
+
+
+def test_an_incomplete_scope_keeps_its_progress_and_is_read_again(tmp_path: Path) -> None:
+    history = History.open(str(tmp_path))
+    first = window("2026-11-01T00:00:00+00:00", "2026-11-08T00:00:00+00:00")
+    record(history, frame(), first, ScopeOutcome("a", True), ScopeOutcome("b", True))
+    second = window("2026-10-31T22:00:00+00:00", "2026-11-15T00:00:00+00:00")
+    record(history, frame(), second, ScopeOutcome("a", True), ScopeOutcome("b", False))
+    scopes = History.open(str(tmp_path)).meta.scopes
+    assert scopes["a"].complete_until == datetime(2026, 11, 15, tzinfo=UTC)
+    assert scopes["b"].complete_until == datetime(2026, 11, 8, tzinfo=UTC)
+    assert scopes["b"].retry_from == second.since
+    assert scopes["a"].retry_from is None
+
+
+def test_leftover_temporary_files_are_removed_by_the_next_writer(tmp_path: Path) -> None:
+    history = History.open(str(tmp_path))
+    record(history, frame(("a", "2026-11-01T10:00:00Z")), window("2026-11-01", "2026-11-02"))
+    leftover = tmp_path / "events" / "day=2026-11-01" / ".part-x.parquet.tmp-999"
+    leftover.write_bytes(b"half a part")
+    reader = History.open(str(tmp_path))
+    assert reader.leftovers() == ["events/day=2026-11-01/.part-x.parquet.tmp-999"]
+    assert ids(reader) == ["a"]  # ignored by readers
+    result = record(reader, frame(), window("2026-11-02", "2026-11-03"))
+    assert result.cleaned == ("events/day=2026-11-01/.part-x.parquet.tmp-999",)
+    assert not leftover.exists()
 
 
 def test_a_run_killed_mid_write_leaves_history_intact(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     history = History.open(str(tmp_path))
-    history.append(frame(("a", "2026-11-01T10:00:00Z")), collected_until=UNTIL)
-    store: Any = History.open(str(tmp_path)).store
+    record(history, frame(("a", "2026-11-01T10:00:00Z")), window("2026-11-01", "2026-11-02"))
+    crashing = History.open(str(tmp_path))
 
     def killed(name: str) -> None:
         raise KeyboardInterrupt("killed after the new part was written")
 
-    crashing = History.open(str(tmp_path))
     monkeypatch.setattr(crashing.store, "delete", killed)
     with pytest.raises(KeyboardInterrupt):
-        crashing.append(
+        record(
+            crashing,
             frame(("a", "2026-11-01T10:00:00Z"), ("z", "2026-11-01T12:00:00Z")),
-            collected_until=datetime(2026, 11, 20, tzinfo=UTC),
+            window("2026-11-01", "2026-11-20"),
         )
     survivor = History.open(str(tmp_path))
-    assert survivor.watermark == UNTIL  # metadata was not rewritten
-    assert list(survivor.read()["event_id"]) == ["a", "z"]  # old + new part, deduplicated
-    assert len(store.list("events/")) == 2
-    leftovers = [p.name for p in tmp_path.rglob("*.tmp-*")]
-    assert leftovers == []
+    assert survivor.meta.scopes[SCOPE].complete_until == datetime(2026, 11, 2, tzinfo=UTC)
+    assert ids(survivor) == ["a", "z"]  # old + new part, deduplicated
+    assert len(survivor.store.names("events/")) == 2
 
 
-def test_other_schema_version_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "history.json").write_text(json.dumps({"schema_version": 99}))
-    with pytest.raises(HistoryError, match="schema version 99"):
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ("[1, 2]", "expected a JSON object, found list"),
+        ('{"schema_version": "1"}', "schema_version: expected a positive integer"),
+        ('{"schema_version": 99}', "schema version 99, written by a newer version"),
+        ('{"scopes": []}', "scopes: expected an object"),
+        ('{"scopes": {"s": []}}', "scopes['s']: expected an object, found list"),
+        ('{"scopes": {"s": {"complete_until": 5}}}', "scopes['s'].complete_until: expected"),
+        ('{"scopes": {"s": {"retry_from": "soon"}}}', "scopes['s'].retry_from: not an ISO time"),
+        ('{"scopes": {"s": {"keys": {"d": "x"}}}}', "scopes['s'].keys['d']: expected a list"),
+        ('{"runs": {"a": 1}}', "runs: expected a list of objects"),
+        ('{"watermark": "2026-11-01T00:00:00"}', "watermark: time without a zone"),
+        ("{not json", "is not JSON"),
+    ],
+)
+def test_history_json_is_validated_field_by_field(
+    tmp_path: Path, document: str, message: str
+) -> None:
+    (tmp_path / "history.json").write_text(document)
+    with pytest.raises(HistoryError, match=r"history\.json") as raised:
         History.open(str(tmp_path))
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_legacy_watermark_widens_the_first_run_of_every_source(tmp_path: Path) -> None:
+    from analyzer.history.progress import collect_window
+
+    (tmp_path / "history.json").write_text(
+        json.dumps({"schema_version": 1, "watermark": "2026-11-05T00:00:00+00:00", "runs": []})
+    )
+    meta = History.open(str(tmp_path)).meta
+    widened = collect_window(window("2026-11-08", "2026-11-15"), meta, ["logs:/x"], OVERLAP)
+    assert widened.since == datetime(2026, 11, 4, 22, tzinfo=UTC)
+
+
+def _write_part(root: Path, day: str, table: pa.Table) -> Path:
+    path = root / "events" / f"day={day}" / "part-foreign.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path)
+    return path
+
+
+def test_unusable_parts_are_named_skipped_and_never_deleted(tmp_path: Path) -> None:
+    history = History.open(str(tmp_path))
+    record(
+        history,
+        frame(("a", "2026-11-01T10:00:00Z"), ("b", "2026-11-02T10:00:00Z")),
+        window("2026-11-01", "2026-11-03"),
+    )
+    good = next((tmp_path / "events" / "day=2026-11-01").glob("*.parquet"))
+    good.write_bytes(good.read_bytes()[:-40])  # truncated
+    foreign = _write_part(tmp_path, "2026-11-02", pa.table({"x": [1]}))
+    reader = History.open(str(tmp_path))
+    assert ids(reader) == ["b"]
+    reasons = {p.name.rsplit("/", 2)[-2]: (p.day, p.reason) for p in reader.problems}
+    assert reasons["day=2026-11-01"][0] == "2026-11-01"
+    assert "not a readable Parquet file" in reasons["day=2026-11-01"][1]
+    assert "no signin_schema_version" in reasons["day=2026-11-02"][1]
+    assert all(str(tmp_path) in p.name for p in reader.problems)
+    record(reader, frame(("c", "2026-11-01T11:00:00Z")), window("2026-11-01", "2026-11-03"))
+    assert good.exists()  # kept for a human to look at
+    assert foreign.exists()
+    assert sorted(ids(History.open(str(tmp_path)))) == ["b", "c"]
+
+
+def test_a_part_with_a_column_of_another_type_is_refused(tmp_path: Path) -> None:
+    table = pa.Table.from_pandas(frame(("a", "2026-11-01T10:00:00Z")), preserve_index=False)
+    table = table.set_column(
+        table.column_names.index("mobile"), "mobile", pa.array([[1]], pa.list_(pa.int64()))
+    )
+    _write_part(tmp_path, "2026-11-01", table.replace_schema_metadata({parts.VERSION_KEY: b"1"}))
+    history = History.open(str(tmp_path))
+    assert ids(history) == []
+    assert "column mobile is list<element: int64>, expected bool" in history.problems[0].reason
+
+
+def test_schema_bump_reads_older_parts_with_the_new_column_null(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = History.open(str(tmp_path))
+    record(history, frame(("a", "2026-11-01T10:00:00Z")), window("2026-11-01", "2026-11-02"))
+    newer = ARROW_SCHEMA.append(pa.field("device_name", pa.string()))
+    monkeypatch.setattr(parts, "ARROW_SCHEMA", newer)
+    monkeypatch.setattr(parts, "SCHEMA_VERSION", 2)
+    part = next((tmp_path / "events").rglob("*.parquet")).read_bytes()
+    table = parts.decode_part(part)
+    assert table.schema == newer
+    assert table.column("device_name").null_count == 1
+    assert table.column("event_id").to_pylist() == ["a"]
+    newer_part = parts.encode_part(table)  # written by the newer tool
+    monkeypatch.setattr(parts, "SCHEMA_VERSION", 1)  # read by an older one
+    monkeypatch.setattr(parts, "ARROW_SCHEMA", ARROW_SCHEMA)
+    with pytest.raises(parts.PartError, match="schema version 2, newer than this tool's 1"):
+        parts.decode_part(newer_part)
+
+
+def test_an_older_history_json_is_accepted_and_upgraded(tmp_path: Path) -> None:
+    from analyzer.history import meta
+
+    (tmp_path / "history.json").write_text('{"schema_version": 1, "runs": []}')
+    opened = History.open(str(tmp_path))
+    assert opened.meta.schema_version == meta.SCHEMA_VERSION
+
+
+def test_a_second_writer_waits_then_gives_up_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = History.open(str(tmp_path))
+    record(history, frame(), window("2026-11-01", "2026-11-02"))
+    monkeypatch.setenv("SIGNIN_HISTORY_WAIT", "0.3")
+    with (tmp_path / LOCK_FILE).open("a+b") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(HistoryBusy, match="being written by another run") as raised:
+            record(
+                history, frame(("a", "2026-11-01T10:00:00Z")), window("2026-11-01", "2026-11-02")
+            )
+        assert "\n" not in str(raised.value)
+    assert ids(History.open(str(tmp_path))) == []
+    record(history, frame(("a", "2026-11-01T10:00:00Z")), window("2026-11-01", "2026-11-02"))
+    assert ids(History.open(str(tmp_path))) == ["a"]
 
 
 @pytest.fixture
@@ -103,17 +277,65 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield client
 
 
+HISTORY_URL = "s3://audit/signin/history"
+
+
 def test_history_in_s3(s3: Any) -> None:
-    history = History.open("s3://audit/signin/history", s3_client=s3)
-    history.append(frame(("a", "2026-11-01T10:00:00Z")), collected_until=UNTIL)
-    history = History.open("s3://audit/signin/history", s3_client=s3)
-    history.append(
-        frame(("a", "2026-11-01T10:00:00Z"), ("b", "2026-11-03T10:00:00Z")), collected_until=UNTIL
+    history = History.open(HISTORY_URL, s3_client=s3)
+    record(history, frame(("a", "2026-11-01T10:00:00Z")), window("2026-11-01", "2026-11-02"))
+    history = History.open(HISTORY_URL, s3_client=s3)
+    record(
+        history,
+        frame(("a", "2026-11-01T10:00:00Z"), ("b", "2026-11-03T10:00:00Z")),
+        window("2026-11-01", "2026-11-04"),
     )
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="audit")["Contents"]]
     assert "signin/history/history.json" in keys
     assert sum(k.endswith(".parquet") for k in keys) == 2
-    assert list(History.open("s3://audit/signin/history", s3_client=s3).read()["event_id"]) == [
-        "a",
-        "b",
-    ]
+    assert ids(History.open(HISTORY_URL, s3_client=s3)) == ["a", "b"]
+
+
+def test_s3_metadata_conflict_is_read_again_and_merged(s3: Any) -> None:
+    """Another run writes history.json between this run's read and its conditional PUT: the
+    PUT fails with 412 (moto implements If-Match), the update is applied again on the new
+    content, and neither run's line nor progress is lost."""
+    first = History.open(HISTORY_URL, s3_client=s3)
+    record(first, frame(), window("2026-11-01", "2026-11-02"), ScopeOutcome("a", True))
+    mine = History.open(HISTORY_URL, s3_client=s3)
+    other = History.open(HISTORY_URL, s3_client=s3)
+    sent: list[int] = []
+
+    def interfere(params: dict[str, Any], **_: Any) -> None:
+        if params.get("Key", "").endswith("history.json") and not sent:
+            sent.append(1)
+            record(other, frame(), window("2026-11-01", "2026-11-09"), ScopeOutcome("b", True))
+
+    s3.meta.events.register("before-parameter-build.s3.PutObject", interfere)
+    record(mine, frame(), window("2026-11-01", "2026-11-05"), ScopeOutcome("a", True))
+    s3.meta.events.unregister("before-parameter-build.s3.PutObject", interfere)
+    stored = History.open(HISTORY_URL, s3_client=s3).meta
+    assert len(stored.runs) == 3
+    assert stored.scopes["a"].complete_until == datetime(2026, 11, 5, tzinfo=UTC)
+    assert stored.scopes["b"].complete_until == datetime(2026, 11, 9, tzinfo=UTC)
+
+
+def test_s3_get_errors_name_the_key(s3: Any) -> None:
+    history = History.open(HISTORY_URL, s3_client=s3)
+    record(history, frame(("a", "2026-11-01T10:00:00Z")), window("2026-11-01", "2026-11-02"))
+    from botocore.exceptions import ClientError
+
+    def deny(params: dict[str, Any], **_: Any) -> None:
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetObject"
+        )
+
+    s3.meta.events.register("before-call.s3.GetObject", deny)
+    with pytest.raises(HistoryError, match=r"cannot read s3://audit/signin/history/history\.json"):
+        History.open(HISTORY_URL, s3_client=s3)
+    s3.meta.events.unregister("before-call.s3.GetObject", deny)
+    reader = History.open(HISTORY_URL, s3_client=s3)
+    s3.meta.events.register("before-call.s3.GetObject", deny)
+    assert ids(reader) == []
+    (problem,) = reader.problems
+    assert problem.name.startswith("s3://audit/signin/history/events/day=2026-11-01/part-")
+    assert problem.reason == "AccessDenied: Access Denied"

@@ -155,13 +155,16 @@ def _live_sources(
     return plan.sources
 
 
-def _check_something_was_read(coverage: Coverage, logs: Sequence[Path], s3: bool) -> None:
+def _check_something_was_read(
+    coverage: Coverage, logs: Sequence[Path], s3: bool, already_read: int = 0
+) -> None:
+    """`already_read`: S3 objects a previous run recorded in history, not fetched again."""
     if logs and coverage.files_read == 0:
         raise CliError(
             "no CloudTrail log file could be read from " + ", ".join(str(p) for p in logs),
             ExitCode.ERROR,
         )
-    if s3 and coverage.files_read == 0 and coverage.skipped_input:
+    if s3 and coverage.files_read == 0 and not already_read and coverage.skipped_input:
         raise CliError("nothing could be read from S3 (reasons above)", ExitCode.ERROR)
     regions: list[RegionCoverage] = coverage.regions
     if not logs and regions and all(r.status == "failed" for r in regions):
@@ -325,7 +328,12 @@ def run(
         coverage = collection.coverage
         frame = collection.frame
         _report_problems(coverage)
-        _check_something_was_read(coverage, logs, s3=not logs and live.reads_s3)
+        _check_something_was_read(
+            coverage,
+            logs,
+            s3=not logs and live.reads_s3,
+            already_read=sum(int(getattr(s, "known_skipped", 0)) for s in sources),
+        )
         if archive is not None:
             try:
                 archive.write()

@@ -26,7 +26,7 @@ from analyzer.sources.interface import ScopeOutcome
 
 KEY_SCOPE_PREFIX = "s3://"
 KEY_LOOKBACK = timedelta(days=1)
-KEY_DAYS_KEPT = timedelta(days=2)  # beyond overlap + lookback: days no later run lists again
+KEY_DAYS_KEPT = timedelta(days=1)  # kept before the earliest day a later run lists
 
 
 def _matches(scope: str, families: Sequence[str]) -> bool:
@@ -102,14 +102,24 @@ def record(
         if reached > collected.since:
             stored = progress.complete_until
             progress.complete_until = reached if stored is None else max(stored, reached)
-        _prune_keys(progress, overlap)
+    _prune_keys(meta, overlap)
 
 
-def _prune_keys(progress: ScopeProgress, overlap: timedelta) -> None:
-    if progress.complete_until is None:
-        return
-    oldest: date = (progress.complete_until - overlap - KEY_LOOKBACK - KEY_DAYS_KEPT).date()
-    if progress.retry_from is not None:
-        oldest = min(oldest, progress.retry_from.date())
-    for day in [d for d in progress.keys if d < oldest.isoformat()]:
-        del progress.keys[day]
+def _prune_keys(meta: Meta, overlap: timedelta) -> None:
+    """Drop the object names of day folders no later run lists again: those before the
+    earliest re-read start of any scope of the same bucket location (one listing serves
+    them all), with a day to spare. A backfill reading older days re-reads their objects and
+    reports the events as duplicates."""
+    starts: dict[str, date] = {}
+    for name, progress in meta.scopes.items():
+        since = resume_since(progress, name, overlap)
+        if name.startswith(KEY_SCOPE_PREFIX) and since is not None:
+            family = name.split("#", 1)[0]
+            starts[family] = min(starts.get(family, since.date()), since.date())
+    for name, progress in meta.scopes.items():
+        start = starts.get(name.split("#", 1)[0])
+        if start is None:
+            continue
+        oldest = (start - KEY_DAYS_KEPT).isoformat()
+        for day in [d for d in progress.keys if d < oldest]:
+            del progress.keys[day]

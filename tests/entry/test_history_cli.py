@@ -181,7 +181,9 @@ def test_leftover_temporary_files_are_reported_and_removed(tmp_path: Path) -> No
     """Before: `.tmp-PID` files of failed writes stayed forever, unmentioned."""
     history = tmp_path / "history"
     write_trail(tmp_path / "logs" / "a.json.gz", logins("a", "2026-11-01T08:00:00Z", 3))
-    args = ("--logs", tmp_path / "logs", "--history", history, *window("2026-11-01", "2026-11-03"))
+    args: tuple[str | Path, ...] = (
+        "--logs", tmp_path / "logs", "--history", history, *window("2026-11-01", "2026-11-03")
+    )  # fmt: skip
     report(run(*args))
     leftover = history / "events" / "day=2026-11-01" / ".part-dead.parquet.tmp-4242"
     leftover.write_bytes(b"PAR1 half")
@@ -240,7 +242,7 @@ def _concurrent(tmp_path: Path, history: str, env: dict[str, str] | None) -> set
                 history,
                 *window("2026-11-01", "2026-11-08"),
                 env=env,
-            )  # fmt: skip
+            )
         )
     for process in runs:
         _, stderr = process.communicate(timeout=180)
@@ -267,7 +269,9 @@ def _kill_and_converge(
     records = logins("k", "2026-09-01T00:00:00Z", 90 * 12, 120)  # 90 days, 90 day parts
     write_trail(logs / "big.json.gz", records)
     expected = {r["eventID"] for r in records}
-    args = ("--logs", logs, "--history", history, *window("2026-09-01", "2026-11-30"))
+    args: tuple[str | Path, ...] = (
+        "--logs", logs, "--history", history, *window("2026-09-01", "2026-11-30")
+    )  # fmt: skip
     began = time.monotonic()
     clean = _spawn(*args, env=env)
     write_began = None
@@ -348,7 +352,7 @@ def moto_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     import requests
 
     requests.post(f"{moto_url}/moto-api/reset", timeout=10)
@@ -364,7 +368,7 @@ def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, st
     s3 = boto3.client("s3")
     for bucket in ("audit", "trail"):
         s3.create_bucket(Bucket=bucket)
-    yield hermetic_env(**env)
+    return hermetic_env(**env)
 
 
 def put_trail(

@@ -241,11 +241,11 @@ def test_schema_bump_reads_older_parts_with_the_new_column_null(
 
 
 def test_an_older_history_json_is_accepted_and_upgraded(tmp_path: Path) -> None:
-    from analyzer.history import meta
+    from analyzer.frame.schema import SCHEMA_VERSION
 
     (tmp_path / "history.json").write_text('{"schema_version": 1, "runs": []}')
     opened = History.open(str(tmp_path))
-    assert opened.meta.schema_version == meta.SCHEMA_VERSION
+    assert opened.meta.schema_version == SCHEMA_VERSION
 
 
 def test_a_second_writer_waits_then_gives_up_with_one_line(

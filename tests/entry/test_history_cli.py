@@ -226,11 +226,11 @@ def _spawn(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.P
 
 
 def _concurrent(tmp_path: Path, history: str, env: dict[str, str] | None) -> set[str]:
-    """Four runs at once, each with its own source of 200 sign-ins over the same days."""
+    """Four runs at once, each with its own source of 600 sign-ins over the same 25 days."""
     expected: set[str] = set()
     runs = []
     for n in range(4):
-        records = logins(f"run{n}", "2026-11-01T00:00:00Z", 200, 45)
+        records = logins(f"run{n}", "2026-11-01T00:00:00Z", 600, 60)
         write_trail(tmp_path / f"src{n}" / "t.json.gz", records)
         expected |= {r["eventID"] for r in records}
     for n in range(4):
@@ -240,7 +240,7 @@ def _concurrent(tmp_path: Path, history: str, env: dict[str, str] | None) -> set
                 tmp_path / f"src{n}",
                 "--history",
                 history,
-                *window("2026-11-01", "2026-11-08"),
+                *window("2026-11-01", "2026-11-26"),
                 env=env,
             )
         )
@@ -260,40 +260,50 @@ def test_concurrent_runs_on_a_local_history_lose_nothing(tmp_path: Path) -> None
 
 
 def _kill_and_converge(
-    tmp_path: Path, history: str, env: dict[str, str], trials: int, reader: Any, writing: Any
-) -> tuple[int, int, set[str]]:
-    """A clean run is timed first: when its first day part appears (`writing()`) and when it
-    ends. Each trial then kills a run at a random moment of its history write (parts, old
-    parts removed, history.json), without resetting in between, as crashes come."""
+    tmp_path: Path, history: str, env: dict[str, str], trials: int, reader: Any, probe: Any
+) -> tuple[int, int]:
+    """`probe()` is called before each run and returns a check that turns true once that run
+    has begun writing history. A first run is timed from there to its end. Each trial adds
+    one sign-in per day (so every day part is rewritten) and kills the run at a random moment
+    of its history write. Whatever a finished run stored must survive every later kill; a
+    final run must leave exactly the events of the source, once each."""
     logs = tmp_path / "logs"
-    records = logins("k", "2026-09-01T00:00:00Z", 90 * 12, 120)  # 90 days, 90 day parts
-    write_trail(logs / "big.json.gz", records)
+    records = logins("k", "2026-09-01T00:00:00Z", 90 * 6, 240)  # 90 days, 90 day parts
+    write_trail(logs / "base.json.gz", records)
     expected = {r["eventID"] for r in records}
     args: tuple[str | Path, ...] = (
         "--logs", logs, "--history", history, *window("2026-09-01", "2026-11-30")
     )  # fmt: skip
-    began = time.monotonic()
-    clean = _spawn(*args, env=env)
-    write_began = None
-    while clean.poll() is None:
-        if write_began is None and writing():
-            write_began = time.monotonic() - began
-        time.sleep(0.005)
-    duration = time.monotonic() - began
-    assert write_began is not None
-    reset(history)
+
+    def start_and_wait_for_the_write() -> tuple[subprocess.Popen[str], float]:
+        writing = probe()
+        process = _spawn(*args, env=env)
+        while process.poll() is None and not writing():
+            time.sleep(0.002)
+        return process, time.monotonic()
+
+    first, write_began = start_and_wait_for_the_write()
+    first.communicate(timeout=180)
+    assert first.returncode == 0
+    writing_for = time.monotonic() - write_began
+    committed = set(expected)
     rng = random.Random(11)  # noqa: S311 - reproducible kill points
     killed = partial = 0
-    for _ in range(trials):
-        process = _spawn(*args, env=env)
-        time.sleep(rng.uniform(write_began * 0.95, duration))
+    for trial in range(trials):
+        extra = logins(f"t{trial}", "2026-09-01T12:00:00Z", 90, 24 * 60)
+        write_trail(logs / f"extra-{trial}.json.gz", extra)
+        expected |= {r["eventID"] for r in extra}
+        process, _ = start_and_wait_for_the_write()
+        time.sleep(rng.uniform(0, writing_for))
         if process.poll() is None:
             process.kill()  # SIGKILL: no cleanup of any kind
             killed += 1
         process.communicate(timeout=60)
         found = set(reader())
-        assert found <= expected  # whatever was written reads back
-        partial += 0 < len(found) < len(expected)
+        assert committed <= found <= expected  # nothing stored before is lost
+        partial += found != expected and found != committed
+        if process.returncode == 0:
+            committed = set(expected)
     final = subprocess.run(
         [*command(), *map(str, args)], capture_output=True, text=True, timeout=180,
         check=False, env=env,
@@ -302,7 +312,24 @@ def _kill_and_converge(
     stored = reader()
     assert len(stored) == len(set(stored))
     assert set(stored) == expected
-    return killed, partial, expected
+    return killed, partial
+
+
+def _local_lock_probe(history: Path) -> Any:
+    """True while another process holds the history's writer lock."""
+
+    def held() -> bool:
+        if not (history / LOCK_FILE).exists():
+            return False
+        with (history / LOCK_FILE).open("a+b") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            return False
+
+    return lambda: held
 
 
 def reset(history: str) -> None:
@@ -318,13 +345,13 @@ def reset(history: str) -> None:
 
 def test_kill_9_at_random_points_then_a_rerun_converges_local(tmp_path: Path) -> None:
     history = str(tmp_path / "history")
-    killed, partial, _ = _kill_and_converge(
+    killed, partial = _kill_and_converge(
         tmp_path,
         history,
         hermetic_env(),
         8,
         lambda: history_ids(history),
-        lambda: (Path(history) / "events").exists(),
+        _local_lock_probe(Path(history)),
     )
     assert killed >= 4
     assert partial >= 1  # at least one kill landed between the first and the last part
@@ -449,11 +476,14 @@ def test_kill_9_at_random_points_then_a_rerun_converges_s3(
 ) -> None:
     s3 = boto3.client("s3")
 
-    def writing() -> bool:
-        return bool(s3.list_objects_v2(Bucket="audit", Prefix="h/events/", MaxKeys=1)["KeyCount"])
+    def parts() -> set[str]:
+        listed = s3.list_objects_v2(Bucket="audit", Prefix="h/events/").get("Contents", [])
+        return {str(item["Key"]) for item in listed}
 
-    killed, partial, _ = _kill_and_converge(
-        tmp_path, "s3://audit/h", aws, 6, s3_history_ids, writing
-    )
+    def probe() -> Any:
+        before = parts()
+        return lambda: parts() != before
+
+    killed, partial = _kill_and_converge(tmp_path, "s3://audit/h", aws, 6, s3_history_ids, probe)
     assert killed >= 3
     assert partial >= 1

@@ -116,7 +116,15 @@ def load_history(
 
     window = _window(since, until)
     history = History.open(str(location))
-    return history.read(window.since if window else None, window.until if window else None)
+    frame = history.read(window.since if window else None, window.until if window else None)
+    if history.problems:  # parts that could not be used: their days are incomplete
+        first = history.problems[0].line()
+        warnings.warn(
+            f"{len(history.problems)} history part(s) skipped, first: {first}",
+            SkippedInputWarning,
+            stacklevel=2,
+        )
+    return frame
 
 
 def collect_trails(

@@ -407,3 +407,19 @@ def test_a_crash_at_every_write_point_loses_nothing_stored_before(
             after = ids(History.open(location, client))
             assert sorted(after) == sorted(b for b, _ in base + extra)
         assert crashed_at >= 7  # 3 parts written, 3 removed, the metadata: every point tried
+
+
+def test_the_notebook_api_warns_about_skipped_parts(tmp_path: Path) -> None:
+    from analyzer.api import SkippedInputWarning, load_history
+
+    record(
+        History.open(str(tmp_path)),
+        frame(("a", "2026-11-01T10:00:00Z")),
+        window("2026-11-01", "2026-11-02"),
+    )
+    part = next((tmp_path / "events").rglob("*.parquet"))
+    part.write_bytes(b"PAR1")
+    with pytest.warns(
+        SkippedInputWarning, match="1 history part\\(s\\) skipped, first: .*day=2026-11-01"
+    ):
+        assert load_history(tmp_path).empty

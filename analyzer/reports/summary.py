@@ -19,6 +19,7 @@ def summary(frame: pd.DataFrame) -> dict[str, Any]:
     visible = with_mfa + without_mfa
     known_users = attempts[~attempts["unknown_user"].fillna(False).astype(bool)]
     times = frame["event_time"].dropna()
+    accounts = sorted(str(a) for a in frame["account_id"].dropna().unique())
     return {
         "signin_events": len(frame),
         "sign_ins": len(attempts),
@@ -31,7 +32,8 @@ def summary(frame: pd.DataFrame) -> dict[str, Any]:
         "successes_without_mfa": without_mfa,
         "successes_federated_idp": count_of(succeeded["mfa_status"] == "idp"),
         "mfa_share": round(with_mfa / visible, 4) if visible else None,
-        "accounts": int(frame["account_id"].dropna().nunique()),
+        "accounts": len(accounts),
+        "account_ids": accounts,
         "regions": sorted(str(r) for r in frame["region"].dropna().unique()),
         "first_event": times.min().isoformat() if len(times) else None,
         "last_event": times.max().isoformat() if len(times) else None,

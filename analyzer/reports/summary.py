@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from analyzer.reports.common import count_of, logins
+from analyzer.reports.common import count_of, logins, person
 
 
 def summary(frame: pd.DataFrame) -> dict[str, Any]:
@@ -16,6 +16,7 @@ def summary(frame: pd.DataFrame) -> dict[str, Any]:
     succeeded = attempts[attempts["outcome"] == "success"]
     with_mfa = count_of(succeeded["mfa_status"] == "mfa")
     without_mfa = count_of(succeeded["mfa_status"] == "no_mfa")
+    idp = count_of(succeeded["mfa_status"] == "idp")
     visible = with_mfa + without_mfa
     known_users = attempts[~attempts["unknown_user"].fillna(False).astype(bool)]
     times = frame["event_time"].dropna()
@@ -26,11 +27,12 @@ def summary(frame: pd.DataFrame) -> dict[str, Any]:
         "successes": count_of(attempts["outcome"] == "success"),
         "failures": count_of(attempts["outcome"] == "failure"),
         "outcome_unknown": int(attempts["outcome"].isna().sum()),
-        "distinct_users": int(known_users["user_name"].dropna().nunique()),
+        "distinct_users": int(person(known_users.dropna(subset=["user_name"])).nunique()),
         "unknown_user_attempts": count_of(attempts["unknown_user"]),
         "successes_with_mfa": with_mfa,
         "successes_without_mfa": without_mfa,
-        "successes_federated_idp": count_of(succeeded["mfa_status"] == "idp"),
+        "successes_federated_idp": idp,
+        "successes_mfa_unknown": len(succeeded) - with_mfa - without_mfa - idp,
         "mfa_share": round(with_mfa / visible, 4) if visible else None,
         "accounts": len(accounts),
         "account_ids": accounts,

@@ -36,8 +36,7 @@ def one_line(value: object, limit: int = MAX_VALUE) -> str:
     text = str(value)
     cut = len(text) > limit
     shown = "".join(
-        _escaped(c) if unicodedata.category(c) in _HIDDEN_CATEGORIES else c
-        for c in text[:limit]
+        _escaped(c) if unicodedata.category(c) in _HIDDEN_CATEGORIES else c for c in text[:limit]
     )
     return f"{shown}… [{len(text) - limit} more characters]" if cut else shown
 
@@ -69,9 +68,11 @@ def summary_message(
     worst = worst_severity(findings) or "none"
     accounts = [str(a) for a in summary.get("account_ids") or []]
     where = accounts[0] if len(accounts) == 1 else f"{len(accounts)} accounts"
-    subject = one_line(
-        f"signin-report: {len(findings)} findings (worst {worst}), {where}", 100
-    ).encode("ascii", "replace").decode()[:100]
+    subject = (
+        one_line(f"signin-report: {len(findings)} findings (worst {worst}), {where}", 100)
+        .encode("ascii", "replace")
+        .decode()[:100]
+    )
     lines = [
         f"Accounts: {_accounts(accounts)}",
         f"Window: {_window(window, summary)}",

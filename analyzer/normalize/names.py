@@ -40,17 +40,17 @@ def resolve_identity_center_names(frame: pd.DataFrame) -> pd.DataFrame:
 CASE_INSENSITIVE_TYPES = ("IAMUser",)
 
 
-def _person_keys(rows: pd.DataFrame) -> pd.Series:
+def _person_keys(combos: pd.DataFrame) -> pd.Series:
     """One key per IAM user: the account and `principalId` where CloudTrail gives one, else
     the account and the lower-cased name. A row without a principal joins the principal that
-    the same lower-cased name has in the same account, when exactly one has it."""
-    account = rows["account_id"].astype(object).fillna("")
-    by_name = account + "/" + rows["user_name"].astype(object).str.lower()
-    principal = rows["principal_id"].astype(object)
+    the same lower-cased name has in the same account, when exactly one has it. `combos` are
+    the distinct (account, principal, name) of the frame: few, however long the frame."""
+    account = combos["account_id"].astype(object).fillna("")
+    by_name = account + "/" + combos["user_name"].astype(object).str.lower()
+    principal = combos["principal_id"].astype(object)
     known = principal.notna()
     owners = pd.DataFrame({"name": by_name[known], "principal": principal[known]})
-    owners = owners.drop_duplicates()
-    single = owners.groupby("name")["principal"].agg(["nunique", "first"])
+    single = owners.drop_duplicates().groupby("name")["principal"].agg(["nunique", "first"])
     unique_owner = single.loc[single["nunique"] == 1, "first"]
     principal = principal.where(known, by_name.map(unique_owner))
     return ("p:" + account + "/" + principal).where(principal.notna(), "n:" + by_name)
@@ -60,7 +60,8 @@ def canonical_user_names(frame: pd.DataFrame) -> pd.DataFrame:
     """IAM user rows of one person (same account and principal, else same name without case)
     get one `user_name`: the spelling of the person's latest successful sign-in (IAM's own
     spelling), else of their latest attempt. `typed_user_name` keeps what each record wrote.
-    Runs on any frame (a collection, history of several runs) and is idempotent."""
+    Runs on any frame (a collection, history of several runs) and is idempotent; the work is
+    done on the distinct (account, principal, name) combinations, not per row."""
     if frame.empty or "principal_id" not in frame.columns:
         return frame
     mask = (
@@ -70,20 +71,27 @@ def canonical_user_names(frame: pd.DataFrame) -> pd.DataFrame:
     )
     if not mask.any():
         return frame
-    rows = frame.loc[mask, ["account_id", "user_name", "principal_id", "outcome", "event_time"]]
-    person = _person_keys(rows)
-    spellings = pd.DataFrame({"person": person, "name": rows["user_name"].astype(object)})
-    if spellings.drop_duplicates()["person"].is_unique:
+    keys = ["account_id", "principal_id", "user_name"]
+    rows = frame.loc[mask, [*keys, "outcome", "event_time"]]
+    combos = rows[keys].drop_duplicates().reset_index(drop=True)
+    combos["person"] = _person_keys(combos)
+    if combos["person"].is_unique:
         return frame  # every person has one spelling already: nothing to change
-    ranked = spellings.assign(
-        ok=(rows["outcome"] == "success").fillna(False).astype(bool),
-        at=rows["event_time"],
-    ).sort_values(["ok", "at"], na_position="first", kind="stable")
-    canonical = ranked.groupby("person")["name"].last()
-    names = person.map(canonical)
-    changed = names != spellings["name"]
+    ok = (rows["outcome"] == "success").fillna(False).astype(bool)
+    latest = rows.groupby(keys, dropna=False, sort=False)["event_time"].max()
+    latest_ok = rows[ok].groupby(keys, dropna=False, sort=False)["event_time"].max()
+    ranked = combos.join(latest.rename("at"), on=keys).join(latest_ok.rename("at_ok"), on=keys)
+    ranked = ranked.assign(ok=ranked["at_ok"].notna()).sort_values(
+        ["ok", "at_ok", "at"], na_position="first", kind="stable"
+    )
+    canonical = ranked.groupby("person")["user_name"].last()
+    combos["canonical"] = combos["person"].map(canonical)
+    renamed = combos[combos["canonical"] != combos["user_name"]]
+    lookup = rows[keys].merge(renamed[[*keys, "canonical"]], on=keys, how="left")
+    lookup.index = rows.index
+    fill = lookup["canonical"].notna()
     resolved = frame.copy()
-    resolved.loc[names[changed].index, "user_name"] = names[changed].astype(
+    resolved.loc[lookup.index[fill], "user_name"] = lookup.loc[fill, "canonical"].astype(
         resolved["user_name"].dtype
     )
     return resolved

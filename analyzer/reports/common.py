@@ -31,9 +31,11 @@ def person(frame: pd.DataFrame) -> pd.Series:
     """One value per person: the account and the user name (canonical, see
     `analyzer.normalize.names`). A user is never a bare name across accounts: `admin` in two
     accounts is two people, so every "users" count counts these."""
-    return frame["account_id"].astype(object).fillna("?") + "/" + frame["user_name"].astype(
-        object
-    ).fillna("?")
+    return (
+        frame["account_id"].astype(object).fillna("?")
+        + "/"
+        + frame["user_name"].astype(object).fillna("?")
+    )
 
 
 def joined(values: pd.Series) -> str:

@@ -78,7 +78,9 @@ def test_attacker_text_cannot_forge_a_line(hostile: str) -> None:
     assert len(lines) == 6  # accounts, window, counts, findings, two findings
     assert [line for line in lines if line.startswith("Findings:")] == ["Findings: 2."]
     assert all(line.isprintable() for line in lines)
-    assert subject.isascii() and subject.isprintable() and len(subject) <= 100
+    assert subject.isascii()
+    assert subject.isprintable()
+    assert len(subject) <= 100
     body.encode("utf-8")  # no lone surrogate left: SNS and mail get valid text
 
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from analyzer.frame.schema import frame_from_rows
 from analyzer.normalize import normalize_record
 from analyzer.normalize.names import canonical_user_names, resolve_identity_center_names
 from analyzer.reports import by_user, failures_by_user, summary
-from analyzer.frame.schema import frame_from_rows
 from tests.conftest import console_login
 
 
@@ -49,7 +49,10 @@ def test_ambiguous_ids_are_left_alone() -> None:
     assert list(resolve_identity_center_names(frame)["user_name"]) == ["dana", "other", "u-1"]
 
 
-FAILED = {"responseElements": {"ConsoleLogin": "Failure"}, "errorMessage": "Failed authentication"}
+FAILED: dict[str, Any] = {
+    "responseElements": {"ConsoleLogin": "Failure"},
+    "errorMessage": "Failed authentication",
+}
 
 
 def _iam(
@@ -139,3 +142,19 @@ def test_collections_apply_the_rule(tmp_path: Any) -> None:
     frame = read_logs(tmp_path)
     assert set(frame["user_name"]) == {"CATTeamIDC"}
     assert set(frame["typed_user_name"]) == {"CATTeamIDC", "catteamidc"}
+
+
+def test_history_of_several_runs_shows_one_spelling(tmp_path: Any) -> None:
+    """Run 1 saw only the typed name on a failure, run 2 the success: read back, one user."""
+    from datetime import UTC, datetime
+
+    from analyzer.history.store import History
+
+    history = History.open(str(tmp_path / "history"))
+    run1 = _frame(_iam("e1", "catteamidc", principal="AIDAEXAMPLECAT", **FAILED))
+    history.append(canonical_user_names(run1), collected_until=datetime(2026, 11, 3, 2, tzinfo=UTC))
+    run2 = _frame(_iam("e2", "CATTeamIDC", principal="AIDAEXAMPLECAT"))
+    history.append(canonical_user_names(run2), collected_until=datetime(2026, 11, 4, tzinfo=UTC))
+    stored = History.open(str(tmp_path / "history")).read()
+    assert list(stored["user_name"]) == ["CATTeamIDC", "CATTeamIDC"]
+    assert list(stored["typed_user_name"]) == ["catteamidc", "CATTeamIDC"]

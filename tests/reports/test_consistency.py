@@ -124,8 +124,8 @@ def test_every_table_adds_up_to_the_summary(frame: Any) -> None:
 
 def test_failed_attempts_never_count_as_mfa_use() -> None:
     report = report_of(tricky_frame())
-    users = report.tables["users"].set_index(["account_id", "user_name"])
-    root_row = users.loc[("111111111111", "root")]
+    users = report.tables["users"]
+    root_row = users[users["user_name"] == "root"].iloc[0].to_dict()
     assert (root_row["sign_ins"], root_row["failures"]) == (4, 3)
     assert (root_row["successes_with_mfa"], root_row["successes_without_mfa"]) == (0, 1)
     assert report.summary["distinct_users"] == 3  # root, admin in 111..., admin in 222...

@@ -303,12 +303,12 @@ def _compact(console: Console, block: _Block, title: str, caption: Text | None) 
             console.print(Text(GAP.join(parts).rstrip()))
         if moved and block.cells:
             detail = " · ".join(f"{block.header[i]}: {row[i] or '-'}" for i in moved)
-            for line in textwrap.wrap(
+            for wrapped in textwrap.wrap(
                 detail,
                 max(FOLD_MIN, width - len(DETAIL_INDENT)),
                 break_long_words=True,
                 break_on_hyphens=False,
             ):
-                console.print(Text(DETAIL_INDENT + line, style="dim"))
+                console.print(Text(DETAIL_INDENT + wrapped, style="dim"))
     if caption is not None:
         console.print(caption)

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 import pandas as pd
 from rich.cells import cell_len
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -34,7 +35,7 @@ PIPED_WIDTH = 200  # a file or pipe without COLUMNS: wide, so a saved report wra
 FOLD_MIN = 12  # a folded text column narrower than this is no longer readable
 WORD_MAX = 32  # words longer than this (user agents, ARNs) may be cut to fold a column
 GAP = "  "  # between columns of the compact layout
-DETAIL_INDENT = "    "
+DETAIL_INDENT = 4  # cells before the `name: value` line under a row
 
 # Per section, the columns that identify the row and its key counts: never wrapped, never
 # abbreviated, never moved off the row. Sections not listed keep their first column.
@@ -119,7 +120,8 @@ def _fold(text: str, width: int) -> list[str]:
 
 def _wrap(text: str, width: int) -> list[str]:
     """Prose (a finding's title) wraps at words; a word wider than the column is folded."""
-    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+    lines = textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+    return [piece for line in lines for piece in _fold(line, width)]
 
 
 def _pad(text: str, width: int, right: bool) -> str:
@@ -303,12 +305,8 @@ def _compact(console: Console, block: _Block, title: str, caption: Text | None) 
             console.print(Text(GAP.join(parts).rstrip()))
         if moved and block.cells:
             detail = " · ".join(f"{block.header[i]}: {row[i] or '-'}" for i in moved)
-            for wrapped in textwrap.wrap(
-                detail,
-                max(FOLD_MIN, width - len(DETAIL_INDENT)),
-                break_long_words=True,
-                break_on_hyphens=False,
-            ):
-                console.print(Text(DETAIL_INDENT + wrapped, style="dim"))
+            console.print(
+                Padding(Text(detail, style="dim", overflow="fold"), (0, 0, 0, DETAIL_INDENT))
+            )
     if caption is not None:
         console.print(caption)

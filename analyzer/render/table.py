@@ -56,7 +56,7 @@ MUST_SHOW: dict[str, tuple[str, ...]] = {
     "failures_by_kind": ("failure_kind", "failures", "users", "source_ips"),
     "failures_by_user": ("account_id", "user_name", "failures"),
     "failures_by_source_ip": ("source_ip", "failures", "users"),
-    "regions": ("region", "status"),
+    "regions": ("region", "source", "status", "events"),
 }
 # Must-show columns holding prose rather than a name: shown in full, folded over lines.
 FOLDED_PROSE = frozenset({"finding", "value"})

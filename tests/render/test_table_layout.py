@@ -12,6 +12,7 @@ import subprocess
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -192,3 +193,30 @@ def test_a_real_terminal_of_80_columns(tmp_path: Path) -> None:
     assert max(len(line) for line in lines) <= 80
     assert HIDDEN in text
     assert on_one_line(lines, ["111122223333", HIDDEN, "3", "0", "3"])  # users: 3 failures
+
+
+def test_live_region_coverage_at_80_columns() -> None:
+    from analyzer.domain.coverage import Coverage, RegionCoverage
+
+    coverage = Coverage()
+    coverage.regions = [
+        RegionCoverage("ap-southeast-2", "lookup", "ok", pages=3, events=120, attempts=4),
+        RegionCoverage("eu-north-1", "lookup", "failed", reason="AccessDenied: not authorized"),
+    ]
+    report = build_report(
+        sample_report_frame(),
+        coverage,
+        window=None,
+        generated_at=datetime(2026, 11, 26, tzinfo=UTC),
+    )
+    out = io.StringIO()
+    TableRenderer(width=80).render(report, out, ["regions"])
+    lines = out.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert on_one_line(lines, ["ap-southeast-2", "lookup", "ok", "3", "120"])
+    assert on_one_line(lines, ["eu-north-1", "lookup", "failed"])
+    assert "AccessDenied: not authorized" in " ".join(" ".join(lines).split())
+
+
+def sample_report_frame() -> Any:
+    return analyzer.read_logs(SAMPLE, since="2026-11-02", until="2026-11-09")

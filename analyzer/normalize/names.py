@@ -7,6 +7,7 @@ passes over the frame can."""
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 
 
 def resolve_identity_center_names(frame: pd.DataFrame) -> pd.DataFrame:
@@ -40,28 +41,38 @@ def resolve_identity_center_names(frame: pd.DataFrame) -> pd.DataFrame:
 CASE_INSENSITIVE_TYPES = ("IAMUser",)
 
 
-def _person_keys(combos: pd.DataFrame) -> pd.Series:
+Combo = tuple[str | None, str | None, str]  # (account_id, principal_id, user_name)
+
+
+def _persons(combos: list[Combo]) -> dict[Combo, str]:
     """One key per IAM user: the account and `principalId` where CloudTrail gives one, else
-    the account and the lower-cased name. A row without a principal joins the principal that
-    the same lower-cased name has in the same account, when exactly one has it. `combos` are
-    the distinct (account, principal, name) of the frame: few, however long the frame."""
-    account = combos["account_id"].astype(object).fillna("")
-    by_name = account + "/" + combos["user_name"].astype(object).str.lower()
-    principal = combos["principal_id"].astype(object)
-    known = principal.notna()
-    owners = pd.DataFrame({"name": by_name[known], "principal": principal[known]})
-    single = owners.drop_duplicates().groupby("name")["principal"].agg(["nunique", "first"])
-    unique_owner = single.loc[single["nunique"] == 1, "first"]
-    principal = principal.where(known, by_name.map(unique_owner))
-    return ("p:" + account + "/" + principal).where(principal.notna(), "n:" + by_name)
+    the account and the lower-cased name. A name without a principal joins the principal
+    that the same lower-cased name has in the same account, when exactly one has it.
+    `combos` are the distinct (account, principal, name) of the frame: as many as there are
+    users, however long the frame, so plain Python is the fast way."""
+    owners: dict[tuple[str | None, str], set[str]] = {}
+    for account, principal, name in combos:
+        if principal is not None:
+            owners.setdefault((account, name.lower()), set()).add(principal)
+    persons: dict[Combo, str] = {}
+    for account, principal, name in combos:
+        owner = principal
+        if owner is None:
+            known = owners.get((account, name.lower()), set())
+            owner = next(iter(known)) if len(known) == 1 else None
+        if owner is not None:
+            persons[(account, principal, name)] = f"principal:{account}/{owner}"
+        else:
+            persons[(account, principal, name)] = f"name:{account}/{name.lower()}"
+    return persons
 
 
 def canonical_user_names(frame: pd.DataFrame) -> pd.DataFrame:
     """IAM user rows of one person (same account and principal, else same name without case)
     get one `user_name`: the spelling of the person's latest successful sign-in (IAM's own
     spelling), else of their latest attempt. `typed_user_name` keeps what each record wrote.
-    Runs on any frame (a collection, history of several runs) and is idempotent; the work is
-    done on the distinct (account, principal, name) combinations, not per row."""
+    Runs on any frame (a collection, history of several runs) and is idempotent; when every
+    person has one spelling already (the usual case) it only lists the distinct users."""
     if frame.empty or "principal_id" not in frame.columns:
         return frame
     mask = (
@@ -72,21 +83,39 @@ def canonical_user_names(frame: pd.DataFrame) -> pd.DataFrame:
     if not mask.any():
         return frame
     keys = ["account_id", "principal_id", "user_name"]
-    rows = frame.loc[mask, [*keys, "outcome", "event_time"]]
-    combos = rows[keys].drop_duplicates().reset_index(drop=True)
-    combos["person"] = _person_keys(combos)
-    if combos["person"].is_unique:
+    distinct = (
+        pa.table({key: pa.array(frame[key]) for key in keys})
+        .filter(pa.array(mask.to_numpy()))
+        .group_by(keys, use_threads=False)
+        .aggregate([])
+    )
+    combos: list[Combo] = list(zip(*(distinct[key].to_pylist() for key in keys), strict=True))
+    persons = _persons(combos)
+    spellings: dict[str, set[str]] = {}
+    for combo, person in persons.items():
+        spellings.setdefault(person, set()).add(combo[2])
+    if all(len(names) == 1 for names in spellings.values()):
         return frame  # every person has one spelling already: nothing to change
+    return _rename(frame, mask, keys, persons)
+
+
+def _rename(
+    frame: pd.DataFrame, mask: pd.Series, keys: list[str], persons: dict[Combo, str]
+) -> pd.DataFrame:
+    """Each person's spelling of their latest success (else latest attempt) on all rows."""
+    rows = frame.loc[mask, [*keys, "outcome", "event_time"]]
     ok = (rows["outcome"] == "success").fillna(False).astype(bool)
     latest = rows.groupby(keys, dropna=False, sort=False)["event_time"].max()
     latest_ok = rows[ok].groupby(keys, dropna=False, sort=False)["event_time"].max()
+    combos = pd.DataFrame(list(persons), columns=keys).astype(rows[keys].dtypes.to_dict())
+    combos["person"] = [persons[combo] for combo in persons]
     ranked = combos.join(latest.rename("at"), on=keys).join(latest_ok.rename("at_ok"), on=keys)
     ranked = ranked.assign(ok=ranked["at_ok"].notna()).sort_values(
         ["ok", "at_ok", "at"], na_position="first", kind="stable"
     )
     canonical = ranked.groupby("person")["user_name"].last()
     combos["canonical"] = combos["person"].map(canonical)
-    renamed = combos[combos["canonical"] != combos["user_name"]]
+    renamed = combos[combos["canonical"] != combos["user_name"].astype(object)]
     lookup = rows[keys].merge(renamed[[*keys, "canonical"]], on=keys, how="left")
     lookup.index = rows.index
     fill = lookup["canonical"].notna()

@@ -199,7 +199,10 @@ class TableRenderer(Renderer):
                 )
                 rows = rows[: self.max_rows]
             block = _Block(key, header, rows)
-            if block.boxed_width() <= console.width:
+            if not rows:  # at any width: the table is there, and empty
+                console.print(Text(title, style="bold"))
+                console.print(Text("none", style="italic"))
+            elif block.boxed_width() <= console.width:
                 console.print(_boxed(block, title, caption, console.width))
             else:
                 _compact(console, block, title, caption)
@@ -248,8 +251,6 @@ def _boxed(block: _Block, title: str, caption: Text | None, width: int) -> Table
         )
     for row in block.cells:
         table.add_row(*(Text(cell) for cell in row))
-    if not block.cells:
-        table.add_row(*(Text("-") for _ in block.header))
     return table
 
 
@@ -291,8 +292,7 @@ def _compact(console: Console, block: _Block, title: str, caption: Text | None) 
         ]
         console.print(Text(GAP.join(parts).rstrip(), style="bold"))
     console.print(Text(GAP.join("─" * widths[i] for i in shown)))
-    rows = block.cells or [["-"] * len(block.header)]
-    for row in rows:
+    for row in block.cells:
         pieces = [
             _wrap(row[i], widths[i]) if i in block.prose else _fold(row[i], widths[i])
             for i in shown
@@ -303,7 +303,7 @@ def _compact(console: Console, block: _Block, title: str, caption: Text | None) 
                 for i, p in zip(shown, pieces, strict=True)
             ]
             console.print(Text(GAP.join(parts).rstrip()))
-        if moved and block.cells:
+        if moved:
             detail = " · ".join(f"{block.header[i]}: {row[i] or '-'}" for i in moved)
             console.print(
                 Padding(Text(detail, style="dim", overflow="fold"), (0, 0, 0, DETAIL_INDENT))

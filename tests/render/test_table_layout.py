@@ -220,3 +220,18 @@ def test_live_region_coverage_at_80_columns() -> None:
 
 def sample_report_frame() -> Any:
     return analyzer.read_logs(SAMPLE, since="2026-11-02", until="2026-11-09")
+
+
+def test_an_empty_table_says_none_at_any_width() -> None:
+    from analyzer.frame.schema import empty_frame
+    from analyzer.render.formats import TABLE_SECTIONS
+
+    report = build_report(
+        empty_frame(), None, window=None, generated_at=datetime(2026, 11, 26, tzinfo=UTC)
+    )
+    for width in (40, 80, 200):
+        out = io.StringIO()
+        TableRenderer(width=width).render(report, out, [key for key, _ in TABLE_SECTIONS])
+        lines = [line.rstrip() for line in out.getvalue().splitlines()]
+        for _, title in TABLE_SECTIONS:
+            assert lines[lines.index(title) + 1] == "none", (width, title)

@@ -41,7 +41,9 @@ def one_line(value: object, limit: int = MAX_VALUE) -> str:
     return f"{shown}… [{len(text) - limit} more characters]" if cut else shown
 
 
-def _accounts(ids: Sequence[str]) -> str:
+def _accounts(ids: Sequence[str] | None, count: object) -> str:
+    if ids is None:  # a summary from before `account_ids` existed
+        return f"{count} (their ids are not in this summary)"
     named = ", ".join(one_line(a, 40) for a in ids[:ACCOUNTS_NAMED])
     more = f" and {len(ids) - ACCOUNTS_NAMED} more" if len(ids) > ACCOUNTS_NAMED else ""
     return f"{named}{more}" if ids else "none (no sign-ins)"
@@ -66,15 +68,17 @@ def summary_message(
 ) -> tuple[str, str]:
     """(subject, body). SNS subjects are at most 100 characters, plain ASCII, one line."""
     worst = worst_severity(findings) or "none"
-    accounts = [str(a) for a in summary.get("account_ids") or []]
-    where = accounts[0] if len(accounts) == 1 else f"{len(accounts)} accounts"
+    ids = summary.get("account_ids")
+    accounts = None if ids is None else [str(a) for a in ids]
+    count = summary.get("accounts", "?") if accounts is None else len(accounts)
+    where = one_line(accounts[0], 40) if accounts and len(accounts) == 1 else f"{count} accounts"
     subject = (
         one_line(f"signin-report: {len(findings)} findings (worst {worst}), {where}", 100)
         .encode("ascii", "replace")
         .decode()[:100]
     )
     lines = [
-        f"Accounts: {_accounts(accounts)}",
+        f"Accounts: {_accounts(accounts, count)}",
         f"Window: {_window(window, summary)}",
         f"Sign-ins: {summary['sign_ins']} ({summary['successes']} ok, {summary['failures']} "
         f"failed), users: {summary['distinct_users']}, successful sign-ins without MFA: "

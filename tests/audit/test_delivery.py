@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from analyzer.audit.delivery import one_line, summary_message
 from analyzer.domain.window import Window
 from analyzer.findings.engine import Finding
+from tests.entry.test_audit_cli import aws  # noqa: F401  (the moto S3/SNS/SQS fixture)
 
 WINDOW = Window(datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 11, 9, tzinfo=UTC))
 
@@ -88,3 +91,30 @@ def test_huge_values_are_cut_with_a_visible_mark() -> None:
     text = one_line("A" * 10_000)
     assert len(text) < 300
     assert text.endswith("… [9800 more characters]")
+
+
+def test_the_scheduled_run_publishes_accounts_and_window(
+    aws: dict[str, Any],  # noqa: F811  (the fixture imported above)
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Through the Lambda handler (the same run as the CLI) into SNS (moto), read from SQS."""
+    import json
+
+    from analyzer.entry.lambda_handler import handler
+
+    monkeypatch.setenv("SIGNIN_HISTORY", "s3://audit/signin/history")
+    monkeypatch.setenv("SIGNIN_SNS_TOPIC", aws["topic"])
+    monkeypatch.setenv("SIGNIN_SOURCE", "s3://trail/ct")
+    handler({}, None)
+    message = json.loads(aws["sqs"].receive_message(QueueUrl=aws["queue"])["Messages"][0]["Body"])
+    lines = message["Message"].splitlines()
+    assert lines[0] == "Accounts: 999999999999"  # the records' recipientAccountId
+    assert re.fullmatch(r"Window: \S+ to \S+ \(UTC, end exclusive\)", lines[1]), lines[1]
+    assert message["Subject"].endswith(", 999999999999")
+
+
+def test_a_summary_without_account_ids_says_so() -> None:
+    old = {k: v for k, v in summary(["111122223333"]).items() if k != "account_ids"}
+    subject, body = summary_message(old, [], None, WINDOW)
+    assert body.splitlines()[0] == "Accounts: 1 (their ids are not in this summary)"
+    assert subject.endswith(", 1 accounts")

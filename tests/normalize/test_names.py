@@ -7,6 +7,7 @@ from analyzer.normalize import normalize_record
 from analyzer.normalize.names import canonical_user_names, resolve_identity_center_names
 from analyzer.reports import by_user, failures_by_user, summary
 from tests.conftest import console_login
+from tests.reports.test_reports import frame as frame_of
 
 
 def _ic(event_name: str, event_id: str, user_name: str | None, user_id: str) -> dict[str, Any]:
@@ -70,19 +71,10 @@ def _iam(
     )
 
 
-def _frame(*records: dict[str, Any]) -> Any:
-    rows = []
-    for record in records:
-        normalized = normalize_record(record, "x")
-        assert normalized is not None
-        rows.append(normalized.row)
-    return frame_from_rows(rows)
-
-
 def test_one_principal_is_one_user_spelled_as_on_its_successes() -> None:
     """The issue's pair: same principalId, `CATTeamIDC` on a success, `catteamidc` typed on a
     failure (after the success, so "latest spelling" alone would pick the typed one)."""
-    frame = _frame(
+    frame = frame_of(
         _iam("e1", "CATTeamIDC", principal="AIDAEXAMPLECAT"),
         _iam("e2", "catteamidc", principal="AIDAEXAMPLECAT", **FAILED),
     )
@@ -99,7 +91,7 @@ def test_one_principal_is_one_user_spelled_as_on_its_successes() -> None:
 
 
 def test_without_a_principal_names_match_without_case_within_the_account() -> None:
-    frame = _frame(
+    frame = frame_of(
         _iam("e1", "Bob", principal="AIDABOB"),
         _iam("e2", "BOB", principal=None, **FAILED),  # joins Bob's principal by name
         _iam("e3", "bob", principal=None, account="444455556666", **FAILED),  # other account
@@ -118,7 +110,7 @@ def test_without_a_principal_names_match_without_case_within_the_account() -> No
 
 def test_different_principals_and_other_identity_types_stay_apart() -> None:
     role = {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/R/Alice"}
-    frame = _frame(
+    frame = frame_of(
         _iam("e1", "alice", principal="AIDAONE"),
         _iam("e2", "Alice", principal="AIDATWO"),  # a deleted and re-created user
         console_login(eventID="e3", userIdentity=role, recipientAccountId="111122223333"),
@@ -151,9 +143,9 @@ def test_history_of_several_runs_shows_one_spelling(tmp_path: Any) -> None:
     from analyzer.history.store import History
 
     history = History.open(str(tmp_path / "history"))
-    run1 = _frame(_iam("e1", "catteamidc", principal="AIDAEXAMPLECAT", **FAILED))
+    run1 = frame_of(_iam("e1", "catteamidc", principal="AIDAEXAMPLECAT", **FAILED))
     history.append(canonical_user_names(run1), collected_until=datetime(2026, 11, 3, 2, tzinfo=UTC))
-    run2 = _frame(_iam("e2", "CATTeamIDC", principal="AIDAEXAMPLECAT"))
+    run2 = frame_of(_iam("e2", "CATTeamIDC", principal="AIDAEXAMPLECAT"))
     history.append(canonical_user_names(run2), collected_until=datetime(2026, 11, 4, tzinfo=UTC))
     stored = History.open(str(tmp_path / "history")).read()
     assert list(stored["user_name"]) == ["CATTeamIDC", "CATTeamIDC"]

@@ -18,10 +18,9 @@ import pytest
 import analyzer
 from analyzer.findings.config import FindingsConfig
 from analyzer.findings.engine import run_rules
-from analyzer.frame.schema import frame_from_rows
-from analyzer.normalize import normalize_record
 from analyzer.reports.report import SigninReport, build_report
 from tests.conftest import console_login
+from tests.reports.test_reports import frame
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_logs"
 FAILED = {"responseElements": {"ConsoleLogin": "Failure"}, "errorMessage": "Failed authentication"}
@@ -63,12 +62,7 @@ def tricky_frame() -> pd.DataFrame:
         record("a4", "111111111111", "admin", **mfa("No"), **FAILED),
         record("h1", "111111111111", "HIDDEN_DUE_TO_SECURITY_REASONS", **mfa("No"), **FAILED),
     ]
-    rows = []
-    for index, raw in enumerate(records):
-        normalized = normalize_record(raw, f"t#{index}")
-        assert normalized is not None
-        rows.append(normalized.row)
-    return frame_from_rows(rows)
+    return frame(*records)
 
 
 def sample_frame() -> pd.DataFrame:

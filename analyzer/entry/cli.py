@@ -312,9 +312,7 @@ def run(
     color = output is None and sys.stdout.isatty() and fmt is OutputFormat.table
     renderer_for(fmt, color=color, frame=frame, max_rows=max_rows).render(report, buffer, chosen)
     _write_report(buffer.getvalue(), output)
-    _deliver(
-        audit, fmt, buffer.getvalue(), report.summary, findings, output, live.profile, window
-    )
+    _deliver(audit, fmt, buffer.getvalue(), report.summary, findings, output, live.profile, window)
 
     if strict and coverage.skipped_input:
         skipped = sum(1 for p in coverage.problems if p.skipped)

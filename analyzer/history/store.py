@@ -47,6 +47,7 @@ from analyzer.history.progress import record
 from analyzer.sources.interface import ScopeOutcome
 
 __all__ = ["History", "HistoryBusy", "HistoryError", "PartProblem", "RunResult"]
+from analyzer.normalize.names import canonical_user_names
 
 UNDATED = "undated"
 
@@ -164,8 +165,9 @@ class History:
             frame = frame[(frame["event_time"] >= since).fillna(False).astype(bool)]
         if until is not None:
             frame = frame[(frame["event_time"] < until).fillna(False).astype(bool)]
-        return frame.sort_values(
-            ["event_time", "event_id"], na_position="last", kind="stable"
+        # Runs stored the spelling each one saw; one person is one user_name across runs.
+        return canonical_user_names(
+            frame.sort_values(["event_time", "event_id"], na_position="last", kind="stable")
         ).reset_index(drop=True)
 
     def _merge(self, frame: pd.DataFrame) -> _Merge:

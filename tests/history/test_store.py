@@ -15,7 +15,7 @@ import pytest
 from moto import mock_aws
 
 from analyzer.domain.window import Window, parse_moment
-from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, frame_from_rows
+from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION, frame_from_rows
 from analyzer.history import parts
 from analyzer.history.backends import LOCK_FILE
 from analyzer.history.store import History, HistoryBusy, HistoryError
@@ -214,7 +214,8 @@ def test_a_part_with_a_column_of_another_type_is_refused(tmp_path: Path) -> None
     table = table.set_column(
         table.column_names.index("mobile"), "mobile", pa.array([[1]], pa.list_(pa.int64()))
     )
-    _write_part(tmp_path, "2026-11-01", table.replace_schema_metadata({parts.VERSION_KEY: b"1"}))
+    version = str(SCHEMA_VERSION).encode()
+    _write_part(tmp_path, "2026-11-01", table.replace_schema_metadata({parts.VERSION_KEY: version}))
     history = History.open(str(tmp_path))
     assert ids(history) == []
     assert "column mobile is list<element: int64>, expected bool" in history.problems[0].reason
@@ -227,25 +228,39 @@ def test_schema_bump_reads_older_parts_with_the_new_column_null(
     record(history, frame(("a", "2026-11-01T10:00:00Z")), window("2026-11-01", "2026-11-02"))
     newer = ARROW_SCHEMA.append(pa.field("device_name", pa.string()))
     monkeypatch.setattr(parts, "ARROW_SCHEMA", newer)
-    monkeypatch.setattr(parts, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(parts, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     part = next((tmp_path / "events").rglob("*.parquet")).read_bytes()
     table = parts.decode_part(part)
     assert table.schema == newer
     assert table.column("device_name").null_count == 1
     assert table.column("event_id").to_pylist() == ["a"]
     newer_part = parts.encode_part(table)  # written by the newer tool
-    monkeypatch.setattr(parts, "SCHEMA_VERSION", 1)  # read by an older one
+    monkeypatch.setattr(parts, "SCHEMA_VERSION", SCHEMA_VERSION)  # read by an older one
     monkeypatch.setattr(parts, "ARROW_SCHEMA", ARROW_SCHEMA)
-    with pytest.raises(parts.PartError, match="schema version 2, newer than this tool's 1"):
+    newer_than = f"schema version {SCHEMA_VERSION + 1}, newer than this tool's {SCHEMA_VERSION}"
+    with pytest.raises(parts.PartError, match=newer_than):
         parts.decode_part(newer_part)
 
 
-def test_an_older_history_json_is_accepted_and_upgraded(tmp_path: Path) -> None:
-    from analyzer.frame.schema import SCHEMA_VERSION
-
+def test_an_older_history_is_read_and_upgraded_by_the_next_write(tmp_path: Path) -> None:
+    """A history of schema version 1 (before principal_id and typed_user_name): its parts
+    read with those columns null, and the next write records the current version."""
+    old_columns = [c for c in COLUMNS if c not in {"principal_id", "typed_user_name"}]
+    table = pa.Table.from_pandas(frame(("a", "2026-11-01T10:00:00Z")), preserve_index=False)
+    _write_part(
+        tmp_path,
+        "2026-11-01",
+        table.select(old_columns).replace_schema_metadata({parts.VERSION_KEY: b"1"}),
+    )
     (tmp_path / "history.json").write_text('{"schema_version": 1, "runs": []}')
     opened = History.open(str(tmp_path))
-    assert opened.meta.schema_version == SCHEMA_VERSION
+    assert opened.meta.schema_version == 1
+    rows = opened.read()
+    assert list(rows["event_id"]) == ["a"]
+    assert rows["principal_id"].isna().all()
+    record(opened, frame(("b", "2026-11-01T11:00:00Z")), window("2026-11-01", "2026-11-02"))
+    assert History.open(str(tmp_path)).meta.schema_version == SCHEMA_VERSION
+    assert ids(History.open(str(tmp_path))) == ["a", "b"]
 
 
 def test_a_second_writer_waits_then_gives_up_with_one_line(

@@ -223,16 +223,20 @@ def _collect_window(
     from analyzer.aws.plan import EVENT_HISTORY_DAYS
     from analyzer.history.progress import collect_window
 
-    not_before = None
-    if lookup:
-        not_before = datetime.now(UTC) + timedelta(minutes=5) - timedelta(EVENT_HISTORY_DAYS)
-    return collect_window(
-        window,
-        history.meta,
-        families,
-        timedelta(minutes=overlap_minutes),
-        not_before=not_before,
-    )
+    overlap = timedelta(minutes=overlap_minutes)
+    wanted = collect_window(window, history.meta, families, overlap)
+    if not lookup:
+        return wanted
+    oldest = datetime.now(UTC) + timedelta(minutes=5) - timedelta(EVENT_HISTORY_DAYS)
+    bounded = collect_window(window, history.meta, families, overlap, not_before=oldest)
+    if wanted.since is not None and bounded.since is not None and wanted.since < bounded.since:
+        _say(
+            "warning",
+            f"history asks to read again from {wanted.since.isoformat()}, but event history "
+            f"keeps {EVENT_HISTORY_DAYS} days: sign-ins before {bounded.since.isoformat()} "
+            "that no run collected are only in the trail's log files (--s3, --logs)",
+        )
+    return bounded
 
 
 def _write_report(text: str, output: Path | None) -> None:

@@ -10,6 +10,7 @@ from analyzer.frame.collect import collect
 from analyzer.history.progress import collect_window
 from analyzer.history.store import History
 from analyzer.sources.files import FileSource
+from analyzer.sources.interface import ScopeOutcome
 from analyzer.sources.lookup import LookupEventsSource
 from tests.conftest import console_login, write_trail
 from tests.fakes import FakeLookupEvents, lookup_jobs
@@ -59,3 +60,20 @@ def test_file_scopes_are_absolute_and_one_skip_holds_every_path(tmp_path: Path) 
     assert source.scope_families() == [f"logs:{tmp_path / 'a'}", f"logs:{tmp_path / 'b'}"]
     collection = collect([source])
     assert [o.complete for o in source.outcomes(collection.coverage)] == [False, False]
+
+
+def test_widening_stops_at_not_before_but_never_narrows_the_asked_window(tmp_path: Path) -> None:
+    history = History.open(str(tmp_path))
+    history.record(
+        collect([]).frame,
+        [ScopeOutcome("lookup:us-east-1:signin.amazonaws.com", False)],
+        collected=Window(SINCE, UNTIL),
+        started=datetime(2026, 11, 20, tzinfo=UTC),
+        overlap=OVERLAP,
+    )
+    asked = Window(datetime(2026, 11, 10, tzinfo=UTC), datetime(2026, 11, 17, tzinfo=UTC))
+    bound = datetime(2026, 11, 5, tzinfo=UTC)
+    widened = collect_window(asked, history.meta, ["lookup:"], OVERLAP, not_before=bound)
+    assert widened.since == bound
+    early = Window(datetime(2026, 10, 1, tzinfo=UTC), asked.until)
+    assert collect_window(early, history.meta, ["lookup:"], OVERLAP, not_before=bound) == early

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from analyzer.findings.engine import EVIDENCE_SHOWN
+from analyzer.findings.model import EVIDENCE_SHOWN
 from analyzer.render.cells import cell_text, printable
 from analyzer.render.charts import charts
 from analyzer.render.interface import Renderer

@@ -27,9 +27,11 @@ NO_CREDENTIALS_HINT = (
 )
 
 
-def make_session(profile: str | None) -> boto3.Session:
+def make_session(profile: str | None, region: str | None = None) -> boto3.Session:
+    """The run's one session: every client of a run (collection, history in S3, delivery)
+    comes from it, so `profile` and `region` apply to all of them."""
     try:
-        session = boto3.Session(profile_name=profile)
+        session = boto3.Session(profile_name=profile, region_name=region)
     except ProfileNotFound as err:
         raise AwsSetupError(str(err)) from None
     try:

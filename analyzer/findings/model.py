@@ -6,27 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import pandas as pd
 
+from analyzer.domain.values import Severity
 from analyzer.frame.records import records_of
 
 __all__ = ["EVIDENCE_SHOWN", "SEVERITY_RANK", "Finding", "Severity", "evidence", "worst_severity"]
-
-
-class Severity(StrEnum):
-    """Ordered low < medium < high; the string values are what config files, JSON and the
-    `--fail-on` option use."""
-
-    low = "low"
-    medium = "medium"
-    high = "high"
-
-    @property
-    def rank(self) -> int:
-        return SEVERITY_RANK[self]
 
 
 SEVERITY_RANK: dict[str, int] = {s.value: rank for rank, s in enumerate(Severity, start=1)}

@@ -11,9 +11,9 @@ import pyarrow as pa
 
 from analyzer.render.cells import cell_text
 from analyzer.render.csv_out import safe_cell
+from analyzer.render.formats import EVENT_FORMATS
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION
 
-EVENT_FORMATS = (".parquet", ".csv", ".jsonl")
 
 
 def _json_value(value: object) -> object:

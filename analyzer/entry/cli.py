@@ -80,6 +80,8 @@ REMEDIES = {
     Remedy.identity_center_region: "pass --identity-center-region REGION to collect its portal "
     "events",
 }
+# typer >= 0.20 vendors click and exports only BadParameter; its base is the usage error.
+_TYPER_USAGE_ERROR: type[Exception] = typer.BadParameter.__mro__[1]
 SOURCES, WINDOW, OUTPUT, AUDIT, AWS = "Sources", "Window", "Output", "Audit job", "AWS"
 
 
@@ -151,7 +153,7 @@ def _check_output(output: Path | None, fmt: OutputFormat) -> None:
 def _check_events(events: Path | None) -> None:
     if events is not None and events.suffix.lower() not in EVENT_FORMATS:
         raise _usage(
-            f"--events {events}: unknown extension {events.suffix or '(none)'!r}; use "
+            f"--events {events}: unknown extension {events.suffix or '(none)'}; use "
             + ", ".join(EVENT_FORMATS)
         )
 
@@ -521,7 +523,14 @@ def main() -> None:
     `signin-report` script enters through `analyzer.entry.launch.main`, which starts a `--logs`
     scan first."""
     try:
-        app(prog_name=PROG)
+        code = app(prog_name=PROG, standalone_mode=False)
+    except _TYPER_USAGE_ERROR as err:  # typer's own checks, worded like ours: one style
+        message: str = getattr(err, "format_message", err.__str__)()
+        _say("error", f"{message} (see {PROG} --help)")
+        raise SystemExit(int(ExitCode.USAGE)) from None
+    except typer.Abort:
+        _say("error", "interrupted")
+        raise SystemExit(130) from None
     except SystemExit:
         # Everything left is freed by the exit; a last collection over pandas' and the
         # report's objects would only add about 0.1 s to a large run (benchmarks/).
@@ -534,3 +543,5 @@ def main() -> None:
         if os.environ.get("SIGNIN_REPORT_DEBUG"):
             raise
         _internal_error(err)
+    gc.freeze()
+    raise SystemExit(code if isinstance(code, int) else 0)

@@ -191,6 +191,10 @@ def test_lambda_handler_history_report_and_sns(
     result = handler({}, None)
     assert result["status"] == "findings"
     assert result["exit_code"] == 1
+    assert result["sign_ins"] == 3
+    assert result["history_added"] == 3
+    assert result["findings"] >= 1
+    assert result["delivered"] == [result["report"], aws["topic"]]
     key = result["report"].removeprefix("s3://audit/")
     report = aws["s3"].get_object(Bucket="audit", Key=key)
     assert report["ContentType"].startswith("text/html")

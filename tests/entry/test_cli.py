@@ -160,7 +160,7 @@ def test_strict_passes_on_clean_input(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["--max-attempts", "0"], 2, "--max-attempts must be at least 1"),
+        (["--max-attempts", "0"], 2, "Invalid value for '--max-attempts'"),
         (["--logs", "missing-dir"], 4, "no CloudTrail log file could be read"),
         (["--logs", "sample_logs", "--since", "last tuesday"], 2, "is not a date"),
         (
@@ -169,8 +169,12 @@ def test_strict_passes_on_clean_input(tmp_path: Path) -> None:
             "the window is empty",
         ),
         (["--logs", "sample_logs", "--days", "0"], 2, "--days must be a positive"),
-        (["--logs", "sample_logs", "--section", "nope"], 2, "unknown --section nope"),
-        (["--logs", "sample_logs", "--events", "x.xlsx"], 4, "unknown extension .xlsx"),
+        (["--logs", "sample_logs", "--section", "nope"], 2, "'nope' is not one of"),
+        (["--logs", "sample_logs", "--events", "x.xlsx"], 2, "unknown extension .xlsx"),
+        (["--logs", "sample_logs", "--output", "json"], 2, "use --format json"),
+        (["--logs", "sample_logs", "--section", "regions"], 2, "only applies to live"),
+        (["--logs", "sample_logs", "--fail-on", "urgent"], 2, "'urgent' is not one of"),
+        (["--source", "nosuch"], 2, "'nosuch' is not one of"),
         (
             ["--logs", "sample_logs", "--output", "/nonexistent/dir/r.txt"],
             4,

@@ -20,9 +20,22 @@ if TYPE_CHECKING:
         collect_trails,
         load_history,
         read_logs,
+        run_audit_job,
     )
+    from analyzer.audit.request import (
+        AuditRequest,
+        AuditResult,
+        Aws,
+        Delivery,
+        ExitCode,
+        Rendering,
+        Sources,
+        Status,
+    )
+    from analyzer.audit.run import AuditRun, run_audit
     from analyzer.domain.coverage import Coverage, Problem, RegionCoverage
     from analyzer.domain.errors import AwsSetupError, LiveSetupError
+    from analyzer.domain.values import EventKind, FailureKind, MfaStatus, Outcome, Severity
     from analyzer.domain.window import Window
     from analyzer.findings.config import FindingsConfig, load_config
     from analyzer.findings.engine import Finding, run_rules
@@ -46,6 +59,22 @@ if TYPE_CHECKING:
     )
 
 _HOME: dict[str, str] = {
+    "AuditRequest": "analyzer.audit.request",
+    "AuditResult": "analyzer.audit.request",
+    "AuditRun": "analyzer.audit.run",
+    "Aws": "analyzer.audit.request",
+    "Delivery": "analyzer.audit.request",
+    "ExitCode": "analyzer.audit.request",
+    "Rendering": "analyzer.audit.request",
+    "Sources": "analyzer.audit.request",
+    "Status": "analyzer.audit.request",
+    "run_audit_job": "analyzer.api",
+    "run_audit": "analyzer.audit.run",
+    "EventKind": "analyzer.domain.values",
+    "FailureKind": "analyzer.domain.values",
+    "MfaStatus": "analyzer.domain.values",
+    "Outcome": "analyzer.domain.values",
+    "Severity": "analyzer.domain.values",
     "Finding": "analyzer.findings.engine",
     "FindingsConfig": "analyzer.findings.config",
     "load_config": "analyzer.findings.config",
@@ -89,17 +118,31 @@ __all__ = [
     "COLUMNS",
     "SCHEMA",
     "SCHEMA_VERSION",
+    "AuditRequest",
+    "AuditResult",
+    "AuditRun",
+    "Aws",
     "AwsSetupError",
     "Collection",
     "Coverage",
+    "Delivery",
+    "EventKind",
+    "ExitCode",
+    "FailureKind",
     "Finding",
     "FindingsConfig",
     "LiveSetupError",
+    "MfaStatus",
+    "Outcome",
     "Problem",
     "RegionCoverage",
+    "Rendering",
+    "Severity",
     "SigninReport",
     "SkippedInputError",
     "SkippedInputWarning",
+    "Sources",
+    "Status",
     "Window",
     "build_report",
     "by_endpoint",
@@ -117,6 +160,8 @@ __all__ = [
     "mfa_by_identity",
     "normalize_record",
     "read_logs",
+    "run_audit",
+    "run_audit_job",
     "run_rules",
     "schema_frame",
     "signins_per_day",

@@ -84,7 +84,8 @@ def test_notebook_api_runs_an_audit_into_history(tmp_path: Path) -> None:
         report_format="markdown",
     )  # fmt: skip
     assert isinstance(first, analyzer.AuditResult)
-    assert first.appended is not None and first.appended.added == len(first.frame) > 0
+    assert first.appended is not None
+    assert first.appended.added == len(first.frame) > 0
     assert first.watermark_moved
     assert first.text.startswith("# AWS console sign-in report")
     again = analyzer.run_audit_job(history=history, since="2026-11-02", until="2026-11-09")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -102,9 +102,15 @@ def _version(value: bool) -> None:
 app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,  # help text is plain text: `s3://bucket[/prefix]` is no markup tag
+    rich_markup_mode="rich",  # for the panels; every help text is escaped by _option
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _option(*names: str, help: str = "", **settings: Any) -> Any:
+    """`typer.Option` with its help text escaped: rich would read `s3://bucket[/prefix]` as a
+    closing markup tag (and crash `--help`); a backslash before `[` keeps it plain text."""
+    return typer.Option(*names, help=help.replace("[", "\\["), **settings)
 
 
 def _say(kind: str, message: str) -> None:
@@ -267,7 +273,7 @@ def exit_code(result: AuditResult) -> ExitCode:
 def signin_report(
     logs: Annotated[
         list[Path] | None,
-        typer.Option(
+        _option(
             "--logs",
             help="CloudTrail log file or folder (recursive): trail files (.json.gz or .json), "
             "`aws cloudtrail lookup-events` output, or JSON Lines. Repeatable. Without any "
@@ -277,7 +283,7 @@ def signin_report(
     ] = None,
     s3: Annotated[
         list[str] | None,
-        typer.Option(
+        _option(
             "--s3",
             help="Read a trail bucket: s3://bucket[/prefix] (single-account or organization "
             "layout). Repeatable.",
@@ -286,14 +292,14 @@ def signin_report(
     ] = None,
     trail: Annotated[
         list[str] | None,
-        typer.Option(
+        _option(
             help="Read this trail's bucket (name or ARN, found by DescribeTrails). Repeatable.",
             rich_help_panel=SOURCES,
         ),
     ] = None,
     source: Annotated[
         SourceKind | None,
-        typer.Option(
+        _option(
             help="`trails`: read every trail DescribeTrails finds, from S3; `lookup`: event "
             "history (the default live source; with --history, collect before reporting).",
             rich_help_panel=SOURCES,
@@ -301,13 +307,13 @@ def signin_report(
     ] = None,
     accounts: Annotated[
         str | None,
-        typer.Option(
+        _option(
             help="Comma-separated accounts to read from trail buckets.", rich_help_panel=SOURCES
         ),
     ] = None,
     regions: Annotated[
         str | None,
-        typer.Option(
+        _option(
             help="WHAT IS READ: comma-separated regions to read instead of every enabled "
             "region (event history, trail buckets). Not where API calls go: see --region.",
             rich_help_panel=SOURCES,
@@ -315,7 +321,7 @@ def signin_report(
     ] = None,
     identity_center_region: Annotated[
         str | None,
-        typer.Option(
+        _option(
             help="Also collect IAM Identity Center portal events (sso.amazonaws.com) in this "
             "region; `auto` detects it with sso-admin ListInstances.",
             rich_help_panel=SOURCES,
@@ -323,56 +329,56 @@ def signin_report(
     ] = None,
     save_raw: Annotated[
         Path | None,
-        typer.Option(
+        _option(
             help="Save the collected sign-in records as trail log files in DIR.",
             rich_help_panel=SOURCES,
         ),
     ] = None,
     days: Annotated[
-        int, typer.Option(help="Window: the N days before now.", rich_help_panel=WINDOW)
+        int, _option(help="Window: the N days before now.", rich_help_panel=WINDOW)
     ] = 30,
     since: Annotated[
         str | None,
-        typer.Option(
+        _option(
             help="Window start, inclusive: a date or ISO time, UTC (overrides --days).",
             rich_help_panel=WINDOW,
         ),
     ] = None,
     until: Annotated[
         str | None,
-        typer.Option(
+        _option(
             help="Window end, exclusive: a date or ISO time, UTC (default: now).",
             rich_help_panel=WINDOW,
         ),
     ] = None,
     fmt: Annotated[
         OutputFormat,
-        typer.Option("--format", help="Report format.", rich_help_panel=OUTPUT),
+        _option("--format", help="Report format.", rich_help_panel=OUTPUT),
     ] = OutputFormat.table,
     output: Annotated[
         Path | None,
-        typer.Option(
+        _option(
             help="Write the report to this FILE instead of stdout (the format is --format).",
             rich_help_panel=OUTPUT,
         ),
     ] = None,
     events: Annotated[
         Path | None,
-        typer.Option(
+        _option(
             help="Also write the normalized sign-in rows: " + ", ".join(EVENT_FORMATS) + ".",
             rich_help_panel=OUTPUT,
         ),
     ] = None,
     section: Annotated[
         list[Section] | None,
-        typer.Option(
+        _option(
             help="Only these report sections (repeatable); `regions` only with live collection.",
             rich_help_panel=OUTPUT,
         ),
     ] = None,
     rows: Annotated[
         int,
-        typer.Option(
+        _option(
             min=0,
             help="Rows per table in the terminal format (0: all). Other formats: all.",
             rich_help_panel=OUTPUT,
@@ -380,7 +386,7 @@ def signin_report(
     ] = DEFAULT_ROWS,
     quiet: Annotated[
         bool,
-        typer.Option(
+        _option(
             "--quiet",
             "-q",
             help="No progress display (warnings still shown).",
@@ -389,7 +395,7 @@ def signin_report(
     ] = False,
     history: Annotated[
         str | None,
-        typer.Option(
+        _option(
             help="Keep every collected sign-in in a Parquet history (folder or s3://bucket/"
             "prefix). Without a source option, report from history alone.",
             rich_help_panel=AUDIT,
@@ -397,7 +403,7 @@ def signin_report(
     ] = None,
     overlap: Annotated[
         int,
-        typer.Option(
+        _option(
             min=0,
             help="With --history: minutes before the last watermark to collect again.",
             rich_help_panel=AUDIT,
@@ -405,41 +411,41 @@ def signin_report(
     ] = 120,
     config: Annotated[
         Path | None,
-        typer.Option(
+        _option(
             help="Findings configuration (TOML): rules, allow-lists.", rich_help_panel=AUDIT
         ),
     ] = None,
     fail_on: Annotated[
         Severity | None,
-        typer.Option(
+        _option(
             help="Exit 1 when a finding at or above this severity exists.",
             rich_help_panel=AUDIT,
         ),
     ] = None,
     strict: Annotated[
         bool,
-        typer.Option(
+        _option(
             help="Exit 3 when any file or record had to be skipped.", rich_help_panel=AUDIT
         ),
     ] = False,
     sns_topic: Annotated[
         str | None,
-        typer.Option(help="Publish a short summary to this SNS topic ARN.", rich_help_panel=AUDIT),
+        _option(help="Publish a short summary to this SNS topic ARN.", rich_help_panel=AUDIT),
     ] = None,
     report_s3: Annotated[
         str | None,
-        typer.Option(help="Also upload the report to s3://bucket/key.", rich_help_panel=AUDIT),
+        _option(help="Also upload the report to s3://bucket/key.", rich_help_panel=AUDIT),
     ] = None,
     profile: Annotated[
         str | None,
-        typer.Option(
+        _option(
             help="AWS profile (default: AWS_PROFILE, then the chain); serves every AWS call.",
             rich_help_panel=AWS,
         ),
     ] = None,
     region: Annotated[
         str | None,
-        typer.Option(
+        _option(
             help="WHERE CALLS GO: the region for discovery calls (DescribeRegions, "
             "DescribeTrails, sso-admin) and the session (default: AWS_REGION or us-east-1). "
             "Not what is read: see --regions.",
@@ -448,7 +454,7 @@ def signin_report(
     ] = None,
     max_attempts: Annotated[
         int,
-        typer.Option(
+        _option(
             min=1,
             help="Attempts per AWS request, first included (throttling retries).",
             rich_help_panel=AWS,
@@ -456,7 +462,7 @@ def signin_report(
     ] = DEFAULT_MAX_ATTEMPTS,
     version: Annotated[
         bool,
-        typer.Option(
+        _option(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,

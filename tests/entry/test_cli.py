@@ -241,3 +241,40 @@ def test_single_section_csv_is_one_table() -> None:
     header, *rows = result.stdout.splitlines()
     assert header.startswith("event_time,account_id,user_name")
     assert len(rows) == 4
+
+
+def documented_options() -> set[str]:
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Options", 1)[1].split("\n### ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `-")]
+    return {o for row in rows for o in re.findall(r"`(--?[a-z0-9-]+)", row.split("|")[1])}
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_renders_every_documented_option(flag: str) -> None:
+    result = subprocess.run(
+        [*command(), flag],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=hermetic_env(COLUMNS="200", TERM="dumb"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    shown = set(re.findall(r"(?<![\w-])(--[a-z0-9-]+|-[a-z])\b", result.stdout))
+    documented = documented_options()
+    assert documented - shown == set()
+    options = {o for o in shown if re.search(rf"^\W*{re.escape(o)}\b", result.stdout, re.M)}
+    assert options - documented == set()
+    assert "s3://bucket[/prefix]" in result.stdout  # plain text, not a markup tag
+    for panel in ("Sources", "Window", "Output", "Audit job", "AWS"):
+        assert f"─ {panel} ─" in result.stdout, panel
+    assert re.search(r"--region\b.*WHERE CALLS GO", result.stdout)
+    assert re.search(r"--regions\b.*WHAT IS READ", result.stdout)
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert re.fullmatch(r"signin-report \d+\.\d+\.\d+\S*\n", result.stdout)

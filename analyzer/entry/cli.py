@@ -164,9 +164,25 @@ def _check_events(events: Path | None) -> None:
         )
 
 
-def _check_sections(sections: Sequence[Section], live: bool) -> tuple[str, ...]:
+def _check_delivery(report_s3: str | None, sns_topic: str | None) -> None:
+    if report_s3 is not None:
+        bucket, _, key = report_s3.removeprefix("s3://").partition("/")
+        if not report_s3.startswith("s3://") or not bucket or not key or key.endswith("/"):
+            raise _usage(f"--report-s3 {report_s3!r} is not s3://bucket/key")
+    if sns_topic is not None and not (
+        sns_topic.startswith("arn:") and sns_topic.split(":")[2:3] == ["sns"]
+    ):
+        raise _usage(f"--sns-topic {sns_topic!r} is not an SNS topic ARN (arn:aws:sns:...)")
+
+
+def _check_sections(sections: Sequence[Section], live: bool, fmt: OutputFormat) -> tuple[str, ...]:
     if not sections:
         return SECTION_NAMES
+    if fmt is OutputFormat.json:
+        raise _usage(
+            "--section does not apply to --format json (JSON always carries the whole "
+            "report; pick parts with jq)"
+        )
     for name in sections:
         if name in LIVE_ONLY_SECTIONS and not live:
             raise _usage(
@@ -411,9 +427,7 @@ def signin_report(
     ] = 120,
     config: Annotated[
         Path | None,
-        _option(
-            help="Findings configuration (TOML): rules, allow-lists.", rich_help_panel=AUDIT
-        ),
+        _option(help="Findings configuration (TOML): rules, allow-lists.", rich_help_panel=AUDIT),
     ] = None,
     fail_on: Annotated[
         Severity | None,
@@ -424,9 +438,7 @@ def signin_report(
     ] = None,
     strict: Annotated[
         bool,
-        _option(
-            help="Exit 3 when any file or record had to be skipped.", rich_help_panel=AUDIT
-        ),
+        _option(help="Exit 3 when any file or record had to be skipped.", rich_help_panel=AUDIT),
     ] = False,
     sns_topic: Annotated[
         str | None,
@@ -462,14 +474,13 @@ def signin_report(
     ] = DEFAULT_MAX_ATTEMPTS,
     version: Annotated[
         bool,
-        _option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
-        ),
+        _option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
     ] = False,
 ) -> None:
     try:
         _check_output(output, fmt)
         _check_events(events)
+        _check_delivery(report_s3, sns_topic)
         sources = Sources(
             logs=tuple(logs or ()),
             s3=tuple(s3 or ()),
@@ -492,7 +503,7 @@ def signin_report(
             strict=strict,
             rendering=Rendering(
                 format=fmt,
-                sections=_check_sections(section or (), live),
+                sections=_check_sections(section or (), live, fmt),
                 max_rows=rows,
                 color=output is None and sys.stdout.isatty() and fmt is OutputFormat.table,
                 output=output,

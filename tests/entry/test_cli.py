@@ -173,6 +173,9 @@ def test_strict_passes_on_clean_input(tmp_path: Path) -> None:
         (["--logs", "sample_logs", "--events", "x.xlsx"], 2, "unknown extension .xlsx"),
         (["--logs", "sample_logs", "--output", "json"], 2, "use --format json"),
         (["--logs", "sample_logs", "--section", "regions"], 2, "only applies to live"),
+        (["--section", "users", "--format", "json"], 2, "does not apply to --format json"),
+        (["--logs", "sample_logs", "--report-s3", "s3://bucket"], 2, "is not s3://bucket/key"),
+        (["--logs", "sample_logs", "--sns-topic", "alerts"], 2, "is not an SNS topic ARN"),
         (["--logs", "sample_logs", "--fail-on", "urgent"], 2, "'urgent' is not one of"),
         (["--source", "nosuch"], 2, "'nosuch' is not one of"),
         (

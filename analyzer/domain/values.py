@@ -6,6 +6,24 @@ Importable without pandas: the CLI offers them as option choices before loading 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal, get_args
+
+# The same vocabularies as Literal types, for the pure normalizer: it returns plain strings
+# (cheap to send from worker processes) that mypy checks against these.
+OutcomeName = Literal["success", "failure"]
+FailureKindName = Literal["bad_password", "unknown_user", "mfa", "policy_denied", "other"]
+MfaStatusName = Literal["mfa", "no_mfa", "idp", "unknown"]
+EventKindName = Literal[
+    "login",
+    "mfa_check",
+    "credential_step",
+    "role_switch",
+    "federation",
+    "password",
+    "portal",
+    "other",
+]
+SeverityName = Literal["low", "medium", "high"]
 
 
 class Outcome(StrEnum):
@@ -59,3 +77,13 @@ class SourceKind(StrEnum):
 
     lookup = "lookup"
     trails = "trails"
+
+
+# Each enum and its Literal name the same values (checked by tests/test_values.py).
+PAIRS: tuple[tuple[type[StrEnum], tuple[str, ...]], ...] = (
+    (Outcome, get_args(OutcomeName)),
+    (FailureKind, get_args(FailureKindName)),
+    (MfaStatus, get_args(MfaStatusName)),
+    (EventKind, get_args(EventKindName)),
+    (Severity, get_args(SeverityName)),
+)

@@ -28,6 +28,7 @@ from analyzer.domain.errors import (
     SigninError,
 )
 from analyzer.domain.window import Window
+from analyzer.render.formats import OutputFormat
 from analyzer.sources.files import FileSource
 from analyzer.sources.interface import Source
 
@@ -188,7 +189,12 @@ class AuditRun:
             frame = frame[(frame["event_time"] >= window.since).fillna(True).astype(bool)]
         findings = run_rules(frame, baseline, request.findings or FindingsConfig())
         report = build_report(
-            frame, self.coverage, window=window, generated_at=datetime.now(UTC), findings=findings
+            frame,
+            self.coverage,
+            window=window,
+            generated_at=datetime.now(UTC),
+            findings=findings,
+            charts=request.rendering.format is OutputFormat.html,
         )
         self._write_events(frame)
         return AuditResult(
@@ -197,7 +203,7 @@ class AuditRun:
             coverage=self.coverage,
             findings=findings,
             report=report,
-            text=self._render(report, frame),
+            text=self._render(report),
             appended=appended,
             watermark_moved=moved,
             warnings=self.warnings,
@@ -350,13 +356,13 @@ class AuditRun:
         except (ValueError, OSError) as err:
             raise RunError(f"cannot write events to {path}: {err}", subject="events") from None
 
-    def _render(self, report: Any, frame: pd.DataFrame) -> str:
+    def _render(self, report: Any) -> str:
         from analyzer.render.registry import renderer_for
 
         rendering = self.request.rendering
         buffer = io.StringIO()
         renderer = renderer_for(
-            rendering.format, color=rendering.color, frame=frame, max_rows=rendering.max_rows
+            rendering.format, color=rendering.color, max_rows=rendering.max_rows
         )
         renderer.render(report, buffer, list(rendering.sections))
         return buffer.getvalue()
@@ -372,4 +378,3 @@ def run_audit(
     `RequestError`/`LiveSetupError` for a request that cannot run, `AwsSetupError` and
     `RunError` for a run that failed."""
     return AuditRun(request, session=session, progress=progress).execute()
-

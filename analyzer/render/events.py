@@ -9,11 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION
 from analyzer.render.cells import cell_text
 from analyzer.render.csv_out import safe_cell
 from analyzer.render.formats import EVENT_FORMATS
-from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION
-
 
 
 def _json_value(value: object) -> object:

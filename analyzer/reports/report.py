@@ -13,6 +13,7 @@ from analyzer.domain.window import Window
 from analyzer.findings.model import Finding
 from analyzer.frame.records import records_of
 from analyzer.render.formats import SECTION_NAMES, TABLE_SECTIONS
+from analyzer.reports.charts import ChartSeries, chart_series
 from analyzer.reports.common import analyzed
 from analyzer.reports.endpoints import by_endpoint
 from analyzer.reports.failures import failures_by_kind, failures_by_source_ip, failures_by_user
@@ -33,6 +34,7 @@ class SigninReport:
     tables: dict[str, pd.DataFrame]
     coverage: dict[str, Any]
     findings: list[Finding] = field(default_factory=list)
+    charts: ChartSeries | None = None  # the HTML report's series (build_report(charts=True))
 
     def as_dict(self) -> dict[str, Any]:
         """The documented JSON structure (README "JSON output"); DataFrames become lists of
@@ -63,7 +65,10 @@ def build_report(
     window: Window | None,
     generated_at: datetime,
     findings: list[Finding] | None = None,
+    charts: bool = False,
 ) -> SigninReport:
+    """`charts=True` also computes the series the HTML report draws."""
+    series = chart_series(frame) if charts else None
     frame = analyzed(frame)
     tables = {
         "users": by_user(frame),
@@ -81,4 +86,5 @@ def build_report(
         tables=tables,
         coverage=coverage.as_dict() if coverage else {},
         findings=list(findings or []),
+        charts=series,
     )

@@ -96,3 +96,42 @@ def test_the_graph_sees_imports_inside_functions() -> None:
 
 def test_analyzer_has_no_import_cycle() -> None:
     assert find_cycle(import_graph()) is None
+
+
+# What each layer may import besides itself (ARCHITECTURE.md, "Layers"). Data flows one way:
+# a new arrow here is a design decision to write down there, not an accident.
+MAY_IMPORT: dict[str, set[str]] = {
+    "domain": set(),
+    "normalize": {"domain"},
+    "sources": {"domain", "normalize"},
+    "frame": {"domain", "normalize", "sources"},
+    "aws": {"domain", "frame", "normalize", "sources"},
+    "history": {"frame"},
+    "findings": {"domain", "frame", "normalize", "reports"},
+    "reports": {"domain", "findings", "frame", "render.formats"},
+    "render": {"domain", "findings", "frame", "reports"},
+    "audit": {"aws", "domain", "findings", "frame", "history", "render", "reports", "sources"},
+    "api": {"audit", "aws", "domain", "findings", "frame", "history", "render", "sources"},
+    "entry": {"audit", "aws", "domain", "findings", "render", "reports", "sources"},
+}
+
+
+def test_layers_import_only_what_they_may() -> None:
+    wrong = []
+    for source, targets in import_graph().items():
+        layer = source.split(".")[1] if "." in source else "analyzer"
+        if layer not in MAY_IMPORT:
+            continue  # the package file and compatibility shims
+        for target in targets:
+            other = target.split(".")[1] if "." in target else "analyzer"
+            if other == layer or other == "analyzer":
+                continue
+            allowed = MAY_IMPORT[layer]
+            parts = target.split(".")
+            if len(parts) == 2:  # a package file, run when one of its modules is imported
+                ok = any(a == other or a.startswith(f"{other}.") for a in allowed)
+            else:
+                ok = other in allowed or f"{other}.{parts[2]}" in allowed
+            if not ok:
+                wrong.append(f"{source} -> {target}")
+    assert wrong == []

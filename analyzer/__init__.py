@@ -34,7 +34,13 @@ if TYPE_CHECKING:
     )
     from analyzer.audit.run import AuditRun, run_audit
     from analyzer.domain.coverage import Coverage, Problem, RegionCoverage
-    from analyzer.domain.errors import AwsSetupError, LiveSetupError
+    from analyzer.domain.errors import (
+        AwsSetupError,
+        LiveSetupError,
+        RequestError,
+        RunError,
+        SigninError,
+    )
     from analyzer.domain.values import EventKind, FailureKind, MfaStatus, Outcome, Severity
     from analyzer.domain.window import Window
     from analyzer.findings.config import FindingsConfig, load_config
@@ -82,6 +88,9 @@ _HOME: dict[str, str] = {
     "collect_trails": "analyzer.api",
     "run_rules": "analyzer.findings.engine",
     "AwsSetupError": "analyzer.domain.errors",
+    "RequestError": "analyzer.domain.errors",
+    "RunError": "analyzer.domain.errors",
+    "SigninError": "analyzer.domain.errors",
     "COLUMNS": "analyzer.frame.schema",
     "Collection": "analyzer.frame.collect",
     "Coverage": "analyzer.domain.coverage",
@@ -137,7 +146,10 @@ __all__ = [
     "Problem",
     "RegionCoverage",
     "Rendering",
+    "RequestError",
+    "RunError",
     "Severity",
+    "SigninError",
     "SigninReport",
     "SkippedInputError",
     "SkippedInputWarning",

@@ -145,6 +145,10 @@ class AuditRun:
             )
         if not request.collects:
             return
+        if request.rendering.save_raw is not None:
+            from analyzer.sources.archive import RawArchive
+
+            self._archive = RawArchive(request.rendering.save_raw)
         if request.sources.logs:
             self.files = self._file_source()
             self.sources = [self.files]
@@ -260,10 +264,6 @@ class AuditRun:
     def _file_source(self) -> FileSource:
         rendering = self.request.rendering
         keep = rendering.save_raw is not None
-        if rendering.save_raw is not None:
-            from analyzer.sources.archive import RawArchive
-
-            self._archive = RawArchive(rendering.save_raw)
         logs = self.request.sources.logs
         claimed = self._claim_scan(logs, self.collect_window, keep) if self._claim_scan else None
         files = claimed or FileSource(logs, window=self.collect_window, keep_records=keep)

@@ -243,8 +243,12 @@ def execute(request: AuditRequest, *, quiet: bool) -> AuditResult:
             display = FileProgress(files.file_count)
             files.progress = display.update
         _use_system_allocator()
+        # Loaded while the workers scan, before the freeze below (as the stages would later).
         import analyzer.findings.engine
-        import analyzer.reports  # noqa: F401 - loaded while the workers scan
+        import analyzer.frame.collect
+        import analyzer.render.events
+        import analyzer.render.registry
+        import analyzer.reports  # noqa: F401
 
         gc.freeze()  # the imported modules live as long as the process: no collection walks them
         with display or nullcontext():

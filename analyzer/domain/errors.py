@@ -20,6 +20,7 @@ class Remedy(StrEnum):
     name_a_source = "name_a_source"
     start_history = "start_history"
     identity_center_region = "identity_center_region"
+    try_without_aws = "try_without_aws"
 
 
 REMEDY_TEXT: dict[Remedy, str] = {
@@ -30,6 +31,8 @@ REMEDY_TEXT: dict[Remedy, str] = {
     Remedy.start_history: "run once with a source to start it",
     Remedy.identity_center_region: "name the Identity Center region to collect its portal "
     "events",
+    Remedy.try_without_aws: "to try it without AWS, read the sample trail files "
+    "(analyzer.read_logs('sample_logs'))",
 }
 
 

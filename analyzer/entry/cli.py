@@ -79,6 +79,8 @@ REMEDIES = {
     "--trail) to start it",
     Remedy.identity_center_region: "pass --identity-center-region REGION to collect its portal "
     "events",
+    Remedy.try_without_aws: "to try the tool without AWS, run signin-report --logs sample_logs "
+    "--since 2026-11-02 --until 2026-11-09",
 }
 # typer >= 0.20 vendors click and exports only BadParameter; its base is the usage error.
 _TYPER_USAGE_ERROR: type[Exception] = typer.BadParameter.__mro__[1]

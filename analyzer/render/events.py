@@ -49,6 +49,6 @@ def write_events(frame: pd.DataFrame, path: Path) -> None:
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     else:
         raise ValueError(
-            f"--events {path}: unknown extension {suffix or '(none)'}; use "
+            f"{path}: unknown extension {suffix or '(none)'}; use "
             + ", ".join(EVENT_FORMATS)
         )

@@ -112,7 +112,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "render": {"domain", "findings", "frame", "reports"},
     "audit": {"aws", "domain", "findings", "frame", "history", "render", "reports", "sources"},
     "api": {"audit", "aws", "domain", "findings", "frame", "history", "render", "sources"},
-    "entry": {"audit", "aws", "domain", "findings", "render", "reports", "sources"},
+    "entry": {"audit", "aws", "domain", "findings", "frame", "render", "reports", "sources"},
 }
 
 

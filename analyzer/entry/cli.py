@@ -297,6 +297,7 @@ def signin_report(
         list[Path] | None,
         _option(
             "--logs",
+            metavar="PATH",
             help="CloudTrail log file or folder (recursive): trail files (.json.gz or .json), "
             "`aws cloudtrail lookup-events` output, or JSON Lines. Repeatable. Without any "
             "source option, sign-ins are collected live from CloudTrail event history.",
@@ -307,6 +308,7 @@ def signin_report(
         list[str] | None,
         _option(
             "--s3",
+            metavar="URL",
             help="Read a trail bucket: s3://bucket[/prefix] (single-account or organization "
             "layout). Repeatable.",
             rich_help_panel=SOURCES,
@@ -315,6 +317,7 @@ def signin_report(
     trail: Annotated[
         list[str] | None,
         _option(
+            metavar="NAME",
             help="Read this trail's bucket (name or ARN, found by DescribeTrails). Repeatable.",
             rich_help_panel=SOURCES,
         ),
@@ -322,6 +325,7 @@ def signin_report(
     source: Annotated[
         SourceKind | None,
         _option(
+            metavar="KIND",
             help="`trails`: read every trail DescribeTrails finds, from S3; `lookup`: event "
             "history (the default live source; with --history, collect before reporting).",
             rich_help_panel=SOURCES,
@@ -330,12 +334,15 @@ def signin_report(
     accounts: Annotated[
         str | None,
         _option(
-            help="Comma-separated accounts to read from trail buckets.", rich_help_panel=SOURCES
+            metavar="A,B",
+            help="Comma-separated accounts to read from trail buckets.",
+            rich_help_panel=SOURCES,
         ),
     ] = None,
     regions: Annotated[
         str | None,
         _option(
+            metavar="R1,R2",
             help="WHAT IS READ: comma-separated regions to read instead of every enabled "
             "region (event history, trail buckets). Not where API calls go: see --region.",
             rich_help_panel=SOURCES,
@@ -344,6 +351,7 @@ def signin_report(
     identity_center_region: Annotated[
         str | None,
         _option(
+            metavar="REGION",
             help="Also collect IAM Identity Center portal events (sso.amazonaws.com) in this "
             "region; `auto` detects it with sso-admin ListInstances.",
             rich_help_panel=SOURCES,
@@ -352,16 +360,18 @@ def signin_report(
     save_raw: Annotated[
         Path | None,
         _option(
+            metavar="DIR",
             help="Save the collected sign-in records as trail log files in DIR.",
             rich_help_panel=SOURCES,
         ),
     ] = None,
     days: Annotated[
-        int, _option(help="Window: the N days before now.", rich_help_panel=WINDOW)
+        int, _option(metavar="N", help="Window: the N days before now.", rich_help_panel=WINDOW)
     ] = 30,
     since: Annotated[
         str | None,
         _option(
+            metavar="T",
             help="Window start, inclusive: a date or ISO time, UTC (overrides --days).",
             rich_help_panel=WINDOW,
         ),
@@ -369,17 +379,24 @@ def signin_report(
     until: Annotated[
         str | None,
         _option(
+            metavar="T",
             help="Window end, exclusive: a date or ISO time, UTC (default: now).",
             rich_help_panel=WINDOW,
         ),
     ] = None,
     fmt: Annotated[
         OutputFormat,
-        _option("--format", help="Report format.", rich_help_panel=OUTPUT),
+        _option(
+            "--format",
+            metavar="F",
+            help="Report format: " + ", ".join(f.value for f in OutputFormat) + ".",
+            rich_help_panel=OUTPUT,
+        ),
     ] = OutputFormat.table,
     output: Annotated[
         Path | None,
         _option(
+            metavar="FILE",
             help="Write the report to this FILE instead of stdout (the format is --format).",
             rich_help_panel=OUTPUT,
         ),
@@ -387,6 +404,7 @@ def signin_report(
     events: Annotated[
         Path | None,
         _option(
+            metavar="FILE",
             help="Also write the normalized sign-in rows: " + ", ".join(EVENT_FORMATS) + ".",
             rich_help_panel=OUTPUT,
         ),
@@ -394,13 +412,17 @@ def signin_report(
     section: Annotated[
         list[Section] | None,
         _option(
-            help="Only these report sections (repeatable); `regions` only with live collection.",
+            metavar="S",
+            help="Only these report sections (repeatable): "
+            + ", ".join(SECTION_NAMES)
+            + "; `regions` only with live collection.",
             rich_help_panel=OUTPUT,
         ),
     ] = None,
     rows: Annotated[
         int,
         _option(
+            metavar="N",
             min=0,
             help="Rows per table in the terminal format (0: all). Other formats: all.",
             rich_help_panel=OUTPUT,
@@ -418,6 +440,7 @@ def signin_report(
     history: Annotated[
         str | None,
         _option(
+            metavar="DIR|URL",
             help="Keep every collected sign-in in a Parquet history (folder or s3://bucket/"
             "prefix). Without a source option, report from history alone.",
             rich_help_panel=AUDIT,
@@ -426,6 +449,7 @@ def signin_report(
     overlap: Annotated[
         int,
         _option(
+            metavar="MIN",
             min=0,
             help="With --history: minutes before the last watermark to collect again.",
             rich_help_panel=AUDIT,
@@ -433,12 +457,17 @@ def signin_report(
     ] = 120,
     config: Annotated[
         Path | None,
-        _option(help="Findings configuration (TOML): rules, allow-lists.", rich_help_panel=AUDIT),
+        _option(
+            metavar="FILE",
+            help="Findings configuration (TOML): rules, allow-lists.",
+            rich_help_panel=AUDIT,
+        ),
     ] = None,
     fail_on: Annotated[
         Severity | None,
         _option(
-            help="Exit 1 when a finding at or above this severity exists.",
+            metavar="LEVEL",
+            help="Exit 1 when a finding at or above this severity exists: low, medium, high.",
             rich_help_panel=AUDIT,
         ),
     ] = None,
@@ -448,15 +477,22 @@ def signin_report(
     ] = False,
     sns_topic: Annotated[
         str | None,
-        _option(help="Publish a short summary to this SNS topic ARN.", rich_help_panel=AUDIT),
+        _option(
+            metavar="ARN",
+            help="Publish a short summary to this SNS topic ARN.",
+            rich_help_panel=AUDIT,
+        ),
     ] = None,
     report_s3: Annotated[
         str | None,
-        _option(help="Also upload the report to s3://bucket/key.", rich_help_panel=AUDIT),
+        _option(
+            metavar="URL", help="Also upload the report to s3://bucket/key.", rich_help_panel=AUDIT
+        ),
     ] = None,
     profile: Annotated[
         str | None,
         _option(
+            metavar="NAME",
             help="AWS profile (default: AWS_PROFILE, then the chain); serves every AWS call.",
             rich_help_panel=AWS,
         ),
@@ -464,6 +500,7 @@ def signin_report(
     region: Annotated[
         str | None,
         _option(
+            metavar="REGION",
             help="WHERE CALLS GO: the region for discovery calls (DescribeRegions, "
             "DescribeTrails, sso-admin) and the session (default: AWS_REGION or us-east-1). "
             "Not what is read: see --regions.",
@@ -473,6 +510,7 @@ def signin_report(
     max_attempts: Annotated[
         int,
         _option(
+            metavar="N",
             min=1,
             help="Attempts per AWS request, first included (throttling retries).",
             rich_help_panel=AWS,

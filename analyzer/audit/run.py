@@ -231,7 +231,9 @@ class AuditRun:
                 )
                 result.delivered.append(location)
             if delivery.sns_topic:
-                subject, body = summary_message(result.report.summary, result.findings, location)
+                subject, body = summary_message(
+                    result.report.summary, result.findings, location, self.request.window
+                )
                 publish(self.session().client("sns"), delivery.sns_topic, subject, body)
                 result.delivered.append(delivery.sns_topic)
         except SigninError:

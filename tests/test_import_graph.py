@@ -106,7 +106,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "sources": {"domain", "normalize"},
     "frame": {"domain", "normalize", "sources"},
     "aws": {"domain", "frame", "normalize", "sources"},
-    "history": {"frame"},
+    "history": {"frame", "normalize"},
     "findings": {"domain", "frame", "normalize", "reports"},
     "reports": {"domain", "findings", "frame", "render.formats"},
     "render": {"domain", "findings", "frame", "reports"},

@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 
+from analyzer.domain.scopes import ScopeOutcome
 from analyzer.domain.window import Window
 from analyzer.history.meta import Meta, ScopeProgress
-from analyzer.sources.interface import ScopeOutcome
 
 KEY_SCOPE_PREFIX = "s3://"
 KEY_LOOKBACK = timedelta(days=1)

@@ -31,6 +31,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from analyzer.domain.scopes import ScopeOutcome
 from analyzer.domain.window import Window
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION, empty_frame
 from analyzer.history.backends import (
@@ -44,10 +45,9 @@ from analyzer.history.backends import (
 from analyzer.history.meta import META, HistoryError, Meta, parse_meta
 from analyzer.history.parts import PartError, decode_part, encode_part
 from analyzer.history.progress import record
-from analyzer.sources.interface import ScopeOutcome
+from analyzer.normalize.names import canonical_user_names
 
 __all__ = ["History", "HistoryBusy", "HistoryError", "PartProblem", "RunResult"]
-from analyzer.normalize.names import canonical_user_names
 
 UNDATED = "undated"
 

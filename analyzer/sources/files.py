@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from analyzer.domain.coverage import Coverage
+from analyzer.domain.scopes import ScopeOutcome
 from analyzer.domain.window import Window
 from analyzer.sources.decode import FileResult, read_and_normalize, read_file
-from analyzer.sources.interface import RawRecord, ScopeOutcome, Source
+from analyzer.sources.interface import RawRecord, Source
 from analyzer.sources.pool import SharedScan
 from analyzer.sources.tree import files_under
 

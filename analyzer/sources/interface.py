@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from analyzer.domain.coverage import Coverage
+from analyzer.domain.scopes import KnownKeys, ScopeOutcome
 from analyzer.normalize import Normalized, RecordRejected, normalize_record
 
 
@@ -41,25 +41,13 @@ class RawRecord:
         return RawRecord(record, self.where, prepared=True, result=result)
 
 
-@dataclass(frozen=True)
-class ScopeOutcome:
-    """What a source did for one of its scopes in a run, for the history's progress:
-    `complete` when nothing in the scope had to be skipped; `keys` the object names read
-    completely per delivery day folder (YYYY-MM-DD), for sources that read S3 objects."""
-
-    scope: str
-    complete: bool
-    keys: Mapping[str, Sequence[str]] = field(default_factory=dict)
-
-
-KnownKeys = Callable[[str, str], AbstractSet[str]]  # (scope, day) -> object names read before
-
-
 class Source(ABC):
     """Scopes are the units a history records progress for: a `--logs` path, a trail bucket
     location's account/region, a LookupEvents region. Scope names start with the prefixes
     `scope_families()` gives before reading, so the progress that decides how far back this
     source re-reads can be looked up before its scopes are discovered."""
+
+    known_skipped = 0  # objects not fetched because a recorded run read them (skip_known)
 
     @abstractmethod
     def records(self, coverage: Coverage) -> Iterator[RawRecord]:

@@ -25,7 +25,8 @@ from botocore.exceptions import (
 )
 
 from analyzer.domain.coverage import Coverage, RegionCoverage
-from analyzer.sources.interface import RawRecord, ScopeOutcome, Source
+from analyzer.domain.scopes import ScopeOutcome
+from analyzer.sources.interface import RawRecord, Source
 from analyzer.sources.pacing import LOOKUP_INTERVAL, Pacer
 
 PAGE_SIZE = 50

@@ -25,9 +25,10 @@ from urllib.parse import urlsplit
 from botocore.exceptions import BotoCoreError, ClientError
 
 from analyzer.domain.coverage import Coverage, RegionCoverage
+from analyzer.domain.scopes import KnownKeys, ScopeOutcome
 from analyzer.domain.window import Window
 from analyzer.sources.decode import FileResult, read_payload
-from analyzer.sources.interface import KnownKeys, RawRecord, ScopeOutcome, Source
+from analyzer.sources.interface import RawRecord, Source
 from analyzer.sources.tree import delivery_days
 
 _ACCOUNT = re.compile(r"^\d{12}$")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from analyzer.domain.scopes import ScopeOutcome
 from analyzer.domain.window import Window
 from analyzer.frame.collect import collect
 from analyzer.history.progress import collect_window
 from analyzer.history.store import History
 from analyzer.sources.files import FileSource
-from analyzer.sources.interface import ScopeOutcome
 from analyzer.sources.lookup import LookupEventsSource
 from tests.conftest import console_login, write_trail
 from tests.fakes import FakeLookupEvents, lookup_jobs

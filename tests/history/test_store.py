@@ -14,13 +14,13 @@ import pyarrow.parquet as pq
 import pytest
 from moto import mock_aws
 
+from analyzer.domain.scopes import ScopeOutcome
 from analyzer.domain.window import Window, parse_moment
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION, frame_from_rows
 from analyzer.history import parts
 from analyzer.history.backends import LOCK_FILE
 from analyzer.history.store import History, HistoryBusy, HistoryError
 from analyzer.normalize import normalize_record
-from analyzer.sources.interface import ScopeOutcome
 from tests.conftest import console_login
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)

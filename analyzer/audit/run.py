@@ -1,0 +1,473 @@
+"""The audit run: collect -> history -> rules -> report -> deliver, in one place for the CLI,
+the Lambda handler and notebooks (`run_audit`).
+
+`AuditRun` exposes the stages so the CLI can start a file scan, then load pandas while the
+workers read, and show progress; `run_audit` runs them all. The library never prints: setup
+warnings go to `warn` (and into the result), problems stay in the coverage.
+
+With a history, the policy is `analyzer.history.progress` (progress per source scope): the
+run widens the window it collects by the progress of its sources' scopes
+(`collection_window`), lets the sources skip S3 objects a recorded run read
+(`Source.skip_known`), and records the rows with each scope's outcome
+(`record_collection`).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from analyzer.audit.request import AuditRequest, AuditResult, Sources
+from analyzer.domain.coverage import Coverage, RegionCoverage
+from analyzer.domain.errors import (
+    AwsSetupError,
+    LiveSetupError,
+    Remedy,
+    RequestError,
+    RunError,
+    SigninError,
+)
+from analyzer.domain.window import Window
+from analyzer.render.formats import OutputFormat
+from analyzer.sources.files import FileSource
+from analyzer.sources.interface import Source
+
+if TYPE_CHECKING:
+    import boto3
+    import pandas as pd
+
+    from analyzer.domain.scopes import ScopeOutcome
+    from analyzer.history.meta import Meta
+    from analyzer.history.store import History, RunResult
+
+ScanClaim = Callable[[Sequence[Path], Window, bool], FileSource | None]
+
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "markdown": "text/markdown; charset=utf-8",
+    "table": "text/plain; charset=utf-8",
+}
+
+
+def scope_families(sources: Sources) -> list[str]:
+    """Prefixes of the history scopes the request's sources will report, known before the
+    sources are set up (the window they are set up with depends on their progress). Trails
+    found by DescribeTrails: every trail-bucket scope."""
+    from analyzer.sources.files import file_scopes
+
+    if sources.logs:
+        return file_scopes(sources.logs)
+    if not sources.reads_s3:
+        from analyzer.sources.lookup import LOOKUP_SCOPE
+
+        return [LOOKUP_SCOPE]
+    if sources.trails or sources.discover_trails:
+        from analyzer.history.progress import KEY_SCOPE_PREFIX
+
+        return [KEY_SCOPE_PREFIX]
+    from analyzer.sources.s3 import S3Location, S3LocationError
+
+    try:
+        return [f"{S3Location.parse(url)}#" for url in sources.s3]
+    except S3LocationError:
+        return []  # a request error when the sources are planned
+
+
+def collection_window(
+    request: AuditRequest, meta: Meta, now: datetime
+) -> tuple[Window, str | None]:
+    """(window to collect, warning). The asked window, widened back by the progress of this
+    run's source scopes (`analyzer.history.progress`). Event history keeps 90 days: a
+    re-read it cannot serve is bounded there, and the warning names the span left out."""
+    from analyzer.aws.plan import EVENT_HISTORY_DAYS
+    from analyzer.history.progress import collect_window
+
+    families = scope_families(request.sources)
+    wanted = collect_window(request.window, meta, families, request.overlap)
+    if request.sources.logs or request.sources.reads_s3:
+        return wanted, None
+    oldest = now + timedelta(minutes=5) - timedelta(days=EVENT_HISTORY_DAYS)
+    bounded = collect_window(request.window, meta, families, request.overlap, not_before=oldest)
+    if wanted.since is None or bounded.since is None or wanted.since >= bounded.since:
+        return bounded, None
+    return bounded, (
+        f"history asks to read again from {wanted.since.isoformat()}, but event history keeps "
+        f"{EVENT_HISTORY_DAYS} days: sign-ins before {bounded.since.isoformat()} that no run "
+        "collected are only in the trail's log files"
+    )
+
+
+def record_collection(
+    history: History,
+    frame: pd.DataFrame,
+    outcomes: Sequence[ScopeOutcome],
+    collected: Window,
+    started: datetime,
+    overlap: timedelta,
+) -> RunResult:
+    """Store the collected rows and each scope's outcome: a complete scope moves its
+    progress, an incomplete one keeps it (its span is read again by the next run)."""
+    from analyzer.history.store import HistoryError
+
+    try:
+        return history.record(
+            frame, outcomes, collected=collected, started=started, overlap=overlap
+        )
+    except HistoryError as err:  # busy past the wait, or history.json changed under us
+        raise RunError(str(err), subject="history") from None
+    except Exception as err:  # S3 or file system refusing the write
+        raise RunError(
+            f"cannot write history at {history.store}: {err}", subject="history"
+        ) from None
+
+
+def nothing_read(coverage: Coverage, sources: Sequence[Source], logs: Sequence[Path]) -> str | None:
+    """Why a collection that read nothing at all is an error, or None. S3 objects a recorded
+    run read (skipped, not fetched) count as read."""
+    if logs and coverage.files_read == 0:
+        return "no CloudTrail log file could be read from " + ", ".join(str(p) for p in logs)
+    reads_s3 = any(type(s).__name__ == "S3TrailSource" for s in sources)
+    already_read = sum(s.known_skipped for s in sources)
+    if reads_s3 and coverage.files_read == 0 and not already_read and coverage.skipped_input:
+        return f"nothing could be read from S3 ({len(coverage.problems)} problem(s) reported)"
+    regions: list[RegionCoverage] = coverage.regions
+    if not logs and regions and all(r.status == "failed" for r in regions):
+        return f"no region could be read ({len(regions)} failed)"
+    return None
+
+
+class AuditRun:
+    """One run of `request`. Stages: `start` (cheap: history opened, sources planned, a file
+    scan started), `collect`, `report`, `deliver`; `execute` runs them all."""
+
+    def __init__(
+        self,
+        request: AuditRequest,
+        *,
+        session: boto3.Session | None = None,
+        progress: Callable[[RegionCoverage], None] | None = None,
+        warn: Callable[[str], None] | None = None,
+        claim_scan: ScanClaim | None = None,
+    ) -> None:
+        self.request = request
+        self._session = session
+        self._progress = progress
+        self._warn = warn
+        self._claim_scan = claim_scan
+        self.warnings: list[str] = []
+        self.started = datetime.now(UTC)  # no history progress mark moves past it
+        self.history: History | None = None
+        self.collect_window = request.window
+        self.sources: list[Source] = []
+        self.files: FileSource | None = None
+        self.coverage = Coverage()
+        self.collected: pd.DataFrame | None = None
+        self._archive: Any = None
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        if self._warn is not None:
+            self._warn(message)
+
+    def session(self) -> boto3.Session:
+        """The run's one boto3 session, built on first need from the request's profile and
+        region; every client of the run comes from it."""
+        if self._session is None:
+            from analyzer.aws.session import make_session
+
+            self._session = make_session(self.request.aws.profile, self.request.aws.region)
+        return self._session
+
+    # -- stages --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        request = self.request
+        if request.aws.max_attempts < 1:
+            raise RequestError("max_attempts must be at least 1", subject="max_attempts")
+        if request.history is not None:
+            self.history = self._open_history(request.history)
+        if not request.collects:
+            return
+        if self.history is not None:
+            self.collect_window, bounded = collection_window(
+                request, self.history.meta, self.started
+            )
+            if bounded:
+                self.warn(bounded)
+        if request.rendering.save_raw is not None:
+            from analyzer.sources.archive import RawArchive
+
+            self._archive = RawArchive(request.rendering.save_raw)
+        if request.sources.logs:
+            self.files = self._file_source()
+            self.sources = [self.files]
+        else:
+            self.sources = self._plan_aws()
+        if self.history is not None:
+            for source in self.sources:
+                source.skip_known(self.history.known_keys)
+
+    def collect(self) -> None:
+        if not self.request.collects:
+            return
+        from analyzer.frame.collect import collect
+
+        keep = self._archive.add if self._archive is not None else None
+        collection = collect(self.sources, self.collect_window, keep_raw=keep)
+        self.coverage = collection.coverage
+        self.collected = collection.frame
+
+    def check_collection(self) -> None:
+        """Errors for a collection that read nothing; writes the raw archive if asked."""
+        if not self.request.collects:
+            return
+        reason = nothing_read(self.coverage, self.sources, self.request.sources.logs)
+        if reason:
+            raise RunError(reason)
+        if self._archive is not None:
+            try:
+                self._archive.write()
+            except OSError as err:
+                where = self.request.rendering.save_raw
+                raise RunError(
+                    f"cannot write raw records to {where}: {err}", subject="save_raw"
+                ) from None
+
+    def report(self) -> AuditResult:
+        from analyzer.findings.config import FindingsConfig
+        from analyzer.findings.engine import run_rules
+        from analyzer.reports import build_report
+
+        request = self.request
+        frame, baseline, appended, kept = self._through_history()
+        window = request.window
+        if window.since is not None:
+            frame = frame[(frame["event_time"] >= window.since).fillna(True).astype(bool)]
+        findings = run_rules(frame, baseline, request.findings or FindingsConfig())
+        report = build_report(
+            frame,
+            self.coverage,
+            window=window,
+            generated_at=datetime.now(UTC),
+            findings=findings,
+            charts=request.rendering.format is OutputFormat.html,
+        )
+        self._write_events(frame)
+        return AuditResult(
+            request=request,
+            frame=frame,
+            coverage=self.coverage,
+            findings=findings,
+            report=report,
+            text=self._render(report),
+            appended=appended,
+            progress_kept=kept,
+            warnings=self.warnings,
+        )
+
+    def deliver(self, result: AuditResult) -> AuditResult:
+        delivery = self.request.delivery
+        if not delivery.wanted:
+            return result
+        from analyzer.audit.delivery import publish, summary_message, upload
+
+        rendering = self.request.rendering
+        location = str(rendering.output) if rendering.output else None
+        try:
+            if delivery.report_s3:
+                location = upload(
+                    self.session().client("s3"),
+                    delivery.report_s3,
+                    result.text.encode("utf-8"),
+                    CONTENT_TYPES[rendering.format.value],
+                )
+                result.delivered.append(location)
+            if delivery.sns_topic:
+                subject, body = summary_message(
+                    result.report.summary, result.findings, location, self.request.window
+                )
+                publish(self.session().client("sns"), delivery.sns_topic, subject, body)
+                result.delivered.append(delivery.sns_topic)
+        except SigninError:
+            raise
+        except Exception as err:  # botocore errors: the report exists, delivery failed
+            raise RunError(f"cannot deliver the report: {err}") from None
+        return result
+
+    def execute(self) -> AuditResult:
+        self.start()
+        self.collect()
+        self.check_collection()
+        return self.deliver(self.report())
+
+    # -- parts of the stages ---------------------------------------------------------------
+
+    def _open_history(self, location: str) -> History:
+        from analyzer.history.store import History, HistoryError
+
+        try:
+            client = self.session().client("s3") if location.startswith("s3://") else None
+            return History.open(location, s3_client=client)
+        except SigninError:
+            raise
+        except HistoryError as err:
+            raise RunError(str(err), subject="history") from None
+        except Exception as err:  # S3 access problems, a file where a folder should be
+            raise RunError(f"cannot open history at {location}: {err}", subject="history") from None
+
+    def _file_source(self) -> FileSource:
+        rendering = self.request.rendering
+        keep = rendering.save_raw is not None
+        logs = self.request.sources.logs
+        claimed = self._claim_scan(logs, self.collect_window, keep) if self._claim_scan else None
+        files = claimed or FileSource(logs, window=self.collect_window, keep_records=keep)
+        files.start()  # workers scan while the caller loads pandas
+        return files
+
+    def _plan_aws(self) -> list[Source]:
+        from botocore.exceptions import BotoCoreError
+
+        from analyzer.aws.plan import check_history_window, plan_lookup, plan_s3
+        from analyzer.sources.s3 import S3LocationError
+
+        sources, aws, window = self.request.sources, self.request.aws, self.collect_window
+        regions = list(sources.regions) if sources.regions else None
+        try:
+            if sources.reads_s3:
+                plan = plan_s3(
+                    self.session(),
+                    window,
+                    locations=list(sources.s3),
+                    trails=list(sources.trails) or None,
+                    discover=sources.discover_trails,
+                    region=aws.region,
+                    regions=regions,
+                    accounts=list(sources.accounts) if sources.accounts else None,
+                    max_attempts=aws.max_attempts,
+                    progress=self._progress,
+                )
+            else:
+                check_history_window(window, datetime.now(UTC))
+                plan = plan_lookup(
+                    self.session(),
+                    window,
+                    region=aws.region,
+                    regions=regions,
+                    max_attempts=aws.max_attempts,
+                    identity_center_region=sources.identity_center_region,
+                    progress=self._progress,
+                )
+        except S3LocationError as err:
+            raise RequestError(str(err), subject="s3") from None
+        except (LiveSetupError, AwsSetupError):
+            raise
+        except BotoCoreError as err:
+            raise AwsSetupError(f"cannot set up AWS clients: {err}") from None
+        for warning in plan.warnings:
+            self.warn(warning)
+        return plan.sources
+
+    def _through_history(
+        self,
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None, RunResult | None, list[str]]:
+        """(frame to report, baseline before the window, what history gained, scopes whose
+        progress stayed). With a history the report comes from it: the window's rows and the
+        baseline before it for the first-seen and dormancy rules. Parts that cannot be read
+        are skipped, named in the coverage (their days are incomplete)."""
+        history, window = self.history, self.request.window
+        if history is None:
+            assert self.collected is not None
+            return self.collected, None, None, []
+        appended: RunResult | None = None
+        kept: list[str] = []
+        if self.collected is not None:
+            appended, kept = self._record(history, self.collected)
+        elif not history.exists:
+            raise RunError(
+                f"no history at {history.store} (no history.json)",
+                Remedy.start_history,
+                subject="history",
+            )
+        else:
+            self.coverage.inputs.append(f"history:{history.store}")
+            leftovers = history.leftovers()
+            if leftovers:
+                self.warn(
+                    f"history {history.store}: {len(leftovers)} temporary file(s) left by an "
+                    "interrupted write, ignored (the next run that writes removes them)"
+                )
+        try:
+            frame = history.read(window.since, window.until)
+            baseline = history.read(None, window.since)
+        except Exception as err:  # S3 refusing a listing
+            raise RunError(
+                f"cannot read history at {history.store}: {err}", subject="history"
+            ) from None
+        for problem in history.problems:
+            self.warn(problem.line())
+            self.coverage.skip_file(problem.name, problem.line().removeprefix(f"{problem.name}: "))
+        if self.collected is None:
+            self.coverage.kept = len(frame)
+        return frame, baseline, appended, kept
+
+    def _record(self, history: History, collected: pd.DataFrame) -> tuple[RunResult, list[str]]:
+        """Record the collection; (what history gained, scopes whose progress stayed)."""
+        outcomes = [o for source in self.sources for o in source.outcomes(self.coverage)]
+        result = record_collection(
+            history, collected, outcomes, self.collect_window, self.started, self.request.overlap
+        )
+        if result.cleaned:
+            self.warn(
+                f"history {history.store}: removed {len(result.cleaned)} temporary file(s) "
+                f"left by an interrupted write ({', '.join(result.cleaned[:3])})"
+            )
+        kept = [o.scope for o in outcomes if not o.complete]
+        if kept:
+            self.warn(
+                f"collection incomplete: history keeps the progress of {len(kept)} scope(s) "
+                f"({', '.join(kept[:3])}); the next run reads them again"
+            )
+        self.coverage.history_added = result.added
+        self.coverage.history_duplicates = result.duplicates
+        return result, kept
+
+    def _write_events(self, frame: pd.DataFrame) -> None:
+        path = self.request.rendering.events
+        if path is None:
+            return
+        from analyzer.render.events import write_events
+
+        try:
+            write_events(frame, path)
+        except (ValueError, OSError) as err:
+            raise RunError(f"cannot write events to {path}: {err}", subject="events") from None
+
+    def _render(self, report: Any) -> str:
+        from analyzer.render.registry import renderer_for
+
+        rendering = self.request.rendering
+        buffer = io.StringIO()
+        renderer = renderer_for(
+            rendering.format, color=rendering.color, max_rows=rendering.max_rows
+        )
+        renderer.render(report, buffer, list(rendering.sections))
+        return buffer.getvalue()
+
+
+def run_audit(
+    request: AuditRequest,
+    *,
+    session: boto3.Session | None = None,
+    progress: Callable[[RegionCoverage], None] | None = None,
+) -> AuditResult:
+    """Run the whole audit and return its result (see `AuditResult.status`). Raises
+    `RequestError`/`LiveSetupError` for a request that cannot run, `AwsSetupError` and
+    `RunError` for a run that failed."""
+    return AuditRun(request, session=session, progress=progress).execute()

@@ -16,6 +16,7 @@ import pandas as pd
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.frame.collect import Collection, collect
 from analyzer.domain.coverage import RegionCoverage
+from analyzer.render.text import printable
 from analyzer.sources.files import FileSource
 from analyzer.domain.window import Window, parse_moment, resolve_window
 
@@ -98,7 +99,7 @@ def read_logs(
     skipped = [p for p in collection.coverage.problems if p.skipped]
     if skipped:
         message = (
-            f"{len(skipped)} input(s) skipped, first: {skipped[0].line()} "
+            f"{len(skipped)} input(s) skipped, first: {printable(skipped[0].line())} "
             "(collect_logs(...).coverage.problems lists all)"
         )
         if strict:

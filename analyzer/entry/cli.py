@@ -27,6 +27,7 @@ from analyzer.domain.coverage import Coverage, RegionCoverage
 from analyzer.domain.errors import AwsSetupError, LiveSetupError
 from analyzer.findings.config import SEVERITIES, SEVERITY_NAMES, ConfigError, load_config
 from analyzer.render.formats import DEFAULT_ROWS, SECTION_NAMES, OutputFormat
+from analyzer.render.text import printable
 from analyzer.sources.files import FileSource
 from analyzer.sources.interface import Source
 from analyzer.domain.window import Window, WindowError, resolve_window
@@ -59,7 +60,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
 
 def _say(kind: str, message: str) -> None:
-    print(f"{PROG}: {kind}: {message}", file=sys.stderr)
+    print(f"{PROG}: {kind}: {printable(message)}", file=sys.stderr)  # one inert line
 
 
 def _report_problems(coverage: Coverage) -> None:
@@ -284,6 +285,7 @@ def run(
             collection = collect(sources, collect_window, keep_raw=archive.add if archive else None)
         coverage = collection.coverage
         frame = collection.frame
+        coverage.problems.extend(archive.problems if archive else [])
         _report_problems(coverage)
         _check_something_was_read(coverage, logs, s3=not logs and live.reads_s3)
         if archive is not None:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from analyzer.domain.coverage import Coverage, Problem, RegionCoverage
     from analyzer.domain.errors import AwsSetupError, LiveSetupError
     from analyzer.findings.config import FindingsConfig, load_config
-    from analyzer.findings.engine import Finding, run_rules
+    from analyzer.findings.engine import Finding, evaluate_rules, run_rules
     from analyzer.normalize import normalize_record
     from analyzer.reports import (
         SigninReport,
@@ -52,6 +52,7 @@ _HOME: dict[str, str] = {
     "load_history": "analyzer.api",
     "collect_trails": "analyzer.api",
     "run_rules": "analyzer.findings.engine",
+    "evaluate_rules": "analyzer.findings.engine",
     "AwsSetupError": "analyzer.domain.errors",
     "COLUMNS": "analyzer.frame.schema",
     "Collection": "analyzer.frame.collect",
@@ -108,6 +109,7 @@ __all__ = [
     "collect_live",
     "collect_logs",
     "collect_trails",
+    "evaluate_rules",
     "failures_by_kind",
     "failures_by_source_ip",
     "failures_by_user",

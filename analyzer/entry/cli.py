@@ -270,7 +270,7 @@ def run(
         sources = _live_sources(live, collect_window, regions_display)
     _use_system_allocator()
     from analyzer.frame.collect import collect
-    from analyzer.findings.engine import run_rules, worst_severity
+    from analyzer.findings.engine import evaluate_rules, worst_severity
     from analyzer.render.events import write_events
     from analyzer.render.registry import renderer_for
     from analyzer.reports import build_report
@@ -301,10 +301,12 @@ def run(
     assert frame is not None
     if window.since is not None:
         frame = frame[(frame["event_time"] >= window.since).fillna(True).astype(bool)]
-    findings = run_rules(frame, baseline, config)
+    results = evaluate_rules(frame, baseline, config)
+    findings = results.findings
     report = build_report(
-        frame, coverage, window=window, generated_at=datetime.now(UTC), findings=findings
-    )
+        frame, coverage, window=window, generated_at=datetime.now(UTC), findings=findings,
+        suppressed=results.suppressed,
+    )  # fmt: skip
     if events is not None:
         try:
             write_events(frame, events)

@@ -28,6 +28,7 @@ DEFAULT_ROWS = 25  # rows per data table in the terminal format (`--rows`)
 SECTION_NAMES: tuple[str, ...] = (
     "summary",
     "findings",
+    "suppressed",
     *(k for k, _ in TABLE_SECTIONS),
     "coverage",
     "regions",

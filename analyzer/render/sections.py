@@ -47,6 +47,13 @@ def section_rows(report: SigninReport, sections: Sequence[str]) -> list[Block]:
                 for f in report.findings
             ]
             blocks.append((key, "Findings", header, rows))
+        elif key == "suppressed":
+            header = ["severity", "rule", "finding", "events", "first event", "suppressed by"]
+            rows = [
+                [s.severity, s.rule_id, s.title, s.events, s.first_event, ", ".join(s.entries)]
+                for s in report.suppressed
+            ]
+            blocks.append((key, f"Suppressed findings ({len(rows)})", header, rows))
         elif key == "regions":
             regions = report.coverage.get("regions") or []
             if not regions:

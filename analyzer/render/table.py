@@ -37,7 +37,7 @@ def _time_columns(rows: list[list[Any]], width: int) -> set[int]:
     }
 
 
-CAPPED_SECTIONS = frozenset({"findings", *(key for key, _ in TABLE_SECTIONS)})
+CAPPED_SECTIONS = frozenset({"findings", "suppressed", *(key for key, _ in TABLE_SECTIONS)})
 
 
 class TableRenderer(Renderer):

@@ -123,6 +123,7 @@ def test_json_structure_is_stable() -> None:
         "window",
         "summary",
         "findings",
+        "suppressed",
         "users",
         "endpoints",
         "mfa",

@@ -25,13 +25,13 @@ _INVISIBLE = re.compile(
 )
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 # A word GitHub-flavoured Markdown turns into a live link by itself: one holding a URL with a
-# scheme, a `www.` address, a `mailto:`/`xmpp:` address or an e-mail address (trailing
-# punctuation is left out, as GitHub does).
-_LINK_WORD = re.compile(
-    r"\S*(?:[a-z][a-z0-9+.\-]*://|\bwww\.|\b(?:mailto|xmpp):\S|[a-z0-9.\-_+]@[a-z0-9\-_]+\.)"
-    r"\S*?(?=[.,:;!?*_~'\")\]]*(?:\s|$))",
+# scheme, a `www.` address, a `mailto:`/`xmpp:` address or an e-mail address.
+_LINK_LIKE = re.compile(
+    r"\b[a-z][a-z0-9+.\-]{0,31}://|\bwww\.|\b(?:mailto|xmpp):\S|[a-z0-9.\-_+]@[a-z0-9\-_]+\.",
     re.IGNORECASE,
 )
+_WORD = re.compile(r"\S+")
+_TRAILING = ".,:;!?*_~'\")]"  # not part of a link, as GitHub decides
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # A line inside a multi-line cell that starts like a formula: some importers split cells on
 # line breaks, so every line start is neutralized, not only the first.
@@ -46,6 +46,8 @@ def _escape_invisible(match: re.Match[str]) -> str:
 def visible(text: str) -> str:
     """Bidirectional, zero-width and other invisible format characters become `\\uXXXX`;
     control characters are left alone (CSV keeps line breaks inside a quoted cell)."""
+    if text.isascii():  # constant time in CPython, and nearly every cell is ASCII
+        return text
     return _INVISIBLE.sub(_escape_invisible, text)
 
 
@@ -72,7 +74,9 @@ def printable(text: str) -> str:
 def spreadsheet_safe(text: str) -> str:
     """A cell (or a line inside it) starting with = + - @ (or tab/CR) is a formula to Excel
     and LibreOffice; a leading apostrophe makes it text (OWASP CSV injection guidance)."""
-    text = _FORMULA_LINE.sub(r"\1'", visible(text))
+    text = visible(text)
+    if "\n" in text or "\r" in text:
+        text = _FORMULA_LINE.sub(r"\1'", text)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
@@ -86,7 +90,18 @@ def _code_span(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def _may_link(text: str) -> bool:
+    """A quick pre-check (substring tests, ten times faster than a regex alternation), so
+    ordinary cells never pay for the word-by-word look."""
+    if "@" in text or "://" in text:
+        return True
+    lowered = text.lower()
+    return "www." in lowered or "mailto:" in lowered or "xmpp:" in lowered
+
+
 def _markdown_text(text: str) -> str:
+    if not text:
+        return text
     escaped = printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
 
@@ -94,10 +109,14 @@ def _markdown_text(text: str) -> str:
 def markdown_safe(text: str) -> str:
     """Inert in a Markdown table: HTML escaped, Markdown punctuation and pipes backslashed;
     a word a renderer would turn into a live link (URL, `www.`, e-mail) is a code span."""
+    if not _may_link(text):
+        return _markdown_text(text)
     parts: list[str] = []
     last = 0
-    for word in _LINK_WORD.finditer(text):
-        parts += [_markdown_text(text[last : word.start()]), _code_span(word.group())]
-        last = word.end()
+    for word in _WORD.finditer(text):
+        link = word.group().rstrip(_TRAILING)
+        if link and _LINK_LIKE.search(link):
+            parts += [_markdown_text(text[last : word.start()]), _code_span(link)]
+            last = word.start() + len(link)
     parts.append(_markdown_text(text[last:]))
     return "".join(parts)

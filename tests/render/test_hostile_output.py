@@ -8,22 +8,17 @@ import io
 import json
 import sys
 import unicodedata
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 
-from analyzer.domain.window import Window
-from analyzer.frame.schema import frame_from_rows
-from analyzer.normalize import normalize_record
 from analyzer.render.events import write_events
 from analyzer.render.formats import OutputFormat
-from analyzer.render.registry import renderer_for
-from analyzer.render.text import json_visible, markdown_safe, printable, spreadsheet_safe, visible
-from analyzer.reports import SECTION_NAMES, build_report
-from tests.conftest import console_login
+from analyzer.render.text import json_visible, markdown_safe, printable, visible
+from tests.render.test_render import render as render_report
+from tests.render.test_render import report_frame
 
 CR_PAYLOAD = "Mozilla/5.0\r=cmd|' /C calc'!A0"
 SPOOFED = "admin\u202egnp.exe\u200b"
@@ -31,23 +26,11 @@ LINK_AGENT = "Mozilla/5.0 see https://evil.example/reset and www.evil.example or
 
 
 def hostile_frame(user_agent: str, user_name: str = "alice") -> pd.DataFrame:
-    record = console_login(userAgent=user_agent)
-    record["userIdentity"] = {"type": "IAMUser", "userName": user_name, "accountId": "1"}
-    normalized = normalize_record(record, "t#0")
-    assert normalized is not None
-    return frame_from_rows([normalized.row])
+    return report_frame(user_agent, user_name)
 
 
 def render(frame: pd.DataFrame, fmt: OutputFormat) -> str:
-    report = build_report(
-        frame,
-        None,
-        window=Window(datetime(2026, 11, 1, tzinfo=UTC), None),
-        generated_at=datetime(2026, 11, 26, tzinfo=UTC),
-    )
-    out = io.StringIO()
-    renderer_for(fmt, frame=frame).render(report, out, list(SECTION_NAMES))
-    return out.getvalue()
+    return render_report(fmt, frame)
 
 
 def spreadsheet_rows(text: str) -> list[list[str]]:
@@ -68,19 +51,6 @@ def test_events_csv_quotes_a_bare_carriage_return(tmp_path: Path) -> None:
     rows = spreadsheet_rows(path.read_bytes().decode("utf-8"))
     assert len(rows) == 2  # header and the one event, not a third injected row
     assert rows[1][list(rows[0]).index("user_agent")] == "Mozilla/5.0\r'=cmd|' /C calc'!A0"
-
-
-@pytest.mark.parametrize(
-    ("text", "safe"),
-    [
-        ("a\n=1+1", "a\n'=1+1"),
-        ("a\r\n@SUM(A1)", "a\r\n'@SUM(A1)"),
-        ("\r-1", "'\r'-1"),
-        ("line\nplain", "line\nplain"),
-    ],
-)
-def test_every_line_start_is_neutralized(text: str, safe: str) -> None:
-    assert spreadsheet_safe(text) == safe
 
 
 def test_invisible_class_matches_unicode_categories() -> None:

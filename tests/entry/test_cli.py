@@ -258,11 +258,13 @@ def test_warning_lines_are_inert_and_save_raw_stays_inside(tmp_path: Path) -> No
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
-    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "\x1b" not in result.stderr
+    assert "\x07" not in result.stderr
     assert all(line.startswith("signin-report: warning: ") for line in lines), lines
     shown = str(folder / "x\\x1b]0;pwned\\x07\\x1b[2J\\x0asignin-report: warning: forged.json.gz")
     corrupt = [line for line in lines if "corrupt gzip" in line]
-    assert len(corrupt) == 1 and corrupt[0].startswith(f"signin-report: warning: {shown}: ")
+    assert len(corrupt) == 1
+    assert corrupt[0].startswith(f"signin-report: warning: {shown}: ")
     assert sum("'../../../escape' is not a 12-digit account id" in line for line in lines) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["logs", "raw"]
     assert [p.name for p in (out / "AWSLogs").iterdir()] == ["unknown-account"]

@@ -20,17 +20,17 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from analyzer.entry import prestart
-from analyzer.sources.archive import RawArchive
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.domain.coverage import Coverage, RegionCoverage
 from analyzer.domain.errors import AwsSetupError, LiveSetupError
+from analyzer.domain.window import Window, WindowError, resolve_window
+from analyzer.entry import prestart
 from analyzer.findings.config import SEVERITIES, SEVERITY_NAMES, ConfigError, load_config
 from analyzer.render.formats import DEFAULT_ROWS, SECTION_NAMES, OutputFormat
 from analyzer.render.text import printable
+from analyzer.sources.archive import RawArchive
 from analyzer.sources.files import FileSource
 from analyzer.sources.interface import Source
-from analyzer.domain.window import Window, WindowError, resolve_window
 
 if TYPE_CHECKING:
     from analyzer.entry.progress import FileProgress, RegionProgress
@@ -110,8 +110,8 @@ def _live_sources(
 ) -> list[Source]:
     from botocore.exceptions import BotoCoreError  # boto3 only when AWS is used
 
-    from analyzer.aws.session import make_session
     from analyzer.aws.plan import check_history_window, plan_lookup, plan_s3
+    from analyzer.aws.session import make_session
     from analyzer.sources.s3 import S3LocationError
 
     now = datetime.now(UTC)
@@ -269,8 +269,8 @@ def run(
     elif collecting:
         sources = _live_sources(live, collect_window, regions_display)
     _use_system_allocator()
-    from analyzer.frame.collect import collect
     from analyzer.findings.engine import evaluate_rules, worst_severity
+    from analyzer.frame.collect import collect
     from analyzer.render.events import write_events
     from analyzer.render.registry import renderer_for
     from analyzer.reports import build_report
@@ -316,7 +316,7 @@ def run(
     color = output is None and sys.stdout.isatty() and fmt is OutputFormat.table
     renderer_for(fmt, color=color, frame=frame, max_rows=max_rows).render(report, buffer, chosen)
     _write_report(buffer.getvalue(), output)
-    _deliver(audit, fmt, buffer.getvalue(), report.summary, findings, output, live.profile)
+    _deliver(audit, fmt, buffer.getvalue(), report.summary, findings, output, live.profile, window)
 
     if strict and coverage.skipped_input:
         skipped = sum(1 for p in coverage.problems if p.skipped)
@@ -385,11 +385,12 @@ def _deliver(
     findings: list[Any],
     output: Path | None,
     profile: str | None,
+    window: Window | None = None,
 ) -> None:
     if not audit.report_s3 and not audit.sns_topic:
         return
-    from analyzer.aws.session import make_session
     from analyzer.audit.delivery import publish, summary_message, upload
+    from analyzer.aws.session import make_session
 
     try:
         session = make_session(profile)
@@ -402,7 +403,7 @@ def _deliver(
                 CONTENT_TYPES[fmt.value],
             )
         if audit.sns_topic:
-            subject, body = summary_message(summary, findings, location)
+            subject, body = summary_message(summary, findings, location, window)
             publish(session.client("sns"), audit.sns_topic, subject, body)
     except AwsSetupError as err:
         raise CliError(str(err), ExitCode.ERROR) from None

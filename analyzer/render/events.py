@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION
 from analyzer.render.cells import cell_text
 from analyzer.render.csv_out import SafeCsvWriter
 from analyzer.render.text import json_visible
-from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION
 
 EVENT_FORMATS = (".parquet", ".csv", ".jsonl")
 

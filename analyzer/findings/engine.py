@@ -3,54 +3,36 @@ the findings by severity."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import pandas as pd
 
 from analyzer.findings.config import SEVERITIES, FindingsConfig
+from analyzer.findings.model import (
+    EVIDENCE_COLUMNS,
+    EVIDENCE_SHOWN,
+    SEVERITY_RANK,
+    Finding,
+    Severity,
+    evidence,
+    worst_severity,
+)
+from analyzer.findings.rules import RULES
 from analyzer.findings.suppress import Suppressed, suppressed_by
+from analyzer.reports.common import analyzed
 
 __all__ = [
+    "EVIDENCE_COLUMNS",
     "EVIDENCE_SHOWN",
     "SEVERITIES",
     "Finding",
     "RuleResults",
+    "Severity",
     "evaluate_rules",
+    "evidence",
     "run_rules",
     "worst_severity",
 ]
-
-EVIDENCE_SHOWN = 50  # rows per finding in reports; the Finding itself keeps every row
-EVIDENCE_COLUMNS = [
-    "event_time", "event_name", "account_id", "user_name", "identity_type", "source_ip",
-    "outcome", "failure_kind", "mfa_status", "region", "endpoint", "user_agent", "event_id",
-]  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule_id: str
-    severity: str
-    title: str
-    description: str
-    evidence: pd.DataFrame = field(repr=False)
-
-    def as_dict(self) -> dict[str, Any]:
-        from analyzer.reports.report import records_of
-
-        return {
-            "rule_id": self.rule_id,
-            "severity": self.severity,
-            "title": self.title,
-            "description": self.description,
-            "evidence_total": len(self.evidence),
-            "evidence": records_of(self.evidence.head(EVIDENCE_SHOWN)),
-        }
-
-
-def evidence(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows.sort_values("event_time", kind="stable")[EVIDENCE_COLUMNS].reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -62,7 +44,7 @@ class RuleResults:
 
 
 def _order(severity: str, rule_id: str, title: str) -> tuple[int, str, str]:
-    return (-SEVERITIES[severity], rule_id, title)
+    return (-SEVERITY_RANK[severity], rule_id, title)
 
 
 def evaluate_rules(
@@ -71,9 +53,6 @@ def evaluate_rules(
     """`baseline` is history before the report window (None: no history, so the first-seen
     and dormancy rules have nothing to compare with and stay silent). Every rule sees every
     row; suppressions are applied to the findings (see `analyzer.findings.suppress`)."""
-    from analyzer.findings.rules import RULES
-    from analyzer.reports.common import analyzed
-
     rows = analyzed(frame)
     found: list[Finding] = []
     silenced: list[Suppressed] = []
@@ -102,8 +81,3 @@ def run_rules(
     """The findings to report (`evaluate_rules` also says which were suppressed)."""
     return evaluate_rules(frame, baseline, config).findings
 
-
-def worst_severity(findings: list[Finding]) -> str | None:
-    if not findings:
-        return None
-    return max((f.severity for f in findings), key=lambda s: SEVERITIES[s])

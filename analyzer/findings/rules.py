@@ -18,7 +18,7 @@ from analyzer.findings.defaults import (
     RuleSettings,
     UserSpread,
 )
-from analyzer.findings.engine import Finding, evidence
+from analyzer.findings.model import Finding, evidence
 from analyzer.normalize.identity import IDENTITY_CENTER
 from analyzer.reports.common import logins
 

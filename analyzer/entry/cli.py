@@ -1,6 +1,6 @@
 """`signin-report`: a thin adapter over the audit run (`analyzer.audit`). It parses and checks
 options, builds an `AuditRequest`, calls the library, prints problems one line each, writes
-the report and maps the result to an exit code. Policy (history, watermark, delivery,
+the report and maps the result to an exit code. Policy (history progress, delivery,
 source planning) lives in the library; this module only words things with its flag names.
 
 Module-level imports stay free of pandas and boto3: a file scan starts its worker processes
@@ -50,6 +50,7 @@ from analyzer.render.formats import (
     OutputFormat,
     Section,
 )
+from analyzer.render.text import printable
 
 if TYPE_CHECKING:
     from analyzer.entry.progress import FileProgress, RegionProgress
@@ -116,7 +117,7 @@ def _option(*names: str, help: str = "", **settings: Any) -> Any:
 
 
 def _say(kind: str, message: str) -> None:
-    print(f"{PROG}: {kind}: {message}", file=sys.stderr)
+    print(f"{PROG}: {kind}: {printable(message)}", file=sys.stderr)  # one inert line
 
 
 def _usage(message: str) -> CliError:

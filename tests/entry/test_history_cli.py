@@ -259,6 +259,9 @@ def test_concurrent_runs_on_a_local_history_lose_nothing(tmp_path: Path) -> None
     assert len(json.loads((history / "history.json").read_text())["runs"]) == 4
 
 
+DAYS = 40  # day parts a killed run rewrites: enough for kills between the first and the last
+
+
 def _kill_and_converge(
     tmp_path: Path, history: str, env: dict[str, str], trials: int, reader: Any, probe: Any
 ) -> tuple[int, int]:
@@ -268,7 +271,7 @@ def _kill_and_converge(
     of its history write. Whatever a finished run stored must survive every later kill; a
     final run must leave exactly the events of the source, once each."""
     logs = tmp_path / "logs"
-    records = logins("k", "2026-09-01T00:00:00Z", 90 * 6, 240)  # 90 days, 90 day parts
+    records = logins("k", "2026-09-01T00:00:00Z", DAYS * 6, 240)  # one part per day
     write_trail(logs / "base.json.gz", records)
     expected = {r["eventID"] for r in records}
     args: tuple[str | Path, ...] = (
@@ -279,7 +282,7 @@ def _kill_and_converge(
         writing = probe()
         process = _spawn(*args, env=env)
         while process.poll() is None and not writing():
-            time.sleep(0.002)
+            time.sleep(0.005)
         return process, time.monotonic()
 
     first, write_began = start_and_wait_for_the_write()
@@ -290,7 +293,7 @@ def _kill_and_converge(
     rng = random.Random(11)  # noqa: S311 - reproducible kill points
     killed = partial = 0
     for trial in range(trials):
-        extra = logins(f"t{trial}", "2026-09-01T12:00:00Z", 90, 24 * 60)
+        extra = logins(f"t{trial}", "2026-09-01T12:00:00Z", DAYS, 24 * 60)
         write_trail(logs / f"extra-{trial}.json.gz", extra)
         expected |= {r["eventID"] for r in extra}
         process, _ = start_and_wait_for_the_write()
@@ -349,11 +352,11 @@ def test_kill_9_at_random_points_then_a_rerun_converges_local(tmp_path: Path) ->
         tmp_path,
         history,
         hermetic_env(),
-        8,
+        5,
         lambda: history_ids(history),
         _local_lock_probe(Path(history)),
     )
-    assert killed >= 4
+    assert killed >= 3
     assert partial >= 1  # at least one kill landed between the first and the last part
     assert not list(Path(history).rglob("*.tmp-*"))
 
@@ -484,6 +487,6 @@ def test_kill_9_at_random_points_then_a_rerun_converges_s3(
         before = parts()
         return lambda: parts() != before
 
-    killed, partial = _kill_and_converge(tmp_path, "s3://audit/h", aws, 6, s3_history_ids, probe)
-    assert killed >= 3
+    killed, partial = _kill_and_converge(tmp_path, "s3://audit/h", aws, 4, s3_history_ids, probe)
+    assert killed >= 2
     assert partial >= 1

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
+from analyzer.aws.athena_table import AthenaOptions
 from analyzer.frame.collect import Collection, collect
 from analyzer.domain.coverage import RegionCoverage
 from analyzer.sources.files import FileSource
@@ -133,10 +134,15 @@ def collect_trails(
     accounts: list[str] | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     progress: Callable[[RegionCoverage], None] | None = None,
+    engine: str = "local",
+    athena: AthenaOptions | None = None,
 ) -> Collection:
     """Sign-ins from trail log files in S3 (what `--s3`, `--trail` and `--source trails` do):
     `locations` are s3://bucket/prefix URLs, `trails` names or ARNs found by DescribeTrails,
-    `discover=True` reads every trail. Trail-setup warnings are in `coverage.problems`."""
+    `discover=True` reads every trail. Trail-setup warnings are in `coverage.problems`.
+    `engine="athena"` queries the objects in place (`athena` sets output location,
+    workgroup, database, an existing table, a scan limit); each query is in
+    `coverage.queries` with what it scanned."""
     from analyzer.aws.session import make_session
     from analyzer.aws.plan import plan_s3
 
@@ -152,5 +158,7 @@ def collect_trails(
         accounts=accounts,
         max_attempts=max_attempts,
         progress=progress,
+        engine=engine,
+        athena=athena,
     )
     return plan.collect(window)

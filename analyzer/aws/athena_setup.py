@@ -10,13 +10,12 @@ on this machine.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from analyzer.aws.athena_table import (
-    DEFAULT_DATABASE,
+    AthenaOptions,
     AthenaPlanError,
     Limits,
     TableLocation,
@@ -46,19 +45,6 @@ GB = 1e9
 
 class ScanLimitExceeded(LiveSetupError):
     """The window's partitions hold more than --athena-max-scan allows."""
-
-
-@dataclass(frozen=True)
-class AthenaOptions:
-    """What `--athena-*` set. `table` is `database.table` of an existing table to query
-    instead of the ones the tool manages; `max_scan_gb` refuses larger projected scans."""
-
-    output: str | None = None
-    workgroup: str = "primary"
-    database: str = DEFAULT_DATABASE
-    table: str | None = None
-    max_scan_gb: float | None = None
-    results: str = "auto"
 
 
 def _glue_error(err: Exception, what: str) -> AwsSetupError:
@@ -179,6 +165,11 @@ def plan_athena(
         raise LiveSetupError("--engine athena needs a bounded window")
     bounds = delivery_days(window)
     assert bounds is not None
+    if not options.table:
+        try:
+            name_literal(options.database, "--athena-database")
+        except AthenaPlanError as err:
+            raise LiveSetupError(str(err)) from None
     listing = Coverage()
     by_table: dict[TableLocation, list[ListedPartition]] = {}
     for location in locations:

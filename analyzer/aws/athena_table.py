@@ -42,6 +42,19 @@ _DAY = re.compile(r"^\d{4}/\d{2}/\d{2}$")
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
+@dataclass(frozen=True)
+class AthenaOptions:
+    """What `--athena-*` set. `table` is `database.table` of an existing table to query
+    instead of the ones the tool manages; `max_scan_gb` refuses larger projected scans."""
+
+    output: str | None = None
+    workgroup: str = "primary"
+    database: str = DEFAULT_DATABASE
+    table: str | None = None
+    max_scan_gb: float | None = None
+    results: str = "auto"
+
+
 class AthenaPlanError(ValueError):
     """A value that cannot go into a query or table name; the message names it."""
 

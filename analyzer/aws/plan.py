@@ -23,7 +23,7 @@ from analyzer.sources.lookup import LookupEventsSource, LookupJob
 from analyzer.domain.window import Window
 
 if TYPE_CHECKING:
-    from analyzer.aws.athena_setup import AthenaOptions
+    from analyzer.aws.athena_table import AthenaOptions
     from analyzer.frame.collect import Collection
 
 EVENT_HISTORY_DAYS = 90
@@ -173,7 +173,8 @@ def plan_s3(
     client = session.client("s3", config=config)
     unique = list(dict.fromkeys(wanted))
     if engine == "athena":
-        from analyzer.aws.athena_setup import AthenaOptions, athena_runner, plan_athena
+        from analyzer.aws.athena_setup import athena_runner, plan_athena
+        from analyzer.aws.athena_table import AthenaOptions
 
         options = athena or AthenaOptions()
         source = plan_athena(

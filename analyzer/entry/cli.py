@@ -23,6 +23,7 @@ import typer
 from analyzer.entry import prestart
 from analyzer.sources.archive import RawArchive
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
+from analyzer.aws.athena_table import DEFAULT_DATABASE, AthenaOptions
 from analyzer.domain.coverage import Coverage, RegionCoverage
 from analyzer.domain.errors import AwsSetupError, LiveSetupError
 from analyzer.findings.config import SEVERITIES, SEVERITY_NAMES, ConfigError, load_config
@@ -98,6 +99,8 @@ class LiveOptions:
     discover_trails: bool = False
     accounts: list[str] | None = None
     explicit: bool = False  # --source lookup given: collect even with --history
+    engine: str = "local"
+    athena: AthenaOptions | None = None
 
     @property
     def reads_s3(self) -> bool:
@@ -117,6 +120,12 @@ def _live_sources(
     if options.max_attempts < 1:
         raise CliError("--max-attempts must be at least 1", ExitCode.USAGE)
     progress = display.update if display else None
+    if options.engine != "local" and not options.reads_s3:
+        raise CliError(
+            f"--engine {options.engine} reads trail buckets: use it with --s3, --trail or "
+            "--source trails",
+            ExitCode.USAGE,
+        )
     try:
         if options.reads_s3:
             plan = plan_s3(
@@ -130,6 +139,8 @@ def _live_sources(
                 accounts=options.accounts,
                 max_attempts=options.max_attempts,
                 progress=progress,
+                engine=options.engine,
+                athena=options.athena,
             )
         else:
             check_history_window(window, now)
@@ -522,9 +533,45 @@ def signin_report(
             min=0, help="Rows per table in the terminal format (0: all). Other formats: all."
         ),
     ] = DEFAULT_ROWS,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="For trail buckets: `local` downloads and scans the objects here; `athena` "
+            "queries them in place with Amazon Athena."
+        ),
+    ] = "local",
+    athena_output: Annotated[
+        str | None,
+        typer.Option(help="With --engine athena: s3://bucket/prefix/ for query results."),
+    ] = None,
+    athena_workgroup: Annotated[
+        str, typer.Option(help="With --engine athena: the Athena workgroup.")
+    ] = "primary",
+    athena_database: Annotated[
+        str, typer.Option(help="With --engine athena: the Glue database for the tool's tables.")
+    ] = DEFAULT_DATABASE,
+    athena_table: Annotated[
+        str | None,
+        typer.Option(help="With --engine athena: query this existing table (database.table)."),
+    ] = None,
+    athena_max_scan: Annotated[
+        float | None,
+        typer.Option(
+            help="With --engine athena: refuse to run when the window's objects exceed GB."
+        ),
+    ] = None,
 ) -> None:
     if source not in (None, "trails", "lookup"):
         _say("error", f"--source must be `trails` or `lookup`, not {source!r}")
+        raise typer.Exit(int(ExitCode.USAGE))
+    if engine not in ("local", "athena"):
+        _say("error", f"--engine must be `local` or `athena`, not {engine!r}")
+        raise typer.Exit(int(ExitCode.USAGE))
+    athena_given = athena_output or athena_table or athena_max_scan is not None
+    if engine != "athena" and (
+        athena_given or athena_workgroup != "primary" or athena_database != DEFAULT_DATABASE
+    ):
+        _say("error", "the --athena-* options need --engine athena")
         raise typer.Exit(int(ExitCode.USAGE))
     try:
         code = run(
@@ -549,6 +596,14 @@ def signin_report(
                 discover_trails=source == "trails",
                 accounts=accounts.split(",") if accounts else None,
                 explicit=source == "lookup",
+                engine=engine,
+                athena=AthenaOptions(
+                    output=athena_output,
+                    workgroup=athena_workgroup,
+                    database=athena_database,
+                    table=athena_table,
+                    max_scan_gb=athena_max_scan,
+                ),
             ),
             audit=AuditOptions(
                 history=history,

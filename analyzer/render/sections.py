@@ -49,15 +49,18 @@ def section_rows(report: SigninReport, sections: Sequence[str]) -> list[Block]:
             blocks.append((key, "Findings", header, rows))
         elif key == "regions":
             regions = report.coverage.get("regions") or []
-            if not regions:
-                continue  # file sources have no per-region account
-            header = list(regions[0])
-            rows = [[region[h] for h in header] for region in regions]
-            blocks.append((key, "Coverage by region (live collection)", header, rows))
+            if regions:  # file sources have no per-region account
+                header = list(regions[0])
+                rows = [[region[h] for h in header] for region in regions]
+                blocks.append((key, "Coverage by region (live collection)", header, rows))
+            queries = report.coverage.get("queries") or []
+            if queries:  # --engine athena: what each query scanned and cost
+                header = list(queries[0])
+                rows = [[query[h] for h in header] for query in queries]
+                blocks.append(("queries", "Athena queries (estimated at $5/TB)", header, rows))
         elif key == "coverage":
-            coverage = {
-                k: v for k, v in report.coverage.items() if k not in {"problems", "regions"}
-            }
+            listed = {"problems", "regions", "queries"}  # shown in their own blocks
+            coverage = {k: v for k, v in report.coverage.items() if k not in listed}
             coverage["problems"] = len(report.coverage.get("problems", []))
             blocks.append((key, "Coverage", ["metric", "value"], _key_values(coverage)))
         else:

@@ -17,8 +17,9 @@ import sqlglot
 from moto import mock_aws
 from sqlglot import exp
 
-from analyzer.aws.athena_setup import AthenaOptions, plan_athena
+from analyzer.aws.athena_setup import plan_athena
 from analyzer.aws.athena_table import (
+    AthenaOptions,
     AthenaPlanError,
     Limits,
     TableLocation,
@@ -89,8 +90,9 @@ def test_athena_sql_gives_the_local_frame(tree: Path, aws: dict[str, Any]) -> No
     # the window's days only (plus the delivery lag), all accounts and regions, in one query
     assert len(runner.seen) == 1
     assert "BETWEEN '2026/11/03' AND '2026/11/06'" in runner.seen[0]
-    assert "eventtime >= '2026-11-03T06:30:00Z' AND eventtime < '2026-11-05T17:00:01Z'" in (
-        runner.seen[0]
+    assert (
+        "eventtime >= '2026-11-03T06:30:00Z' AND eventtime < '2026-11-05T17:00:01Z'"
+        in (runner.seen[0])
     )
     (query,) = athena.coverage.queries
     assert query.state == "SUCCEEDED"

@@ -24,12 +24,11 @@ from moto.moto_api import state_manager
 from moto.moto_api._internal.models import moto_api_backend
 
 from analyzer.aws.athena_setup import (
-    AthenaOptions,
     ScanLimitExceeded,
     athena_runner,
     plan_athena,
 )
-from analyzer.aws.athena_table import SELECT_LIST, TableLocation
+from analyzer.aws.athena_table import SELECT_LIST, AthenaOptions, TableLocation
 from analyzer.aws.plan import plan_s3
 from analyzer.aws.session import client_config
 from analyzer.domain.errors import LiveSetupError

@@ -58,7 +58,7 @@ def canned(endpoint: str, record: dict[str, Any]) -> None:
             value = value.get(key) if isinstance(value, dict) else None
         values.append(json.dumps(value) if column.json_text and value is not None else value)
     values += [ACCOUNT, "us-east-1", "2026/11/03"]
-    rows = [HEADER, values]
+    rows: list[list[str | None]] = [list(HEADER), values]
     payload = {"results": [{
         "rows": [{"Data": [{"VarCharValue": v} if v is not None else {} for v in r]}
                  for r in rows],
@@ -70,7 +70,8 @@ def canned(endpoint: str, record: dict[str, Any]) -> None:
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (local moto)
+    # the local moto server's control API
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
         assert answer.status == 201
 
 

@@ -64,13 +64,12 @@ def canned(endpoint: str, record: dict[str, Any]) -> None:
                  for r in rows],
         "column_info": [{"Name": h, "Type": "varchar"} for h in HEADER],
     }]}  # fmt: skip
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 (the local moto server's control API)
         f"{endpoint}/moto-api/static/athena/query-results",
         data=json.dumps(payload).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    # the local moto server's control API
     with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
         assert answer.status == 201
 

@@ -19,6 +19,7 @@ from analyzer.aws.athena_table import (
     AthenaPlanError,
     Limits,
     TableLocation,
+    delivery_day_range,
     differs,
     is_region,
     missing_columns,
@@ -38,7 +39,6 @@ from analyzer.sources.athena import (
     RunnerSettings,
 )
 from analyzer.sources.s3 import ListedPartition, S3Location, S3TrailSource
-from analyzer.sources.tree import delivery_days
 
 GB = 1e9
 
@@ -163,8 +163,7 @@ def plan_athena(
     and regions per location), then tables, then the queries' plan."""
     if window.since is None or window.until is None:
         raise LiveSetupError("--engine athena needs a bounded window")
-    bounds = delivery_days(window)
-    assert bounds is not None
+    bounds = delivery_day_range(window.since, window.until)
     if not options.table:
         try:
             name_literal(options.database, "--athena-database")

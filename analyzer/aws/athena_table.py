@@ -379,6 +379,15 @@ def signin_filter() -> str:
     )
 
 
+def delivery_day_range(since: datetime, until: datetime) -> tuple[date, date]:
+    """The delivery-day partitions that can hold the window's events: its days, and the day
+    after its last instant (a day folder is named by delivery date; at least 24 h of delivery
+    lag for the window's last event). A window ending at midnight does not name the day after
+    the next, which halves the cost of a one-day window."""
+    last = (until.astimezone(UTC) - timedelta(microseconds=1)).date()
+    return since.astimezone(UTC).date(), last + timedelta(days=1)
+
+
 def time_bounds(since: datetime, until: datetime) -> tuple[str, str]:
     """CloudTrail writes eventTime as `YYYY-MM-DDTHH:MM:SSZ`, so text comparison orders it;
     the lower bound is rounded down and the upper one up to the second (the collector applies

@@ -46,7 +46,7 @@ def generate(root: Path, org: str | None) -> Path:
         pytest.skip(f"the shared trail generator is not beside this checkout ({GENERATOR})")
     arguments = [
         sys.executable, str(GENERATOR), "--out", str(root), "--accounts", "3",
-        "--regions", "us-east-1,eu-west-1", "--days", "5", "--end-date", "2026-11-06",
+        "--regions", "us-east-1,eu-west-1", "--days", "8", "--end-date", "2026-11-09",
         "--files-per-region-day", "3", "--records-per-file", "60", "--signin-rate", "0.08",
         "--decoy-rate", "0.01", "--seed", "5", "--jobs", "1",
     ]  # fmt: skip
@@ -125,6 +125,22 @@ def test_chunked_queries_give_the_same_frame(tree: Path, aws: dict[str, Any]) ->
     assert athena.coverage.duplicates_dropped == local.coverage.duplicates_dropped
     for sql in runner.seen:
         assert_prunes(sql)
+
+
+def test_a_two_day_window_scans_well_under_half_of_eight_days(aws: dict[str, Any]) -> None:
+    listed = aws["s3"].get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix="ct/")
+    trail = sum(
+        o["Size"] for page in listed for o in page["Contents"] if "/CloudTrail/" in o["Key"]
+    )
+    window = Window(datetime(2026, 11, 5, tzinfo=UTC), datetime(2026, 11, 7, tzinfo=UTC))
+    source = plan_athena(
+        window, [S3Location(BUCKET, "ct/")], AthenaOptions(), s3=aws["s3"], glue=aws["glue"],
+        runner=DuckDBRunner(aws["glue"], Path("/nonexistent"), f"s3://{BUCKET}/ct/"),
+    )  # fmt: skip
+    projected = sum(job.projected_bytes for job in source.jobs)
+    days = {p.day for job in source.jobs for p in job.partitions}
+    assert days == {date(2026, 11, 5), date(2026, 11, 6), date(2026, 11, 7)}  # + delivery lag
+    assert 0 < projected < 0.45 * trail
 
 
 # --- the parsed SQL must name its partitions and bound its window ------------------------------

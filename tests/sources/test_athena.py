@@ -175,7 +175,7 @@ def test_query_flow_sql_polling_and_no_trail_object_downloaded(aws: dict[str, An
     assert f'FROM "signin_report"."{table}"\n' in execution.query
     assert "WHERE account IN ('111111111111', '222222222222')\n" in execution.query
     assert "AND region IN ('us-east-1')\n" in execution.query
-    assert "AND delivery_date BETWEEN '2026/11/03' AND '2026/11/06'\n" in execution.query
+    assert "AND delivery_date BETWEEN '2026/11/03' AND '2026/11/05'\n" in execution.query
     assert "eventtime >= '2026-11-03T00:00:00Z' AND eventtime < '2026-11-05T00:00:00Z'" in (
         execution.query
     )

@@ -194,6 +194,27 @@ def test_query_flow_sql_polling_and_no_trail_object_downloaded(aws: dict[str, An
     assert query.as_dict()["price_usd"] == round(10 * 2**20 / 1e12 * 5, 6)  # 10 MB minimum
 
 
+def test_progress_follows_each_query(aws: dict[str, Any]) -> None:
+    state_manager.set_transition("athena::execution", {"progression": "manual", "times": 2})
+    canned([row_of(LOGIN, ACCOUNTS[0], "us-east-1", "2026/11/03")])
+    seen: list[tuple[str, str, int]] = []
+    source = plan_athena(
+        WINDOW, [LOCATION], AthenaOptions(output=OUTPUT), s3=aws["s3"], glue=aws["glue"],
+        runner=runner(aws, []), progress=lambda r: seen.append((r.region, r.status, r.events)),
+    )  # fmt: skip
+    collect([source], WINDOW)
+    assert [status for _, status, _ in seen] == [
+        "queued",
+        "queued",
+        "running",
+        "running",
+        "ok",
+        "ok",
+    ]
+    assert {region for region, _, _ in seen} == {"query 1/1"}
+    assert seen[-1][2] == 1
+
+
 def test_table_created_once_and_updated_when_the_regions_change(aws: dict[str, Any]) -> None:
     name = TableLocation(BUCKET, "ct/", ORG).table_name()
     for _ in range(2):

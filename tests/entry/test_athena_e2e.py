@@ -18,8 +18,8 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from analyzer.aws.athena_table import SELECT_LIST
-from tests.conftest import console_login, hermetic_env
-from tests.entry.test_cli import command
+from tests.conftest import console_login
+from tests.entry.test_live_e2e import live
 
 BUCKET = "e2e-trail"
 ACCOUNT = "123456789012"
@@ -75,17 +75,8 @@ def canned(endpoint: str, record: dict[str, Any]) -> None:
 
 
 def signin_report(endpoint: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = hermetic_env(
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_REGION="us-east-1",
-    )
-    return subprocess.run(
-        [*command(), "--s3", f"s3://{BUCKET}", "--since", "2026-11-03", "--until",
-         "2026-11-05", "--quiet", *args],
-        capture_output=True, text=True, env=env, timeout=300, check=False,
-    )  # fmt: skip
+    window = ["--since", "2026-11-03", "--until", "2026-11-05", "--quiet"]
+    return live(endpoint, "--s3", f"s3://{BUCKET}", *window, *args)
 
 
 def test_the_command_runs_on_athena(endpoint: str, tmp_path: Path) -> None:

@@ -107,8 +107,7 @@ class DuckDBRunner:
         found = self.glue.get_table(DatabaseName=database, Name=table)["Table"]
         self.connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{database}"')
         self.connection.execute(
-            f"CREATE VIEW {qualified} AS "
-            + view_sql(found, self.local_root, self.bucket_root)
+            f"CREATE VIEW {qualified} AS " + view_sql(found, self.local_root, self.bucket_root)
         )
         self.views.add(qualified)
 

@@ -14,6 +14,7 @@ module's constants; no user text is ever pasted into a query.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -507,8 +508,6 @@ def record_from_row(row: Mapping[str, str | None]) -> dict[str, Any]:
     """The camelCase record the normalizer reads, from one result row. Null and empty values
     are left out (Athena's CSV cannot tell them apart, and the normalizer treats both as
     missing); the JSON text columns are parsed back into objects."""
-    import json
-
     record: dict[str, Any] = {}
     for column in SELECT_LIST:
         value = row.get(column.alias)

@@ -57,7 +57,8 @@ _MINIMUM_BILLED = 10 * _MB
 @dataclass
 class QueryCoverage:
     """One Athena query: what it was, how it ended, what it scanned. The price is an estimate
-    from Athena's rules (bytes rounded up to the MB, 10 MB minimum per query, $5 per TB)."""
+    from Athena's rules (bytes rounded up to the MB, 10 MB minimum per query, $5 per TB;
+    failed queries are not charged, cancelled ones are for what they scanned)."""
 
     query_id: str | None
     table: str
@@ -71,7 +72,7 @@ class QueryCoverage:
 
     @property
     def price_usd(self) -> float:
-        if self.state != "SUCCEEDED" and not self.bytes_scanned:
+        if self.state == "FAILED" or (self.state != "SUCCEEDED" and not self.bytes_scanned):
             return 0.0
         billed = max(-(-self.bytes_scanned // _MB) * _MB, _MINIMUM_BILLED)
         return billed / 1e12 * PRICE_PER_TB

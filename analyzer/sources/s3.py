@@ -186,9 +186,7 @@ class S3TrailSource(Source):
                     for page in paginator.paginate(Bucket=self.location.bucket, Prefix=prefix):
                         scope.stats.pages += 1
                         for item in page.get("Contents", []):
-                            yield _Object(
-                                scope, str(item["Key"]), int(item.get("Size", 0)), day
-                            )
+                            yield _Object(scope, str(item["Key"]), int(item.get("Size", 0)), day)
                 except (ClientError, BotoCoreError) as err:
                     coverage.skip_file(f"s3://{self.location.bucket}/{prefix}", _error_text(err))
                     scope.stats.reason = _error_text(err)

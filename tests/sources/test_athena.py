@@ -290,7 +290,7 @@ def test_a_failed_query_is_one_line_with_athenas_reason(aws: dict[str, Any]) -> 
     assert collection.frame.empty
     assert {r.status for r in collection.coverage.regions} == {"failed"}
     (query,) = collection.coverage.queries
-    assert (query.state, query.bytes_scanned) == ("FAILED", 1234)
+    assert (query.state, query.bytes_scanned, query.price_usd) == ("FAILED", 1234, 0.0)
     assert collection.coverage.files_read == 0
 
 

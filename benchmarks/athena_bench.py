@@ -32,11 +32,11 @@ from moto import mock_aws
 
 from analyzer.api import collect_logs
 from analyzer.aws.athena_setup import plan_athena
-from analyzer.aws.athena_table import AthenaOptions, PlannedQuery
 from analyzer.domain.coverage import QueryCoverage
 from analyzer.domain.window import Window
 from analyzer.frame.collect import collect
 from analyzer.sources.athena import Row
+from analyzer.sources.athena_table import AthenaOptions, PlannedQuery
 from analyzer.sources.s3 import S3Location, S3TrailSource
 
 BUCKET = "bench-org-trail"

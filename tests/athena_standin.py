@@ -32,9 +32,9 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from analyzer.aws.athena_table import COLUMNS, Column, PlannedQuery
 from analyzer.domain.coverage import QueryCoverage
 from analyzer.sources.athena import Row
+from analyzer.sources.athena_table import COLUMNS, Column, PlannedQuery
 
 
 def _duck_type(column: Column) -> str:

@@ -14,7 +14,17 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from analyzer.aws.athena_table import (
+from analyzer.domain.coverage import Coverage, RegionCoverage
+from analyzer.domain.errors import AwsSetupError, LiveSetupError
+from analyzer.domain.window import Window
+from analyzer.sources.athena import (
+    AthenaRunner,
+    AthenaSource,
+    QueryJob,
+    QueryRunner,
+    RunnerSettings,
+)
+from analyzer.sources.athena_table import (
     AthenaOptions,
     AthenaPlanError,
     Limits,
@@ -27,16 +37,6 @@ from analyzer.aws.athena_table import (
     plan_queries,
     projected_regions,
     table_input,
-)
-from analyzer.domain.coverage import Coverage, RegionCoverage
-from analyzer.domain.errors import AwsSetupError, LiveSetupError
-from analyzer.domain.window import Window
-from analyzer.sources.athena import (
-    AthenaRunner,
-    AthenaSource,
-    QueryJob,
-    QueryRunner,
-    RunnerSettings,
 )
 from analyzer.sources.s3 import ListedPartition, S3Location, S3TrailSource
 
@@ -146,6 +146,74 @@ def athena_runner(
     )
 
 
+def list_partitions(
+    window: Window,
+    locations: Sequence[S3Location],
+    s3: Any,
+    listing: Coverage,
+    accounts: list[str] | None,
+    regions: list[str] | None,
+) -> dict[TableLocation, list[ListedPartition]]:
+    """The window's partitions per table location, from listings only; a folder under
+    CloudTrail/ that is not a region name is reported and never queried."""
+    by_table: dict[TableLocation, list[ListedPartition]] = {}
+    reported: set[tuple[str, str]] = set()
+    for location in locations:
+        source = S3TrailSource(s3, location, window, accounts=accounts, regions=regions)
+        for partition in source.partitions(listing):
+            if is_region(partition.region):
+                by_table.setdefault(_table_location(location, partition), []).append(partition)
+            elif (partition.account, partition.region) not in reported:
+                reported.add((partition.account, partition.region))
+                listing.skip_file(
+                    f"{location}AWSLogs/.../{partition.account}/CloudTrail/{partition.region}/",
+                    "folder name is not an AWS region; not queried",
+                )
+    return by_table
+
+
+def check_scan(by_table: dict[TableLocation, list[ListedPartition]], limit: float | None) -> None:
+    """--athena-max-scan: refuse before any query when the listed objects exceed it."""
+    projected = sum(p.bytes for found in by_table.values() for p in found)
+    if limit is not None and projected > limit * GB:
+        objects = sum(p.objects for found in by_table.values() for p in found)
+        raise ScanLimitExceeded(
+            f"the window's partitions hold {_scan_text(projected)} in {objects} objects, over "
+            f"--athena-max-scan {limit:g} GB; narrow the window, --accounts or --regions, or "
+            "raise the limit"
+        )
+
+
+def _jobs(
+    database: str,
+    table: str,
+    partitions: list[ListedPartition],
+    window: Window,
+    limits: Limits | None,
+) -> list[QueryJob]:
+    assert window.since is not None
+    assert window.until is not None
+    first, last = delivery_day_range(window.since, window.until)
+    try:
+        queries = plan_queries(
+            database,
+            table,
+            {p.account for p in partitions},
+            {p.region for p in partitions},
+            first,
+            last,
+            window.since,
+            window.until,
+            limits,
+        )
+    except AthenaPlanError as err:
+        raise LiveSetupError(str(err)) from None
+    return [
+        QueryJob(q, tuple(p for p in partitions if q.covers(p.account, p.region, p.day)))
+        for q in queries
+    ]
+
+
 def plan_athena(
     window: Window,
     locations: Sequence[S3Location],
@@ -163,33 +231,14 @@ def plan_athena(
     and regions per location), then tables, then the queries' plan."""
     if window.since is None or window.until is None:
         raise LiveSetupError("--engine athena needs a bounded window")
-    bounds = delivery_day_range(window.since, window.until)
     if not options.table:
         try:
             name_literal(options.database, "--athena-database")
         except AthenaPlanError as err:
             raise LiveSetupError(str(err)) from None
     listing = Coverage()
-    by_table: dict[TableLocation, list[ListedPartition]] = {}
-    for location in locations:
-        source = S3TrailSource(s3, location, window, accounts=accounts, regions=regions)
-        for partition in source.partitions(listing):
-            if not is_region(partition.region):
-                if partition.day == bounds[0]:
-                    listing.skip_file(
-                        f"{location}AWSLogs/.../{partition.account}/CloudTrail/{partition.region}/",
-                        "folder name is not an AWS region; not queried",
-                    )
-                continue
-            by_table.setdefault(_table_location(location, partition), []).append(partition)
-    projected = sum(p.bytes for found in by_table.values() for p in found)
-    if options.max_scan_gb is not None and projected > options.max_scan_gb * GB:
-        objects = sum(p.objects for found in by_table.values() for p in found)
-        raise ScanLimitExceeded(
-            f"the window's partitions hold {_scan_text(projected)} in {objects} objects, over "
-            f"--athena-max-scan {options.max_scan_gb:g} GB; narrow the window, --accounts or "
-            "--regions, or raise the limit"
-        )
+    by_table = list_partitions(window, locations, s3, listing, accounts, regions)
+    check_scan(by_table, options.max_scan_gb)
     existing = check_existing_table(glue, options.table) if options.table else None
     if existing is None and by_table:
         ensure_database(glue, options.database)
@@ -200,23 +249,7 @@ def plan_athena(
         else:
             database = options.database
             table = ensure_table(glue, database, table_location, {p.region for p in partitions})
-        try:
-            queries = plan_queries(
-                database,
-                table,
-                {p.account for p in partitions},
-                {p.region for p in partitions},
-                bounds[0],
-                bounds[1],
-                window.since,
-                window.until,
-                limits,
-            )
-        except AthenaPlanError as err:
-            raise LiveSetupError(str(err)) from None
-        for query in queries:
-            covered = tuple(p for p in partitions if query.covers(p.account, p.region, p.day))
-            jobs.append(QueryJob(query, covered))
+        jobs.extend(_jobs(database, table, partitions, window, limits))
     return AthenaSource(jobs, listing, runner, progress=progress)
 
 

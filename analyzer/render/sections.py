@@ -22,6 +22,21 @@ def _key_values(mapping: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
+def _listed_blocks(report: SigninReport) -> list[Block]:
+    """Per-region coverage (file sources have none), and with --engine athena what each
+    query scanned and cost."""
+    found: list[Block] = []
+    for key, title in (
+        ("regions", "Coverage by region (live collection)"),
+        ("queries", "Athena queries (estimated at $5/TB)"),
+    ):
+        entries = report.coverage.get(key) or []
+        if entries:
+            header = list(entries[0])
+            found.append((key, title, header, [[e[h] for h in header] for e in entries]))
+    return found
+
+
 def section_rows(report: SigninReport, sections: Sequence[str]) -> list[Block]:
     titles = dict(TABLE_SECTIONS)
     blocks: list[Block] = []
@@ -48,16 +63,7 @@ def section_rows(report: SigninReport, sections: Sequence[str]) -> list[Block]:
             ]
             blocks.append((key, "Findings", header, rows))
         elif key == "regions":
-            regions = report.coverage.get("regions") or []
-            if regions:  # file sources have no per-region account
-                header = list(regions[0])
-                rows = [[region[h] for h in header] for region in regions]
-                blocks.append((key, "Coverage by region (live collection)", header, rows))
-            queries = report.coverage.get("queries") or []
-            if queries:  # --engine athena: what each query scanned and cost
-                header = list(queries[0])
-                rows = [[query[h] for h in header] for query in queries]
-                blocks.append(("queries", "Athena queries (estimated at $5/TB)", header, rows))
+            blocks.extend(_listed_blocks(report))
         elif key == "coverage":
             listed = {"problems", "regions", "queries"}  # shown in their own blocks
             coverage = {k: v for k, v in report.coverage.items() if k not in listed}

@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from analyzer.aws.athena_table import PlannedQuery, record_from_row
 from analyzer.domain.coverage import Coverage, Problem, QueryCoverage, RegionCoverage
+from analyzer.sources.athena_table import PlannedQuery, record_from_row
 from analyzer.sources.interface import RawRecord, Source
 from analyzer.sources.s3 import ListedPartition
 

@@ -18,7 +18,9 @@ from moto import mock_aws
 from sqlglot import exp
 
 from analyzer.aws.athena_setup import plan_athena
-from analyzer.aws.athena_table import (
+from analyzer.domain.window import Window
+from analyzer.frame.collect import collect
+from analyzer.sources.athena_table import (
     AthenaOptions,
     AthenaPlanError,
     Limits,
@@ -26,8 +28,6 @@ from analyzer.aws.athena_table import (
     plan_queries,
     select_sql,
 )
-from analyzer.domain.window import Window
-from analyzer.frame.collect import collect
 from analyzer.sources.s3 import S3Location, S3TrailSource
 from tests.athena_standin import DuckDBRunner
 from tests.conftest import fake_aws_credentials

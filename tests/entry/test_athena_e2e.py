@@ -17,7 +17,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from analyzer.aws.athena_table import SELECT_LIST
+from analyzer.sources.athena_table import SELECT_LIST
 from tests.conftest import console_login
 from tests.entry.test_live_e2e import live
 
@@ -107,9 +107,10 @@ def test_the_command_runs_on_athena(endpoint: str, tmp_path: Path) -> None:
         f"s3://{BUCKET}/AWSLogs/${{account}}/CloudTrail/"
     )
 
-    table_text = signin_report(endpoint, "--engine", "athena", "--section", "regions")
-    assert table_text.returncode == 0, table_text.stderr
-    assert "Athena queries (estimated at $5/TB)" in table_text.stdout
+    canned(endpoint, LOGIN)
+    markdown = signin_report(endpoint, "--engine", "athena", "--format", "markdown")
+    assert markdown.returncode == 0, markdown.stderr
+    assert "Athena queries (estimated at $5/TB)" in markdown.stdout
 
 
 def test_the_scan_limit_and_option_checks_are_one_line_errors(endpoint: str) -> None:
@@ -122,4 +123,4 @@ def test_the_scan_limit_and_option_checks_are_one_line_errors(endpoint: str) -> 
     assert "the --athena-* options need --engine athena" in alone.stderr
     wrong = signin_report(endpoint, "--engine", "presto")
     assert wrong.returncode == 2
-    assert "--engine must be `local` or `athena`" in wrong.stderr
+    assert "'presto' is not one of 'local', 'athena'" in wrong.stderr

@@ -23,18 +23,22 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.moto_api import state_manager
 from moto.moto_api._internal.models import moto_api_backend
 
+from analyzer.api import run_audit_job
+from analyzer.audit.request import AuditRequest, Sources
+from analyzer.audit.run import run_audit
 from analyzer.aws.athena_setup import (
     ScanLimitExceeded,
     athena_runner,
     plan_athena,
 )
-from analyzer.aws.athena_table import SELECT_LIST, AthenaOptions, TableLocation
 from analyzer.aws.plan import plan_s3
 from analyzer.aws.session import client_config
-from analyzer.domain.errors import LiveSetupError
+from analyzer.domain.errors import LiveSetupError, RequestError
+from analyzer.domain.values import Engine
 from analyzer.domain.window import Window
 from analyzer.frame.collect import Collection, collect
 from analyzer.sources.athena import AthenaRunner, RunnerSettings
+from analyzer.sources.athena_table import SELECT_LIST, AthenaOptions, TableLocation
 from analyzer.sources.s3 import S3Location
 from tests.conftest import api_call, console_login, fake_aws_credentials
 from tests.fakes import _response, attach
@@ -471,3 +475,23 @@ def test_plan_s3_wires_the_athena_engine(aws: dict[str, Any]) -> None:
             config=None,
         )  # fmt: skip
     assert settings.TEST_SERVER_MODE is False
+
+
+def test_the_audit_run_takes_the_athena_engine(aws: dict[str, Any]) -> None:
+    canned([row_of(LOGIN, ACCOUNTS[0], "us-east-1", "2026/11/03")])
+    result = run_audit_job(
+        s3=[f"s3://{BUCKET}/ct"],
+        since="2026-11-03",
+        until="2026-11-05",
+        engine="athena",
+        athena=AthenaOptions(output=OUTPUT),
+        report_format="json",
+    )
+    assert list(result.frame["event_id"]) == ["111111111111-a"]
+    (query,) = json.loads(result.text)["coverage"]["queries"]
+    assert query["state"] == "SUCCEEDED"
+    with pytest.raises(RequestError, match="engine athena reads trail buckets"):
+        run_audit(
+            AuditRequest(window=WINDOW, sources=Sources(logs=(), engine=Engine.athena)),
+            session=aws["session"],
+        )

@@ -37,6 +37,16 @@ def _listed_blocks(report: SigninReport) -> list[Block]:
     return found
 
 
+def _suppressed(report: SigninReport) -> Block:
+    """What the configuration's suppressions hid, one row per finding, with the entries."""
+    header = ["severity", "rule", "finding", "events", "first event", "suppressed by"]
+    rows: list[list[Any]] = [
+        [s.severity, s.rule_id, s.title, s.events, s.first_event, ", ".join(s.entries)]
+        for s in report.suppressed
+    ]
+    return ("suppressed", f"Suppressed findings ({len(rows)})", header, rows)
+
+
 def section_rows(report: SigninReport, sections: Sequence[str]) -> list[Block]:
     titles = dict(TABLE_SECTIONS)
     blocks: list[Block] = []
@@ -62,6 +72,8 @@ def section_rows(report: SigninReport, sections: Sequence[str]) -> list[Block]:
                 for f in report.findings
             ]
             blocks.append((key, "Findings", header, rows))
+        elif key == "suppressed":
+            blocks.append(_suppressed(report))
         elif key == "regions":
             blocks.extend(_listed_blocks(report))
         elif key == "coverage":

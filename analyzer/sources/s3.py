@@ -92,6 +92,7 @@ class _Scope:
     account: str
     region: str
     stats: RegionCoverage
+    org: str | None = None
     name: str = ""  # the history's scope name: location#account/region
     read: dict[str, list[str]] = field(default_factory=dict)  # day -> object names read
 
@@ -101,8 +102,22 @@ class _Object:
     scope: _Scope
     key: str
     size: int
-    day: str = ""  # delivery day folder, YYYY-MM-DD
+    day: date | None = None
     name: str = ""  # the key after its day folder
+
+
+@dataclass(frozen=True)
+class ListedPartition:
+    """The objects of one (account, region, delivery day) folder, listed but not read: what
+    a query over that partition would scan."""
+
+    org: str | None
+    account: str
+    region: str
+    day: date
+    objects: int
+    bytes: int
+    stats: RegionCoverage
 
 
 class S3TrailSource(Source):
@@ -161,18 +176,19 @@ class S3TrailSource(Source):
 
     def _scopes(self, coverage: Coverage) -> list[tuple[str, _Scope]]:
         root = f"{self.location.prefix}AWSLogs/"
-        accounts: list[tuple[str, str]] = []  # (account, key prefix of the account)
+        # (organization, account, key prefix of the account)
+        accounts: list[tuple[str | None, str, str]] = []
         for name in self._children(root, coverage):
             if _ORG.match(name):
                 for member in self._children(f"{root}{name}/", coverage):
                     if _ACCOUNT.match(member):
-                        accounts.append((member, f"{root}{name}/{member}/"))
+                        accounts.append((name, member, f"{root}{name}/{member}/"))
             elif _ACCOUNT.match(name):
-                accounts.append((name, f"{root}{name}/"))
+                accounts.append((None, name, f"{root}{name}/"))
         if not accounts:
             coverage.skip_file(str(self.location), "no AWSLogs/<account>/ folders found")
         scopes: list[tuple[str, _Scope]] = []
-        for account, account_prefix in accounts:
+        for org, account, account_prefix in accounts:
             if self.accounts is not None and account not in self.accounts:
                 continue
             for region in self._children(f"{account_prefix}CloudTrail/", coverage):
@@ -183,7 +199,7 @@ class S3TrailSource(Source):
                 scopes.append(
                     (
                         f"{account_prefix}CloudTrail/{region}/",
-                        _Scope(account, region, stats, name=name),
+                        _Scope(account, region, stats, org, name=name),
                     )
                 )
         return scopes
@@ -205,14 +221,41 @@ class S3TrailSource(Source):
                             if name in known:
                                 self.known_skipped += 1
                                 continue
-                            yield _Object(
-                                scope, key, int(item.get("Size", 0)), day.isoformat(), name
-                            )
+                            yield _Object(scope, key, int(item.get("Size", 0)), day, name)
                 except (ClientError, BotoCoreError) as err:
                     coverage.skip_file(f"s3://{self.location.bucket}/{prefix}", _error_text(err))
                     scope.stats.reason = _error_text(err)
                 if self.progress:
                     self.progress(scope.stats)
+
+    def partitions(self, coverage: Coverage) -> list[ListedPartition]:
+        """Every (account, region, delivery day) of the window with the objects it holds,
+        from listings alone (for a query engine that reads the objects where they lie); the
+        account/region scopes go into `coverage.regions` with what was listed."""
+        coverage.inputs.append(str(self.location))
+        scopes = self._scopes(coverage)
+        found: dict[tuple[int, date], list[int]] = {}
+        for _, scope in scopes:
+            coverage.regions.append(scope.stats)
+            for day in self.days:
+                found[(id(scope), day)] = [0, 0]
+        started = time.monotonic()
+        for item in self._listed(scopes, coverage):
+            assert item.day is not None
+            counts = found[(id(item.scope), item.day)]
+            counts[0] += 1
+            counts[1] += item.size
+            item.scope.stats.objects += 1
+            item.scope.stats.bytes += item.size
+        listed: list[ListedPartition] = []
+        for _, scope in scopes:
+            scope.stats.seconds = time.monotonic() - started
+            for day in self.days:
+                objects, size = found[(id(scope), day)]
+                listed.append(ListedPartition(
+                    scope.org, scope.account, scope.region, day, objects, size, scope.stats
+                ))  # fmt: skip
+        return listed
 
     def _fetch(self, key: str, scanners: ThreadPoolExecutor) -> FileResult:
         name = f"s3://{self.location.bucket}/{key}"
@@ -259,7 +302,8 @@ class S3TrailSource(Source):
                 if any(p.skipped for p in result.coverage.problems):
                     stats.objects_failed += 1
                 else:
-                    item.scope.read.setdefault(item.day, []).append(item.name)
+                    day = item.day.isoformat() if item.day else ""
+                    item.scope.read.setdefault(day, []).append(item.name)
                 yield from result.candidates
                 if self.progress:
                     self.progress(stats)

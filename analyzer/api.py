@@ -115,14 +115,24 @@ def read_logs(
 
 
 def load_history(
-    location: str | Path, since: Moment | None = None, until: Moment | None = None
+    location: str | Path,
+    since: Moment | None = None,
+    until: Moment | None = None,
+    *,
+    profile: str | None = None,
 ) -> pd.DataFrame:
     """Sign-ins stored by `signin-report --history` (a folder or s3://bucket/prefix), with
-    the same schema as `read_logs`; `since` inclusive, `until` exclusive."""
+    the same schema as `read_logs`; `since` inclusive, `until` exclusive. A history in S3 is
+    read with a session from `profile` (default: the standard credential chain)."""
     from analyzer.history.store import History
 
     window = _window(since, until)
-    history = History.open(str(location))
+    client = None
+    if str(location).startswith("s3://"):
+        from analyzer.aws.session import make_session
+
+        client = make_session(profile).client("s3")
+    history = History.open(str(location), s3_client=client)
     frame = history.read(window.since if window else None, window.until if window else None)
     if history.problems:  # parts that could not be used: their days are incomplete
         first = history.problems[0].line()

@@ -167,6 +167,11 @@ def test_one_session_from_the_profile_serves_history_and_delivery(
     assert meta["runs"][0]["added"] == 53  # every sign-in event of the window
     uploaded = json.loads(s3.get_object(Bucket="audit", Key="r/report.json")["Body"].read())
     assert uploaded["summary"]["sign_ins"] == 32
+    # The notebook reads that history with the same profile (no credentials elsewhere).
+    stored = analyzer.load_history(
+        "s3://audit/history", "2026-11-02", "2026-11-09", profile="audit"
+    )
+    assert len(stored) == 53
 
 
 def analyzer_cli_app() -> Any:

@@ -6,26 +6,43 @@ marker bytes is counted and dropped without parsing. The byte searches run throu
 (SIMD substring search, about ten times CPython's `bytes.find`/`count` on this JSON): with
 CPython's search, looking for markers and counting records cost more than inflating.
 
+The fast path may skip only what the full decoder (`decode.py`) would also skip, whatever the
+bytes. Why a skipped record cannot be a sign-in candidate:
+
+- A candidate's `eventSource` decodes to `signin.amazonaws.com` or an `sso*` source, so its
+  bytes hold `"signin.amazonaws.com"` or `"sso` literally, or a `\\u` escape (no other JSON
+  escape can stand for a letter, a dot or a dash). All three are markers, whatever the key
+  looks like (escaped, spaced, reordered).
+- A candidate without an `eventSource` string is recognised by its name alone; the fast path
+  runs only when every record has the compact `"eventSource":"` and `"eventName":"` keys
+  (the three counts below agree with the record count); otherwise the full decoder runs.
+
 CloudTrail writes compact JSON whose records each begin with `{"eventVersion":`, so the record
 around a hit is cut out between the record start before it and the next record start after
-it. Only files in that exact compact form take this path. Anything unexpected (no record
-start, a slice that is not one JSON object) falls back to parsing the whole file, so the fast
-path can only be faster, never different.
+it. Anything unexpected (counts that disagree, a slice that is not one JSON object) falls back
+to the full decoder, so the fast path can only be faster, never different.
 """
 
 from __future__ import annotations
 
 import json
+import struct
 from dataclasses import dataclass, field
 
 import deflate
 import stringzilla
 
+from analyzer.sources.limits import describe
+from analyzer.normalize.selection import IDENTITY_CENTER_SOURCES, SIGNIN_ONLY_NAMES, SIGNIN_SOURCE
+
 GZIP_MAGIC = b"\x1f\x8b"
-# In compact JSON as CloudTrail writes it, the event sources that can hold a sign-in:
-# signin.amazonaws.com and the sso* sources (sso, sso-oauth; other sso* sources are dropped by
-# the normalizer).
-SIGNIN_MARKERS = (b'"eventSource":"signin.amazonaws.com"', b'"eventSource":"sso')
+ESCAPE = b"\\u"
+# Every sign-in candidate's bytes hold one of these (or an escape), see the module docstring.
+SOURCE_MARKERS = (b'"' + SIGNIN_SOURCE.encode() + b'"', b'"sso', ESCAPE)
+assert all(s.startswith("sso") for s in IDENTITY_CENTER_SOURCES)
+NAME_MARKERS = tuple(sorted(b'"' + name.encode() + b'"' for name in SIGNIN_ONLY_NAMES))
+SOURCE_KEY = b'"eventSource":"'
+NAME_KEY = b'"eventName":"'
 RECORD_START = b'{"eventVersion":'
 NEXT_RECORD = b"," + RECORD_START
 COMPACT_HEADS = (b'{"Records":[{"eventVersion":', b'{"Records":[]}')
@@ -35,21 +52,39 @@ class ScanError(ValueError):
     """The payload cannot be used; the message is the reason shown to the user."""
 
 
+class TooLarge(ScanError):
+    """The payload inflates to more than the limit allows."""
+
+
 @dataclass
 class Scanned:
     """Candidate records (the normalizer decides which are sign-ins; decoys that merely
-    mention the marker are parsed and then dropped there) and how many records the file held."""
+    mention the marker are parsed and then dropped there), the records that could not be
+    parsed (index, reason) and how many records the file held."""
 
     candidates: list[tuple[int, object]] = field(default_factory=list)  # (record index, record)
+    not_utf8: list[tuple[int, object]] = field(default_factory=list)  # decoded with escapes
+    rejected: list[tuple[int, str]] = field(default_factory=list)
     records: int = 0
-    parsed_whole_file: bool = False
 
 
-def inflate(payload: bytes) -> bytes | bytearray:
+def gzip_size(payload: bytes | bytearray) -> int:
+    """The inflated size a gzip member's trailer states (modulo 4 GiB, so only a hint: the
+    inflater below fails when the real size differs)."""
+    return int(struct.unpack("<I", payload[-4:])[0]) if len(payload) >= 18 else 0
+
+
+def inflate(payload: bytes, limit: int) -> bytes | bytearray:
     """libdeflate inflates into a bytearray; it is searched and sliced as it is, since a copy
-    to bytes would cost a memcpy and page faults per file."""
+    to bytes would cost a memcpy and page faults per file. The buffer is as large as the
+    trailer says, so a trailer over `limit` is refused before anything is allocated; one
+    that lies (or a multi-member file) makes libdeflate fail, and the caller streams."""
     if not payload.startswith(GZIP_MAGIC):
+        if len(payload) > limit:
+            raise TooLarge(f"larger than the {describe(limit)} limit")
         return payload
+    if gzip_size(payload) > limit:
+        raise TooLarge(f"inflates to more than the {describe(limit)} limit")
     try:
         return deflate.gzip_decompress(payload)
     except (deflate.DeflateError, ValueError) as err:
@@ -57,9 +92,7 @@ def inflate(payload: bytes) -> bytes | bytearray:
 
 
 def is_trail_head(head: bytes | bytearray) -> bool:
-    """The first bytes of a compact trail log file as CloudTrail writes it. The markers are
-    compact JSON, so a file written any other way (spaces after colons) must not take the
-    fast path: it would be scanned for bytes it does not contain."""
+    """The first bytes of a compact trail log file as CloudTrail writes it."""
     return head.startswith(COMPACT_HEADS)
 
 
@@ -69,9 +102,31 @@ def is_trail_document(raw: bytes | bytearray) -> bool:
     return is_trail_head(raw[:64]) and raw[-64:].rstrip().endswith(b"]}")
 
 
+def might_be_signin(raw: bytes | bytearray | str) -> bool:
+    """Whether a record that cannot be parsed (too deep, a number too long) may be a sign-in
+    event, from its bytes by the same rule the fast path skips by: such a record is rejected
+    with a line, any other is counted and dropped like every non-sign-in record."""
+    data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else bytes(raw)
+    if any(marker in data for marker in SOURCE_MARKERS):
+        return True
+    if SOURCE_KEY in data:
+        return False  # its source is another service
+    return any(marker in data for marker in NAME_MARKERS)
+
+
+NOT_UTF8 = "record is not UTF-8 text"
+
+
+def unparseable(err: BaseException) -> str:
+    """Why a record that is JSON in form cannot be decoded (the same words on every path)."""
+    if isinstance(err, RecursionError):
+        return "record nested too deeply to decode"
+    return f"record cannot be decoded ({err})"
+
+
 def _hits(text: stringzilla.Str) -> list[int]:
     positions: list[int] = []
-    for marker in SIGNIN_MARKERS:
+    for marker in SOURCE_MARKERS:
         at = text.find(marker)
         while at >= 0:
             positions.append(at)
@@ -93,48 +148,55 @@ def _slices(
     counted_to = 0  # record starts before this offset are already in `index`
     index = -1
     last_start = -1
+    last_end = -1
     for hit in hits:
-        start = text.rfind(RECORD_START, 0, hit)
-        if start < 0:
-            return None
-        if start == last_start:
+        if hit < last_end:
             continue  # another hit inside the record already cut out
+        start = text.rfind(RECORD_START, 0, hit)
+        if start < 0 or start == last_start:
+            return None
         index += text.count(RECORD_START, counted_to, start + len(RECORD_START))
         counted_to = start + len(RECORD_START)
         last_start = start
         end = text.find(NEXT_RECORD, hit)
-        slices.append((index, raw[start : end if end >= 0 else end_of_array]))
+        last_end = end if end >= 0 else end_of_array
+        slices.append((index, raw[start:last_end]))
     return slices, index + 1 + text.count(RECORD_START, counted_to)
 
 
-def scan_trail(raw: bytes | bytearray) -> Scanned:
-    """`raw` is an inflated `{"Records": [...]}` document."""
+def _parse(piece: bytes | bytearray) -> tuple[object, bool]:
+    """One record's bytes, and whether they were UTF-8: invalid bytes are kept as escapes so
+    that the caller can tell whether the record matters (the full decoder reads text the
+    same way)."""
+    try:
+        return json.loads(piece), True
+    except UnicodeDecodeError:
+        return json.loads(bytes(piece).decode("utf-8", "surrogateescape")), False
+
+
+def scan_trail(raw: bytes | bytearray) -> Scanned | None:
+    """`raw` is an inflated compact `{"Records": [...]}` document; None when it is laid out
+    in a way the fast path cannot vouch for (the full decoder reads it)."""
     text = stringzilla.Str(raw)  # a view: the buffer is not copied
+    records = text.count(RECORD_START)
+    if text.count(SOURCE_KEY) != records or text.count(NAME_KEY) != records:
+        return None
     hits = _hits(text)
     if not hits:
-        return Scanned(records=text.count(RECORD_START))
+        return Scanned(records=records)
     found = _slices(raw, text, hits)
-    if found is not None:
-        slices, records = found
+    if found is None or found[1] != records:
+        return None
+    scanned = Scanned(records=records)
+    for index, piece in found[0]:
         try:
-            parsed = [(index, json.loads(piece)) for index, piece in slices]
+            record, utf8 = _parse(piece)
         except json.JSONDecodeError:
-            parsed = None
-        if parsed is not None and all(isinstance(p, dict) for _, p in parsed):
-            return Scanned(candidates=parsed, records=records)
-    return _whole_file(raw)
-
-
-def _whole_file(raw: bytes | bytearray) -> Scanned:
-    try:
-        document = json.loads(raw)
-    except json.JSONDecodeError as err:
-        raise ScanError(
-            f"invalid JSON ({err.msg} at line {err.lineno}, column {err.colno})"
-        ) from None
-    entries = document.get("Records") if isinstance(document, dict) else None
-    if not isinstance(entries, list):
-        raise ScanError("JSON that is not CloudTrail (no Records array)")
-    return Scanned(
-        candidates=list(enumerate(entries)), records=len(entries), parsed_whole_file=True
-    )
+            return None  # not one JSON object: the layout is not the expected one
+        except (ValueError, RecursionError) as err:
+            scanned.rejected.append((index, unparseable(err)))
+            continue
+        if not isinstance(record, dict):
+            return None
+        (scanned.candidates if utf8 else scanned.not_utf8).append((index, record))
+    return scanned

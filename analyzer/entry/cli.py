@@ -28,6 +28,7 @@ from analyzer.domain.errors import AwsSetupError, LiveSetupError
 from analyzer.findings.config import SEVERITIES, SEVERITY_NAMES, ConfigError, load_config
 from analyzer.render.formats import DEFAULT_ROWS, SECTION_NAMES, OutputFormat
 from analyzer.sources.files import FileSource
+from analyzer.sources.limits import DEFAULT_MAX_FILE_BYTES, MIB
 from analyzer.sources.interface import Source
 from analyzer.domain.window import Window, WindowError, resolve_window
 
@@ -165,9 +166,15 @@ def _check_something_was_read(coverage: Coverage, logs: Sequence[Path], s3: bool
         raise CliError("nothing could be read from S3 (reasons above)", ExitCode.ERROR)
     regions: list[RegionCoverage] = coverage.regions
     if not logs and regions and all(r.status == "failed" for r in regions):
-        raise CliError(
-            f"no region could be read ({len(regions)} failed; reasons above)", ExitCode.ERROR
-        )
+        if s3:
+            attempted = f"reading the trail bucket failed in all {len(regions)} account regions"
+        else:
+            requests = sum(r.attempts for r in regions)
+            attempted = (
+                f"LookupEvents (CloudTrail event history) failed in all {len(regions)} "
+                f"region(s) after {requests} request(s)"
+            )
+        raise CliError(f"no region could be read: {attempted}; reasons above", ExitCode.ERROR)
 
 
 @dataclass(frozen=True)
@@ -227,6 +234,7 @@ def run(
     save_raw: Path | None = None,
     quiet: bool = False,
     audit: AuditOptions | None = None,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> ExitCode:
     chosen = _sections(sections)
     audit = audit or AuditOptions()
@@ -255,8 +263,10 @@ def run(
     sources: list[Source] = []
     if collecting and logs:
         keep_records = save_raw is not None
-        files = prestart.claim(logs, collect_window, keep_records) or FileSource(
-            logs, window=collect_window, keep_records=keep_records
+        if max_file_bytes < 1:
+            raise CliError("--max-file-mb must be at least 1", ExitCode.USAGE)
+        files = prestart.claim(logs, collect_window, keep_records, max_file_bytes) or FileSource(
+            logs, window=collect_window, keep_records=keep_records, max_file_bytes=max_file_bytes
         )
         files.start()  # workers scan while the imports below load pandas
         sources = [files]
@@ -522,6 +532,12 @@ def signin_report(
             min=0, help="Rows per table in the terminal format (0: all). Other formats: all."
         ),
     ] = DEFAULT_ROWS,
+    max_file_mb: Annotated[
+        int,
+        typer.Option(
+            help="Skip (with a warning) a --logs file that inflates to more than this many MiB."
+        ),
+    ] = DEFAULT_MAX_FILE_BYTES // MIB,
 ) -> None:
     if source not in (None, "trails", "lookup"):
         _say("error", f"--source must be `trails` or `lookup`, not {source!r}")
@@ -560,6 +576,7 @@ def signin_report(
             ),
             save_raw=save_raw,
             quiet=quiet,
+            max_file_bytes=max_file_mb * MIB,
         )
     except CliError as err:
         _say("error", str(err))

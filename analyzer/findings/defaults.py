@@ -21,4 +21,5 @@ RULE_DEFAULTS: dict[str, dict[str, Any]] = {
     "multiple_ips": {"enabled": True, "severity": "medium", "ips": 3, "minutes": 10},
     "dormant_user": {"enabled": True, "severity": "medium", "days": 90},
     "getsignintoken_outside_portal": {"enabled": True, "severity": "medium"},
+    "event_id_conflict": {"enabled": True, "severity": "high"},
 }

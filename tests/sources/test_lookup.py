@@ -71,7 +71,7 @@ def test_every_event_once_throttles_retried_failing_region_reported(
     failed = by_region["me-south-1"]
     assert failed.status == "failed"
     assert failed.reason is not None
-    assert failed.reason.startswith("UnrecognizedClientException")
+    assert failed.reason.startswith("LookupEvents: UnrecognizedClientException: ")
     assert "enabled" in failed.reason
     [problem] = collection.coverage.problems
     assert problem.culprit == "region me-south-1 (signin.amazonaws.com)"

@@ -43,6 +43,7 @@ from analyzer.sources.scan import (
     might_be_signin,
     scan_trail,
     unparseable,
+    value_end,
 )
 
 _DIGEST_KEYS = frozenset({"digestStartTime", "digestEndTime", "digestPublicKeyFingerprint"})
@@ -50,8 +51,6 @@ _RECORD_KEYS = frozenset({"eventName", "eventSource", "eventVersion", "eventID",
 # Names a log file goes by; a file named so (or gzip) that cannot be read is worth a warning.
 LOG_SUFFIXES = (".json", ".gz", ".jsonl", ".ndjson", ".log")
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # surrogateescape's stand-ins for invalid bytes
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-_SCALAR_END = re.compile(r"[,\]}]")
 _PROBE = 4096  # characters read to tell JSON from anything else
 
 DIGEST = "CloudTrail digest file"
@@ -292,7 +291,7 @@ def decode_text(handle: IO[str], name: str, coverage: Coverage) -> Iterator[RawR
         head: object = json.loads(first)
     except (ValueError, RecursionError):
         head = None
-    if _looks_like_record(head) and not _has_escaped_bytes(first):
+    if _looks_like_record(head) or (head is None and _one_object_line(first)):
         yield from _json_lines(_numbered(first, handle), name, coverage)
         return
     text = first + handle.read()
@@ -300,23 +299,32 @@ def decode_text(handle: IO[str], name: str, coverage: Coverage) -> Iterator[RawR
         try:
             head = json.loads(text)
         except json.JSONDecodeError as err:
-            if err.msg == "Extra data" and text.lstrip().startswith("{"):
-                yield from _json_lines(_numbered(text), name, coverage)  # first line was bad
-                return
             yield from _records_one_by_one(text, name, coverage, err)
             return
         except (ValueError, RecursionError):
             yield from _records_one_by_one(text, name, coverage, None)
             return
     elif text.strip() != first.strip():
-        if text.lstrip().startswith("{"):
-            yield from _json_lines(_numbered(text), name, coverage)
+        if isinstance(head, dict) and first.strip().endswith("}"):
+            yield from _json_lines(_numbered(text), name, coverage)  # documents, one a line
             return
         raise UnreadableFile("unexpected data after the JSON document")
     if _has_escaped_bytes(text):
         yield from _records_one_by_one(text, name, coverage, None)
         return
     yield from _document(head, name, coverage)
+
+
+def _one_object_line(line: str) -> bool:
+    """A first line that is one whole object but not a document of records: a JSON Lines
+    file whose first record is broken (the lines after it are still read)."""
+    stripped = line.strip()
+    return (
+        stripped.startswith("{")
+        and stripped.endswith("}")
+        and '"Records"' not in stripped[:200]
+        and '"Events"' not in stripped[:200]
+    )
 
 
 def _numbered(text: str, rest: IO[str] | None = None) -> Iterator[tuple[int, str]]:
@@ -348,25 +356,13 @@ def _json_lines(
             coverage.records_scanned += 1
             coverage.reject_record(where, NOT_UTF8)
             continue
+        if isinstance(value, dict) and not _looks_like_record(value):
+            try:  # a whole document on one line (trail files concatenated with newlines)
+                yield from _document(value, where, coverage)
+            except UnreadableFile as err:
+                coverage.reject_record(where, str(err))
+            continue
         yield RawRecord(value, where)
-
-
-def _value_end(text: str, start: int) -> int | None:
-    """Where the JSON value starting at `start` ends, found by brackets and strings alone
-    (for a value too deep or too odd for the decoder); None when the text ends first."""
-    if text[start] not in "{[":
-        match = _SCALAR_END.search(text, start)
-        return match.start() if match else None
-    depth = 0
-    for token in _TOKEN.finditer(text, start):
-        mark = token.group()
-        if mark in "{[":
-            depth += 1
-        elif mark in "}]":
-            depth -= 1
-            if depth == 0:
-                return token.end()
-    return None
 
 
 def _array_start(text: str) -> tuple[int, str] | None:
@@ -418,7 +414,7 @@ def _records_one_by_one(
                 f"truncated or invalid JSON in record {index}{_at(error)}"
             ) from None
         except (ValueError, RecursionError) as err:
-            end_of_value = _value_end(text, position)
+            end_of_value = value_end(text, position)
             if end_of_value is None:
                 raise UnreadableFile(f"truncated JSON in record {index}") from None
             coverage.records_scanned += 1

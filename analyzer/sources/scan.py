@@ -26,6 +26,7 @@ to the full decoder, so the fast path can only be faster, never different.
 from __future__ import annotations
 
 import json
+import re
 import struct
 from dataclasses import dataclass, field
 
@@ -42,9 +43,12 @@ SOURCE_MARKERS = (b'"' + SIGNIN_SOURCE.encode() + b'"', b'"sso', ESCAPE)
 assert all(s.startswith("sso") for s in IDENTITY_CENTER_SOURCES)
 NAME_MARKERS = tuple(sorted(b'"' + name.encode() + b'"' for name in SIGNIN_ONLY_NAMES))
 SOURCE_KEY = b'"eventSource":"'
+# CloudTrail writes `eventTime` (a UTC time ending in Z) right before `eventSource`.
+TOP_SOURCE_KEY = b'Z",' + SOURCE_KEY
 NAME_KEY = b'"eventName":"'
 RECORD_START = b'{"eventVersion":'
 NEXT_RECORD = b"," + RECORD_START
+SEPARATOR = b"}" + NEXT_RECORD  # between two records, and nowhere else in CloudTrail's layout
 COMPACT_HEADS = (b'{"Records":[{"eventVersion":', b'{"Records":[]}')
 
 
@@ -86,9 +90,16 @@ def inflate(payload: bytes, limit: int) -> bytes | bytearray:
     if gzip_size(payload) > limit:
         raise TooLarge(f"inflates to more than the {describe(limit)} limit")
     try:
-        return deflate.gzip_decompress(payload)
+        raw = deflate.gzip_decompress(payload)
     except (deflate.DeflateError, ValueError) as err:
         raise ScanError(f"corrupt gzip ({err})") from None
+    # libdeflate inflates the first member only, and succeeds when its size happens to be
+    # the last member's: a second member starts with the magic and method bytes, and when
+    # they appear, the data must also match the last member's checksum.
+    if stringzilla.Str(payload).find(GZIP_MAGIC + b"\x08", 10) >= 0:
+        if deflate.crc32(raw) != struct.unpack("<I", payload[-8:-4])[0]:
+            raise ScanError("multi-member gzip")
+    return raw
 
 
 def is_trail_head(head: bytes | bytearray) -> bool:
@@ -97,9 +108,10 @@ def is_trail_head(head: bytes | bytearray) -> bool:
 
 
 def is_trail_document(raw: bytes | bytearray) -> bool:
-    """Head and tail both intact; a cut-off file goes to the generic decoder, which keeps the
-    complete records and reports the truncation."""
-    return is_trail_head(raw[:64]) and raw[-64:].rstrip().endswith(b"]}")
+    """Head and tail both intact (the last record an object); a cut-off file goes to the
+    generic decoder, which keeps the complete records and reports the truncation."""
+    tail = raw[-64:].rstrip()
+    return is_trail_head(raw[:64]) and (tail.endswith(b"}]}") or raw.strip() == COMPACT_HEADS[1])
 
 
 def might_be_signin(raw: bytes | bytearray | str) -> bool:
@@ -137,31 +149,29 @@ def _hits(text: stringzilla.Str) -> list[int]:
 
 def _slices(
     raw: bytes | bytearray, text: stringzilla.Str, hits: list[int]
-) -> tuple[list[tuple[int, bytes | bytearray]], int] | None:
-    """(record index, bytes) of the records enclosing the hits and the file's record count,
-    or None when the layout is not the expected one. Record starts are counted once, in
-    order: up to each hit for its index, then the rest of the file for the total."""
+) -> list[tuple[int, bytes | bytearray]] | None:
+    """(record index, bytes) of the records enclosing the hits, or None when the layout is
+    not the expected one. A record's index is the number of separators before it, counted
+    once, in order."""
     end_of_array = text.rfind(b"]}")  # searched from the end; rstrip() would copy the file
     if end_of_array < 0:
         return None
     slices: list[tuple[int, bytes | bytearray]] = []
-    counted_to = 0  # record starts before this offset are already in `index`
-    index = -1
-    last_start = -1
+    counted_to = 0  # separators before this offset are already in `index`
+    index = 0
     last_end = -1
     for hit in hits:
         if hit < last_end:
             continue  # another hit inside the record already cut out
         start = text.rfind(RECORD_START, 0, hit)
-        if start < 0 or start == last_start:
+        if start < 0 or start < last_end:
             return None
-        index += text.count(RECORD_START, counted_to, start + len(RECORD_START))
+        index += text.count(SEPARATOR, counted_to, start + len(RECORD_START))
         counted_to = start + len(RECORD_START)
-        last_start = start
         end = text.find(NEXT_RECORD, hit)
         last_end = end if end >= 0 else end_of_array
         slices.append((index, raw[start:last_end]))
-    return slices, index + 1 + text.count(RECORD_START, counted_to)
+    return slices
 
 
 def _parse(piece: bytes | bytearray) -> tuple[object, bool]:
@@ -176,27 +186,60 @@ def _parse(piece: bytes | bytearray) -> tuple[object, bool]:
 
 def scan_trail(raw: bytes | bytearray) -> Scanned | None:
     """`raw` is an inflated compact `{"Records": [...]}` document; None when it is laid out
-    in a way the fast path cannot vouch for (the full decoder reads it)."""
+    in a way the fast path cannot vouch for (the full decoder reads it). Every record must
+    follow the one before as `},{"eventVersion":` (so nothing but records is in the array),
+    and hold the compact `eventSource` and `eventName` keys."""
     text = stringzilla.Str(raw)  # a view: the buffer is not copied
-    records = text.count(RECORD_START)
-    if text.count(SOURCE_KEY) != records or text.count(NAME_KEY) != records:
+    if raw.startswith(COMPACT_HEADS[1]):
+        return Scanned(records=0)
+    records = text.count(SEPARATOR) + 1
+    if (
+        text.count(TOP_SOURCE_KEY) != records
+        or text.count(SOURCE_KEY) != records
+        or text.count(NAME_KEY) != records
+    ):
         return None
     hits = _hits(text)
     if not hits:
         return Scanned(records=records)
     found = _slices(raw, text, hits)
-    if found is None or found[1] != records:
+    if found is None:
         return None
     scanned = Scanned(records=records)
-    for index, piece in found[0]:
+    for index, piece in found:
         try:
             record, utf8 = _parse(piece)
         except json.JSONDecodeError:
             return None  # not one JSON object: the layout is not the expected one
         except (ValueError, RecursionError) as err:
+            decoded = bytes(piece).decode("utf-8", "surrogateescape")
+            if value_end(decoded, 0) != len(decoded):
+                return None  # the slice is not one record: let the full decoder decide
             scanned.rejected.append((index, unparseable(err)))
             continue
         if not isinstance(record, dict):
             return None
         (scanned.candidates if utf8 else scanned.not_utf8).append((index, record))
     return scanned
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_SCALAR_END = re.compile(r"[,\]}]")
+
+
+def value_end(text: str, start: int) -> int | None:
+    """Where the JSON value starting at `start` ends, found by brackets and strings alone
+    (for a value too deep or too odd for the decoder); None when the text ends first."""
+    if text[start] not in "{[":
+        match = _SCALAR_END.search(text, start)
+        return match.start() if match else None
+    depth = 0
+    for token in _TOKEN.finditer(text, start):
+        mark = token.group()
+        if mark in "{[":
+            depth += 1
+        elif mark in "}]":
+            depth -= 1
+            if depth == 0:
+                return token.end()
+    return None

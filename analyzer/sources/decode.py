@@ -20,6 +20,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import re
 import stat
 import zlib
@@ -248,12 +249,11 @@ def read_file(path: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> FileR
         return _finish(result, f"cannot open ({err.strerror or err})")
     with handle:
         try:
-            info = stat.S_ISREG(path.stat().st_mode)
-            head = handle.peek(4096)[:4096] if info else b""
-            if info and is_trail_head(_head(head)):
-                payload = handle.read(max_file_bytes + 1)
-                if len(payload) <= max_file_bytes:
-                    return _read_bytes(result, payload, max_file_bytes)
+            info = os.fstat(handle.fileno())
+            if stat.S_ISREG(info.st_mode) and info.st_size <= max_file_bytes:
+                head = handle.read(4096)
+                if is_trail_head(_head(head)):
+                    return _read_bytes(result, head + handle.read(), max_file_bytes)
                 handle.seek(0)
             gzipped = handle.peek(2)[:2] == GZIP_MAGIC
             return _decode_stream(result, _bounded(handle, max_file_bytes), gzipped)

@@ -14,8 +14,11 @@ bytes. Why a skipped record cannot be a sign-in candidate:
   escape can stand for a letter, a dot or a dash). All three are markers, whatever the key
   looks like (escaped, spaced, reordered).
 - A candidate without an `eventSource` string is recognised by its name alone; the fast path
-  runs only when every record has the compact `"eventSource":"` and `"eventName":"` keys
-  (the three counts below agree with the record count); otherwise the full decoder runs.
+  runs only when the counts in `scan_trail` show that every record has one (and each record
+  cut out around a hit is checked on its own, since an escape can hide a key from them).
+  Two layouts still defeat the counts, and only by hand: a record with no `eventName` key
+  at all beside one without `eventSource`, or an `"eventSource":"` key nested right after a
+  string ending in `Z`. CloudTrail writes neither.
 
 CloudTrail writes compact JSON whose records each begin with `{"eventVersion":`, so the record
 around a hit is cut out between the record start before it and the next record start after
@@ -45,10 +48,10 @@ NAME_MARKERS = tuple(sorted(b'"' + name.encode() + b'"' for name in SIGNIN_ONLY_
 SOURCE_KEY = b'"eventSource":"'
 # CloudTrail writes `eventTime` (a UTC time ending in Z) right before `eventSource`.
 TOP_SOURCE_KEY = b'Z",' + SOURCE_KEY
-NAME_KEY = b'"eventName":"'
+NAME_KEY = b'"eventName"'
 RECORD_START = b'{"eventVersion":'
 NEXT_RECORD = b"," + RECORD_START
-SEPARATOR = b"}" + NEXT_RECORD  # between two records, and nowhere else in CloudTrail's layout
+SEPARATOR = b"}" + NEXT_RECORD  # between two records: nothing else is in the array
 COMPACT_HEADS = (b'{"Records":[{"eventVersion":', b'{"Records":[]}')
 
 
@@ -151,13 +154,13 @@ def _slices(
     raw: bytes | bytearray, text: stringzilla.Str, hits: list[int]
 ) -> list[tuple[int, bytes | bytearray]] | None:
     """(record index, bytes) of the records enclosing the hits, or None when the layout is
-    not the expected one. A record's index is the number of separators before it, counted
-    once, in order."""
+    not the expected one. A record's index is the number of records (`eventSource` keys after
+    an `eventTime`) before its start, counted once, in order."""
     end_of_array = text.rfind(b"]}")  # searched from the end; rstrip() would copy the file
     if end_of_array < 0:
         return None
     slices: list[tuple[int, bytes | bytearray]] = []
-    counted_to = 0  # separators before this offset are already in `index`
+    counted_to = 0  # records before this offset are already in `index`
     index = 0
     last_end = -1
     for hit in hits:
@@ -166,8 +169,8 @@ def _slices(
         start = text.rfind(RECORD_START, 0, hit)
         if start < 0 or start < last_end:
             return None
-        index += text.count(SEPARATOR, counted_to, start + len(RECORD_START))
-        counted_to = start + len(RECORD_START)
+        index += text.count(TOP_SOURCE_KEY, counted_to, start)
+        counted_to = start
         end = text.find(NEXT_RECORD, hit)
         last_end = end if end >= 0 else end_of_array
         slices.append((index, raw[start:last_end]))
@@ -184,20 +187,24 @@ def _parse(piece: bytes | bytearray) -> tuple[object, bool]:
         return json.loads(bytes(piece).decode("utf-8", "surrogateescape")), False
 
 
+def _counted_once(piece: bytes | bytearray) -> bool:
+    """A record cut out around a hit (an escape may hide its keys from the counts) holds
+    exactly one of each counted key, so that the counts still count records."""
+    return piece.count(TOP_SOURCE_KEY) == 1 and piece.count(NAME_KEY) == 1
+
+
 def scan_trail(raw: bytes | bytearray) -> Scanned | None:
     """`raw` is an inflated compact `{"Records": [...]}` document; None when it is laid out
-    in a way the fast path cannot vouch for (the full decoder reads it). Every record must
-    follow the one before as `},{"eventVersion":` (so nothing but records is in the array),
-    and hold the compact `eventSource` and `eventName` keys."""
+    in a way the fast path cannot vouch for (the full decoder reads it). Records are counted
+    by their `"eventTime":"...Z","eventSource":"` (the order CloudTrail writes); the counts
+    of `"eventName"` keys and of `},{"eventVersion":` separators must agree with it, so a
+    record without a string `eventSource` (a sign-in by its name alone), a record written
+    another way, or anything but records in the array sends the file to the full decoder."""
     text = stringzilla.Str(raw)  # a view: the buffer is not copied
     if raw.startswith(COMPACT_HEADS[1]):
         return Scanned(records=0)
-    records = text.count(SEPARATOR) + 1
-    if (
-        text.count(TOP_SOURCE_KEY) != records
-        or text.count(SOURCE_KEY) != records
-        or text.count(NAME_KEY) != records
-    ):
+    records = text.count(TOP_SOURCE_KEY)
+    if text.count(NAME_KEY) != records or text.count(SEPARATOR) != records - 1:
         return None
     hits = _hits(text)
     if not hits:
@@ -213,11 +220,11 @@ def scan_trail(raw: bytes | bytearray) -> Scanned | None:
             return None  # not one JSON object: the layout is not the expected one
         except (ValueError, RecursionError) as err:
             decoded = bytes(piece).decode("utf-8", "surrogateescape")
-            if value_end(decoded, 0) != len(decoded):
-                return None  # the slice is not one record: let the full decoder decide
+            if value_end(decoded, 0) != len(decoded) or not _counted_once(piece):
+                return None  # the slice is not one counted record: the full decoder decides
             scanned.rejected.append((index, unparseable(err)))
             continue
-        if not isinstance(record, dict):
+        if not isinstance(record, dict) or not _counted_once(piece):
             return None
         (scanned.candidates if utf8 else scanned.not_utf8).append((index, record))
     return scanned

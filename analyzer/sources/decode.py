@@ -299,7 +299,15 @@ def decode_text(handle: IO[str], name: str, coverage: Coverage) -> Iterator[RawR
         try:
             head = json.loads(text)
         except json.JSONDecodeError as err:
-            yield from _records_one_by_one(text, name, coverage, err)
+            documents = _concatenated(text) if err.msg == "Extra data" else None
+            if documents is None:
+                yield from _records_one_by_one(text, name, coverage, err)
+                return
+            index = 0
+            for document in documents:  # `cat a.json b.json`, or members of one gzip
+                for record in document["Records"]:
+                    yield RawRecord(record, f"{name}#{index}")
+                    index += 1
             return
         except (ValueError, RecursionError):
             yield from _records_one_by_one(text, name, coverage, None)
@@ -313,6 +321,25 @@ def decode_text(handle: IO[str], name: str, coverage: Coverage) -> Iterator[RawR
         yield from _records_one_by_one(text, name, coverage, None)
         return
     yield from _document(head, name, coverage)
+
+
+def _concatenated(text: str) -> list[dict[str, Any]] | None:
+    """Trail documents one after the other (`cat a.json.gz b.json.gz` inflates to that), or
+    None when the text is anything else."""
+    decoder = json.JSONDecoder()
+    documents: list[dict[str, Any]] = []
+    position = 0
+    try:
+        while position < len(text):
+            document, position = decoder.raw_decode(text, position)
+            if not isinstance(document, dict) or not isinstance(document.get("Records"), list):
+                return None
+            documents.append(document)
+            while position < len(text) and text[position] in " \t\r\n":
+                position += 1
+    except (ValueError, RecursionError):
+        return None
+    return documents
 
 
 def _one_object_line(line: str) -> bool:

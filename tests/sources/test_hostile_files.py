@@ -124,11 +124,23 @@ def test_a_byte_order_mark_is_not_a_reason_to_skip(tmp_path: Path) -> None:
     assert lines(coverage) == []
 
 
+def test_gzip_files_concatenated_read_every_member(tmp_path: Path) -> None:
+    """`cat a.json.gz b.json.gz > c.json.gz`: two whole trail files of the same size (so a
+    one-shot inflater that stops after the first member still succeeds)."""
+    first = gzip.compress(compact([console_login(eventID="a1"), api_call("n1")]))
+    second = gzip.compress(compact([console_login(eventID="b1"), api_call("n2")]))
+    path = tmp_path / "cat.json.gz"
+    path.write_bytes(first + second)
+    found, coverage = read(path)
+    assert ids(found) == ["a1", "b1"]
+    assert (coverage.records_scanned, lines(coverage)) == (4, [])
+
+
 @pytest.mark.parametrize("layout", ["compact", "spaced"])
 def test_multi_member_gzip_reads_every_member(tmp_path: Path, layout: str) -> None:
     records = [console_login(eventID=f"s{i}") for i in range(6)]
     payload = compact(records) if layout == "compact" else spaced(records)
-    cut = len(payload) // 2
+    cut = len(payload) // 3
     path = tmp_path / "cat.json.gz"
     path.write_bytes(gzip.compress(payload[:cut]) + gzip.compress(payload[cut:]))
     found, coverage = read(path)
@@ -195,7 +207,7 @@ def test_a_pipe_given_directly_is_read_as_a_stream(tmp_path: Path) -> None:
         with open(pipe, "wb") as handle:
             handle.write(payload)
 
-    writer = threading.Thread(target=feed)
+    writer = threading.Thread(target=feed, daemon=True)  # never holds the suite up
     writer.start()
     try:
         found, coverage = read(pipe)

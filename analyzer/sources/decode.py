@@ -27,7 +27,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from analyzer.domain.coverage import Coverage
 from analyzer.normalize.selection import is_signin_candidate
@@ -81,13 +81,25 @@ def _has_escaped_bytes(text: str) -> bool:
     return not text.isascii() and _ESCAPED_BYTE.search(text) is not None
 
 
+class _Stream(Protocol):
+    """What `_Bounded` reads from: a buffered file, a BytesIO or a GzipFile."""
+
+    def readinto(self, buffer: Any, /) -> int | None: ...
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+    def peek(self, size: int = ..., /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
 class _Bounded(io.RawIOBase):
     """Counts the bytes read (inflated, for gzip) and stops at the limit. A gzip stream that
     breaks (cut short, corrupt after a while) reads as its end, and says why in `broken`, so
     the decoder keeps the complete records before the break. gzip's reader continues into
     the next member of a multi-member file (`cat a.gz b.gz`)."""
 
-    def __init__(self, raw: IO[bytes], limit: int) -> None:
+    def __init__(self, raw: _Stream, limit: int) -> None:
         super().__init__()
         self._raw = raw
         self.limit = limit
@@ -101,7 +113,7 @@ class _Bounded(io.RawIOBase):
         if self.broken is not None:
             return 0
         try:
-            count = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+            count = self._raw.readinto(buffer)
         except EOFError:
             self.broken = "truncated gzip (the file ends inside the compressed data)"
             return 0
@@ -118,7 +130,7 @@ class _Bounded(io.RawIOBase):
         super().close()
 
 
-def _bounded(binary: io.BufferedReader, limit: int) -> _Bounded:
+def _bounded(binary: _Stream, limit: int) -> _Bounded:
     if binary.peek(2)[:2] == GZIP_MAGIC:
         return _Bounded(gzip.GzipFile(fileobj=binary, mode="rb"), limit)
     return _Bounded(binary, limit)
@@ -235,7 +247,7 @@ def _read_bytes(result: FileResult, payload: bytes, limit: int) -> FileResult:
     if rest is None:
         return result
     gzipped = rest[:2] == GZIP_MAGIC
-    binary = io.BufferedReader(io.BytesIO(rest))  # type: ignore[arg-type]
+    binary = io.BufferedReader(io.BytesIO(rest))
     return _decode_stream(result, _bounded(binary, limit), gzipped)
 
 
@@ -261,7 +273,9 @@ def read_file(path: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> FileR
             return _finish(result, f"cannot read ({err.strerror or err})")
 
 
-def read_payload(payload: bytes, name: str, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> FileResult:
+def read_payload(
+    payload: bytes, name: str, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> FileResult:
     """The same as `read_file` for an object already in memory (an S3 GET)."""
     return _read_bytes(FileResult(name), payload, max_file_bytes)
 
@@ -417,7 +431,7 @@ def _records_one_by_one(
     if found is None:
         if error is None:
             raise UnreadableFile("JSON that cannot be decoded")
-        raise UnreadableFile(f"invalid JSON ({error.msg} at line {error.lineno}, column {error.colno})")
+        raise UnreadableFile(f"invalid JSON{_at(error)}")
     start, key = found
     decoder = json.JSONDecoder()
     position = start + 1

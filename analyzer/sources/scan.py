@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 import deflate
 import stringzilla
 
-from analyzer.sources.limits import describe
 from analyzer.normalize.selection import IDENTITY_CENTER_SOURCES, SIGNIN_ONLY_NAMES, SIGNIN_SOURCE
+from analyzer.sources.limits import describe
 
 GZIP_MAGIC = b"\x1f\x8b"
 ESCAPE = b"\\u"
@@ -99,9 +99,9 @@ def inflate(payload: bytes, limit: int) -> bytes | bytearray:
     # libdeflate inflates the first member only, and succeeds when its size happens to be
     # the last member's: a second member starts with the magic and method bytes, and when
     # they appear, the data must also match the last member's checksum.
-    if stringzilla.Str(payload).find(GZIP_MAGIC + b"\x08", 10) >= 0:
-        if deflate.crc32(raw) != struct.unpack("<I", payload[-8:-4])[0]:
-            raise ScanError("multi-member gzip")
+    second = stringzilla.Str(payload).find(GZIP_MAGIC + b"\x08", 10) >= 0
+    if second and deflate.crc32(raw) != struct.unpack("<I", payload[-8:-4])[0]:
+        raise ScanError("multi-member gzip")
     return raw
 
 

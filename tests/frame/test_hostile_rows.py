@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from analyzer import collect_logs
-from analyzer.findings.engine import run_rules
 from analyzer.findings.config import load_config
+from analyzer.findings.engine import run_rules
 from tests.conftest import console_login, hermetic_env, write_trail
 
 
@@ -36,8 +36,9 @@ def test_a_lone_surrogate_reaches_every_output_and_the_history(tmp_path: Path) -
     )
     window = ["--since", "2026-11-01", "--until", "2026-11-10"]
     for fmt in ("json", "csv", "markdown", "table", "html"):
-        done = _cli("--logs", tmp_path / "logs", *window, "--format", fmt,
-                    "--history", tmp_path / "history", "--events", tmp_path / f"rows-{fmt}.parquet")  # fmt: skip
+        rows = tmp_path / f"rows-{fmt}.parquet"
+        history: list[str | Path] = ["--history", tmp_path / "history", "--events", rows]
+        done = _cli("--logs", tmp_path / "logs", *window, "--format", fmt, *history)
         assert done.returncode == 0, (fmt, done.stderr)
         assert "internal error" not in done.stderr
     report = json.loads(_cli("--history", tmp_path / "history", *window, "--format", "json").stdout)

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analyzer.domain.coverage import Coverage
-from analyzer.sources import FileSource
 from analyzer.domain.window import Window
+from analyzer.sources import FileSource
 from tests.conftest import api_call, console_login, write_trail
 
 
@@ -105,7 +105,7 @@ def test_corrupt_gzip(tmp_path: Path) -> None:
 
 def test_truncated_gzip_keeps_the_complete_records_before_the_cut(tmp_path: Path) -> None:
     records = [api_call(f"noise-{i:05d}") for i in range(3000)] + [console_login()]
-    whole = gzip.compress(json.dumps({"Records": [console_login()] + records}).encode())
+    whole = gzip.compress(json.dumps({"Records": [console_login(), *records]}).encode())
     path = tmp_path / "cut.json.gz"
     path.write_bytes(whole[: len(whole) // 2])
     found, coverage = read(path)

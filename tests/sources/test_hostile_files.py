@@ -96,7 +96,8 @@ def test_lookup_events_output_with_a_bad_event(tmp_path: Path) -> None:
     path.write_text(json.dumps(events))
     found, coverage = read(path)
     assert ids(found) == ["good"]
-    assert lines(coverage) == [f"{path}#Events[0]: CloudTrailEvent: record nested too deeply to decode"]
+    reason = "CloudTrailEvent: record nested too deeply to decode"
+    assert lines(coverage) == [f"{path}#Events[0]: {reason}"]
 
 
 def test_one_invalid_byte_drops_only_its_record(tmp_path: Path) -> None:
@@ -107,8 +108,12 @@ def test_one_invalid_byte_drops_only_its_record(tmp_path: Path) -> None:
         "lines.jsonl": b"\n".join(json.dumps(r).encode() for r in records),
     }.items():
         path = tmp_path / name
-        path.write_bytes(payload.replace(b"Mozilla", b"Mo\xffzilla", 1) if "gz" not in name
-                         else gzip.compress(compact(records).replace(b"Mozilla", b"Mo\xffzilla", 1)))  # fmt: skip
+        broken = compact(records).replace(b"Mozilla", b"Mo\xffzilla", 1)
+        path.write_bytes(
+            gzip.compress(broken)
+            if "gz" in name
+            else payload.replace(b"Mozilla", b"Mo\xffzilla", 1)
+        )
         found, coverage = read(path)
         assert ids(found) == ["good"], name
         [line] = lines(coverage)
@@ -183,9 +188,8 @@ def test_files_that_look_like_logs_but_cannot_be_read_are_named(tmp_path: Path) 
     (tmp_path / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
     found, coverage = read(tmp_path)
     assert found == []
-    assert lines(coverage) == [
-        f"{tmp_path / 'crash.json'}: not a JSON file (holds NUL bytes); named or compressed like a log"
-    ]
+    reason = "not a JSON file (holds NUL bytes); named or compressed like a log"
+    assert lines(coverage) == [f"{tmp_path / 'crash.json'}: {reason}"]
     assert coverage.files_skipped["not a JSON file"] == 2  # counted, quietly
 
 
@@ -219,12 +223,12 @@ def test_a_pipe_given_directly_is_read_as_a_stream(tmp_path: Path) -> None:
 
 def test_symlink_loops_and_deep_trees_are_walked_once(tmp_path: Path) -> None:
     deep = tmp_path / "deep"
-    folder = str(deep)
-    os.mkdir(folder)
+    name = str(deep)
+    os.mkdir(name)
     for _ in range(1200):  # pathlib's and os's makedirs recurse: one level at a time
-        folder += "/d"
-        os.mkdir(folder)
-    folder = Path(folder)
+        name += "/d"
+        os.mkdir(name)
+    folder = Path(name)
     (folder / "t.json").write_bytes(spaced([console_login()]))
     (deep / "loop").symlink_to(deep)
     (deep / "self").symlink_to(deep / "self")
@@ -266,4 +270,5 @@ def test_read_file_never_raises_on_what_the_os_refuses(tmp_path: Path) -> None:
     folder = tmp_path / "a.json"
     folder.mkdir()
     result = read_file(folder)
-    assert [p.line() for p in result.coverage.problems][0].startswith(f"{folder}: cannot")
+    [problem] = result.coverage.problems
+    assert problem.line().startswith(f"{folder}: cannot")

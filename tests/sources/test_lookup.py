@@ -16,10 +16,10 @@ from typing import Any
 import botocore.retries.standard
 import pytest
 
-from analyzer.frame.collect import collect
 from analyzer.domain.coverage import Coverage
-from analyzer.sources.lookup import LookupEventsSource
 from analyzer.domain.window import Window
+from analyzer.frame.collect import collect
+from analyzer.sources.lookup import LookupEventsSource
 from tests.conftest import console_login, hermetic_env
 from tests.fakes import FakeLookupEvents, lookup_jobs
 
@@ -198,7 +198,10 @@ def test_an_event_the_decoder_cannot_take_costs_that_event_only() -> None:
     deep = console_login(eventID="deep", awsRegion="us-east-1")
     deep["_raw"] = json.dumps(deep)[:-1] + ', "d": ' + "[" * 100_000 + "]" * 100_000 + "}"
     fake = FakeLookupEvents(
-        events={"us-east-1": [huge, deep, *events("us-east-1", 2)], "eu-west-1": events("eu-west-1", 3)}
+        events={
+            "us-east-1": [huge, deep, *events("us-east-1", 2)],
+            "eu-west-1": events("eu-west-1", 3),
+        }
     )
     source = LookupEventsSource(
         lookup_jobs(fake, ["us-east-1", "eu-west-1"]), since=SINCE, until=UNTIL, interval=0
@@ -230,11 +233,14 @@ def _cut_short(fake: FakeLookupEvents, cuts: int) -> Any:
 
 
 def test_a_page_cut_short_is_retried_and_then_fails_the_region() -> None:
-    fake = FakeLookupEvents(events={"us-east-1": events("us-east-1", 60), "us-east-2": events("us-east-2", 3)})
+    fake = FakeLookupEvents(
+        events={"us-east-1": events("us-east-1", 60), "us-east-2": events("us-east-2", 3)}
+    )
     jobs = lookup_jobs(fake, ["us-east-1", "us-east-2"], attempts=3)
     for job, cuts in zip(jobs, [2, 5], strict=True):
         job.client.meta.events.unregister("before-send.cloudtrail.LookupEvents", fake)
-        job.client.meta.events.register("before-send.cloudtrail.LookupEvents", _cut_short(fake, cuts))
+        answer = _cut_short(fake, cuts)
+        job.client.meta.events.register("before-send.cloudtrail.LookupEvents", answer)
     collection = collect([LookupEventsSource(jobs, since=SINCE, until=UNTIL, interval=0)], WINDOW)
     stats = {r.region: r for r in collection.coverage.regions}
     assert (stats["us-east-1"].status, stats["us-east-1"].events) == ("ok", 60)
@@ -289,7 +295,8 @@ def test_an_endpoint_answering_500_gives_one_line_per_region_and_says_what_was_t
         server.shutdown()
     lines = done.stderr.splitlines()
     assert done.returncode == 4
-    assert "<" not in done.stderr and "nginx" not in done.stderr
+    assert "<" not in done.stderr
+    assert "nginx" not in done.stderr
     assert all(line.startswith("signin-report: ") for line in lines)
     regional = sorted(line for line in lines if "(signin.amazonaws.com)" in line)
     assert regional == [

@@ -110,7 +110,8 @@ def test_workers_exit_when_the_main_process_is_killed() -> None:
     )
     assert main.stdout is not None
     workers = [int(pid) for pid in main.stdout.readline().split()]
-    assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+    assert len(workers) == 2
+    assert all(_alive(pid) for pid in workers)
     main.kill()  # SIGKILL: no cleanup runs in the main process
     main.wait()
     deadline = time.monotonic() + 10

@@ -27,7 +27,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, cast
 
 from analyzer.domain.coverage import Coverage
 from analyzer.normalize.selection import is_signin_candidate
@@ -132,7 +132,7 @@ class _Bounded(io.RawIOBase):
 
 def _bounded(binary: _Stream, limit: int) -> _Bounded:
     if binary.peek(2)[:2] == GZIP_MAGIC:
-        return _Bounded(gzip.GzipFile(fileobj=binary, mode="rb"), limit)
+        return _Bounded(gzip.GzipFile(fileobj=cast("IO[bytes]", binary), mode="rb"), limit)
     return _Bounded(binary, limit)
 
 

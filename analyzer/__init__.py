@@ -20,12 +20,33 @@ if TYPE_CHECKING:
         collect_trails,
         load_history,
         read_logs,
+        run_audit_job,
     )
-    from analyzer.frame.collect import Collection, collect
+    from analyzer.audit.request import (
+        AuditRequest,
+        AuditResult,
+        Aws,
+        Delivery,
+        ExitCode,
+        Rendering,
+        Sources,
+        Status,
+    )
+    from analyzer.audit.run import AuditRun, run_audit
     from analyzer.domain.coverage import Coverage, Problem, RegionCoverage
-    from analyzer.domain.errors import AwsSetupError, LiveSetupError
+    from analyzer.domain.errors import (
+        AwsSetupError,
+        LiveSetupError,
+        RequestError,
+        RunError,
+        SigninError,
+    )
+    from analyzer.domain.values import EventKind, FailureKind, MfaStatus, Outcome, Severity
+    from analyzer.domain.window import Window
     from analyzer.findings.config import FindingsConfig, load_config
     from analyzer.findings.engine import Finding, run_rules
+    from analyzer.frame.collect import Collection, collect
+    from analyzer.frame.schema import COLUMNS, SCHEMA, SCHEMA_VERSION, schema_frame
     from analyzer.normalize import normalize_record
     from analyzer.reports import (
         SigninReport,
@@ -42,10 +63,24 @@ if TYPE_CHECKING:
         user_timeline,
         without_mfa,
     )
-    from analyzer.frame.schema import COLUMNS, SCHEMA, SCHEMA_VERSION, schema_frame
-    from analyzer.domain.window import Window
 
 _HOME: dict[str, str] = {
+    "AuditRequest": "analyzer.audit.request",
+    "AuditResult": "analyzer.audit.request",
+    "AuditRun": "analyzer.audit.run",
+    "Aws": "analyzer.audit.request",
+    "Delivery": "analyzer.audit.request",
+    "ExitCode": "analyzer.audit.request",
+    "Rendering": "analyzer.audit.request",
+    "Sources": "analyzer.audit.request",
+    "Status": "analyzer.audit.request",
+    "run_audit_job": "analyzer.api",
+    "run_audit": "analyzer.audit.run",
+    "EventKind": "analyzer.domain.values",
+    "FailureKind": "analyzer.domain.values",
+    "MfaStatus": "analyzer.domain.values",
+    "Outcome": "analyzer.domain.values",
+    "Severity": "analyzer.domain.values",
     "Finding": "analyzer.findings.engine",
     "FindingsConfig": "analyzer.findings.config",
     "load_config": "analyzer.findings.config",
@@ -53,6 +88,9 @@ _HOME: dict[str, str] = {
     "collect_trails": "analyzer.api",
     "run_rules": "analyzer.findings.engine",
     "AwsSetupError": "analyzer.domain.errors",
+    "RequestError": "analyzer.domain.errors",
+    "RunError": "analyzer.domain.errors",
+    "SigninError": "analyzer.domain.errors",
     "COLUMNS": "analyzer.frame.schema",
     "Collection": "analyzer.frame.collect",
     "Coverage": "analyzer.domain.coverage",
@@ -89,17 +127,34 @@ __all__ = [
     "COLUMNS",
     "SCHEMA",
     "SCHEMA_VERSION",
+    "AuditRequest",
+    "AuditResult",
+    "AuditRun",
+    "Aws",
     "AwsSetupError",
     "Collection",
     "Coverage",
+    "Delivery",
+    "EventKind",
+    "ExitCode",
+    "FailureKind",
     "Finding",
     "FindingsConfig",
     "LiveSetupError",
+    "MfaStatus",
+    "Outcome",
     "Problem",
     "RegionCoverage",
+    "Rendering",
+    "RequestError",
+    "RunError",
+    "Severity",
+    "SigninError",
     "SigninReport",
     "SkippedInputError",
     "SkippedInputWarning",
+    "Sources",
+    "Status",
     "Window",
     "build_report",
     "by_endpoint",
@@ -117,6 +172,8 @@ __all__ = [
     "mfa_by_identity",
     "normalize_record",
     "read_logs",
+    "run_audit",
+    "run_audit_job",
     "run_rules",
     "schema_frame",
     "signins_per_day",

@@ -115,7 +115,11 @@ class _Bounded(io.RawIOBase):
         try:
             count = self._raw.readinto(buffer)
         except EOFError:
-            self.broken = "truncated gzip (the file ends inside the compressed data)"
+            self.broken = (
+                "truncated gzip (the file ends inside the compressed data)"
+                if self.total
+                else "corrupt gzip (ends before any data)"
+            )
             return 0
         except (OSError, zlib.error) as err:
             self.broken = f"corrupt gzip ({err})" if str(err) else "corrupt gzip"
@@ -291,7 +295,9 @@ def read_and_normalize(
     return result
 
 
-def decode_text(handle: IO[str], name: str, coverage: Coverage) -> Iterator[RawRecord]:
+def _first_line(handle: IO[str]) -> str:
+    """The first line that is not blank; anything that does not start like JSON is refused
+    after a few kB (a gzip of zeros has no newline to wait for)."""
     probe = handle.readline(_PROBE)
     while probe and not probe.strip():
         probe = handle.readline(_PROBE)
@@ -300,7 +306,11 @@ def decode_text(handle: IO[str], name: str, coverage: Coverage) -> Iterator[RawR
     if probe.lstrip()[0] not in "{[":
         # READMEs, notes and other non-log files beside a synced trail are expected
         raise NotJson(probe[:64])
-    first = probe if probe.endswith("\n") else probe + handle.readline()
+    return probe if probe.endswith("\n") else probe + handle.readline()
+
+
+def decode_text(handle: IO[str], name: str, coverage: Coverage) -> Iterator[RawRecord]:
+    first = _first_line(handle)
     try:
         head: object = json.loads(first)
     except (ValueError, RecursionError):
@@ -310,23 +320,9 @@ def decode_text(handle: IO[str], name: str, coverage: Coverage) -> Iterator[RawR
         return
     text = first + handle.read()
     if head is None:
-        try:
-            head = json.loads(text)
-        except json.JSONDecodeError as err:
-            documents = _concatenated(text) if err.msg == "Extra data" else None
-            if documents is None:
-                yield from _records_one_by_one(text, name, coverage, err)
-                return
-            index = 0
-            for document in documents:  # `cat a.json b.json`, or members of one gzip
-                for record in document["Records"]:
-                    yield RawRecord(record, f"{name}#{index}")
-                    index += 1
-            return
-        except (ValueError, RecursionError):
-            yield from _records_one_by_one(text, name, coverage, None)
-            return
-    elif text.strip() != first.strip():
+        yield from _whole_text(text, name, coverage)
+        return
+    if text.strip() != first.strip():
         if isinstance(head, dict) and first.strip().endswith("}"):
             yield from _json_lines(_numbered(text), name, coverage)  # documents, one a line
             return
@@ -335,6 +331,31 @@ def decode_text(handle: IO[str], name: str, coverage: Coverage) -> Iterator[RawR
         yield from _records_one_by_one(text, name, coverage, None)
         return
     yield from _document(head, name, coverage)
+
+
+def _whole_text(text: str, name: str, coverage: Coverage) -> Iterator[RawRecord]:
+    """A document whose first line is not one: decoded whole, as documents one after the
+    other, or record by record when neither works."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as err:
+        documents = _concatenated(text) if err.msg == "Extra data" else None
+        if documents is None:
+            yield from _records_one_by_one(text, name, coverage, err)
+            return
+        index = 0
+        for each in documents:  # `cat a.json b.json`, or members of one gzip
+            for record in each["Records"]:
+                yield RawRecord(record, f"{name}#{index}")
+                index += 1
+        return
+    except (ValueError, RecursionError):
+        yield from _records_one_by_one(text, name, coverage, None)
+        return
+    if _has_escaped_bytes(text):
+        yield from _records_one_by_one(text, name, coverage, None)
+        return
+    yield from _document(document, name, coverage)
 
 
 def _concatenated(text: str) -> list[dict[str, Any]] | None:

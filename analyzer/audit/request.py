@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
-from analyzer.domain.values import Severity
+from analyzer.domain.values import Engine, Severity
 from analyzer.domain.window import Window
 from analyzer.render.formats import DEFAULT_ROWS, SECTION_NAMES, OutputFormat
+from analyzer.sources.athena_table import AthenaOptions
 from analyzer.sources.limits import DEFAULT_MAX_FILE_BYTES
 
 if TYPE_CHECKING:
@@ -42,6 +43,8 @@ class Sources:
     regions: tuple[str, ...] | None = None  # what is read; None: every enabled region
     identity_center_region: str | None = None  # also the portal events; "auto" detects it
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # one --logs file, inflated (sources/limits)
+    engine: Engine = Engine.local  # trail buckets: scan here, or query in place with Athena
+    athena: AthenaOptions = field(default_factory=AthenaOptions)  # with Engine.athena
 
     @property
     def reads_s3(self) -> bool:

@@ -90,5 +90,6 @@ PROTECTED_RULES = frozenset(
         "brute_force_ip",
         "password_spray",
         "success_after_failures",
+        "event_id_conflict",  # a tampering signal: an allow-listed user must not hide it
     }
 )

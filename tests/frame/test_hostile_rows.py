@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from analyzer import collect_logs
-from analyzer.findings.config import load_config
+from analyzer.findings.config import load_config, parse_config
 from analyzer.findings.engine import run_rules
 from tests.conftest import console_login, hermetic_env, write_trail
 
@@ -67,3 +67,12 @@ def test_a_different_record_under_a_known_event_id_is_kept_and_raised(
     [conflict] = [f for f in findings if f.rule_id == "event_id_conflict"]
     assert conflict.severity == "high"
     assert "e1" in conflict.title
+
+
+def test_a_blanket_allow_entry_does_not_hide_an_event_id_conflict(tmp_path: Path) -> None:
+    """Both records name an allow-listed user: the conflict is still a tampering signal."""
+    write_trail(tmp_path / "a.json.gz", [console_login(eventID="e1")])
+    write_trail(tmp_path / "b.json.gz", [console_login(eventID="e1", sourceIPAddress="192.0.2.9")])
+    frame = collect_logs(tmp_path).frame
+    blanket = parse_config({"allow": {"users": ["Anaya"]}})
+    assert "event_id_conflict" in {f.rule_id for f in run_rules(frame, None, blanket)}

@@ -17,10 +17,10 @@ from analyzer.aws.regions import enabled_regions
 from analyzer.aws.session import GLOBAL_REGION, client_config, discovery_region
 from analyzer.domain.coverage import RegionCoverage
 from analyzer.domain.errors import LiveSetupError
+from analyzer.domain.window import Window
 from analyzer.normalize.selection import SIGNIN_SOURCE
 from analyzer.sources.interface import Source
 from analyzer.sources.lookup import LookupEventsSource, LookupJob
-from analyzer.domain.window import Window
 
 if TYPE_CHECKING:
     from analyzer.frame.collect import Collection

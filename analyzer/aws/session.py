@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ProfileNotFound
 
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.domain.errors import AwsSetupError
+from analyzer.sources.sample import SAMPLE_SINCE, SAMPLE_UNTIL
 
 __all__ = ["DEFAULT_MAX_ATTEMPTS", "AwsSetupError", "client_config", "make_session"]
 
@@ -22,8 +23,8 @@ RETRY_MODE = "standard"  # pinned in client_config
 GLOBAL_REGION = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}
 NO_CREDENTIALS_HINT = (
     "no AWS credentials found (checked --profile, AWS_PROFILE, environment variables, "
-    "~/.aws/config and instance roles); to try the tool without AWS, run "
-    "signin-report --logs sample_logs --since 2026-11-02 --until 2026-11-09"
+    "~/.aws/config and instance roles); to try the tool without AWS on the sample trail it "
+    f"ships, run signin-report --sample --since {SAMPLE_SINCE} --until {SAMPLE_UNTIL}"
 )
 
 

@@ -30,6 +30,7 @@ from analyzer.render.formats import DEFAULT_ROWS, SECTION_NAMES, OutputFormat
 from analyzer.sources.archive import RawArchive
 from analyzer.sources.files import FileSource
 from analyzer.sources.interface import Source
+from analyzer.sources.sample import SAMPLE_SINCE, SAMPLE_UNTIL, sample_path
 
 if TYPE_CHECKING:
     from analyzer.entry.progress import FileProgress, RegionProgress
@@ -417,6 +418,14 @@ def signin_report(
             "sign-ins are collected live from CloudTrail event history.",
         ),
     ] = None,
+    sample: Annotated[
+        bool,
+        typer.Option(
+            "--sample",
+            help=f"Read the sample trail shipped with the tool, as --logs would (no AWS needed; "
+            f"its week is --since {SAMPLE_SINCE} --until {SAMPLE_UNTIL}).",
+        ),
+    ] = False,
     s3: Annotated[
         list[str] | None,
         typer.Option(
@@ -528,7 +537,7 @@ def signin_report(
         raise typer.Exit(int(ExitCode.USAGE))
     try:
         code = run(
-            logs=logs or [],
+            logs=[*(logs or []), *([sample_path()] if sample else [])],
             days=days,
             since=since,
             until=until,

@@ -67,7 +67,7 @@ def test_no_credentials_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    with pytest.raises(AwsSetupError, match="--logs sample_logs"):
+    with pytest.raises(AwsSetupError, match="signin-report --sample --since"):
         make_session(None)
     with pytest.raises(AwsSetupError, match="nope"):
         make_session("nope")

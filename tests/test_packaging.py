@@ -41,7 +41,7 @@ def names(*groups: str) -> set[str]:
 
 
 def lowest_pins() -> dict[str, Version]:
-    pins = {}
+    pins: dict[str, Version] = {}
     for line in (ROOT / "constraints" / "lowest.txt").read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if line:

@@ -9,14 +9,12 @@ Slow: it installs the project and its runtime dependencies with pip into a fresh
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.conftest import console_login, hermetic_env
+from tests.conftest import hermetic_env
+from tests.entry.test_audit_cli import seed_buckets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,21 +102,7 @@ def seed(endpoint: str) -> dict[str, Any]:
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
     )
     s3 = session.client("s3", endpoint_url=endpoint)
-    for bucket in ("audit", "trail"):
-        s3.create_bucket(Bucket=bucket)
-    day = datetime.now(UTC) - timedelta(days=1)
-    records = [
-        console_login(
-            eventID=f"l-{i}",
-            eventTime=(day + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        )
-        for i in range(3)
-    ]
-    s3.put_object(
-        Bucket="trail",
-        Key=f"ct/AWSLogs/111122223333/CloudTrail/us-east-1/{day:%Y/%m/%d}/x.json.gz",
-        Body=gzip.compress(json.dumps({"Records": records}).encode()),
-    )
+    seed_buckets(s3)
     topic = session.client("sns", endpoint_url=endpoint).create_topic(Name="signin")["TopicArn"]
     return {"s3": s3, "topic": topic}
 

@@ -20,7 +20,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from analyzer.aws.session import NO_CREDENTIALS_HINT
+from analyzer.domain.errors import Remedy
+from analyzer.entry.cli import REMEDIES
 from tests.conftest import hermetic_env
 from tests.entry.test_cli import SAMPLE
 
@@ -151,7 +152,7 @@ def test_wheel_carries_the_sample_trail_byte_for_byte(installed_wheel: Path) -> 
 def test_no_credentials_hint_is_a_command_that_works_from_any_folder(
     installed_wheel: Path, tmp_path: Path
 ) -> None:
-    hint = re.search(r"run (signin-report .+)$", NO_CREDENTIALS_HINT)
+    hint = re.search(r"run (signin-report .+)$", REMEDIES[Remedy.try_without_aws])
     assert hint is not None
     argv = hint[1].split()[1:]
     assert "--logs" not in argv  # a relative path exists only in a checkout

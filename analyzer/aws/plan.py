@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from analyzer.aws.regions import enabled_regions
 from analyzer.aws.session import GLOBAL_REGION, client_config, discovery_region
 from analyzer.domain.coverage import RegionCoverage
-from analyzer.domain.errors import LiveSetupError
+from analyzer.domain.errors import REMEDY_TEXT, LiveSetupError, Remedy
 from analyzer.domain.window import Window
 from analyzer.normalize.selection import SIGNIN_SOURCE
 from analyzer.sources.interface import Source
@@ -54,8 +54,8 @@ def check_history_window(window: Window, now: datetime) -> None:
     if window.since is not None and window.since < oldest:
         raise LiveSetupError(
             f"CloudTrail event history (LookupEvents) keeps {EVENT_HISTORY_DAYS} days, and the "
-            f"window starts {window.since.date().isoformat()}; read older sign-ins from trail "
-            "log files with --logs PATH (e.g. after `aws s3 sync` of the trail bucket)"
+            f"window starts {window.since.date().isoformat()}",
+            Remedy.read_trail_files,
         )
 
 
@@ -79,8 +79,8 @@ def identity_center_regions(
     refused = [f"region {r}: Identity Center detection failed ({e})" for r, _, e in answers if e]
     if not found:
         refused.append(
-            f"no IAM Identity Center instance found in {len(regions)} regions; pass "
-            "--identity-center-region REGION to collect its portal events"
+            f"no IAM Identity Center instance found in {len(regions)} regions; "
+            + REMEDY_TEXT[Remedy.identity_center_region]
         )
     return found, refused
 
@@ -96,7 +96,7 @@ def plan_lookup(
     progress: Callable[[RegionCoverage], None] | None = None,
 ) -> Plan:
     if window.since is None or window.until is None:
-        raise LiveSetupError("live collection needs a bounded window (--days or --since)")
+        raise LiveSetupError("live collection needs a bounded window", Remedy.bounded_window)
     where = discovery_region(session, region)
     config = client_config(max_attempts, pool_size=4)
     region_set = enabled_regions(session, where, config, regions)
@@ -154,10 +154,12 @@ def plan_s3(
             session, region_set.regions, config, global_region, trails or None
         )
         warnings.extend(problems)
+        missing = [p for p in problems if "not found by DescribeTrails" in p]
+        if trails and missing and not found:
+            raise LiveSetupError("; ".join(missing))
         if not found:
             raise LiveSetupError(
-                "no CloudTrail trail found to read (DescribeTrails); name one "
-                "with --trail, or read a bucket with --s3 s3://bucket/prefix"
+                "no CloudTrail trail found to read (DescribeTrails)", Remedy.name_a_source
             )
         for trail in found:
             warnings.extend(trail.warnings)

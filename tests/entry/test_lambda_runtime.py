@@ -35,7 +35,9 @@ import importlib.util, json, sys
 for module in ("pytest", "moto"):
     assert importlib.util.find_spec(module) is None, module + " leaked into the runtime folder"
 from analyzer.entry.lambda_handler import handler
-print(json.dumps(handler({}, None)))
+result = handler({}, None)
+assert "typer" not in sys.modules, "the handler loaded the CLI framework"
+print(json.dumps(result))
 """
 
 

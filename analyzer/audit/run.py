@@ -173,6 +173,8 @@ class AuditRun:
         if reason:
             raise RunError(reason)
         if self._archive is not None:
+            for problem in self._archive.problems:  # records of a hostile account/region
+                self.warn(problem.line())
             try:
                 self._archive.write()
             except OSError as err:
@@ -183,7 +185,7 @@ class AuditRun:
 
     def report(self) -> AuditResult:
         from analyzer.findings.config import FindingsConfig
-        from analyzer.findings.engine import run_rules
+        from analyzer.findings.engine import evaluate_rules
         from analyzer.reports import build_report
 
         request = self.request
@@ -191,13 +193,15 @@ class AuditRun:
         window = request.window
         if window.since is not None:
             frame = frame[(frame["event_time"] >= window.since).fillna(True).astype(bool)]
-        findings = run_rules(frame, baseline, request.findings or FindingsConfig())
+        results = evaluate_rules(frame, baseline, request.findings or FindingsConfig())
+        findings = results.findings
         report = build_report(
             frame,
             self.coverage,
             window=window,
             generated_at=datetime.now(UTC),
             findings=findings,
+            suppressed=results.suppressed,
             charts=request.rendering.format is OutputFormat.html,
         )
         self._write_events(frame)
@@ -206,6 +210,7 @@ class AuditRun:
             frame=frame,
             coverage=self.coverage,
             findings=findings,
+            suppressed=results.suppressed,
             report=report,
             text=self._render(report),
             appended=appended,

@@ -50,6 +50,7 @@ from analyzer.render.formats import (
     OutputFormat,
     Section,
 )
+from analyzer.render.text import printable
 from analyzer.sources.sample import SAMPLE_SINCE, SAMPLE_UNTIL, sample_path
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def _option(*names: str, help: str = "", **settings: Any) -> Any:
 
 
 def _say(kind: str, message: str) -> None:
-    print(f"{PROG}: {kind}: {message}", file=sys.stderr)
+    print(f"{PROG}: {kind}: {printable(message)}", file=sys.stderr)  # one inert line
 
 
 def _usage(message: str) -> CliError:

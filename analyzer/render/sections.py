@@ -22,6 +22,16 @@ def _key_values(mapping: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
+def _suppressed(report: SigninReport) -> Block:
+    """What the configuration's suppressions hid, one row per finding, with the entries."""
+    header = ["severity", "rule", "finding", "events", "first event", "suppressed by"]
+    rows: list[list[Any]] = [
+        [s.severity, s.rule_id, s.title, s.events, s.first_event, ", ".join(s.entries)]
+        for s in report.suppressed
+    ]
+    return ("suppressed", f"Suppressed findings ({len(rows)})", header, rows)
+
+
 def section_rows(report: SigninReport, sections: Sequence[str]) -> list[Block]:
     titles = dict(TABLE_SECTIONS)
     blocks: list[Block] = []
@@ -47,6 +57,8 @@ def section_rows(report: SigninReport, sections: Sequence[str]) -> list[Block]:
                 for f in report.findings
             ]
             blocks.append((key, "Findings", header, rows))
+        elif key == "suppressed":
+            blocks.append(_suppressed(report))
         elif key == "regions":
             regions = report.coverage.get("regions") or []
             if not regions:

@@ -17,12 +17,13 @@ from analyzer.audit.request import AuditRequest, AuditResult, Aws, Delivery, Ren
 from analyzer.audit.run import run_audit
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.domain.coverage import RegionCoverage
-from analyzer.domain.values import Severity
+from analyzer.domain.values import Engine, Severity
 from analyzer.domain.window import Window, parse_moment, resolve_window
 from analyzer.findings.config import FindingsConfig
 from analyzer.frame.collect import Collection, collect
 from analyzer.render.formats import OutputFormat
 from analyzer.render.text import printable
+from analyzer.sources.athena_table import AthenaOptions
 from analyzer.sources.files import FileSource
 
 Moment = str | date | datetime
@@ -139,10 +140,15 @@ def collect_trails(
     accounts: list[str] | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     progress: Callable[[RegionCoverage], None] | None = None,
+    engine: str = "local",
+    athena: AthenaOptions | None = None,
 ) -> Collection:
     """Sign-ins from trail log files in S3 (what `--s3`, `--trail` and `--source trails` do):
     `locations` are s3://bucket/prefix URLs, `trails` names or ARNs found by DescribeTrails,
-    `discover=True` reads every trail. Trail-setup warnings are in `coverage.problems`."""
+    `discover=True` reads every trail. Trail-setup warnings are in `coverage.problems`.
+    `engine="athena"` queries the objects in place (`athena` sets output location,
+    workgroup, database, an existing table, a scan limit); each query is in
+    `coverage.queries` with what it scanned."""
     from analyzer.aws.plan import plan_s3
     from analyzer.aws.session import make_session
 
@@ -158,6 +164,8 @@ def collect_trails(
         accounts=accounts,
         max_attempts=max_attempts,
         progress=progress,
+        engine=engine,
+        athena=athena,
     )
     return plan.collect(window)
 
@@ -183,11 +191,14 @@ def run_audit_job(
     region: str | None = None,
     regions: list[str] | None = None,
     overlap: timedelta = timedelta(minutes=120),
+    engine: str = "local",
+    athena: AthenaOptions | None = None,
 ) -> AuditResult:
     """Run the audit job the CLI and the Lambda run (collect, append to `history`, findings,
     report, delivery) and return its `AuditResult`: `.frame`, `.findings`, `.suppressed`,
     `.report`, `.text` (the report in `report_format`), `.appended`, `.delivered`, `.status`.
-    With `history` and no source named, the report comes from history alone. For full
+    With `history` and no source named, the report comes from history alone.
+    `engine="athena"` (with `athena` options) queries trail buckets in place. For full
     control build an `AuditRequest` and call `run_audit`."""
     request = AuditRequest(
         window=resolve_window(days=days, since=since, until=until, now=datetime.now(UTC)),
@@ -198,6 +209,8 @@ def run_audit_job(
             discover_trails=discover_trails,
             lookup=lookup,
             regions=tuple(regions) if regions else None,
+            engine=Engine(engine),
+            athena=athena or AthenaOptions(),
         ),
         history=str(history) if history is not None else None,
         overlap=overlap,

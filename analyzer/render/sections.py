@@ -22,6 +22,21 @@ def _key_values(mapping: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
+def _listed_blocks(report: SigninReport) -> list[Block]:
+    """Per-region coverage (file sources have none), and with --engine athena what each
+    query scanned and cost."""
+    found: list[Block] = []
+    for key, title in (
+        ("regions", "Coverage by region (live collection)"),
+        ("queries", "Athena queries (estimated at $5/TB)"),
+    ):
+        entries = report.coverage.get(key) or []
+        if entries:
+            header = list(entries[0])
+            found.append((key, title, header, [[e[h] for h in header] for e in entries]))
+    return found
+
+
 def _suppressed(report: SigninReport) -> Block:
     """What the configuration's suppressions hid, one row per finding, with the entries."""
     header = ["severity", "rule", "finding", "events", "first event", "suppressed by"]
@@ -60,16 +75,10 @@ def section_rows(report: SigninReport, sections: Sequence[str]) -> list[Block]:
         elif key == "suppressed":
             blocks.append(_suppressed(report))
         elif key == "regions":
-            regions = report.coverage.get("regions") or []
-            if not regions:
-                continue  # file sources have no per-region account
-            header = list(regions[0])
-            rows = [[region[h] for h in header] for region in regions]
-            blocks.append((key, "Coverage by region (live collection)", header, rows))
+            blocks.extend(_listed_blocks(report))
         elif key == "coverage":
-            coverage = {
-                k: v for k, v in report.coverage.items() if k not in {"problems", "regions"}
-            }
+            listed = {"problems", "regions", "queries"}  # shown in their own blocks
+            coverage = {k: v for k, v in report.coverage.items() if k not in listed}
             coverage["problems"] = len(report.coverage.get("problems", []))
             blocks.append((key, "Coverage", ["metric", "value"], _key_values(coverage)))
         else:

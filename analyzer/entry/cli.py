@@ -52,6 +52,7 @@ from analyzer.render.formats import (
 )
 from analyzer.render.text import printable
 from analyzer.sources.athena_table import DEFAULT_DATABASE, AthenaOptions
+from analyzer.sources.limits import DEFAULT_MAX_FILE_BYTES, MIB
 from analyzer.sources.sample import SAMPLE_SINCE, SAMPLE_UNTIL, sample_path
 
 if TYPE_CHECKING:
@@ -442,6 +443,15 @@ def signin_report(
             rich_help_panel=OUTPUT,
         ),
     ] = DEFAULT_ROWS,
+    max_file_mb: Annotated[
+        int,
+        _option(
+            metavar="N",
+            min=1,
+            help="Skip, with a warning, a --logs file that inflates to more than N MiB.",
+            rich_help_panel=SOURCES,
+        ),
+    ] = DEFAULT_MAX_FILE_BYTES // MIB,
     quiet: Annotated[
         bool,
         _option(
@@ -603,6 +613,7 @@ def signin_report(
             accounts=_split(accounts),
             regions=_split(regions),
             identity_center_region=identity_center_region,
+            max_file_bytes=max_file_mb * MIB,
             engine=engine,
             athena=athena,
         )

@@ -77,6 +77,7 @@ RULE_DEFAULTS: dict[str, RuleSettings] = {
     "multiple_ips": IpSpread(severity="medium", ips=3, minutes=10),
     "dormant_user": Dormancy(severity="medium", days=90),
     "getsignintoken_outside_portal": RuleSettings(severity="medium"),
+    "event_id_conflict": RuleSettings(severity="high"),
 }
 
 # Rules about the root user and password guessing: a blanket `[allow]` entry never silences
@@ -89,5 +90,6 @@ PROTECTED_RULES = frozenset(
         "brute_force_ip",
         "password_spray",
         "success_after_failures",
+        "event_id_conflict",  # a tampering signal: an allow-listed user must not hide it
     }
 )

@@ -127,27 +127,84 @@ class FakeLookupEvents:
         return _response(request.url, 200, page_of(self.events.get(region, []), params))
 
 
+@dataclass
+class MotoLookupEvents:
+    """LookupEvents for moto's CloudTrail (in-process under `mock_aws`, or a moto server),
+    answered from `store[(account, region)]`, where the account is the one moto routes the
+    request's credentials to (an assumed role's credentials: the member account).
+
+    `throttle[(account, region)]` = requests to answer with ThrottlingException first;
+    `denied` accounts answer AccessDeniedException; `min_interval` throttles a request that
+    comes sooner than that after the previous one of its (account, region), the documented
+    2 per second; `on_request(account, region)` runs before each answer (tests move a clock)."""
+
+    store: dict[tuple[str, str], list[dict[str, Any]]]
+    throttle: dict[tuple[str, str], int] = field(default_factory=dict)
+    denied: set[str] = field(default_factory=set)
+    min_interval: float = 0.0
+    on_request: Callable[[str, str], None] | None = None
+    clock: Callable[[], float] = time.monotonic
+    requests: list[tuple[str, str, str]] = field(default_factory=list)
+    throttled: int = 0
+    _last: dict[tuple[str, str], float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, account: str, region: str, key: str, params: dict[str, Any]) -> str:
+        from moto.core.exceptions import JsonRESTError
+
+        place = (account, region)
+        now = self.clock()
+        with self._lock:
+            self.requests.append((account, region, key))
+            too_soon = self.min_interval > 0 and now - self._last.get(place, -1e9) < (
+                self.min_interval
+            )
+            self._last[place] = now
+            injected = self.throttle.get(place, 0) > 0
+            if injected:
+                self.throttle[place] -= 1
+            if too_soon or injected:
+                self.throttled += 1
+        if self.on_request is not None:
+            self.on_request(account, region)
+        if account in self.denied:
+            raise JsonRESTError(
+                "AccessDeniedException",
+                f"User: arn:aws:sts::{account}:assumed-role/audit/s is not authorized to "
+                "perform: cloudtrail:LookupEvents",
+            )
+        if too_soon or injected:
+            raise JsonRESTError("ThrottlingException", "Rate exceeded")
+        return json.dumps(page_of(self.store.get(place, []), params))
+
+    def install(self) -> Callable[[], None]:
+        """Give moto's CloudTrail this LookupEvents; returns the function that removes it."""
+        from moto.cloudtrail.responses import CloudTrailResponse
+
+        fake = self
+
+        def lookup_events(self: Any) -> str:
+            params = {
+                "LookupAttributes": self._get_param("LookupAttributes"),
+                "StartTime": self._get_param("StartTime") or 0,
+                "EndTime": self._get_param("EndTime") or 1e12,
+                "MaxResults": self._get_param("MaxResults") or 50,
+                "NextToken": self._get_param("NextToken"),
+            }
+            return fake.answer(self.current_account, self.region, self.get_access_key(), params)
+
+        CloudTrailResponse.lookup_events = lookup_events  # type: ignore[attr-defined]
+
+        def remove() -> None:
+            del CloudTrailResponse.lookup_events  # type: ignore[attr-defined]
+
+        return remove
+
+
 def install_in_moto(store: dict[tuple[str, str], list[dict[str, Any]]]) -> Callable[[], None]:
     """Give moto's CloudTrail a LookupEvents backed by `store[(account, region)]`; returns the
     function that removes it again."""
-    from moto.cloudtrail.responses import CloudTrailResponse
-
-    def lookup_events(self: Any) -> str:
-        params = {
-            "LookupAttributes": self._get_param("LookupAttributes"),
-            "StartTime": self._get_param("StartTime") or 0,
-            "EndTime": self._get_param("EndTime") or 1e12,
-            "MaxResults": self._get_param("MaxResults") or 50,
-            "NextToken": self._get_param("NextToken"),
-        }
-        return json.dumps(page_of(store.get((self.current_account, self.region), []), params))
-
-    CloudTrailResponse.lookup_events = lookup_events  # type: ignore[attr-defined]
-
-    def remove() -> None:
-        del CloudTrailResponse.lookup_events  # type: ignore[attr-defined]
-
-    return remove
+    return MotoLookupEvents(store).install()
 
 
 def attach(target: Any, event: str, handler: Callable[..., Any]) -> None:

@@ -36,6 +36,7 @@ NOT_ENABLED_CODES = frozenset(
     {"UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "OptInRequired"}
 )
 
+LOOKUP_THREADS = 64  # jobs at once: a paced job mostly sleeps, so threads are cheap
 ProgressCallback = Callable[[RegionCoverage], None]
 
 
@@ -48,11 +49,13 @@ class _RegionRun:
 
 @dataclass(frozen=True)
 class LookupJob:
-    """One (region, event source) to read, with its ready-made client."""
+    """One (region, event source) to read, with its ready-made client; `account` is set in
+    an organization run, whose clients carry that account's credentials."""
 
     region: str
     event_source: str
     client: Any
+    account: str | None = None
 
 
 def _describe(err: Exception) -> str:
@@ -82,17 +85,24 @@ class LookupEventsSource(Source):
         progress: ProgressCallback | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        max_workers: int = LOOKUP_THREADS,
     ) -> None:
         self.jobs = jobs
         self.since = since
         self.until = until
         self.progress = progress
+        self.max_workers = max(1, max_workers)
         self._clock = clock
         self._runs: dict[int, _RegionRun] = {}
+        # the quota is per account and region: jobs of one (account, region) share a pacer
+        pacers: dict[tuple[str | None, str], Pacer] = {}
         for job in jobs:
-            run = _RegionRun(RegionCoverage(region=job.region, source=job.event_source))
+            coverage = RegionCoverage(job.region, job.event_source, account=job.account)
+            run = _RegionRun(coverage)
             self._runs[id(job)] = run
-            self._instrument(job, run, Pacer(interval, clock=clock, sleep=sleep))
+            key = (job.account, job.region)
+            pacer = pacers.setdefault(key, Pacer(interval, clock=clock, sleep=sleep))
+            self._instrument(job, run, pacer)
 
     def _instrument(self, job: LookupJob, run: _RegionRun, pacer: Pacer) -> None:
         """Hooks on the client's own event system, registered here in the calling thread:
@@ -130,7 +140,7 @@ class LookupEventsSource(Source):
             for page in pages:
                 stats.pages += 1
                 for event in page.get("Events", []):
-                    self._take(job.region, event, run)
+                    self._take(self._place(job), event, run)
                 if self.progress:
                     self.progress(stats)
             stats.status = "ok"
@@ -144,8 +154,12 @@ class LookupEventsSource(Source):
         return run
 
     @staticmethod
-    def _take(region: str, event: Mapping[str, Any], run: _RegionRun) -> None:
-        where = f"lookup {region} event {event.get('EventId', '?')}"
+    def _place(job: LookupJob) -> str:
+        return f"{job.account}/{job.region}" if job.account else job.region
+
+    @staticmethod
+    def _take(place: str, event: Mapping[str, Any], run: _RegionRun) -> None:
+        where = f"lookup {place} event {event.get('EventId', '?')}"
         payload = event.get("CloudTrailEvent")
         if not isinstance(payload, str):
             run.rejected.append((where, "event has no CloudTrailEvent string"))
@@ -164,12 +178,14 @@ class LookupEventsSource(Source):
         if self.progress:
             for job in self.jobs:  # every region shows from the start, not at its first page
                 self.progress(self._runs[id(job)].coverage)
-        with ThreadPoolExecutor(max_workers=len(self.jobs)) as pool:
-            futures = [pool.submit(self._read_region, job) for job in self.jobs]
+        with ThreadPoolExecutor(max_workers=min(len(self.jobs), self.max_workers)) as pool:
+            futures = {pool.submit(self._read_region, job): job for job in self.jobs}
             for future in as_completed(futures):
                 run = future.result()
                 coverage.regions.append(run.coverage)
-                coverage.inputs.append(f"lookup:{run.coverage.region}:{run.coverage.source}")
+                coverage.inputs.append(
+                    f"lookup:{self._place(futures[future])}:{run.coverage.source}"
+                )
                 if run.coverage.status == "failed":
                     coverage.fail_region(run.coverage)
                 coverage.records_scanned += len(run.records) + len(run.rejected)
@@ -177,4 +193,4 @@ class LookupEventsSource(Source):
                     coverage.reject_record(where, reason)
                 yield from run.records
                 run.records.clear()
-        coverage.regions.sort(key=lambda r: (r.region, r.source))
+        coverage.regions.sort(key=lambda r: (r.account or "", r.region, r.source))

@@ -73,6 +73,11 @@ def list_accounts(session: boto3.Session, config: Config, region: str) -> list[O
         ) from None
     except BotoCoreError as err:
         raise AwsSetupError(f"cannot list the organization's accounts: {err}") from None
+    if not found:  # an organization always lists its management account
+        raise LiveSetupError(
+            "--org-role: organizations:ListAccounts listed no account; is the caller's "
+            "account in an organization?"
+        )
     return found
 
 

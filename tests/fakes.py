@@ -145,6 +145,7 @@ class MotoLookupEvents:
     on_request: Callable[[str, str], None] | None = None
     clock: Callable[[], float] = time.monotonic
     requests: list[tuple[str, str, str]] = field(default_factory=list)
+    arrivals: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     throttled: int = 0
     _last: dict[tuple[str, str], float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -156,6 +157,7 @@ class MotoLookupEvents:
         now = self.clock()
         with self._lock:
             self.requests.append((account, region, key))
+            self.arrivals.setdefault(place, []).append(now)
             too_soon = self.min_interval > 0 and now - self._last.get(place, -1e9) < (
                 self.min_interval
             )

@@ -32,7 +32,7 @@ from analyzer.sources.interface import Source
 from analyzer.domain.window import Window, WindowError, resolve_window
 
 if TYPE_CHECKING:
-    from analyzer.entry.progress import FileProgress, RegionProgress
+    from analyzer.entry.progress import AccountProgress, FileProgress, RegionProgress
 
 PROG = "signin-report"
 FILE_PROGRESS_FROM = 200  # log files; a smaller folder is read before a bar would be seen
@@ -98,6 +98,9 @@ class LiveOptions:
     discover_trails: bool = False
     accounts: list[str] | None = None
     explicit: bool = False  # --source lookup given: collect even with --history
+    org_role: str | None = None  # every account of the organization through this role
+    external_id: str | None = None
+    role_session_name: str | None = None
 
     @property
     def reads_s3(self) -> bool:
@@ -105,12 +108,13 @@ class LiveOptions:
 
 
 def _live_sources(
-    options: LiveOptions, window: Window, display: RegionProgress | None
+    options: LiveOptions, window: Window, display: RegionProgress | AccountProgress | None
 ) -> list[Source]:
     from botocore.exceptions import BotoCoreError  # boto3 only when AWS is used
 
+    from analyzer.aws.organization import DEFAULT_SESSION_NAME, RoleSettings
+    from analyzer.aws.plan import check_history_window, plan_lookup, plan_organization, plan_s3
     from analyzer.aws.session import make_session
-    from analyzer.aws.plan import check_history_window, plan_lookup, plan_s3
     from analyzer.sources.s3 import S3LocationError
 
     now = datetime.now(UTC)
@@ -129,6 +133,23 @@ def _live_sources(
                 regions=options.regions,
                 accounts=options.accounts,
                 max_attempts=options.max_attempts,
+                progress=progress,
+            )
+        elif options.org_role:
+            check_history_window(window, now)
+            plan = plan_organization(
+                make_session(options.profile),
+                window,
+                RoleSettings(
+                    options.org_role,
+                    options.external_id,
+                    options.role_session_name or DEFAULT_SESSION_NAME,
+                ),
+                accounts=options.accounts,
+                region=options.region,
+                regions=options.regions,
+                max_attempts=options.max_attempts,
+                identity_center_region=options.identity_center_region,
                 progress=progress,
             )
         else:
@@ -246,12 +267,13 @@ def run(
     collecting = bool(logs) or live.reads_s3 or live.explicit or history is None
     collect_window = _collect_window(window, history, audit.overlap_minutes)
 
-    display: RegionProgress | FileProgress | None = None
-    regions_display = None
+    display: RegionProgress | AccountProgress | FileProgress | None = None
+    regions_display: RegionProgress | AccountProgress | None = None
     if not logs and not quiet and sys.stderr.isatty():
-        from analyzer.entry.progress import RegionProgress  # rich's live display: live runs only
+        from analyzer.entry.progress import AccountProgress, RegionProgress  # live runs only
 
-        display = regions_display = RegionProgress()
+        regions_display = AccountProgress() if live.org_role else RegionProgress()
+        display = regions_display
     sources: list[Source] = []
     if collecting and logs:
         keep_records = save_raw is not None
@@ -434,7 +456,23 @@ def signin_report(
         typer.Option(help="`trails`: read every trail DescribeTrails finds, from S3."),
     ] = None,
     accounts: Annotated[
-        str | None, typer.Option(help="Comma-separated accounts to read from trail buckets.")
+        str | None,
+        typer.Option(help="Comma-separated accounts to read (trail buckets, --org-role)."),
+    ] = None,
+    org_role: Annotated[
+        str | None,
+        typer.Option(
+            help="Read every ACTIVE account of the organization: assume this role (name or "
+            "path/name) in each member account; the caller's own account uses its own "
+            "credentials. Needs organizations:ListAccounts."
+        ),
+    ] = None,
+    external_id: Annotated[
+        str | None, typer.Option(help="External ID the --org-role role requires.")
+    ] = None,
+    role_session_name: Annotated[
+        str | None,
+        typer.Option(help="Session name of the --org-role sessions (default signin-report)."),
     ] = None,
     profile: Annotated[
         str | None, typer.Option(help="AWS profile (default: AWS_PROFILE, then the chain).")
@@ -526,6 +564,13 @@ def signin_report(
     if source not in (None, "trails", "lookup"):
         _say("error", f"--source must be `trails` or `lookup`, not {source!r}")
         raise typer.Exit(int(ExitCode.USAGE))
+    if (external_id or role_session_name) and not org_role:
+        _say("error", "--external-id and --role-session-name go with --org-role")
+        raise typer.Exit(int(ExitCode.USAGE))
+    if org_role and (logs or s3 or trail or source == "trails"):
+        _say("error", "--org-role reads event history (LookupEvents); not with --logs, --s3, "
+                      "--trail or --source trails")  # fmt: skip
+        raise typer.Exit(int(ExitCode.USAGE))
     try:
         code = run(
             logs=logs or [],
@@ -548,7 +593,10 @@ def signin_report(
                 trails=trail,
                 discover_trails=source == "trails",
                 accounts=accounts.split(",") if accounts else None,
-                explicit=source == "lookup",
+                explicit=source == "lookup" or org_role is not None,
+                org_role=org_role,
+                external_id=external_id,
+                role_session_name=role_session_name,
             ),
             audit=AuditOptions(
                 history=history,

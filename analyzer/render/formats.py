@@ -31,4 +31,5 @@ SECTION_NAMES: tuple[str, ...] = (
     *(k for k, _ in TABLE_SECTIONS),
     "coverage",
     "regions",
+    "accounts",  # organization runs only (--org-role)
 )

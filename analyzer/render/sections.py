@@ -54,9 +54,21 @@ def section_rows(report: SigninReport, sections: Sequence[str]) -> list[Block]:
             header = list(regions[0])
             rows = [[region[h] for h in header] for region in regions]
             blocks.append((key, "Coverage by region (live collection)", header, rows))
+        elif key == "accounts":
+            table = report.tables.get("accounts")
+            if table is None:
+                continue  # not an organization run
+            rows = [list(r) for r in table.itertuples(index=False, name=None)]
+            title = (
+                f"Accounts of the organization: covered {report.coverage.get('accounts_covered')}"
+                f" of {report.coverage.get('accounts_total')}"
+            )
+            blocks.append((key, title, [str(c) for c in table.columns], rows))
         elif key == "coverage":
             coverage = {
-                k: v for k, v in report.coverage.items() if k not in {"problems", "regions"}
+                k: v
+                for k, v in report.coverage.items()
+                if k not in {"problems", "regions", "accounts"}
             }
             coverage["problems"] = len(report.coverage.get("problems", []))
             blocks.append((key, "Coverage", ["metric", "value"], _key_values(coverage)))

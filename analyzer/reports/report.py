@@ -12,6 +12,7 @@ import pyarrow as pa
 from analyzer.domain.coverage import Coverage
 from analyzer.findings.engine import Finding
 from analyzer.render.formats import SECTION_NAMES, TABLE_SECTIONS
+from analyzer.reports.accounts import by_account
 from analyzer.reports.common import analyzed
 from analyzer.reports.endpoints import by_endpoint
 from analyzer.reports.failures import failures_by_kind, failures_by_source_ip, failures_by_user
@@ -52,6 +53,7 @@ class SigninReport:
                 "by_user": rows["failures_by_user"],
                 "by_source_ip": rows["failures_by_source_ip"],
             },
+            **({"accounts": rows["accounts"]} if "accounts" in rows else {}),
             "coverage": self.coverage,
         }
 
@@ -107,6 +109,8 @@ def build_report(
         "failures_by_user": failures_by_user(frame),
         "failures_by_source_ip": failures_by_source_ip(frame),
     }
+    if coverage is not None and coverage.accounts:  # an organization run
+        tables["accounts"] = by_account(frame, coverage.accounts)
     return SigninReport(
         generated_at=generated_at,
         window=window,

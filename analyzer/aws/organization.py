@@ -81,6 +81,18 @@ def list_accounts(session: boto3.Session, config: Config, region: str) -> list[O
     return found
 
 
+def management_account(session: boto3.Session, config: Config, region: str) -> str | None:
+    """The organization's management account (DescribeOrganization; any member may ask), or
+    None when refused: the account list is still usable without it."""
+    client = session.client("organizations", region_name=region, config=config)
+    try:
+        answer = client.describe_organization()["Organization"]
+    except (ClientError, BotoCoreError):
+        return None
+    found = answer.get("MasterAccountId")
+    return str(found) if found else None
+
+
 def caller_account(session: boto3.Session, config: Config, region: str) -> str:
     try:
         identity = session.client("sts", region_name=region, config=config).get_caller_identity()

@@ -22,6 +22,7 @@ from analyzer.aws.organization import (
     caller_account,
     error_code,
     list_accounts,
+    management_account,
     member_session,
     role_arn,
     utc_now,
@@ -206,6 +207,7 @@ def plan_organization(
     config = client_config(max_attempts, pool_size=max(workers, SETUP_THREADS))
     listed = list_accounts(session, config, where)
     caller = caller_account(session, config, where)
+    management = management_account(session, config, where)
     partition = partition_of(session, where)
     wanted = [a.strip() for a in accounts or [] if a.strip()]
     known = {a.account_id: a for a in listed}
@@ -259,6 +261,8 @@ def plan_organization(
         progress=progress,
         max_workers=workers,
     )
+    for result in results:
+        result.coverage.management = result.coverage.account == management
     return Plan(
         sources=[OrganizationSource(lookup, [r.coverage for r in results])],
         warnings=tuple(warnings),

@@ -86,6 +86,7 @@ class AccountCoverage:
     pages: int = 0
     events: int = 0
     throttles: int = 0
+    management: bool = False  # the organization's management account
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -133,6 +134,10 @@ class Coverage:
                     skipped=account.status in GAP_STATUSES,
                 )
             )
+
+    @property
+    def management_account(self) -> str | None:
+        return next((a.account for a in self.accounts if a.management), None)
 
     @property
     def accounts_covered(self) -> int:

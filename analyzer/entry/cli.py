@@ -25,7 +25,13 @@ from analyzer.sources.archive import RawArchive
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.domain.coverage import Coverage, RegionCoverage
 from analyzer.domain.errors import AwsSetupError, LiveSetupError
-from analyzer.findings.config import SEVERITIES, SEVERITY_NAMES, ConfigError, load_config
+from analyzer.findings.config import (
+    SEVERITIES,
+    SEVERITY_NAMES,
+    ConfigError,
+    load_config,
+    with_management_account,
+)
 from analyzer.render.formats import DEFAULT_ROWS, SECTION_NAMES, OutputFormat
 from analyzer.sources.files import FileSource
 from analyzer.sources.interface import Source
@@ -321,7 +327,9 @@ def run(
     assert frame is not None
     if window.since is not None:
         frame = frame[(frame["event_time"] >= window.since).fillna(True).astype(bool)]
-    findings = run_rules(frame, baseline, config)
+    findings = run_rules(
+        frame, baseline, with_management_account(config, coverage.management_account)
+    )
     report = build_report(
         frame, coverage, window=window, generated_at=datetime.now(UTC), findings=findings
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +93,13 @@ def load_config(path: Path | None) -> FindingsConfig:
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML ({err})") from None
     return parse_config(data, str(path))
+
+
+def with_management_account(config: FindingsConfig, account: str | None) -> FindingsConfig:
+    """An organization run knows its management account: `member_root_signin` uses it unless
+    the configuration names one."""
+    settings = config.rules["member_root_signin"]
+    if not account or settings["management_account"]:
+        return config
+    rules = {**config.rules, "member_root_signin": {**settings, "management_account": account}}
+    return replace(config, rules=rules)

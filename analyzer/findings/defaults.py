@@ -21,4 +21,13 @@ RULE_DEFAULTS: dict[str, dict[str, Any]] = {
     "multiple_ips": {"enabled": True, "severity": "medium", "ips": 3, "minutes": 10},
     "dormant_user": {"enabled": True, "severity": "medium", "days": 90},
     "getsignintoken_outside_portal": {"enabled": True, "severity": "medium"},
+    # across the accounts of an organization (findings/org_rules.py)
+    "org_failures_from_ip": {"enabled": True, "severity": "high", "accounts": 3, "minutes": 60},
+    "org_new_place_many_accounts": {
+        "enabled": True,
+        "severity": "high",
+        "accounts": 3,
+        "minutes": 30,
+    },
+    "member_root_signin": {"enabled": True, "severity": "high", "management_account": ""},
 }

@@ -70,6 +70,7 @@ def run_rules(
 ) -> list[Finding]:
     """`baseline` is history before the report window (None: no history, so the first-seen
     and dormancy rules have nothing to compare with and stay silent)."""
+    from analyzer.findings.org_rules import ORG_RULES
     from analyzer.findings.rules import RULES
     from analyzer.reports.common import analyzed
 
@@ -78,7 +79,7 @@ def run_rules(
     if allowed.any():
         rows = rows[~allowed]
     found: list[Finding] = []
-    for rule_id, rule in RULES.items():
+    for rule_id, rule in {**RULES, **ORG_RULES}.items():
         settings = config.rules[rule_id]
         if settings["enabled"]:
             found.extend(rule(rows, baseline, settings))

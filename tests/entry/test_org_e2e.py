@@ -72,15 +72,20 @@ def org() -> Iterator[Org]:
     store: dict[tuple[str, str], list[dict[str, Any]]] = {
         (MANAGEMENT, "us-east-1"): [
             console_login(eventID="m-1", eventTime=stamp(30), recipientAccountId=MANAGEMENT),
+            failed_root(MANAGEMENT, "203.0.113.9", 4.5),
         ],
         (ids["alpha"], "eu-west-1"): [
             console_login(eventID=f"a-{i}", eventTime=stamp(20 + i / 10), awsRegion="eu-west-1",
                           recipientAccountId=ids["alpha"])
             for i in range(55)
         ],
-        # one address failing root sign-ins in two accounts: spraying the organization
+        # one address failing root sign-ins in three accounts: spraying the organization
         (ids["alpha"], "us-east-1"): [failed_root(ids["alpha"], "203.0.113.9", 5)],
-        (ids["beta"], "us-east-1"): [failed_root(ids["beta"], "203.0.113.9", 4)],
+        (ids["beta"], "us-east-1"): [
+            failed_root(ids["beta"], "203.0.113.9", 4),
+            {**failed_root(ids["beta"], "198.51.100.7", 2), "eventID": "beta-root",
+             "responseElements": {"ConsoleLogin": "Success"}, "errorMessage": None},
+        ],
     }  # fmt: skip
     fake = MotoLookupEvents(store, denied={ids["no_lookup"]})
     remove = fake.install()
@@ -134,10 +139,11 @@ def test_organization_report_covers_and_names_every_account(org: Org) -> None:
     }  # fmt: skip
     assert f"account {ids['no_role']}: role not assumed: " in result.stderr
     assert "AccessDenied" in result.stderr
-    assert report["summary"]["sign_ins"] == 1 + 55 + 2
+    assert report["summary"]["sign_ins"] == 2 + 55 + 1 + 2
     assert report["summary"]["accounts"] == 3
     per_account = {row["account_id"]: row for row in report["accounts"]}
     assert per_account[ids["alpha"]]["sign_ins"] == 56
+    assert per_account[ids["beta"]]["root_sign_ins"] == 1
     assert per_account[ids["no_role"]]["sign_ins"] == 0
     assert per_account[ids["no_role"]]["status"] == "role_not_assumed"
     # the caller's own account with its own credentials; members through the role
@@ -148,8 +154,11 @@ def test_organization_report_covers_and_names_every_account(org: Org) -> None:
     assert all(a["ExternalId"] == "x-123" for a in org.assumed)
     assert all(a["RoleSessionName"] == "weekly" for a in org.assumed)
     assert all(a["RoleArn"].endswith(":role/SigninAudit") for a in org.assumed)
-    rules = {f["rule_id"] for f in report["findings"]}
-    assert "org_failures_from_ip" in rules
+    found = {(f["rule_id"], f["title"]) for f in report["findings"]}
+    assert ("org_failures_from_ip", "Sign-ins failing in 3 accounts from 203.0.113.9") in found
+    # the management account comes from DescribeOrganization: root there is no member's
+    assert ("member_root_signin", f"Root user signed in to member account {ids['beta']}") in found
+    assert [a["management"] for a in coverage["accounts"]].count(True) == 1
 
     strict = signin_report(org, "--strict", "--format", "json", "--quiet")
     assert strict.returncode == 3

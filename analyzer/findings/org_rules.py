@@ -15,6 +15,7 @@ from analyzer.findings.engine import Finding, evidence
 from analyzer.findings.rules import Rule, _failures, _mask, _most_distinct, _successes
 
 _PROVIDER_ACCOUNT = re.compile(r"^arn:[^:]*:iam::\d*:")
+PERSON_COLUMNS = ["identity_center_user_id", "identity_provider", "session_name"]
 
 
 def _stamps(rows: pd.DataFrame) -> Any:
@@ -52,15 +53,17 @@ def person_key(frame: pd.DataFrame) -> pd.Series:
     """Who a row is across accounts, or null: `idc:<user id>`, else `<provider>|<session
     name>` with the provider's account removed (each account has its own SAML provider ARN
     for the same identity provider)."""
-    provider = (
-        frame["identity_provider"]
-        .astype(object)
-        .map(lambda p: _PROVIDER_ACCOUNT.sub("", p) if isinstance(p, str) else None)
-    )
-    session = frame["session_name"].astype(object)
-    by_session = provider.where(provider.notna() & session.notna()) + "|" + session
-    user_id = frame["identity_center_user_id"].astype(object)
-    return ("idc:" + user_id).where(user_id.notna(), by_session)
+
+    def key(user_id: Any, provider: Any, session: Any) -> str | None:
+        if isinstance(user_id, str):
+            return f"idc:{user_id}"
+        if isinstance(provider, str) and isinstance(session, str):
+            return f"{_PROVIDER_ACCOUNT.sub('', provider)}|{session}"
+        return None
+
+    columns = (frame[c].astype(object).tolist() for c in PERSON_COLUMNS)
+    keys = [key(*values) for values in zip(*columns, strict=True)]
+    return pd.Series(keys, index=frame.index, dtype=object)
 
 
 def org_new_place_many_accounts(

@@ -136,12 +136,14 @@ class MotoLookupEvents:
     `throttle[(account, region)]` = requests to answer with ThrottlingException first;
     `denied` accounts answer AccessDeniedException; `min_interval` throttles a request that
     comes sooner than that after the previous one of its (account, region), the documented
-    2 per second; `on_request(account, region)` runs before each answer (tests move a clock)."""
+    2 per second; `delay` seconds of latency per request; `on_request(account, region)` runs
+    before each answer (tests move a clock)."""
 
     store: dict[tuple[str, str], list[dict[str, Any]]]
     throttle: dict[tuple[str, str], int] = field(default_factory=dict)
     denied: set[str] = field(default_factory=set)
     min_interval: float = 0.0
+    delay: float = 0.0
     on_request: Callable[[str, str], None] | None = None
     clock: Callable[[], float] = time.monotonic
     requests: list[tuple[str, str, str]] = field(default_factory=list)
@@ -167,6 +169,8 @@ class MotoLookupEvents:
                 self.throttle[place] -= 1
             if too_soon or injected:
                 self.throttled += 1
+        if self.delay:
+            time.sleep(self.delay)
         if self.on_request is not None:
             self.on_request(account, region)
         if account in self.denied:

@@ -115,6 +115,7 @@ class LookupEventsSource(Source):
             stats.attempts += 1
 
         def needs_retry(response: Any = None, **_: Any) -> None:
+            pacer.answered()
             if isinstance(response, tuple) and len(response) == 2:
                 code = response[1].get("Error", {}).get("Code")
                 if code in THROTTLING_CODES:

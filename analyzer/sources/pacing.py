@@ -23,6 +23,7 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
         self._next = float("-inf")
+        self._settled = False
         self._lock = threading.Lock()
 
     def wait(self) -> float:
@@ -34,3 +35,14 @@ class Pacer:
         if delay:
             self._sleep(delay)
         return delay
+
+    def answered(self) -> None:
+        """Called when an answer arrives. The first request also opened the connection (and
+        the first one the service sees for this account and region may wait longest), so it
+        reached the service later than it left; the next request then waits a full interval
+        from this first answer, else the two could arrive closer than the quota allows."""
+        with self._lock:
+            if self._settled:
+                return
+            self._settled = True
+            self._next = max(self._next, self._clock() + self.interval)

@@ -3,8 +3,8 @@ paced LookupEvents job per region (and for IAM Identity Center's portal events w
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -176,9 +176,9 @@ def _setup_account(
 
 
 def _busiest_first(jobs: list[LookupJob], global_regions: set[str]) -> list[LookupJob]:
-    """The pool takes jobs in order: every account's global-endpoint region first (where
-    most console sign-ins are logged), so the longest jobs do not start last."""
-    return sorted(jobs, key=lambda j: (j.region not in global_regions, j.region, j.account))
+    """The pool takes jobs in order: an account's global-endpoint region first (where most
+    console sign-ins are logged), so its longest job does not start last."""
+    return sorted(jobs, key=lambda j: (j.region not in global_regions, j.region))
 
 
 def plan_organization(
@@ -250,22 +250,31 @@ def plan_organization(
             account, member, where=where, config=config, regions=regions, identity_center=[]
         )
 
-    with ThreadPoolExecutor(max_workers=min(SETUP_THREADS, len(members) or 1)) as pool:
-        results.extend(pool.map(setup_member, members))
-    warnings = notes + [w for r in results for w in r.warnings]
-    jobs = [job for r in results for job in r.jobs]
+    coverages = [r.coverage for r in results]
+    notes.extend(w for r in results for w in r.warnings)
+    global_regions = set(GLOBAL_REGION.values())
+
+    def member_jobs() -> Iterator[LookupJob]:
+        """Members are set up (AssumeRole, DescribeRegions, clients) while the jobs of the
+        accounts set up before them already run."""
+        with ThreadPoolExecutor(max_workers=min(SETUP_THREADS, len(members) or 1)) as pool:
+            for future in as_completed([pool.submit(setup_member, a) for a in members]):
+                result = future.result()
+                coverages.append(result.coverage)
+                notes.extend(result.warnings)
+                yield from _busiest_first(result.jobs, global_regions)
+
     lookup = LookupEventsSource(
-        _busiest_first(jobs, set(GLOBAL_REGION.values())),
+        _busiest_first([job for r in results for job in r.jobs], global_regions),
         since=window.since,
         until=window.until,
         progress=progress,
         max_workers=workers,
+        later=member_jobs(),
     )
-    for result in results:
-        result.coverage.management = result.coverage.account == management
     return Plan(
-        sources=[OrganizationSource(lookup, [r.coverage for r in results])],
-        warnings=tuple(warnings),
+        sources=[OrganizationSource(lookup, coverages, notes, management)],
+        warnings=(),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -86,23 +86,30 @@ class LookupEventsSource(Source):
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         max_workers: int = LOOKUP_THREADS,
+        later: Iterable[LookupJob] = (),
     ) -> None:
-        self.jobs = jobs
+        """`later` jobs become ready while the collection runs (an organization's accounts,
+        as each is set up); the pool starts each as it arrives."""
+        self.jobs = list(jobs)
         self.since = since
         self.until = until
         self.progress = progress
         self.max_workers = max(1, max_workers)
+        self._later = later
         self._clock = clock
+        self._new_pacer: Callable[[], Pacer] = lambda: Pacer(interval, clock=clock, sleep=sleep)
         self._runs: dict[int, _RegionRun] = {}
         # the quota is per account and region: jobs of one (account, region) share a pacer
-        pacers: dict[tuple[str | None, str], Pacer] = {}
-        for job in jobs:
-            coverage = RegionCoverage(job.region, job.event_source, account=job.account)
-            run = _RegionRun(coverage)
-            self._runs[id(job)] = run
-            key = (job.account, job.region)
-            pacer = pacers.setdefault(key, Pacer(interval, clock=clock, sleep=sleep))
-            self._instrument(job, run, pacer)
+        self._pacers: dict[tuple[str | None, str], Pacer] = {}
+        for job in self.jobs:
+            self._prepare(job)
+
+    def _prepare(self, job: LookupJob) -> None:
+        coverage = RegionCoverage(job.region, job.event_source, account=job.account)
+        run = _RegionRun(coverage)
+        self._runs[id(job)] = run
+        pacer = self._pacers.setdefault((job.account, job.region), self._new_pacer())
+        self._instrument(job, run, pacer)
 
     def _instrument(self, job: LookupJob, run: _RegionRun, pacer: Pacer) -> None:
         """Hooks on the client's own event system, registered here in the calling thread:
@@ -174,13 +181,18 @@ class LookupEventsSource(Source):
         run.records.append(RawRecord(record, where))
 
     def records(self, coverage: Coverage) -> Iterator[RawRecord]:
-        if not self.jobs:
-            return
         if self.progress:
             for job in self.jobs:  # every region shows from the start, not at its first page
                 self.progress(self._runs[id(job)].coverage)
-        with ThreadPoolExecutor(max_workers=min(len(self.jobs), self.max_workers)) as pool:
+        # threads are started as jobs are submitted, never more than there are jobs
+        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
             futures = {pool.submit(self._read_region, job): job for job in self.jobs}
+            for job in self._later:  # may wait for set-up while the jobs submitted run
+                self._prepare(job)
+                if self.progress:
+                    self.progress(self._runs[id(job)].coverage)
+                self.jobs.append(job)
+                futures[pool.submit(self._read_region, job)] = job
             for future in as_completed(futures):
                 run = future.result()
                 coverage.regions.append(run.coverage)

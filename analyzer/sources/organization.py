@@ -41,20 +41,32 @@ def account_status(account: AccountCoverage, regions: list[RegionCoverage]) -> N
 
 class OrganizationSource(Source):
     """`accounts` holds every account of the run: those set up for reading (status
-    `pending`, with jobs in `lookup`) and those already settled at setup (role not assumed,
-    suspended, not in the organization)."""
+    `pending`, with jobs in `lookup`) and those settled at set-up (role not assumed,
+    suspended, not in the organization). Accounts set up during the collection are added to
+    `accounts`, and what their set-up noticed to `notes`, as they come."""
 
-    def __init__(self, lookup: LookupEventsSource, accounts: list[AccountCoverage]) -> None:
+    def __init__(
+        self,
+        lookup: LookupEventsSource,
+        accounts: list[AccountCoverage],
+        notes: list[str],
+        management: str | None,
+    ) -> None:
         self.lookup = lookup
         self.accounts = accounts
+        self.notes = notes
+        self.management = management
 
     def records(self, coverage: Coverage) -> Iterator[RawRecord]:
         yield from self.lookup.records(coverage)
+        for note in self.notes:
+            coverage.flag_record("setup", note)
         by_account: dict[str, list[RegionCoverage]] = {}
         for region in coverage.regions:
             if region.account is not None:
                 by_account.setdefault(region.account, []).append(region)
         for account in sorted(self.accounts, key=lambda a: a.account):
+            account.management = account.account == self.management
             if account.status == "pending":
                 account_status(account, by_account.get(account.account, []))
             coverage.add_account(account)

@@ -5,12 +5,13 @@ Run from the repository root with the test extra installed:
 
     python -m benchmarks.org_bench [--accounts 20] [--regions 4] [--busiest 1000] [--rtt 0.05]
 
-moto (in-process) plays Organizations and STS, so ListAccounts, AssumeRole and the routing of
-assumed credentials to the member account are real; LookupEvents is the project's fake inside
-moto, answering per (account, region) and throttling any call that comes less than 0.5 s after
-the previous one of its (account, region). Volumes are skewed: account k holds 1/k of the
-busiest account's sign-ins, and within an account the global-endpoint region holds them all,
-the next region half, the others a tenth. Measured side by side:
+A moto server in a separate process plays Organizations and STS, so ListAccounts, AssumeRole
+and the routing of assumed credentials to the member account are real; LookupEvents is the
+project's fake inside moto, answering per (account, region) after 50 ms and throttling any
+call that comes less than 0.5 s after the previous one of its (account, region). Volumes
+are skewed: account k holds 1/k of the busiest account's sign-ins, and within an account the
+global-endpoint region holds them all, the next region half, the others a tenth. Measured
+side by side:
 
 - `organization (one pool)`: `plan_organization` (every (account, region) job in one bounded,
   paced pool, what `signin-report --org-role` does);
@@ -22,13 +23,17 @@ the next region half, the others a tenth. Measured side by side:
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from moto import mock_aws
+from moto.server import ThreadedMotoServer
 
 from analyzer.aws.organization import RoleSettings
 from analyzer.aws.plan import plan_organization
@@ -72,26 +77,50 @@ def workload(ids: list[str], regions: list[str], busiest: int) -> Store:
     return store
 
 
+def serve(args: argparse.Namespace) -> None:
+    """The fake AWS in its own process, as AWS is: its work does not compete with the
+    collector for the interpreter. Prints the endpoint and the organization as one JSON line,
+    then answers `throttled` (calls throttled since the last ask) until stdin closes."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    ids = organization(args.accounts)
+    store = workload(ids, REGIONS[: args.regions], args.busiest)
+    fake = MotoLookupEvents(store, min_interval=0.5, delay=args.rtt)
+    fake.install()
+    pages = max(-(-len(v) // 50) for v in store.values())
+    total = sum(len(v) for v in store.values())
+    info = {"endpoint": endpoint, "ids": ids, "busiest_pages": pages, "events": total}
+    print(json.dumps(info), flush=True)
+    for _ in sys.stdin:
+        print(fake.throttled, flush=True)
+        fake.throttled = 0
+    server.stop()
+
+
 def run(
-    store: Store, regions: list[str], groups: list[list[str] | None], rtt: float
+    server: subprocess.Popen[str], regions: list[str], groups: list[list[str] | None]
 ) -> tuple[float, int, int]:
-    fake = MotoLookupEvents(store, min_interval=0.5, delay=rtt)
-    remove = fake.install()
     started = time.monotonic()
     rows = 0
-    try:
-        for accounts in groups:
-            plan = plan_organization(
-                boto3.Session(region_name="us-east-1"),
-                WINDOW,
-                RoleSettings("OrganizationAccountAccessRole"),
-                accounts=accounts,
-                regions=regions,
-            )
-            rows += len(collect(plan.sources, WINDOW).frame)
-    finally:
-        remove()
-    return time.monotonic() - started, rows, fake.throttled
+    for accounts in groups:
+        plan = plan_organization(
+            boto3.Session(region_name="us-east-1"),
+            WINDOW,
+            RoleSettings("OrganizationAccountAccessRole"),
+            accounts=accounts,
+            regions=regions,
+        )
+        rows += len(collect(plan.sources, WINDOW).frame)
+    seconds = time.monotonic() - started
+    assert server.stdin is not None
+    assert server.stdout is not None
+    server.stdin.write("throttled\n")
+    server.stdin.flush()
+    return seconds, rows, int(server.stdout.readline())
 
 
 def main() -> None:
@@ -100,29 +129,40 @@ def main() -> None:
     parser.add_argument("--regions", type=int, default=4)
     parser.add_argument("--busiest", type=int, default=1000, help="events, busiest job")
     parser.add_argument("--rtt", type=float, default=0.05, help="fake latency per call, s")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "MOTO_ACCOUNT_ID"):
         os.environ.pop(name, None)
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
-    regions = REGIONS[: args.regions]
-    with mock_aws():
-        ids = organization(args.accounts)
-        store = workload(ids, regions, args.busiest)
-        total = sum(len(v) for v in store.values())
-        busiest_pages = max(-(-len(v) // 50) for v in store.values())
-        ideal = busiest_pages / 2
+    if args.serve:
+        serve(args)
+        return
+    command = [sys.executable, "-m", "benchmarks.org_bench", "--serve", *sys.argv[1:]]
+    server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        info = json.loads(server.stdout.readline())
+        os.environ["AWS_ENDPOINT_URL"] = info["endpoint"]
+        regions = REGIONS[: args.regions]
+        ideal = info["busiest_pages"] / 2
         print(
-            f"{total} events, {len(ids)} accounts x {len(regions)} regions; busiest job "
-            f"{busiest_pages} pages; ideal {ideal:.2f} s; fake RTT {args.rtt * 1000:.0f} ms"
+            f"{info['events']} events, {len(info['ids'])} accounts x {len(regions)} regions; "
+            f"busiest job {info['busiest_pages']} pages; ideal {ideal:.2f} s; "
+            f"fake RTT {args.rtt * 1000:.0f} ms"
         )
         print("| run | seconds | x ideal | events | throttled calls |")
         print("|---|---|---|---|---|")
-        for name, groups in (
+        runs: list[tuple[str, list[list[str] | None]]] = [
             ("organization (one pool, `--org-role`)", [None]),
-            ("accounts one after another", [[a] for a in ids]),
-        ):
-            seconds, rows, throttled = run(store, regions, groups, args.rtt)
+            ("accounts one after another", [[a] for a in info["ids"]]),
+        ]
+        for name, groups in runs:
+            seconds, rows, throttled = run(server, regions, groups)
             print(f"| {name} | {seconds:.2f} | {seconds / ideal:.2f} | {rows} | {throttled} |")
+    finally:
+        if server.stdin is not None:
+            server.stdin.close()
+        server.wait(timeout=60)
 
 
 if __name__ == "__main__":

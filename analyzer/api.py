@@ -87,6 +87,48 @@ def collect_live(
     return plan.collect(window)
 
 
+def collect_organization(
+    role: str,
+    *,
+    external_id: str | None = None,
+    role_session_name: str | None = None,
+    accounts: list[str] | None = None,
+    days: int = 30,
+    since: Moment | None = None,
+    until: Moment | None = None,
+    profile: str | None = None,
+    region: str | None = None,
+    regions: list[str] | None = None,
+    identity_center_region: str | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    progress: Callable[[RegionCoverage], None] | None = None,
+) -> Collection:
+    """Sign-ins from the event history of every ACTIVE account of the organization (what
+    `signin-report --org-role ROLE` does): members through `role`, the caller's account with
+    its own credentials. `coverage.accounts` gives every account's status,
+    `coverage.regions` each (account, region); setup problems raise `AwsSetupError` or
+    `LiveSetupError`."""
+    from analyzer.aws.organization import DEFAULT_SESSION_NAME, RoleSettings
+    from analyzer.aws.plan import check_history_window, plan_organization
+    from analyzer.aws.session import make_session
+
+    now = datetime.now(UTC)
+    window = resolve_window(days=days, since=since, until=until, now=now)
+    check_history_window(window, now)
+    plan = plan_organization(
+        make_session(profile),
+        window,
+        RoleSettings(role, external_id, role_session_name or DEFAULT_SESSION_NAME),
+        accounts=accounts,
+        region=region,
+        regions=regions,
+        max_attempts=max_attempts,
+        identity_center_region=identity_center_region,
+        progress=progress,
+    )
+    return plan.collect(window)
+
+
 def read_logs(
     *paths: str | Path,
     since: Moment | None = None,

@@ -251,3 +251,21 @@ def test_pool_is_bounded_and_paced_per_account_and_region(org: dict[str, str]) -
     spans = [(times[0], times[-1]) for times in fake.arrivals.values()]
     in_flight = [sum(1 for a, b in spans if a <= t <= b) for t, _ in spans]
     assert max(in_flight) == 2
+
+
+def test_python_api(org: dict[str, str]) -> None:
+    import analyzer
+
+    recent = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    record = console_login(eventID="api-1", eventTime=recent, recipientAccountId=org["read"])
+    fake = MotoLookupEvents({(org["read"], "us-east-1"): [record]})
+    remove = fake.install()
+    try:
+        collection = analyzer.collect_organization(
+            "audit", accounts=[org["read"], org["suspended"]], regions=["us-east-1"], days=7
+        )
+    finally:
+        remove()
+    assert collection.frame["event_id"].tolist() == ["api-1"]
+    status = {a.account: a.status for a in collection.coverage.accounts}
+    assert status == {org["read"]: "read", org["suspended"]: "suspended"}

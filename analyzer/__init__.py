@@ -22,11 +22,13 @@ if TYPE_CHECKING:
         load_history,
         read_logs,
     )
-    from analyzer.frame.collect import Collection, collect
     from analyzer.domain.coverage import Coverage, Problem, RegionCoverage
     from analyzer.domain.errors import AwsSetupError, LiveSetupError
+    from analyzer.domain.window import Window
     from analyzer.findings.config import FindingsConfig, load_config
     from analyzer.findings.engine import Finding, run_rules
+    from analyzer.frame.collect import Collection, collect
+    from analyzer.frame.schema import COLUMNS, SCHEMA, SCHEMA_VERSION, schema_frame
     from analyzer.normalize import normalize_record
     from analyzer.reports import (
         SigninReport,
@@ -43,8 +45,6 @@ if TYPE_CHECKING:
         user_timeline,
         without_mfa,
     )
-    from analyzer.frame.schema import COLUMNS, SCHEMA, SCHEMA_VERSION, schema_frame
-    from analyzer.domain.window import Window
 
 _HOME: dict[str, str] = {
     "Finding": "analyzer.findings.engine",
@@ -108,8 +108,8 @@ __all__ = [
     "by_user",
     "collect",
     "collect_live",
-    "collect_organization",
     "collect_logs",
+    "collect_organization",
     "collect_trails",
     "failures_by_kind",
     "failures_by_source_ip",

@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
-from analyzer.frame.collect import Collection, collect
 from analyzer.domain.coverage import RegionCoverage
-from analyzer.sources.files import FileSource
 from analyzer.domain.window import Window, parse_moment, resolve_window
+from analyzer.frame.collect import Collection, collect
+from analyzer.sources.files import FileSource
 
 Moment = str | date | datetime
 
@@ -69,8 +69,8 @@ def collect_live(
     `signin-report` does without `--logs`). `progress` receives each region's running
     counts, from worker threads. Failed regions are in `coverage.regions` and
     `coverage.problems`; setup problems raise `AwsSetupError` or `LiveSetupError`."""
-    from analyzer.aws.session import make_session  # boto3 only when AWS is used
     from analyzer.aws.plan import check_history_window, plan_lookup
+    from analyzer.aws.session import make_session  # boto3 only when AWS is used
 
     now = datetime.now(UTC)
     window = resolve_window(days=days, since=since, until=until, now=now)
@@ -179,8 +179,8 @@ def collect_trails(
     """Sign-ins from trail log files in S3 (what `--s3`, `--trail` and `--source trails` do):
     `locations` are s3://bucket/prefix URLs, `trails` names or ARNs found by DescribeTrails,
     `discover=True` reads every trail. Trail-setup warnings are in `coverage.problems`."""
-    from analyzer.aws.session import make_session
     from analyzer.aws.plan import plan_s3
+    from analyzer.aws.session import make_session
 
     window = resolve_window(days=days, since=since, until=until, now=datetime.now(UTC))
     plan = plan_s3(

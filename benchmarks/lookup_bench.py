@@ -22,9 +22,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from analyzer.domain.window import Window
 from analyzer.frame.collect import collect
 from analyzer.sources.lookup import LookupEventsSource
-from analyzer.domain.window import Window
 from tests.conftest import console_login
 from tests.fakes import FakeLookupEvents, lookup_jobs
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from analyzer.reports import SECTION_NAMES
 from analyzer.frame.schema import SCHEMA
+from analyzer.reports import SECTION_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

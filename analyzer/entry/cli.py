@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from analyzer.entry import prestart
-from analyzer.sources.archive import RawArchive
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.domain.coverage import Coverage, RegionCoverage
 from analyzer.domain.errors import AwsSetupError, LiveSetupError
+from analyzer.domain.window import Window, WindowError, resolve_window
+from analyzer.entry import prestart
 from analyzer.findings.config import (
     SEVERITIES,
     SEVERITY_NAMES,
@@ -33,9 +33,9 @@ from analyzer.findings.config import (
     with_management_account,
 )
 from analyzer.render.formats import DEFAULT_ROWS, SECTION_NAMES, OutputFormat
+from analyzer.sources.archive import RawArchive
 from analyzer.sources.files import FileSource
 from analyzer.sources.interface import Source
-from analyzer.domain.window import Window, WindowError, resolve_window
 
 if TYPE_CHECKING:
     from analyzer.entry.progress import AccountProgress, FileProgress, RegionProgress
@@ -296,8 +296,8 @@ def run(
     elif collecting:
         sources = _live_sources(live, collect_window, regions_display)
     _use_system_allocator()
-    from analyzer.frame.collect import collect
     from analyzer.findings.engine import run_rules, worst_severity
+    from analyzer.frame.collect import collect
     from analyzer.render.events import write_events
     from analyzer.render.registry import renderer_for
     from analyzer.reports import build_report
@@ -414,8 +414,8 @@ def _deliver(
 ) -> None:
     if not audit.report_s3 and not audit.sns_topic:
         return
-    from analyzer.aws.session import make_session
     from analyzer.audit.delivery import publish, summary_message, upload
+    from analyzer.aws.session import make_session
 
     try:
         session = make_session(profile)

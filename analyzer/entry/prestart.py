@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from analyzer.domain.window import Window, WindowError, resolve_window
 from analyzer.sources.files import FileSource
 from analyzer.sources.tree import delivery_days
-from analyzer.domain.window import Window, WindowError, resolve_window
 
 # Options after which the scan would not be used as started (a history changes the window),
 # or no scan happens at all.

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analyzer.domain.coverage import Coverage
+from analyzer.domain.window import Window
+from analyzer.frame.schema import frame_from_rows
 from analyzer.normalize import RecordRejected
 from analyzer.normalize.names import resolve_identity_center_names
-from analyzer.frame.schema import frame_from_rows
 from analyzer.sources.interface import Source
-from analyzer.domain.window import Window
 
 _ISSUE_TEXT = {
     "no_event_id": "no eventID (deduplicated by content hash)",

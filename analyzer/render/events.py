@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION
 from analyzer.render.cells import cell_text
 from analyzer.render.csv_out import safe_cell
-from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION
 
 EVENT_FORMATS = (".parquet", ".csv", ".jsonl")
 

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from analyzer.render.formats import DEFAULT_ROWS, TABLE_SECTIONS
 from analyzer.render.cells import cell_text, printable
+from analyzer.render.formats import DEFAULT_ROWS, TABLE_SECTIONS
 from analyzer.render.interface import Renderer
 from analyzer.render.sections import section_rows
 from analyzer.reports.report import SigninReport

@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analyzer.domain.coverage import Coverage
+from analyzer.domain.window import Window
 from analyzer.findings.engine import Finding
 from analyzer.render.formats import SECTION_NAMES, TABLE_SECTIONS
 from analyzer.reports.accounts import by_account
@@ -19,7 +20,6 @@ from analyzer.reports.failures import failures_by_kind, failures_by_source_ip, f
 from analyzer.reports.mfa import mfa_by_identity, without_mfa
 from analyzer.reports.summary import summary
 from analyzer.reports.users import by_user
-from analyzer.domain.window import Window
 
 __all__ = ["SECTION_NAMES", "TABLE_SECTIONS", "SigninReport", "build_report"]
 

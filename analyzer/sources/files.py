@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from analyzer.domain.coverage import Coverage
+from analyzer.domain.window import Window
 from analyzer.sources.decode import FileResult, read_and_normalize, read_file
 from analyzer.sources.interface import RawRecord, Source
 from analyzer.sources.pool import SharedScan
 from analyzer.sources.tree import files_under
-from analyzer.domain.window import Window
 
 POOL_THRESHOLD = 32  # files; below this worker processes cost more than they save
 MAX_WORKERS = 3

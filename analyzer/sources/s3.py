@@ -25,10 +25,10 @@ from urllib.parse import urlsplit
 from botocore.exceptions import BotoCoreError, ClientError
 
 from analyzer.domain.coverage import Coverage, RegionCoverage
+from analyzer.domain.window import Window
 from analyzer.sources.decode import FileResult, read_payload
 from analyzer.sources.interface import RawRecord, Source
 from analyzer.sources.tree import delivery_days
-from analyzer.domain.window import Window
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _ORG = re.compile(r"^o-[a-z0-9]{10,32}$")

@@ -8,9 +8,9 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
+from analyzer.aws.plan import check_history_window, identity_center_regions
 from analyzer.aws.session import client_config
 from analyzer.domain.errors import LiveSetupError
-from analyzer.aws.plan import check_history_window, identity_center_regions
 from analyzer.domain.window import Window
 from tests.fakes import _Body, attach
 

@@ -16,7 +16,7 @@ import pytest
 from moto import mock_aws
 
 from tests.conftest import console_login, fake_aws_credentials, write_trail
-from tests.test_cli import SAMPLE, run
+from tests.entry.test_cli import SAMPLE, run
 
 MFA_OK = {"additionalEventData": {"MFAUsed": "Yes"}}
 

@@ -16,8 +16,8 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from tests.conftest import console_login, hermetic_env
-from tests.fakes import install_in_moto
 from tests.entry.test_cli import command
+from tests.fakes import install_in_moto
 
 ACCOUNT = "123456789012"  # moto's default account for any credentials
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.entry import prestart
 from analyzer.domain.coverage import Coverage
 from analyzer.domain.window import Window
+from analyzer.entry import prestart
 from tests.conftest import api_call, console_login, hermetic_env, write_trail
 
 NOV_3_TO_5 = Window(datetime(2026, 11, 3, tzinfo=UTC), datetime(2026, 11, 5, tzinfo=UTC))

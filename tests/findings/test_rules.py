@@ -11,8 +11,8 @@ import pytest
 
 from analyzer.findings.config import ConfigError, FindingsConfig, load_config, parse_config
 from analyzer.findings.engine import Finding, run_rules
-from analyzer.normalize import normalize_record
 from analyzer.frame.schema import frame_from_rows
+from analyzer.normalize import normalize_record
 from tests.conftest import console_login
 
 ROOT = {"type": "Root", "arn": "arn:aws:iam::1:root", "accountId": "1"}

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from moto import mock_aws
 
+from analyzer.frame.schema import COLUMNS, frame_from_rows
 from analyzer.history.store import History, HistoryError
 from analyzer.normalize import normalize_record
-from analyzer.frame.schema import COLUMNS, frame_from_rows
 from tests.conftest import console_login
 
 UNTIL = datetime(2026, 11, 10, tzinfo=UTC)

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from analyzer.frame.schema import frame_from_rows
 from analyzer.normalize import normalize_record
 from analyzer.normalize.names import resolve_identity_center_names
-from analyzer.frame.schema import frame_from_rows
 from tests.conftest import console_login
 
 

@@ -13,7 +13,7 @@ from matplotlib.patches import Rectangle
 
 import analyzer
 from analyzer import plots
-from tests.test_cli import SAMPLE
+from tests.entry.test_cli import SAMPLE
 
 
 @pytest.fixture(scope="module")

@@ -12,15 +12,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from analyzer.domain.window import Window
+from analyzer.frame.schema import COLUMNS, frame_from_rows
 from analyzer.normalize import normalize_record
+from analyzer.render.cells import markdown_safe, printable, spreadsheet_safe
 from analyzer.render.events import write_events
 from analyzer.render.formats import OutputFormat
 from analyzer.render.registry import renderer_for
-from analyzer.render.cells import markdown_safe, printable, spreadsheet_safe
 from analyzer.render.table import TableRenderer
 from analyzer.reports import SECTION_NAMES, build_report
-from analyzer.frame.schema import COLUMNS, frame_from_rows
-from analyzer.domain.window import Window
 from tests.conftest import console_login
 
 EVIL_UA = '<script>alert(1)</script> [bold red]x[/] \x1b[31mred =cmd|"/c calc"!A1'

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analyzer.reports import first_seen_ips, signins_per_day, user_timeline
 from analyzer.frame.schema import empty_frame
+from analyzer.reports import first_seen_ips, signins_per_day, user_timeline
 from tests.conftest import console_login
 from tests.reports.test_reports import FAIL, frame
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from analyzer.frame.schema import empty_frame, frame_from_rows
 from analyzer.normalize import normalize_record
 from analyzer.reports import (
     by_endpoint,
@@ -17,7 +18,6 @@ from analyzer.reports import (
     summary,
     without_mfa,
 )
-from analyzer.frame.schema import empty_frame, frame_from_rows
 from tests.conftest import console_login
 
 ROOT = {"type": "Root", "arn": "arn:aws:iam::1:root", "accountId": "1"}

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analyzer.domain.coverage import Coverage
-from analyzer.sources import FileSource
 from analyzer.domain.window import Window
+from analyzer.sources import FileSource
 from tests.conftest import api_call, console_login, write_trail
 
 

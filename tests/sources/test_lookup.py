@@ -11,10 +11,10 @@ from typing import Any
 import botocore.retries.standard
 import pytest
 
-from analyzer.frame.collect import collect
 from analyzer.domain.coverage import Coverage
-from analyzer.sources.lookup import LookupEventsSource
 from analyzer.domain.window import Window
+from analyzer.frame.collect import collect
+from analyzer.sources.lookup import LookupEventsSource
 from tests.conftest import console_login
 from tests.fakes import FakeLookupEvents, lookup_jobs
 

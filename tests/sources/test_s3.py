@@ -16,10 +16,10 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from moto import mock_aws
 
 from analyzer.aws.session import client_config
-from analyzer.frame.collect import collect
 from analyzer.domain.coverage import Coverage
-from analyzer.sources.s3 import IN_FLIGHT_PER_THREAD, S3Location, S3LocationError, S3TrailSource
 from analyzer.domain.window import Window
+from analyzer.frame.collect import collect
+from analyzer.sources.s3 import IN_FLIGHT_PER_THREAD, S3Location, S3LocationError, S3TrailSource
 from tests.conftest import api_call, console_login
 from tests.fakes import _Body, attach
 

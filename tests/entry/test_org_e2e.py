@@ -122,6 +122,7 @@ def signin_report(org: Org, *args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+@pytest.mark.filterwarnings("ignore:Exception\\(STSClientError\\)")  # moto's shape lookup
 def test_organization_report_covers_and_names_every_account(org: Org) -> None:
     result = signin_report(
         org, "--external-id", "x-123", "--role-session-name", "weekly", "--format", "json"

@@ -122,11 +122,13 @@ class LookupEventsSource(Source):
             stats.attempts += 1
 
         def needs_retry(response: Any = None, **_: Any) -> None:
-            pacer.answered()
+            throttled = False
             if isinstance(response, tuple) and len(response) == 2:
                 code = response[1].get("Error", {}).get("Code")
-                if code in THROTTLING_CODES:
+                throttled = code in THROTTLING_CODES
+                if throttled:
                     stats.throttles += 1
+            pacer.answered(throttled)
 
         events = job.client.meta.events
         # first, so the wait happens before anything answers or sends the request

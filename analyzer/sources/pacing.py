@@ -24,6 +24,7 @@ class Pacer:
         self._sleep = sleep
         self._next = float("-inf")
         self._settled = False
+        self._careful = False
         self._lock = threading.Lock()
 
     def wait(self) -> float:
@@ -36,13 +37,16 @@ class Pacer:
             self._sleep(delay)
         return delay
 
-    def answered(self) -> None:
-        """Called when an answer arrives. The first request also opened the connection (and
-        the first one the service sees for this account and region may wait longest), so it
-        reached the service later than it left; the next request then waits a full interval
-        from this first answer, else the two could arrive closer than the quota allows."""
+    def answered(self, throttled: bool = False) -> None:
+        """Called when an answer arrives. Requests are spaced by when they leave, which is
+        exact only if each reaches the service as fast as the one before. The first request
+        also opened the connection, so it may arrive late: the next one waits a full interval
+        from its answer. After a throttling answer (a busy client machine or network shifted
+        arrivals), every request waits a full interval from the previous answer, which no
+        delay on the way can bring closer than the quota: one throttle per account and region
+        at most, instead of one per jittered pair."""
         with self._lock:
-            if self._settled:
-                return
+            self._careful = self._careful or throttled
+            if self._careful or not self._settled:
+                self._next = max(self._next, self._clock() + self.interval)
             self._settled = True
-            self._next = max(self._next, self._clock() + self.interval)

@@ -1,0 +1,34 @@
+"""The pacer: requests spaced by when they leave, then by answers once arrivals proved late."""
+
+from __future__ import annotations
+
+from analyzer.sources.pacing import Pacer
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_spacing_from_sends_then_from_answers_after_a_throttle() -> None:
+    clock = Clock()
+    pacer = Pacer(0.5, clock=clock, sleep=clock.sleep)
+    assert pacer.wait() == 0  # the first request leaves at once
+    clock.now += 0.2
+    pacer.answered()  # its answer 0.2 s later: the next waits 0.5 s from this answer
+    assert pacer.wait() == 0.5
+    clock.now += 0.1
+    pacer.answered()  # later answers no longer move the slot: 0.5 s after the last send
+    assert round(pacer.wait(), 6) == 0.4
+    clock.now += 0.1
+    pacer.answered(throttled=True)  # arrivals came too close: from now on, from answers
+    assert round(pacer.wait(), 6) == 0.5
+    clock.now += 0.3
+    pacer.answered()
+    assert round(pacer.wait(), 6) == 0.5

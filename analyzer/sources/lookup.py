@@ -121,18 +121,19 @@ class LookupEventsSource(Source):
             pacer.wait()
             stats.attempts += 1
 
+        def answered(**_: Any) -> None:
+            pacer.answered()
+
         def needs_retry(response: Any = None, **_: Any) -> None:
-            throttled = False
             if isinstance(response, tuple) and len(response) == 2:
                 code = response[1].get("Error", {}).get("Code")
-                throttled = code in THROTTLING_CODES
-                if throttled:
+                if code in THROTTLING_CODES:
                     stats.throttles += 1
-            pacer.answered(throttled)
 
         events = job.client.meta.events
         # first, so the wait happens before anything answers or sends the request
         events.register_first("before-send.cloudtrail.LookupEvents", before_send)
+        events.register("before-parse.cloudtrail.LookupEvents", answered)
         events.register("needs-retry.cloudtrail.LookupEvents", needs_retry)
 
     def _read_region(self, job: LookupJob) -> _RegionRun:

@@ -24,7 +24,6 @@ class Pacer:
         self._sleep = sleep
         self._next = float("-inf")
         self._settled = False
-        self._careful = False
         self._lock = threading.Lock()
 
     def wait(self) -> float:
@@ -37,16 +36,14 @@ class Pacer:
             self._sleep(delay)
         return delay
 
-    def answered(self, throttled: bool = False) -> None:
-        """Called when an answer arrives. Requests are spaced by when they leave, which is
-        exact only if each reaches the service as fast as the one before. The first request
-        also opened the connection, so it may arrive late: the next one waits a full interval
-        from its answer. After a throttling answer (a busy client machine or network shifted
-        arrivals), every request waits a full interval from the previous answer, which no
-        delay on the way can bring closer than the quota: one throttle per account and region
-        at most, instead of one per jittered pair."""
+    def answered(self) -> None:
+        """Called when an answer arrives, before it is parsed. Requests are spaced by when
+        they leave, which is exact only if each reaches the service as fast as the one
+        before. The first request also opened the connection, so it may arrive late: the
+        next one waits a full interval from its answer. (Pacing every request from the
+        previous answer would cost a round trip per page; measured slower under load than
+        the occasional throttle it avoids, benchmarks/README.md.)"""
         with self._lock:
-            self._careful = self._careful or throttled
-            if self._careful or not self._settled:
+            if not self._settled:
                 self._next = max(self._next, self._clock() + self.interval)
             self._settled = True

@@ -1,4 +1,4 @@
-"""The pacer: requests spaced by when they leave, then by answers once arrivals proved late."""
+"""The pacer: requests spaced by when they leave; the first answer sets the second slot."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ class Clock:
         self.now += seconds
 
 
-def test_spacing_from_sends_then_from_answers_after_a_throttle() -> None:
+def test_spacing_from_sends_and_a_full_interval_after_the_first_answer() -> None:
     clock = Clock()
     pacer = Pacer(0.5, clock=clock, sleep=clock.sleep)
     assert pacer.wait() == 0  # the first request leaves at once
@@ -24,11 +24,5 @@ def test_spacing_from_sends_then_from_answers_after_a_throttle() -> None:
     pacer.answered()  # its answer 0.2 s later: the next waits 0.5 s from this answer
     assert pacer.wait() == 0.5
     clock.now += 0.1
-    pacer.answered()  # later answers no longer move the slot: 0.5 s after the last send
+    pacer.answered()  # later answers do not move the slot: 0.5 s after the last send
     assert round(pacer.wait(), 6) == 0.4
-    clock.now += 0.1
-    pacer.answered(throttled=True)  # arrivals came too close: from now on, from answers
-    assert round(pacer.wait(), 6) == 0.5
-    clock.now += 0.3
-    pacer.answered()
-    assert round(pacer.wait(), 6) == 0.5

@@ -7,8 +7,9 @@ Run from the repository root with the test extra installed:
 
 A moto server in a separate process plays Organizations and STS, so ListAccounts, AssumeRole
 and the routing of assumed credentials to the member account are real; LookupEvents is the
-project's fake inside moto, answering per (account, region) after 50 ms and throttling any
-call that comes less than 0.5 s after the previous one of its (account, region). Volumes
+project's fake (tests/fakes.py) on a plain HTTP server in that process, answering per
+(account the access key belongs to, region) after 50 ms and throttling any call that comes
+less than 0.5 s after the previous one of its (account, region). Volumes
 are skewed: account k holds 1/k of the busiest account's sign-ins, and within an account the
 global-endpoint region holds them all, the next region half, the others a tenth. Measured
 side by side:
@@ -28,8 +29,10 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -77,10 +80,42 @@ def workload(ids: list[str], regions: list[str], busiest: int) -> Store:
     return store
 
 
+def lookup_server(fake: MotoLookupEvents) -> ThreadingHTTPServer:
+    """LookupEvents on a plain HTTP server beside moto's: the same fake, without moto's
+    per-request machinery, whose CPU would otherwise be measured instead of the collector's
+    (AWS's work does not run on the caller's cores). The account is the one moto gave the
+    request's access key, as in moto itself."""
+    from moto.core.exceptions import JsonRESTError
+    from moto.iam.models import get_account_id_from
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
+            scope = self.headers["Authorization"].split("Credential=")[1].split("/")
+            key, region = scope[0], scope[2]
+            try:
+                status, text = 200, fake.answer(get_account_id_from(key), region, key, body)
+            except JsonRESTError as err:
+                status, text = 400, json.dumps({"__type": err.error_type, "message": err.message})
+            payload = text.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 def serve(args: argparse.Namespace) -> None:
     """The fake AWS in its own process, as AWS is: its work does not compete with the
-    collector for the interpreter. Prints the endpoint and the organization as one JSON line,
-    then answers `throttled` (calls throttled since the last ask) until stdin closes."""
+    collector for the interpreter. Prints the endpoints and the organization as one JSON
+    line, then answers `throttled` (calls throttled since the last ask) until stdin closes."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -90,14 +125,21 @@ def serve(args: argparse.Namespace) -> None:
     ids = organization(args.accounts)
     store = workload(ids, REGIONS[: args.regions], args.busiest)
     fake = MotoLookupEvents(store, min_interval=0.5, delay=args.rtt)
-    fake.install()
+    lookup = lookup_server(fake)
     pages = max(-(-len(v) // 50) for v in store.values())
     total = sum(len(v) for v in store.values())
-    info = {"endpoint": endpoint, "ids": ids, "busiest_pages": pages, "events": total}
+    info = {
+        "endpoint": endpoint,
+        "cloudtrail": f"http://127.0.0.1:{lookup.server_address[1]}",
+        "ids": ids,
+        "busiest_pages": pages,
+        "events": total,
+    }
     print(json.dumps(info), flush=True)
     for _ in sys.stdin:
         print(fake.throttled, flush=True)
         fake.throttled = 0
+    lookup.shutdown()
     server.stop()
 
 
@@ -143,6 +185,7 @@ def main() -> None:
         assert server.stdout is not None
         info = json.loads(server.stdout.readline())
         os.environ["AWS_ENDPOINT_URL"] = info["endpoint"]
+        os.environ["AWS_ENDPOINT_URL_CLOUDTRAIL"] = info["cloudtrail"]
         regions = REGIONS[: args.regions]
         ideal = info["busiest_pages"] / 2
         print(

@@ -1,29 +1,98 @@
-"""Where a scheduled run's report goes: an S3 object and a short SNS message."""
+"""Where a scheduled run's report goes: an S3 object and a short SNS message.
+
+The SNS message is read in a mail client by someone deciding whether to open the report, so
+it says which account(s) and which window it is about. Finding titles carry user names and
+user agents typed by whoever is on the other side of the sign-in page: every value put into
+the message is reduced to one line of visible characters, so no value can start a line of its
+own (a forged "Findings: 0." line is impossible)."""
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
+from analyzer.domain.window import Window
 from analyzer.findings.engine import Finding, worst_severity
+
+MAX_VALUE = 200  # characters of one value in the message; a 2 GiB user agent stays a line
+ACCOUNTS_NAMED = 10
+FINDINGS_LISTED = 10
+# Control (Cc), format (Cf: bidi overrides, zero-width), line and paragraph separators, and
+# lone surrogates: what would break, reorder or hide a line in a mail client.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def one_line(value: object, limit: int = MAX_VALUE) -> str:
+    """`value` as one line of visible text: invisible and line-breaking characters become
+    `\\xNN` / `\\uNNNN`, and text over `limit` characters is cut with a visible mark."""
+    text = str(value)
+    cut = len(text) > limit
+    shown = "".join(
+        _escaped(c) if unicodedata.category(c) in _HIDDEN_CATEGORIES else c for c in text[:limit]
+    )
+    return f"{shown}… [{len(text) - limit} more characters]" if cut else shown
+
+
+def _accounts(ids: Sequence[str] | None, count: object) -> str:
+    if ids is None:  # a summary from before `account_ids` existed
+        return f"{count} (their ids are not in this summary)"
+    named = ", ".join(one_line(a, 40) for a in ids[:ACCOUNTS_NAMED])
+    more = f" and {len(ids) - ACCOUNTS_NAMED} more" if len(ids) > ACCOUNTS_NAMED else ""
+    return f"{named}{more}" if ids else "none (no sign-ins)"
+
+
+def _window(window: Window | None, summary: dict[str, Any]) -> str:
+    """The report window, `since` inclusive and `until` exclusive; without one (a notebook
+    frame), the span of the events themselves."""
+    if window is not None and (window.since or window.until):
+        since = window.since.isoformat() if window.since else "the beginning"
+        until = window.until.isoformat() if window.until else "now"
+        return f"{since} to {until} (UTC, end exclusive)"
+    first, last = summary.get("first_event"), summary.get("last_event")
+    return f"events from {first} to {last}" if first else "no events"
 
 
 def summary_message(
-    summary: dict[str, Any], findings: list[Finding], report_location: str | None
+    summary: dict[str, Any],
+    findings: list[Finding],
+    report_location: str | None,
+    window: Window | None = None,
 ) -> tuple[str, str]:
     """(subject, body). SNS subjects are at most 100 characters, plain ASCII, one line."""
     worst = worst_severity(findings) or "none"
-    subject = f"signin-report: {len(findings)} findings (worst {worst})"[:100]
+    ids = summary.get("account_ids")
+    accounts = None if ids is None else [str(a) for a in ids]
+    count = summary.get("accounts", "?") if accounts is None else len(accounts)
+    where = one_line(accounts[0], 40) if accounts and len(accounts) == 1 else f"{count} accounts"
+    subject = (
+        one_line(f"signin-report: {len(findings)} findings (worst {worst}), {where}", 100)
+        .encode("ascii", "replace")
+        .decode()[:100]
+    )
     lines = [
+        f"Accounts: {_accounts(accounts, count)}",
+        f"Window: {_window(window, summary)}",
         f"Sign-ins: {summary['sign_ins']} ({summary['successes']} ok, {summary['failures']} "
-        f"failed), users: {summary['distinct_users']}, without MFA: "
+        f"failed), users: {summary['distinct_users']}, successful sign-ins without MFA: "
         f"{summary['successes_without_mfa']}.",
         f"Findings: {len(findings)}.",
-        *(f"- [{f.severity}] {f.title}" for f in findings[:10]),
+        *(
+            f"- [{one_line(f.severity, 20)}] {one_line(f.title)}"
+            for f in findings[:FINDINGS_LISTED]
+        ),
     ]
-    if len(findings) > 10:
-        lines.append(f"- ... and {len(findings) - 10} more")
+    if len(findings) > FINDINGS_LISTED:
+        lines.append(f"- ... and {len(findings) - FINDINGS_LISTED} more")
     if report_location:
-        lines.append(f"Report: {report_location}")
+        lines.append(f"Report: {one_line(report_location, 1024)}")
     return subject, "\n".join(lines)
 
 

@@ -342,7 +342,7 @@ def run(
     color = output is None and sys.stdout.isatty() and fmt is OutputFormat.table
     renderer_for(fmt, color=color, frame=frame, max_rows=max_rows).render(report, buffer, chosen)
     _write_report(buffer.getvalue(), output)
-    _deliver(audit, fmt, buffer.getvalue(), report.summary, findings, output, live.profile)
+    _deliver(audit, fmt, buffer.getvalue(), report.summary, findings, output, live.profile, window)
 
     if strict and coverage.skipped_input:
         skipped = sum(1 for p in coverage.problems if p.skipped)
@@ -411,6 +411,7 @@ def _deliver(
     findings: list[Any],
     output: Path | None,
     profile: str | None,
+    window: Window | None = None,
 ) -> None:
     if not audit.report_s3 and not audit.sns_topic:
         return
@@ -428,7 +429,7 @@ def _deliver(
                 CONTENT_TYPES[fmt.value],
             )
         if audit.sns_topic:
-            subject, body = summary_message(summary, findings, location)
+            subject, body = summary_message(summary, findings, location, window)
             publish(session.client("sns"), audit.sns_topic, subject, body)
     except AwsSetupError as err:
         raise CliError(str(err), ExitCode.ERROR) from None

@@ -11,7 +11,7 @@ from analyzer.domain.coverage import Coverage
 from analyzer.domain.window import Window
 from analyzer.frame.schema import frame_from_rows
 from analyzer.normalize import RecordRejected
-from analyzer.normalize.names import resolve_identity_center_names
+from analyzer.normalize.names import canonical_user_names, resolve_identity_center_names
 from analyzer.sources.interface import Source
 
 _ISSUE_TEXT = {
@@ -74,7 +74,7 @@ def collect(
             if keep_raw is not None:
                 keep_raw(raw.record)
     coverage.kept = len(rows)
-    frame = resolve_identity_center_names(frame_from_rows(rows))
+    frame = canonical_user_names(resolve_identity_center_names(frame_from_rows(rows)))
     if len(frame):
         frame = frame.sort_values(
             ["event_time", "event_id"], na_position="last", kind="stable"

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,8 @@ SCHEMA: tuple[Column, ...] = (
     Column(
         "user_name",
         _STR,
-        "The human: IAM user name; `root`; the session name of an "
+        "The human: IAM user name in its canonical spelling (one per principal, see "
+        "`typed_user_name`); `root`; the session name of an "
         "assumed-role console session; the Identity Center user name (else its user id); "
         "`HIDDEN_DUE_TO_SECURITY_REASONS` kept verbatim for unknown user names.",
     ),
@@ -168,6 +169,20 @@ SCHEMA: tuple[Column, ...] = (
         "`;`-separated flags for what the record lacked or had wrong "
         "(no_event_id, no_event_time, bad_event_time, no_user_identity, "
         "event_source_inferred, source_ip_not_ip).",
+    ),
+    Column(
+        "principal_id",
+        _STR,
+        "`userIdentity.principalId` verbatim (AIDA… for an IAM user, the account id for "
+        "root, `AROA…:<session>` for a role session); absent on failures with an unknown name "
+        "and on current Identity Center events. With `account_id` it identifies the user.",
+    ),
+    Column(
+        "typed_user_name",
+        _STR,
+        "The user name as this record wrote it. A failed sign-in records the name as typed "
+        "(`catteamidc`) while `user_name` holds the canonical spelling (`CATTeamIDC`, as IAM "
+        "wrote it on the user's latest successful sign-in).",
     ),
 )
 

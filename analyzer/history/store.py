@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION, empty_frame
+from analyzer.normalize.names import canonical_user_names
 
 META = "history.json"
 UNDATED = "undated"
@@ -187,8 +188,9 @@ class History:
             frame = frame[(frame["event_time"] >= since).fillna(False).astype(bool)]
         if until is not None:
             frame = frame[(frame["event_time"] < until).fillna(False).astype(bool)]
-        return frame.sort_values(
-            ["event_time", "event_id"], na_position="last", kind="stable"
+        # Runs stored the spelling each one saw; one person is one user_name across runs.
+        return canonical_user_names(
+            frame.sort_values(["event_time", "event_id"], na_position="last", kind="stable")
         ).reset_index(drop=True)
 
     def append(

@@ -137,5 +137,7 @@ def normalize_record(record: object, origin: str) -> Normalized | None:
         "event_version": text(record.get("eventVersion")),
         "collected_from": origin,
         "data_issues": ";".join(issues) or None,
+        "principal_id": text(user_identity.get("principalId")),
+        "typed_user_name": who.user_name,
     }
     return Normalized(row=row, issues=tuple(issues))

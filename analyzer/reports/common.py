@@ -27,6 +27,17 @@ def logins(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["event_kind"] == LOGIN]
 
 
+def person(frame: pd.DataFrame) -> pd.Series:
+    """One value per person: the account and the user name (canonical, see
+    `analyzer.normalize.names`). A user is never a bare name across accounts: `admin` in two
+    accounts is two people, so every "users" count counts these."""
+    return (
+        frame["account_id"].astype(object).fillna("?")
+        + "/"
+        + frame["user_name"].astype(object).fillna("?")
+    )
+
+
 def joined(values: pd.Series) -> str:
     """Distinct non-null values, sorted, comma-separated: stable output for diffs and tests.
     Runs once per group, so it avoids per-call pandas machinery (`dropna` on a small Series

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analyzer.reports.common import joined, logins
+from analyzer.reports.common import joined, logins, person
 
 ENDPOINT_KEYS = ["endpoint", "endpoint_scope", "region"]
 
@@ -16,6 +16,7 @@ def by_endpoint(frame: pd.DataFrame) -> pd.DataFrame:
         _success=lambda f: (f["outcome"] == "success").fillna(False).astype(int),
         _failure=lambda f: (f["outcome"] == "failure").fillna(False).astype(int),
         _inferred=lambda f: f["endpoint_inferred"].fillna(False).astype(int),
+        _person=person,
     )
     columns = [
         *ENDPOINT_KEYS,
@@ -35,7 +36,7 @@ def by_endpoint(frame: pd.DataFrame) -> pd.DataFrame:
             successes=("_success", "sum"),
             failures=("_failure", "sum"),
             inferred=("_inferred", "sum"),
-            users=("user_name", "nunique"),
+            users=("_person", "nunique"),
             user_names=("user_name", joined),
         )
         .reset_index()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analyzer.reports.common import joined, logins
+from analyzer.reports.common import joined, logins, person
 
 
 def _failed(frame: pd.DataFrame) -> pd.DataFrame:
     attempts = logins(frame)
-    return attempts[(attempts["outcome"] == "failure").fillna(False).astype(bool)]
+    failed = attempts[(attempts["outcome"] == "failure").fillna(False).astype(bool)]
+    return failed.assign(_person=person(failed))
 
 
 def failures_by_user(frame: pd.DataFrame) -> pd.DataFrame:
@@ -52,7 +53,7 @@ def failures_by_source_ip(frame: pd.DataFrame) -> pd.DataFrame:
         failed.groupby("source_ip", dropna=False, sort=False)
         .agg(
             failures=("event_id", "size"),
-            users=("user_name", "nunique"),
+            users=("_person", "nunique"),
             user_names=("user_name", joined),
             kinds=("failure_kind", joined),
         )
@@ -71,7 +72,7 @@ def failures_by_kind(frame: pd.DataFrame) -> pd.DataFrame:
         failed.groupby("failure_kind", dropna=False, sort=False)
         .agg(
             failures=("event_id", "size"),
-            users=("user_name", "nunique"),
+            users=("_person", "nunique"),
             source_ips=("source_ip", "nunique"),
         )
         .reset_index()

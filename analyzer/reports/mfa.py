@@ -35,19 +35,30 @@ def without_mfa(frame: pd.DataFrame) -> pd.DataFrame:
     return attempts.loc[mask, WITHOUT_MFA_COLUMNS].reset_index(drop=True)
 
 
+# mfa_status value -> column name: the same names as the summary's counts, which also say
+# that only successful sign-ins are counted (a failed attempt's MFA status proves nothing).
+MFA_COUNT_COLUMNS = {
+    "mfa": "successes_with_mfa",
+    "no_mfa": "successes_without_mfa",
+    "idp": "successes_federated_idp",
+    "unknown": "successes_mfa_unknown",
+}
+
+
 def mfa_by_identity(frame: pd.DataFrame) -> pd.DataFrame:
     """Successful sign-ins per identity type and MFA status (mfa / no_mfa / idp / unknown)."""
     attempts = logins(frame)
     succeeded = attempts[(attempts["outcome"] == "success").fillna(False).astype(bool)]
+    columns = ["identity_type", *MFA_COUNT_COLUMNS.values()]
     if succeeded.empty:
-        return pd.DataFrame(columns=["identity_type", "mfa", "no_mfa", "idp", "unknown"])
+        return pd.DataFrame(columns=columns)
     table = pd.crosstab(
         succeeded["identity_type"].astype(object).fillna("(none)"),
-        succeeded["mfa_status"].astype(object),
+        succeeded["mfa_status"].astype(object).fillna("unknown"),
     )
-    for status in ["mfa", "no_mfa", "idp", "unknown"]:
+    for status in MFA_COUNT_COLUMNS:
         if status not in table.columns:
             table[status] = 0
-    table = table[["mfa", "no_mfa", "idp", "unknown"]].astype(int)
+    table = table[list(MFA_COUNT_COLUMNS)].astype(int).rename(columns=MFA_COUNT_COLUMNS)
     table.columns.name = None
-    return table.reset_index().rename(columns={"index": "identity_type"})
+    return table.reset_index().rename(columns={"index": "identity_type"})[columns]

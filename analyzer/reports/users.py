@@ -11,22 +11,26 @@ USER_KEYS = ["account_id", "user_name", "identity_type"]
 
 def by_user(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per (account, user, identity type): the same name as an IAM user and as a
-    role session are different principals and stay apart."""
-    attempts = logins(frame).assign(
-        _success=lambda f: (f["outcome"] == "success").fillna(False).astype(int),
-        _failure=lambda f: (f["outcome"] == "failure").fillna(False).astype(int),
-        _mfa=lambda f: (f["mfa_status"] == "mfa").fillna(False).astype(int),
-        _no_mfa=lambda f: (f["mfa_status"] == "no_mfa").fillna(False).astype(int),
-        _idp=lambda f: (f["mfa_status"] == "idp").fillna(False).astype(int),
+    role session are different principals and stay apart. The MFA counts are of successful
+    sign-ins, as in the summary and the MFA table: a failed attempt proves no MFA use."""
+    attempts = logins(frame)
+    succeeded = (attempts["outcome"] == "success").fillna(False).astype(bool)
+    status = attempts["mfa_status"]
+    attempts = attempts.assign(
+        _success=succeeded.astype(int),
+        _failure=(attempts["outcome"] == "failure").fillna(False).astype(int),
+        _mfa=(succeeded & (status == "mfa").fillna(False)).astype(int),
+        _no_mfa=(succeeded & (status == "no_mfa").fillna(False)).astype(int),
+        _idp=(succeeded & (status == "idp").fillna(False)).astype(int),
     )
     columns = [
         *USER_KEYS,
         "sign_ins",
         "successes",
         "failures",
-        "mfa",
-        "no_mfa",
-        "idp",
+        "successes_with_mfa",
+        "successes_without_mfa",
+        "successes_federated_idp",
         "first_seen",
         "last_seen",
         "source_ips",
@@ -40,9 +44,9 @@ def by_user(frame: pd.DataFrame) -> pd.DataFrame:
         sign_ins=("event_id", "size"),
         successes=("_success", "sum"),
         failures=("_failure", "sum"),
-        mfa=("_mfa", "sum"),
-        no_mfa=("_no_mfa", "sum"),
-        idp=("_idp", "sum"),
+        successes_with_mfa=("_mfa", "sum"),
+        successes_without_mfa=("_no_mfa", "sum"),
+        successes_federated_idp=("_idp", "sum"),
         first_seen=("event_time", "min"),
         last_seen=("event_time", "max"),
         source_ips=("source_ip", "nunique"),

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from analyzer.domain.window import Window
-from analyzer.frame.schema import COLUMNS, frame_from_rows
+from analyzer.frame.schema import COLUMNS, SCHEMA_VERSION, frame_from_rows
 from analyzer.normalize import normalize_record
 from analyzer.render.cells import markdown_safe, printable, spreadsheet_safe
 from analyzer.render.events import write_events
@@ -143,7 +143,7 @@ def test_events_files(tmp_path: Path, suffix: str) -> None:
     if suffix == ".parquet":
         table = pq.read_table(path)
         assert tuple(table.column_names) == COLUMNS
-        assert table.schema.metadata[b"signin_schema_version"] == b"1"
+        assert table.schema.metadata[b"signin_schema_version"] == str(SCHEMA_VERSION).encode()
     elif suffix == ".csv":
         rows = list(csv.DictReader(path.open()))
         assert rows[0]["user_name"] == "'" + EVIL_USER

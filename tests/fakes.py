@@ -73,6 +73,19 @@ def page_of(
     return answer
 
 
+def _arrival(
+    last: dict[Any, float], throttle: dict[Any, int], place: Any, now: float, interval: float
+) -> bool:
+    """Note a request's arrival at `place`; True when it is to be throttled: one of the
+    injected throttles is left, or it came sooner than `interval` after the previous one."""
+    too_soon = interval > 0 and place in last and now - last[place] < interval
+    last[place] = now
+    injected = throttle.get(place, 0) > 0
+    if injected:
+        throttle[place] -= 1
+    return too_soon or injected
+
+
 @dataclass
 class FakeLookupEvents:
     """Per-region events; `throttle[region]` = how many of that region's requests to answer
@@ -102,17 +115,8 @@ class FakeLookupEvents:
         now = self.clock()
         with self._lock:
             self.requests.append((region, now, params.get("NextToken")))
-            too_soon = (
-                self.min_interval > 0
-                and region in self._last
-                and now - self._last[region] < self.min_interval
-            )
-            self._last[region] = now
-            injected = self.throttle.get(region, 0) > 0
-            if injected:
-                self.throttle[region] -= 1
-            if too_soon or injected:
-                self.throttled += 1
+            throttled = _arrival(self._last, self.throttle, region, now, self.min_interval)
+            self.throttled += throttled
         if self.delay:
             time.sleep(self.delay)
         if region in self.not_enabled:
@@ -120,7 +124,7 @@ class FakeLookupEvents:
                 "__type": "UnrecognizedClientException",
                 "message": "The security token included in the request is invalid.",
             })  # fmt: skip
-        if too_soon or injected:
+        if throttled:
             return _response(request.url, 400, {
                 "__type": "ThrottlingException", "message": "Rate exceeded",
             })  # fmt: skip
@@ -160,15 +164,8 @@ class MotoLookupEvents:
         with self._lock:
             self.requests.append((account, region, key))
             self.arrivals.setdefault(place, []).append(now)
-            too_soon = self.min_interval > 0 and now - self._last.get(place, -1e9) < (
-                self.min_interval
-            )
-            self._last[place] = now
-            injected = self.throttle.get(place, 0) > 0
-            if injected:
-                self.throttle[place] -= 1
-            if too_soon or injected:
-                self.throttled += 1
+            throttled = _arrival(self._last, self.throttle, place, now, self.min_interval)
+            self.throttled += throttled
         if self.delay:
             time.sleep(self.delay)
         if self.on_request is not None:
@@ -179,7 +176,7 @@ class MotoLookupEvents:
                 f"User: arn:aws:sts::{account}:assumed-role/audit/s is not authorized to "
                 "perform: cloudtrail:LookupEvents",
             )
-        if too_soon or injected:
+        if throttled:
             raise JsonRESTError("ThrottlingException", "Rate exceeded")
         return json.dumps(page_of(self.store.get(place, []), params))
 

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 
+from analyzer.audit.request import AuditRequest, AuditResult, Aws, Delivery, Rendering, Sources
+from analyzer.audit.run import run_audit
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.domain.coverage import RegionCoverage
+from analyzer.domain.values import Severity
 from analyzer.domain.window import Window, parse_moment, resolve_window
+from analyzer.findings.config import FindingsConfig
 from analyzer.frame.collect import Collection, collect
+from analyzer.render.formats import OutputFormat
 from analyzer.sources.files import FileSource
 
 Moment = str | date | datetime
@@ -196,3 +201,80 @@ def collect_trails(
         progress=progress,
     )
     return plan.collect(window)
+
+
+def run_audit_job(
+    *,
+    logs: list[str | Path] | None = None,
+    s3: list[str] | None = None,
+    trails: list[str] | None = None,
+    discover_trails: bool = False,
+    lookup: bool = False,
+    history: str | Path | None = None,
+    days: int = 30,
+    since: Moment | None = None,
+    until: Moment | None = None,
+    config: FindingsConfig | None = None,
+    fail_on: str | None = None,
+    strict: bool = False,
+    report_format: str = "html",
+    report_s3: str | None = None,
+    sns_topic: str | None = None,
+    profile: str | None = None,
+    region: str | None = None,
+    regions: list[str] | None = None,
+    overlap: timedelta = timedelta(minutes=120),
+    org_role: str | None = None,
+    external_id: str | None = None,
+    role_session_name: str | None = None,
+    accounts: list[str] | None = None,
+) -> AuditResult:
+    """Run the audit job the CLI and the Lambda run (collect, append to `history`, findings,
+    report, delivery) and return its `AuditResult`: `.frame`, `.findings`, `.report`, `.text`
+    (the report in `report_format`), `.appended`, `.delivered`, `.status`. With `history` and
+    no source named, the report comes from history alone. `org_role` reads every account
+    of the organization (members through that role; `accounts` limits them), as
+    `signin-report --org-role` does. For full control build an `AuditRequest` and call
+    `run_audit`."""
+    request = AuditRequest(
+        window=resolve_window(days=days, since=since, until=until, now=datetime.now(UTC)),
+        sources=Sources(
+            logs=tuple(Path(p) for p in logs or ()),
+            s3=tuple(s3 or ()),
+            trails=tuple(trails or ()),
+            discover_trails=discover_trails,
+            lookup=lookup,
+            regions=tuple(regions) if regions else None,
+            accounts=tuple(accounts) if accounts else None,
+            org_role=org_role,
+        ),
+        history=str(history) if history is not None else None,
+        overlap=overlap,
+        findings=config,
+        delivery=Delivery(report_s3=report_s3, sns_topic=sns_topic),
+        fail_on=Severity(fail_on) if fail_on else None,
+        strict=strict,
+        rendering=Rendering(format=OutputFormat(report_format)),
+        aws=Aws(
+            profile=profile,
+            region=region,
+            external_id=external_id,
+            role_session_name=role_session_name,
+        ),
+    )
+    return run_audit(request)
+
+
+__all__ = [
+    "AuditRequest",
+    "AuditResult",
+    "SkippedInputError",
+    "SkippedInputWarning",
+    "collect_live",
+    "collect_logs",
+    "collect_trails",
+    "load_history",
+    "read_logs",
+    "run_audit",
+    "run_audit_job",
+]

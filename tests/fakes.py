@@ -101,8 +101,25 @@ class FakeLookupEvents:
     clock: Callable[[], float] = time.monotonic
     requests: list[tuple[str, float, str | None]] = field(default_factory=list)
     throttled: int = 0
+    # Concurrency as the service sees it: requests in flight now and at most. With
+    # `rendezvous`, each region's first request waits there until as many regions have
+    # arrived as the barrier's parties, so a test knows they were in flight together.
+    rendezvous: threading.Barrier | None = None
+    in_flight: int = 0
+    peak: int = 0
+    missed_rendezvous: int = 0
     _last: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _wait(self, params: dict[str, Any]) -> None:
+        if self.rendezvous is not None and params.get("NextToken") is None:
+            try:
+                self.rendezvous.wait()
+            except threading.BrokenBarrierError:
+                with self._lock:
+                    self.missed_rendezvous += 1
+        if self.delay:
+            time.sleep(self.delay)
 
     def __call__(self, request: Any, **_: Any) -> AWSResponse | None:
         target = request.headers.get("X-Amz-Target", b"")
@@ -117,8 +134,13 @@ class FakeLookupEvents:
             self.requests.append((region, now, params.get("NextToken")))
             throttled = _arrival(self._last, self.throttle, region, now, self.min_interval)
             self.throttled += throttled
-        if self.delay:
-            time.sleep(self.delay)
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+        try:
+            self._wait(params)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
         if region in self.not_enabled:
             return _response(request.url, 400, {
                 "__type": "UnrecognizedClientException",

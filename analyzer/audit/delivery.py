@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from analyzer.domain.window import Window
-from analyzer.findings.engine import Finding, worst_severity
+from analyzer.findings.model import Finding, worst_severity
 
 MAX_VALUE = 200  # characters of one value in the message; a 2 GiB user agent stays a line
 ACCOUNTS_NAMED = 10

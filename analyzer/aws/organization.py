@@ -64,19 +64,21 @@ def list_accounts(session: boto3.Session, config: Config, region: str) -> list[O
         code = err.response.get("Error", {}).get("Code", "")
         if code == "AWSOrganizationsNotInUseException":
             raise LiveSetupError(
-                "--org-role: the caller's account is not in an organization "
-                "(organizations:ListAccounts)"
+                "the caller's account is not in an organization (organizations:ListAccounts)",
+                subject="org_role",
             ) from None
         raise AwsSetupError(
-            "--org-role needs organizations:ListAccounts from the management account or a "
-            f"delegated administrator ({error_code(err)})"
+            "reading an organization needs organizations:ListAccounts from the management "
+            f"account or a delegated administrator ({error_code(err)})",
+            subject="org_role",
         ) from None
     except BotoCoreError as err:
         raise AwsSetupError(f"cannot list the organization's accounts: {err}") from None
     if not found:  # an organization always lists its management account
         raise LiveSetupError(
-            "--org-role: organizations:ListAccounts listed no account; is the caller's "
-            "account in an organization?"
+            "organizations:ListAccounts listed no account; is the caller's account in an "
+            "organization?",
+            subject="org_role",
         )
     return found
 

@@ -30,7 +30,7 @@ from analyzer.aws.organization import (
 from analyzer.aws.regions import enabled_regions
 from analyzer.aws.session import GLOBAL_REGION, client_config, discovery_region, partition_of
 from analyzer.domain.coverage import AccountCoverage, RegionCoverage
-from analyzer.domain.errors import LiveSetupError
+from analyzer.domain.errors import REMEDY_TEXT, LiveSetupError, Remedy
 from analyzer.domain.window import Window
 from analyzer.normalize.selection import SIGNIN_SOURCE
 from analyzer.sources.interface import Source
@@ -68,8 +68,8 @@ def check_history_window(window: Window, now: datetime) -> None:
     if window.since is not None and window.since < oldest:
         raise LiveSetupError(
             f"CloudTrail event history (LookupEvents) keeps {EVENT_HISTORY_DAYS} days, and the "
-            f"window starts {window.since.date().isoformat()}; read older sign-ins from trail "
-            "log files with --logs PATH (e.g. after `aws s3 sync` of the trail bucket)"
+            f"window starts {window.since.date().isoformat()}",
+            Remedy.read_trail_files,
         )
 
 
@@ -93,8 +93,8 @@ def identity_center_regions(
     refused = [f"region {r}: Identity Center detection failed ({e})" for r, _, e in answers if e]
     if not found:
         refused.append(
-            f"no IAM Identity Center instance found in {len(regions)} regions; pass "
-            "--identity-center-region REGION to collect its portal events"
+            f"no IAM Identity Center instance found in {len(regions)} regions; "
+            + REMEDY_TEXT[Remedy.identity_center_region]
         )
     return found, refused
 
@@ -110,7 +110,7 @@ def plan_lookup(
     progress: Callable[[RegionCoverage], None] | None = None,
 ) -> Plan:
     if window.since is None or window.until is None:
-        raise LiveSetupError("live collection needs a bounded window (--days or --since)")
+        raise LiveSetupError("live collection needs a bounded window", Remedy.bounded_window)
     where = discovery_region(session, region)
     config = client_config(max_attempts, pool_size=4)
     region_set = enabled_regions(session, where, config, regions)
@@ -175,6 +175,27 @@ def _setup_account(
     return _AccountSetup(coverage, jobs, warnings)
 
 
+def _settle(
+    listed: list[OrgAccount], accounts: list[str] | None
+) -> tuple[list[OrgAccount], list[_AccountSetup]]:
+    """(ACTIVE accounts to read, accounts settled without reading): those asked for but not
+    listed by the organization, and those not ACTIVE (suspended, closing)."""
+    wanted = [a.strip() for a in accounts or [] if a.strip()]
+    known = {a.account_id: a for a in listed}
+    chosen = [a for a in listed if not wanted or a.account_id in wanted]
+    settled: list[_AccountSetup] = [
+        _AccountSetup(AccountCoverage(a, None, "not_in_organization",
+                                      "not listed by organizations:ListAccounts"), [], [])
+        for a in dict.fromkeys(wanted) if a not in known
+    ]  # fmt: skip
+    settled.extend(
+        _AccountSetup(AccountCoverage(a.account_id, a.name or None, "suspended",
+                                      f"account state {a.state}"), [], [])
+        for a in chosen if a.state != ACTIVE
+    )  # fmt: skip
+    return [a for a in chosen if a.state == ACTIVE], settled
+
+
 def _busiest_first(jobs: list[LookupJob], global_regions: set[str]) -> list[LookupJob]:
     """The pool takes jobs in order: an account's global-endpoint region first (where most
     console sign-ins are logged), so its longest job does not start last."""
@@ -202,27 +223,14 @@ def plan_organization(
     from analyzer.sources.organization import OrganizationSource
 
     if window.since is None or window.until is None:
-        raise LiveSetupError("live collection needs a bounded window (--days or --since)")
+        raise LiveSetupError("live collection needs a bounded window", Remedy.bounded_window)
     where = discovery_region(session, region)
     config = client_config(max_attempts, pool_size=max(workers, SETUP_THREADS))
     listed = list_accounts(session, config, where)
     caller = caller_account(session, config, where)
     management = management_account(session, config, where)
     partition = partition_of(session, where)
-    wanted = [a.strip() for a in accounts or [] if a.strip()]
-    known = {a.account_id: a for a in listed}
-    chosen = [a for a in listed if not wanted or a.account_id in wanted]
-    results: list[_AccountSetup] = [
-        _AccountSetup(AccountCoverage(a, None, "not_in_organization",
-                                      "not listed by organizations:ListAccounts"), [], [])
-        for a in dict.fromkeys(wanted) if a not in known
-    ]  # fmt: skip
-    active = [a for a in chosen if a.state == ACTIVE]
-    results.extend(
-        _AccountSetup(AccountCoverage(a.account_id, a.name or None, "suspended",
-                                      f"account state {a.state}"), [], [])
-        for a in chosen if a.state != ACTIVE
-    )  # fmt: skip
+    active, results = _settle(listed, accounts)
     notes: list[str] = []
     for account in [a for a in active if a.account_id == caller]:  # run session: this thread
         found = [identity_center_region] if identity_center_region else []
@@ -309,10 +317,12 @@ def plan_s3(
             session, region_set.regions, config, global_region, trails or None
         )
         warnings.extend(problems)
+        missing = [p for p in problems if "not found by DescribeTrails" in p]
+        if trails and missing and not found:
+            raise LiveSetupError("; ".join(missing))
         if not found:
             raise LiveSetupError(
-                "no CloudTrail trail found to read (DescribeTrails); name one "
-                "with --trail, or read a bucket with --s3 s3://bucket/prefix"
+                "no CloudTrail trail found to read (DescribeTrails)", Remedy.name_a_source
             )
         for trail in found:
             warnings.extend(trail.warnings)

@@ -14,22 +14,23 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ProfileNotFound
 
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
-from analyzer.domain.errors import AwsSetupError
+from analyzer.domain.errors import AwsSetupError, Remedy
 
 __all__ = ["DEFAULT_MAX_ATTEMPTS", "AwsSetupError", "client_config", "make_session"]
 
 RETRY_MODE = "standard"  # pinned in client_config
 GLOBAL_REGION = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}
-NO_CREDENTIALS_HINT = (
-    "no AWS credentials found (checked --profile, AWS_PROFILE, environment variables, "
-    "~/.aws/config and instance roles); to try the tool without AWS, run "
-    "signin-report --logs sample_logs --since 2026-11-02 --until 2026-11-09"
+NO_CREDENTIALS = (
+    "no AWS credentials found (checked the profile, AWS_PROFILE, environment variables, "
+    "~/.aws/config and instance roles)"
 )
 
 
-def make_session(profile: str | None) -> boto3.Session:
+def make_session(profile: str | None, region: str | None = None) -> boto3.Session:
+    """The run's one session: every client of a run (collection, history in S3, delivery)
+    comes from it, so `profile` and `region` apply to all of them."""
     try:
-        session = boto3.Session(profile_name=profile)
+        session = boto3.Session(profile_name=profile, region_name=region)
     except ProfileNotFound as err:
         raise AwsSetupError(str(err)) from None
     try:
@@ -37,7 +38,7 @@ def make_session(profile: str | None) -> boto3.Session:
     except BotoCoreError as err:
         raise AwsSetupError(f"cannot load AWS credentials: {err}") from None
     if credentials is None:
-        raise AwsSetupError(NO_CREDENTIALS_HINT)
+        raise AwsSetupError(NO_CREDENTIALS, Remedy.try_without_aws)
     return session
 
 

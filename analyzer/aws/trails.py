@@ -104,5 +104,8 @@ def discover_trails(
         ))  # fmt: skip
     if wanted:
         missing = [w for w in wanted if not any(w in (t.name, t.arn) for t in trails)]
-        problems.extend(f"trail {w}: not found by DescribeTrails" for w in missing)
+        seen = ", ".join(sorted(str(t.get("Name")) for t in by_arn.values())) or "none"
+        problems.extend(
+            f"trail {w}: not found by DescribeTrails (trails found: {seen})" for w in missing
+        )
     return trails, problems

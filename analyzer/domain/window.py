@@ -6,6 +6,7 @@ January and two consecutive windows never count an event twice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -57,18 +58,22 @@ def resolve_window(
     since: str | date | datetime | None,
     until: str | date | datetime | None,
     now: datetime,
+    names: Mapping[str, str] | None = None,
 ) -> Window:
-    """`--since/--until` win over `--days`; `--days N` alone means the N days before now."""
-    end = parse_moment(until, "--until") if until is not None else now.astimezone(UTC)
+    """`since/until` win over `days`; `days` alone means the N days before now. `names` words
+    the three in messages (the CLI passes its option names; the library says since, until,
+    days)."""
+    name = {"since": "since", "until": "until", "days": "days", **(names or {})}
+    end = parse_moment(until, name["until"]) if until is not None else now.astimezone(UTC)
     if since is not None:
-        start = parse_moment(since, "--since")
+        start = parse_moment(since, name["since"])
     else:
         if days is None or days <= 0:
-            raise WindowError(f"--days must be a positive number of days, not {days}")
+            raise WindowError(f"{name['days']} must be a positive number of days, not {days}")
         start = end - timedelta(days=days)
     if start >= end:
         raise WindowError(
-            f"the window is empty: --since {start.isoformat()} is not before --until "
-            f"{end.isoformat()}"
+            f"the window is empty: {name['since']} {start.isoformat()} is not before "
+            f"{name['until']} {end.isoformat()}"
         )
     return Window(start, end)

@@ -3,45 +3,34 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from analyzer.findings.config import SEVERITIES, FindingsConfig
+from analyzer.findings.model import (
+    EVIDENCE_COLUMNS,
+    EVIDENCE_SHOWN,
+    SEVERITY_RANK,
+    Finding,
+    Severity,
+    evidence,
+    worst_severity,
+)
+from analyzer.findings.org_rules import ORG_RULES
+from analyzer.findings.rules import RULES
+from analyzer.reports.common import analyzed
 
-__all__ = ["EVIDENCE_SHOWN", "SEVERITIES", "Finding", "run_rules", "worst_severity"]
-
-EVIDENCE_SHOWN = 50  # rows per finding in reports; the Finding itself keeps every row
-EVIDENCE_COLUMNS = [
-    "event_time", "event_name", "account_id", "user_name", "identity_type", "source_ip",
-    "outcome", "failure_kind", "mfa_status", "region", "endpoint", "user_agent", "event_id",
-]  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule_id: str
-    severity: str
-    title: str
-    description: str
-    evidence: pd.DataFrame = field(repr=False)
-
-    def as_dict(self) -> dict[str, Any]:
-        from analyzer.reports.report import records_of
-
-        return {
-            "rule_id": self.rule_id,
-            "severity": self.severity,
-            "title": self.title,
-            "description": self.description,
-            "evidence_total": len(self.evidence),
-            "evidence": records_of(self.evidence.head(EVIDENCE_SHOWN)),
-        }
-
-
-def evidence(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows.sort_values("event_time", kind="stable")[EVIDENCE_COLUMNS].reset_index(drop=True)
+__all__ = [
+    "EVIDENCE_COLUMNS",
+    "EVIDENCE_SHOWN",
+    "SEVERITIES",
+    "Finding",
+    "Severity",
+    "evidence",
+    "run_rules",
+    "worst_severity",
+]
 
 
 def _allowed(frame: pd.DataFrame, config: FindingsConfig) -> pd.Series:
@@ -70,10 +59,6 @@ def run_rules(
 ) -> list[Finding]:
     """`baseline` is history before the report window (None: no history, so the first-seen
     and dormancy rules have nothing to compare with and stay silent)."""
-    from analyzer.findings.org_rules import ORG_RULES
-    from analyzer.findings.rules import RULES
-    from analyzer.reports.common import analyzed
-
     rows = analyzed(frame)
     allowed = _allowed(rows, config)
     if allowed.any():
@@ -83,10 +68,5 @@ def run_rules(
         settings = config.rules[rule_id]
         if settings["enabled"]:
             found.extend(rule(rows, baseline, settings))
-    return sorted(found, key=lambda f: (-SEVERITIES[f.severity], f.rule_id, f.title))
+    return sorted(found, key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id, f.title))
 
-
-def worst_severity(findings: list[Finding]) -> str | None:
-    if not findings:
-        return None
-    return max((f.severity for f in findings), key=lambda s: SEVERITIES[s])

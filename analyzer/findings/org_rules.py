@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from analyzer.findings.engine import Finding, evidence
+from analyzer.findings.model import Finding, evidence
 from analyzer.findings.rules import Rule, _failures, _mask, _most_distinct, _successes
 
 _PROVIDER_ACCOUNT = re.compile(r"^arn:[^:]*:iam::\d*:")

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analyzer.findings.engine import Finding, evidence
+from analyzer.findings.model import Finding, evidence
 from analyzer.normalize.identity import IDENTITY_CENTER
 from analyzer.reports.common import logins
 

@@ -52,6 +52,61 @@ def _assumed_role_parts(user_identity: Mapping[str, Any]) -> tuple[str | None, s
     return role, session
 
 
+@dataclass(frozen=True)
+class _Who:
+    """The identity-type-specific part of an `Identity`."""
+
+    user_name: str | None
+    provider: str | None
+    alias: str | None = None
+    role_name: str | None = None
+    session_name: str | None = None
+
+
+def _is_identity_center(
+    identity_type: str | None,
+    on_behalf_of: Mapping[str, Any],
+    extra: Mapping[str, Any],
+    event_source: str,
+) -> bool:
+    if identity_type in IDENTITY_CENTER_TYPES or on_behalf_of:
+        return True
+    return identity_type == "Unknown" and (
+        event_source != "signin.amazonaws.com" or text(extra.get("CredentialType")) is not None
+    )
+
+
+def _root(raw_name: str | None, provider: str | None) -> _Who:
+    alias = raw_name if raw_name and raw_name.lower() != "root" else None
+    return _Who("root", provider, alias=alias)
+
+
+def _assumed_role(
+    user_identity: Mapping[str, Any], raw_name: str | None, provider: str | None
+) -> _Who:
+    role_name, session_name = _assumed_role_parts(user_identity)
+    if role_name and role_name.startswith(IDENTITY_CENTER_ROLE_PREFIX):
+        provider = provider or IDENTITY_CENTER
+    return _Who(session_name or raw_name, provider, role_name=role_name, session_name=session_name)
+
+
+def _identity_center_user(
+    extra: Mapping[str, Any],
+    on_behalf_of: Mapping[str, Any],
+    raw_name: str | None,
+    provider: str | None,
+) -> _Who:
+    name = text(extra.get("UserName")) or raw_name or text(on_behalf_of.get("userId"))
+    store = text(on_behalf_of.get("identityStoreArn"))
+    return _Who(name, provider or store or IDENTITY_CENTER)
+
+
+def _named_by_arn(arn: str | None, marker: str, raw_name: str | None, provider: str | None) -> _Who:
+    """IAM and federated users: `userName`, else the ARN's last segment."""
+    tail = _arn_tail(arn, marker)
+    return _Who(raw_name or (tail[-1] if tail else None), provider)
+
+
 def identify(record: Mapping[str, Any], event_source: str) -> Identity:
     user_identity = as_mapping(record.get("userIdentity"))
     extra = as_mapping(record.get("additionalEventData"))
@@ -60,52 +115,34 @@ def identify(record: Mapping[str, Any], event_source: str) -> Identity:
     arn = text(user_identity.get("arn"))
     on_behalf_of = as_mapping(user_identity.get("onBehalfOf"))
     saml_provider = text(extra.get("SamlProviderArn"))
+    session_context = as_mapping(user_identity.get("sessionContext"))
     web_identity = text(
-        as_mapping(as_mapping(user_identity.get("sessionContext")).get("webIdFederationData")).get(
-            "federatedProvider"
-        )
+        as_mapping(session_context.get("webIdFederationData")).get("federatedProvider")
     )
-
-    role_name: str | None = None
-    session_name: str | None = None
-    alias: str | None = None
     provider = saml_provider or web_identity
-    identity_center = (
-        identity_type in IDENTITY_CENTER_TYPES
-        or bool(on_behalf_of)
-        or (identity_type == "Unknown" and event_source != "signin.amazonaws.com")
-        or (identity_type == "Unknown" and text(extra.get("CredentialType")) is not None)
-    )
+    identity_center = _is_identity_center(identity_type, on_behalf_of, extra, event_source)
 
     if identity_type == "Root":
-        user_name: str | None = "root"
-        alias = raw_name if raw_name and raw_name.lower() != "root" else None
+        who = _root(raw_name, provider)
     elif identity_type == "AssumedRole":
-        role_name, session_name = _assumed_role_parts(user_identity)
-        user_name = session_name or raw_name
-        if role_name and role_name.startswith(IDENTITY_CENTER_ROLE_PREFIX):
-            provider = provider or IDENTITY_CENTER
+        who = _assumed_role(user_identity, raw_name, provider)
     elif identity_type == "FederatedUser":
-        tail = _arn_tail(arn, ":federated-user/")
-        user_name = raw_name or (tail[-1] if tail else None)
+        who = _named_by_arn(arn, ":federated-user/", raw_name, provider)
     elif identity_center:
-        user_name = text(extra.get("UserName")) or raw_name or text(on_behalf_of.get("userId"))
-        provider = provider or text(on_behalf_of.get("identityStoreArn")) or IDENTITY_CENTER
+        who = _identity_center_user(extra, on_behalf_of, raw_name, provider)
     else:
-        tail = _arn_tail(arn, ":user/")
-        user_name = raw_name or (tail[-1] if tail else None)
+        who = _named_by_arn(arn, ":user/", raw_name, provider)
 
-    federated = identity_type in FEDERATED_TYPES or saml_provider is not None
     return Identity(
         identity_type=identity_type,
-        user_name=user_name,
-        unknown_user=user_name == HIDDEN_USER,
-        account_alias=alias,
+        user_name=who.user_name,
+        unknown_user=who.user_name == HIDDEN_USER,
+        account_alias=who.alias,
         principal_arn=arn,
-        role_name=role_name,
-        session_name=session_name,
-        identity_provider=provider,
-        federated=federated,
+        role_name=who.role_name,
+        session_name=who.session_name,
+        identity_provider=who.provider,
+        federated=identity_type in FEDERATED_TYPES or saml_provider is not None,
         identity_center=identity_center,
         identity_center_user_id=text(on_behalf_of.get("userId")),
     )

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from analyzer.domain.values import FailureKindName, MfaStatusName, OutcomeName
 from analyzer.normalize.fields import as_mapping, text
 
-_RESULTS = {"success": "success", "failure": "failure"}
+_RESULTS: dict[str, OutcomeName] = {"success": "success", "failure": "failure"}
 _MFA_CREDENTIALS = ("TOTP", "WEBAUTHN", "RESYNC_TOTP")
 
 
-def _stated(container: Any, event_name: str | None) -> str | None:
+def _stated(container: Any, event_name: str | None) -> OutcomeName | None:
     """The `Success`/`Failure` a record states under its own event name, else under any key
     (trimmed fixtures write {"ConsoleLogin": ...} on other event names)."""
     values = as_mapping(container)
@@ -26,7 +27,7 @@ def _stated(container: Any, event_name: str | None) -> str | None:
     return None
 
 
-def outcome_of(record: Mapping[str, Any], event_name: str | None) -> str | None:
+def outcome_of(record: Mapping[str, Any], event_name: str | None) -> OutcomeName | None:
     stated = _stated(record.get("responseElements"), event_name) or _stated(
         record.get("serviceEventDetails"), event_name
     )
@@ -48,7 +49,7 @@ def failure_kind_of(
     event_name: str | None,
     unknown_user: bool,
     mfa_used: bool | None,
-) -> str:
+) -> FailureKindName:
     """Order matters: a policy denial or an unknown name says more than the MFA flag, and a
     failure after the MFA prompt (MFAUsed=Yes, a failed CheckMfa or TOTP step) is an MFA-stage
     failure even though AWS words it "Failed authentication"."""
@@ -73,7 +74,7 @@ def mfa_status_of(
     event_name: str | None,
     mfa_used: bool | None,
     creds: list[str],
-) -> str:
+) -> MfaStatusName:
     """MFAUsed only means something for IAM users and root: federated sessions always say "No"
     because the identity provider did the MFA, so they are `idp`, never `no_mfa`."""
     if federated or "EXTERNAL_IDP" in creds:

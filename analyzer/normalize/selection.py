@@ -8,6 +8,8 @@ events that mark a sign-in are kept.
 
 from __future__ import annotations
 
+from analyzer.domain.values import EventKindName
+
 SIGNIN_SOURCE = "signin.amazonaws.com"
 IDENTITY_CENTER_SOURCES = frozenset({"sso.amazonaws.com", "sso-oauth.amazonaws.com"})
 
@@ -19,7 +21,7 @@ IDENTITY_CENTER_SIGNIN_EVENTS = frozenset(
     {"Authenticate", "Federate", "CreateToken", "ListApplications"}
 )
 
-_KIND_BY_NAME: dict[str, str] = {
+_KIND_BY_NAME: dict[str, EventKindName] = {
     "ConsoleLogin": "login",
     "UserAuthentication": "login",
     "ExternalIdPDirectoryLogin": "login",
@@ -53,7 +55,7 @@ def signin_source(event_source: str | None, event_name: str | None) -> tuple[str
     return None
 
 
-def event_kind(event_source: str, event_name: str, outcome: str | None) -> str:
+def event_kind(event_source: str, event_name: str, outcome: str | None) -> EventKindName:
     """A failed CredentialVerification ends an Identity Center sign-in (no UserAuthentication
     follows), so it counts as the failed attempt; a successful one is only a step."""
     if event_source in IDENTITY_CENTER_SOURCES:

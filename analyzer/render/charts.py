@@ -1,4 +1,5 @@
-"""Chart geometry for the HTML report, computed here so the template only draws rectangles.
+"""Chart geometry for the HTML report from the report's `ChartSeries` (this module only
+formats; the counting is in `reports/charts.py`), so the template only draws rectangles.
 Inline SVG keeps the file self-contained: no script, no external asset, readable offline and
 as a mail attachment."""
 
@@ -9,8 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analyzer.reports.activity import signins_per_day
-from analyzer.reports.common import logins
+from analyzer.reports.charts import ChartSeries
 
 COLORS = {
     "success": "#2e7d32",
@@ -41,8 +41,8 @@ class Chart:
     labels: Sequence[tuple[float, float, str]]  # x, y, text
 
 
-def per_day(frame: pd.DataFrame) -> Chart:
-    table = signins_per_day(frame)
+def per_day(table: pd.DataFrame) -> Chart:
+    """`table` is `signins_per_day`: one stacked bar per day."""
     width, height, top, bottom = 640, 220, 20, 30
     if table.empty:
         return Chart("Sign-ins per day by outcome", width, height, [], [(10, 110, "no sign-ins")])
@@ -88,31 +88,15 @@ def horizontal(title: str, counts: list[tuple[str, int, str]]) -> Chart:
     return Chart(title, width, height, bars, labels)
 
 
-def charts(frame: pd.DataFrame) -> list[Chart]:
-    attempts = logins(frame)
-    succeeded = attempts[(attempts["outcome"] == "success").fillna(False).astype(bool)]
-    mfa = succeeded["mfa_status"].astype(object).value_counts()
-    users = attempts["user_name"].astype(object).fillna("(none)").value_counts().head(10)
-    places = (
-        (
-            attempts["endpoint"].astype(object).fillna("(unknown)")
-            + " @ "
-            + attempts["region"].astype(object).fillna("?")
-        )
-        .value_counts()
-        .head(12)
-    )
+def charts(series: ChartSeries) -> list[Chart]:
     return [
-        per_day(frame),
+        per_day(series.per_day),
         horizontal(
             "Successful sign-ins by MFA status",
-            [(str(k), int(v), COLORS.get(str(k), "#9e9e9e")) for k, v in mfa.items()],
+            [(k, v, COLORS.get(k, "#9e9e9e")) for k, v in series.mfa],
         ),
+        horizontal("Top users by sign-ins", [(k, v, "#455a64") for k, v in series.users]),
         horizontal(
-            "Top users by sign-ins", [(str(k), int(v), "#455a64") for k, v in users.items()]
-        ),
-        horizontal(
-            "Sign-ins by endpoint @ logged region",
-            [(str(k), int(v), "#6a1b9a") for k, v in places.items()],
+            "Sign-ins by endpoint @ logged region", [(k, v, "#6a1b9a") for k, v in series.places]
         ),
     ]

@@ -12,8 +12,7 @@ import pyarrow as pa
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION
 from analyzer.render.cells import cell_text
 from analyzer.render.csv_out import safe_cell
-
-EVENT_FORMATS = (".parquet", ".csv", ".jsonl")
+from analyzer.render.formats import EVENT_FORMATS
 
 
 def _json_value(value: object) -> object:
@@ -50,6 +49,6 @@ def write_events(frame: pd.DataFrame, path: Path) -> None:
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     else:
         raise ValueError(
-            f"--events {path}: unknown extension {suffix or '(none)'}; use "
+            f"{path}: unknown extension {suffix or '(none)'}; use "
             + ", ".join(EVENT_FORMATS)
         )

@@ -25,11 +25,29 @@ TABLE_SECTIONS: tuple[tuple[str, str], ...] = (
     ("failures_by_source_ip", "Failures by source IP"),
 )
 DEFAULT_ROWS = 25  # rows per data table in the terminal format (`--rows`)
-SECTION_NAMES: tuple[str, ...] = (
-    "summary",
-    "findings",
-    *(k for k, _ in TABLE_SECTIONS),
-    "coverage",
-    "regions",
-    "accounts",  # organization runs only (--org-role)
-)
+
+
+class Section(StrEnum):
+    """The names `--section` takes, in the order sections appear in every format."""
+
+    summary = "summary"
+    findings = "findings"
+    users = "users"
+    endpoints = "endpoints"
+    mfa_by_identity = "mfa_by_identity"
+    without_mfa = "without_mfa"
+    failures_by_kind = "failures_by_kind"
+    failures_by_user = "failures_by_user"
+    failures_by_source_ip = "failures_by_source_ip"
+    coverage = "coverage"
+    regions = "regions"
+    accounts = "accounts"  # organization runs only (--org-role)
+
+
+SECTION_NAMES: tuple[str, ...] = tuple(s.value for s in Section)
+# `--events FILE`: the row formats, chosen by the file's extension.
+EVENT_FORMATS: tuple[str, ...] = (".parquet", ".csv", ".jsonl")
+# Sections that exist only for some collections: `regions` describes live collection,
+# `accounts` a live collection across an organization's accounts (--org-role).
+LIVE_ONLY_SECTIONS = frozenset({"regions", "accounts"})
+ORG_ONLY_SECTIONS = frozenset({"accounts"})

@@ -9,11 +9,12 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from analyzer.findings.engine import EVIDENCE_SHOWN
+from analyzer.findings.model import EVIDENCE_SHOWN
 from analyzer.render.cells import cell_text, printable
 from analyzer.render.charts import charts
 from analyzer.render.interface import Renderer
 from analyzer.render.sections import section_rows
+from analyzer.reports.charts import chart_series
 from analyzer.reports.report import SigninReport
 
 
@@ -34,14 +35,18 @@ def _environment() -> Any:
 
 class HtmlRenderer(Renderer):
     def __init__(self, frame: pd.DataFrame | None = None) -> None:
+        """`frame` is only for reports built without `charts=True` (older callers)."""
         self.frame = frame
 
     def render(self, report: SigninReport, out: TextIO, sections: Sequence[str]) -> None:
         template = _environment().get_template("report.html.j2")
+        series = report.charts
+        if series is None and self.frame is not None:  # a report built without its series
+            series = chart_series(self.frame)
         out.write(template.render(
             report=report,
             blocks=[b for b in section_rows(report, sections) if b[0] != "findings"],
             show_findings="findings" in sections,
             evidence_shown=EVIDENCE_SHOWN,
-            charts=charts(self.frame) if self.frame is not None else [],
+            charts=charts(series) if series is not None else [],
         ))  # fmt: skip

@@ -18,7 +18,8 @@ def renderer_for(
     frame: pd.DataFrame | None = None,
     max_rows: int = DEFAULT_ROWS,
 ) -> Renderer:
-    """`frame` feeds the HTML charts; the other formats render the report alone. `max_rows`
+    """The HTML charts come from the report (`build_report(charts=True)`); `frame` is only a
+    fallback for reports built without them. The other formats render the report alone. `max_rows`
     applies to the terminal table only. Each renderer's module is imported when it is chosen:
     rich, Jinja2 and the chart code cost a JSON run tens of milliseconds otherwise."""
     if fmt is OutputFormat.html:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from analyzer.render.formats import TABLE_SECTIONS
@@ -22,56 +22,75 @@ def _key_values(mapping: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
+def _summary(report: SigninReport) -> Block | None:
+    summary = dict(report.summary)
+    if report.window:
+        summary = {**{f"window_{k}": v for k, v in report.window.as_dict().items()}, **summary}
+    return ("summary", "Summary", ["metric", "value"], _key_values(summary))
+
+
+def _findings(report: SigninReport) -> Block | None:
+    header = ["severity", "rule", "finding", "events", "first event"]
+    rows = [
+        [
+            f.severity,
+            f.rule_id,
+            f.title,
+            len(f.evidence),
+            f.evidence["event_time"].min() if len(f.evidence) else None,
+        ]
+        for f in report.findings
+    ]
+    return ("findings", "Findings", header, rows)
+
+
+def _regions(report: SigninReport) -> Block | None:
+    regions = report.coverage.get("regions") or []
+    if not regions:
+        return None  # file sources have no per-region account
+    header = list(regions[0])
+    rows = [[region[h] for h in header] for region in regions]
+    return ("regions", "Coverage by region (live collection)", header, rows)
+
+
+def _accounts(report: SigninReport) -> Block | None:
+    table = report.tables.get("accounts")
+    if table is None:
+        return None  # not an organization run
+    rows = [list(r) for r in table.itertuples(index=False, name=None)]
+    title = (
+        f"Accounts of the organization: covered {report.coverage.get('accounts_covered')}"
+        f" of {report.coverage.get('accounts_total')}"
+    )
+    return ("accounts", title, [str(c) for c in table.columns], rows)
+
+
+def _coverage(report: SigninReport) -> Block | None:
+    coverage = {
+        k: v for k, v in report.coverage.items() if k not in {"problems", "regions", "accounts"}
+    }
+    coverage["problems"] = len(report.coverage.get("problems", []))
+    return ("coverage", "Coverage", ["metric", "value"], _key_values(coverage))
+
+
+# Sections that are not one of the report's tables; None: nothing to show for this report.
+_SPECIAL: dict[str, Callable[[SigninReport], Block | None]] = {
+    "summary": _summary,
+    "findings": _findings,
+    "regions": _regions,
+    "accounts": _accounts,
+    "coverage": _coverage,
+}
+
+
 def section_rows(report: SigninReport, sections: Sequence[str]) -> list[Block]:
     titles = dict(TABLE_SECTIONS)
     blocks: list[Block] = []
     for key in sections:
-        if key == "summary":
-            summary = dict(report.summary)
-            if report.window:
-                summary = {
-                    **{f"window_{k}": v for k, v in report.window.as_dict().items()},
-                    **summary,
-                }
-            blocks.append((key, "Summary", ["metric", "value"], _key_values(summary)))
-        elif key == "findings":
-            header = ["severity", "rule", "finding", "events", "first event"]
-            rows = [
-                [
-                    f.severity,
-                    f.rule_id,
-                    f.title,
-                    len(f.evidence),
-                    f.evidence["event_time"].min() if len(f.evidence) else None,
-                ]
-                for f in report.findings
-            ]
-            blocks.append((key, "Findings", header, rows))
-        elif key == "regions":
-            regions = report.coverage.get("regions") or []
-            if not regions:
-                continue  # file sources have no per-region account
-            header = list(regions[0])
-            rows = [[region[h] for h in header] for region in regions]
-            blocks.append((key, "Coverage by region (live collection)", header, rows))
-        elif key == "accounts":
-            table = report.tables.get("accounts")
-            if table is None:
-                continue  # not an organization run
-            rows = [list(r) for r in table.itertuples(index=False, name=None)]
-            title = (
-                f"Accounts of the organization: covered {report.coverage.get('accounts_covered')}"
-                f" of {report.coverage.get('accounts_total')}"
-            )
-            blocks.append((key, title, [str(c) for c in table.columns], rows))
-        elif key == "coverage":
-            coverage = {
-                k: v
-                for k, v in report.coverage.items()
-                if k not in {"problems", "regions", "accounts"}
-            }
-            coverage["problems"] = len(report.coverage.get("problems", []))
-            blocks.append((key, "Coverage", ["metric", "value"], _key_values(coverage)))
+        if key in _SPECIAL:
+            block = _SPECIAL[key](report)
+            if block is not None:
+                blocks.append(block)
         else:
             table = report.tables[key]
             rows = [list(r) for r in table.itertuples(index=False, name=None)]

@@ -279,30 +279,37 @@ def _compact_columns(block: _Block, width: int) -> tuple[list[int], dict[int, in
     return sorted(widths), widths
 
 
+def _print_lines(
+    console: Console,
+    block: _Block,
+    shown: list[int],
+    widths: dict[int, int],
+    pieces: list[list[str]],
+    style: str = "",
+) -> None:
+    """One table row whose cells are already cut into lines, side by side."""
+    for line in range(max(len(p) for p in pieces)):
+        parts = [
+            _pad(p[line] if line < len(p) else "", widths[i], i in block.numeric)
+            for i, p in zip(shown, pieces, strict=True)
+        ]
+        console.print(Text(GAP.join(parts).rstrip(), style=style))
+
+
 def _compact(console: Console, block: _Block, title: str, caption: Text | None) -> None:
     width = console.width
     shown, widths = _compact_columns(block, width)
     moved = [i for i in range(len(block.header)) if i not in widths]
     console.print(Text(title, style="bold"))
     headers = [textwrap.wrap(block.header[i], widths[i]) or [""] for i in shown]
-    for line in range(max(len(h) for h in headers)):
-        parts = [
-            _pad(h[line] if line < len(h) else "", widths[i], i in block.numeric)
-            for i, h in zip(shown, headers, strict=True)
-        ]
-        console.print(Text(GAP.join(parts).rstrip(), style="bold"))
+    _print_lines(console, block, shown, widths, headers, style="bold")
     console.print(Text(GAP.join("─" * widths[i] for i in shown)))
     for row in block.cells:
         pieces = [
             _wrap(row[i], widths[i]) if i in block.prose else _fold(row[i], widths[i])
             for i in shown
         ]
-        for line in range(max(len(p) for p in pieces)):
-            parts = [
-                _pad(p[line] if line < len(p) else "", widths[i], i in block.numeric)
-                for i, p in zip(shown, pieces, strict=True)
-            ]
-            console.print(Text(GAP.join(parts).rstrip()))
+        _print_lines(console, block, shown, widths, pieces)
         if moved:
             detail = " · ".join(f"{block.header[i]}: {row[i] or '-'}" for i in moved)
             console.print(

@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
 from analyzer.domain.coverage import Coverage
 from analyzer.domain.window import Window
-from analyzer.findings.engine import Finding
+from analyzer.findings.model import Finding
+from analyzer.frame.records import records_of
 from analyzer.render.formats import SECTION_NAMES, TABLE_SECTIONS
 from analyzer.reports.accounts import by_account
+from analyzer.reports.charts import ChartSeries, chart_series
 from analyzer.reports.common import analyzed
 from analyzer.reports.endpoints import by_endpoint
 from analyzer.reports.failures import failures_by_kind, failures_by_source_ip, failures_by_user
@@ -21,7 +22,7 @@ from analyzer.reports.mfa import mfa_by_identity, without_mfa
 from analyzer.reports.summary import summary
 from analyzer.reports.users import by_user
 
-__all__ = ["SECTION_NAMES", "TABLE_SECTIONS", "SigninReport", "build_report"]
+__all__ = ["SECTION_NAMES", "TABLE_SECTIONS", "SigninReport", "build_report", "records_of"]
 
 REPORT_VERSION = 1
 
@@ -34,6 +35,7 @@ class SigninReport:
     tables: dict[str, pd.DataFrame]
     coverage: dict[str, Any]
     findings: list[Finding] = field(default_factory=list)
+    charts: ChartSeries | None = None  # the HTML report's series (build_report(charts=True))
 
     def as_dict(self) -> dict[str, Any]:
         """The documented JSON structure (README "JSON output"); DataFrames become lists of
@@ -58,39 +60,6 @@ class SigninReport:
         }
 
 
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp | datetime):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value
-
-
-def _column_values(column: pd.Series) -> list[Any]:
-    """Plain Python values of one column. Arrow-backed columns convert in one `to_pylist`
-    call; iterating them value by value goes through a pandas scalar each time, which made
-    this conversion the slowest step of a large JSON report."""
-    if isinstance(column.dtype, pd.ArrowDtype):
-        values: list[Any] = pa.array(column).to_pylist()
-        if pa.types.is_timestamp(column.dtype.pyarrow_dtype):
-            return [None if v is None else v.isoformat() for v in values]
-        return values
-    return [_plain(value) for value in column.tolist()]
-
-
-def records_of(table: pd.DataFrame) -> list[dict[str, Any]]:
-    names = [str(column) for column in table.columns]
-    columns = [_column_values(table.iloc[:, i]) for i in range(len(names))]
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
-
-
 def build_report(
     frame: pd.DataFrame,
     coverage: Coverage | None,
@@ -98,7 +67,10 @@ def build_report(
     window: Window | None,
     generated_at: datetime,
     findings: list[Finding] | None = None,
+    charts: bool = False,
 ) -> SigninReport:
+    """`charts=True` also computes the series the HTML report draws."""
+    series = chart_series(frame) if charts else None
     frame = analyzed(frame)
     tables = {
         "users": by_user(frame),
@@ -118,4 +90,5 @@ def build_report(
         tables=tables,
         coverage=coverage.as_dict() if coverage else {},
         findings=list(findings or []),
+        charts=series,
     )

@@ -73,4 +73,19 @@ def test_wanted_trails_by_name_or_arn(session: boto3.Session) -> None:
         session, REGIONS, client_config(2, 4), "us-east-1", [arn, "nope"]
     )
     assert [t.name for t in trails] == ["local"]
-    assert problems == ["trail nope: not found by DescribeTrails"]
+    assert problems == ["trail nope: not found by DescribeTrails (trails found: local, org)"]
+
+
+def test_a_named_trail_that_does_not_exist_is_named(session: boto3.Session) -> None:
+    """`--trail nosuch` says that trail was not found and which exist, not "name one"."""
+    from datetime import UTC, datetime, timedelta
+
+    from analyzer.aws.plan import plan_s3
+    from analyzer.domain.errors import LiveSetupError
+    from analyzer.domain.window import Window
+
+    make_trail(session, "us-east-1", "org", IsMultiRegionTrail=True)
+    now = datetime.now(UTC)
+    with pytest.raises(LiveSetupError) as caught:
+        plan_s3(session, Window(now - timedelta(days=1), now), locations=[], trails=["nosuch"])
+    assert str(caught.value) == ("trail nosuch: not found by DescribeTrails (trails found: org)")

@@ -191,6 +191,10 @@ def test_lambda_handler_history_report_and_sns(
     result = handler({}, None)
     assert result["status"] == "findings"
     assert result["exit_code"] == 1
+    assert result["sign_ins"] == 3
+    assert result["history_added"] == 3
+    assert result["findings"] >= 1
+    assert result["delivered"] == [result["report"], aws["topic"]]
     key = result["report"].removeprefix("s3://audit/")
     report = aws["s3"].get_object(Bucket="audit", Key=key)
     assert report["ContentType"].startswith("text/html")
@@ -218,4 +222,46 @@ def test_lambda_handler_needs_history(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.delenv("SIGNIN_HISTORY", raising=False)
     with pytest.raises(RuntimeError, match="SIGNIN_HISTORY"):
+        handler({}, None)
+
+
+def test_lambda_environment_becomes_the_same_request() -> None:
+    from analyzer.audit.request import Status
+    from analyzer.domain.values import Severity
+    from analyzer.entry.lambda_handler import request_from_environment
+    from analyzer.render.formats import OutputFormat
+
+    now = datetime(2026, 11, 9, 6, tzinfo=UTC)
+    request = request_from_environment(
+        {
+            "SIGNIN_HISTORY": "s3://audit/h",
+            "SIGNIN_SOURCE": "trails",
+            "SIGNIN_DAYS": "14",
+            "SIGNIN_REGIONS": "us-east-1,eu-west-1",
+            "SIGNIN_FAIL_ON": "medium",
+            "SIGNIN_REPORT_S3": "s3://audit/reports/",
+        },
+        now,
+    )
+    assert request.sources.discover_trails
+    assert request.sources.regions == ("us-east-1", "eu-west-1")
+    assert request.window.since == now - timedelta(days=14)
+    assert request.fail_on is Severity.medium
+    assert request.delivery.report_s3 == "s3://audit/reports/signin-report-2026-11-09.html"
+    assert request.rendering.format is OutputFormat.html
+    assert Status.findings.value == "findings"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("SIGNIN_FAIL_ON", "urgent"), ("SIGNIN_SOURCE", "nowhere"), ("SIGNIN_DAYS", "x")],
+)
+def test_lambda_names_a_bad_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    from analyzer.entry.lambda_handler import handler
+
+    monkeypatch.setenv("SIGNIN_HISTORY", "s3://audit/h")
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(RuntimeError, match=variable):
         handler({}, None)

@@ -160,7 +160,7 @@ def test_strict_passes_on_clean_input(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["--max-attempts", "0"], 2, "--max-attempts must be at least 1"),
+        (["--max-attempts", "0"], 2, "Invalid value for '--max-attempts'"),
         (["--logs", "missing-dir"], 4, "no CloudTrail log file could be read"),
         (["--logs", "sample_logs", "--since", "last tuesday"], 2, "is not a date"),
         (
@@ -169,8 +169,15 @@ def test_strict_passes_on_clean_input(tmp_path: Path) -> None:
             "the window is empty",
         ),
         (["--logs", "sample_logs", "--days", "0"], 2, "--days must be a positive"),
-        (["--logs", "sample_logs", "--section", "nope"], 2, "unknown --section nope"),
-        (["--logs", "sample_logs", "--events", "x.xlsx"], 4, "unknown extension .xlsx"),
+        (["--logs", "sample_logs", "--section", "nope"], 2, "'nope' is not one of"),
+        (["--logs", "sample_logs", "--events", "x.xlsx"], 2, "unknown extension .xlsx"),
+        (["--logs", "sample_logs", "--output", "json"], 2, "use --format json"),
+        (["--logs", "sample_logs", "--section", "regions"], 2, "only applies to live"),
+        (["--section", "users", "--format", "json"], 2, "does not apply to --format json"),
+        (["--logs", "sample_logs", "--report-s3", "s3://bucket"], 2, "is not s3://bucket/key"),
+        (["--logs", "sample_logs", "--sns-topic", "alerts"], 2, "is not an SNS topic ARN"),
+        (["--logs", "sample_logs", "--fail-on", "urgent"], 2, "'urgent' is not one of"),
+        (["--source", "nosuch"], 2, "'nosuch' is not one of"),
         (
             ["--logs", "sample_logs", "--output", "/nonexistent/dir/r.txt"],
             4,
@@ -237,3 +244,40 @@ def test_single_section_csv_is_one_table() -> None:
     header, *rows = result.stdout.splitlines()
     assert header.startswith("event_time,account_id,user_name")
     assert len(rows) == 4
+
+
+def documented_options() -> set[str]:
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Options", 1)[1].split("\n### ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `-")]
+    return {o for row in rows for o in re.findall(r"`(--?[a-z0-9-]+)", row.split("|")[1])}
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_renders_every_documented_option(flag: str) -> None:
+    result = subprocess.run(
+        [*command(), flag],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=hermetic_env(COLUMNS="200", TERM="dumb"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    shown = set(re.findall(r"(?<![\w-])(--[a-z0-9-]+|-[a-z])\b", result.stdout))
+    documented = documented_options()
+    assert documented - shown == set()
+    options = {o for o in shown if re.search(rf"^\W*{re.escape(o)}\b", result.stdout, re.M)}
+    assert options - documented == set()
+    assert "s3://bucket[/prefix]" in result.stdout  # plain text, not a markup tag
+    for panel in ("Sources", "Window", "Output", "Audit job", "AWS"):
+        assert f"─ {panel} ─" in result.stdout, panel
+    assert re.search(r"--region\b.*WHERE CALLS GO", result.stdout)
+    assert re.search(r"--regions\b.*WHAT IS READ", result.stdout)
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert re.fullmatch(r"signin-report \d+\.\d+\.\d+\S*\n", result.stdout)

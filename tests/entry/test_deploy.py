@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import typer.main
@@ -47,7 +49,18 @@ def test_iam_policies_are_json() -> None:
         assert policy["Statement"]
 
 
-def test_lambda_handler_is_importable() -> None:
-    from analyzer.entry.lambda_handler import handler
-
-    assert callable(handler)
+def test_lambda_handler_imports_neither_typer_nor_the_cli() -> None:
+    """The handler builds the audit request itself: loading it must not load typer (nor the
+    CLI module), and it must hand back a real handler function."""
+    probe = (
+        "import sys, inspect\n"
+        "from analyzer.entry.lambda_handler import handler\n"
+        "assert list(inspect.signature(handler).parameters) == ['event', 'context']\n"
+        "print(sorted(m for m in sys.modules if m == 'typer' or m.startswith('typer.')"
+        " or m == 'analyzer.entry.cli'))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

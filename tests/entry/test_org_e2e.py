@@ -175,4 +175,21 @@ def test_org_options_are_checked() -> None:
         capture_output=True, text=True, env=env, timeout=120, check=False,
     )  # fmt: skip
     assert misuse.returncode == 2
-    assert "--external-id and --role-session-name go with --org-role" in misuse.stderr
+    assert (
+        "--external-id: applies only when assuming an organization's member role; give "
+        "--org-role ROLE" in misuse.stderr
+    )
+    with_files = subprocess.run(
+        [*command(), "--org-role", "audit", "--logs", "sample_logs", "--days", "7"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert with_files.returncode == 2
+    assert "--org-role: an organization is read from each account's event history" in (
+        with_files.stderr
+    )
+    section = subprocess.run(
+        [*command(), "--section", "accounts", "--days", "7"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert section.returncode == 2
+    assert "--section accounts only applies to an organization run (--org-role)" in section.stderr

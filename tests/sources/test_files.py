@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import multiprocessing
+import os
 import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from analyzer.domain.coverage import Coverage
 from analyzer.domain.window import Window
@@ -181,7 +186,25 @@ def test_synced_tree_prunes_days_outside_the_window_and_sibling_folders(tmp_path
     assert coverage.files_skipped == {"CloudTrail-Digest folder (digests, not read)": 1}
 
 
-def test_many_files_through_the_worker_pool(tmp_path: Path) -> None:
+def test_many_files_through_the_worker_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forked worker reads some of the files on every run: the caller starts reading only
+    after one has (an event shared across the fork), and the results are the same."""
+    from analyzer.sources import files as files_module
+
+    caller = os.getpid()
+    worker_read = multiprocessing.get_context("fork").Event()
+    real = files_module.read_and_normalize  # type: ignore[attr-defined]
+
+    def observed(path: Path, **options: Any) -> Any:
+        if os.getpid() != caller:
+            worker_read.set()
+        else:
+            assert worker_read.wait(30)
+        return real(path, **options)
+
+    monkeypatch.setattr(files_module, "read_and_normalize", observed)
     for index in range(40):
         records = [api_call(f"n{index}-{i}") for i in range(20)]
         records.insert(7, console_login(eventID=f"s{index}"))
@@ -195,6 +218,7 @@ def test_many_files_through_the_worker_pool(tmp_path: Path) -> None:
     assert coverage.files_read == 40
     [problem] = coverage.problems
     assert problem.culprit.endswith("f99.json.gz")
+    assert worker_read.is_set()
 
 
 def test_fast_path_finds_the_same_records_as_a_full_parse(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -98,15 +98,18 @@ def test_retries_exhausted_is_reported_not_fatal() -> None:
 
 
 def test_regions_run_in_parallel() -> None:
+    """Each region's first request waits until all six are in flight: run one after another,
+    the barrier would time out and the fake would count the miss."""
     regions = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-north-1", "ap-south-1"]
-    fake = FakeLookupEvents(events={r: events(r, 60) for r in regions}, delay=0.15)
+    fake = FakeLookupEvents(
+        events={r: events(r, 60) for r in regions},
+        rendezvous=threading.Barrier(len(regions), timeout=10),
+    )
     source = LookupEventsSource(lookup_jobs(fake, regions), since=SINCE, until=UNTIL, interval=0)
-    started = time.monotonic()
     collection = collect([source], WINDOW)
-    elapsed = time.monotonic() - started
     assert len(collection.frame) == 360
-    busiest = 2 * 0.15  # two pages in each region
-    assert elapsed < busiest + 0.5, elapsed  # sequential would take 6 x 0.3 s = 1.8 s
+    assert fake.missed_rendezvous == 0
+    assert fake.peak == len(regions)
 
 
 def test_each_region_is_paced_at_two_requests_per_second() -> None:

@@ -1,19 +1,25 @@
 """Worker processes and the caller share the files; results come in file order, and nothing
-is lost when a worker dies."""
+is lost when a worker dies.
+
+Events shared with the forked workers decide who reads what, never sleeps: each test makes
+the path it is about (a worker reading, a worker dying, a worker failing, a worker still
+busy) happen on every run."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-import time
 from multiprocessing import active_children
 from pathlib import Path
 
 import pytest
 
 from analyzer.sources.decode import FileResult
-from analyzer.sources.pool import SharedScan
+from analyzer.sources.pool import CHUNK, SharedScan
 
 FILES = [Path(f"f{index:03d}") for index in range(60)]
+WAIT = 30  # seconds; only reached when the code under test is broken
+FORK = multiprocessing.get_context("fork")
 
 
 def named(path: Path) -> FileResult:
@@ -22,9 +28,13 @@ def named(path: Path) -> FileResult:
 
 def test_every_file_once_in_order_whoever_reads_it() -> None:
     caller = os.getpid()
+    worker_read = FORK.Event()
 
     def read(path: Path) -> FileResult:
-        time.sleep(0.002)  # long enough for the forked workers to take their share
+        if os.getpid() != caller:
+            worker_read.set()
+        else:
+            assert worker_read.wait(WAIT)  # the caller joins only after a worker has read
         return FileResult(f"{path.name}:{os.getpid() == caller}")
 
     scan = SharedScan(FILES, read, workers=2)
@@ -37,40 +47,56 @@ def test_every_file_once_in_order_whoever_reads_it() -> None:
 
 def test_a_dead_worker_loses_nothing() -> None:
     caller = os.getpid()
+    died = FORK.Event()
 
     def read(path: Path) -> FileResult:
         if os.getpid() != caller:
+            died.set()
             os._exit(9)  # the worker dies in the first chunk it took: that chunk never arrives
-        time.sleep(0.002)  # the caller is slow enough for the worker to take a chunk
+        assert died.wait(WAIT)  # the caller reads only once the worker has taken a chunk
         return named(path)
 
     scan = SharedScan(FILES, read, workers=1)
     scan.start()
     assert [result.name for result in scan] == [path.name for path in FILES]
+    assert died.is_set()
 
 
 def test_a_worker_error_reaches_the_caller() -> None:
+    caller = os.getpid()
+    failed = FORK.Event()
+
     def read(path: Path) -> FileResult:
-        if path.name == "f040":
-            raise RuntimeError("bug while reading f040")
+        if os.getpid() != caller:
+            failed.set()
+            raise RuntimeError(f"bug in a worker while reading {path.name}")
+        assert failed.wait(WAIT)  # only workers fail, and one has before the caller reads
         return named(path)
 
     scan = SharedScan(FILES, read, workers=2)
     scan.start()
-    with pytest.raises(RuntimeError, match="f040"):
+    with pytest.raises(RuntimeError, match="bug in a worker while reading f"):
         list(scan)
     assert not active_children()
 
 
 def test_an_abandoned_scan_stops_its_workers() -> None:
-    def slow(path: Path) -> FileResult:
-        time.sleep(0.02)  # 60 files: the workers are still busy when the scan is dropped
+    caller = os.getpid()
+    first_chunk = set(FILES[:CHUNK])
+    busy = FORK.Event()
+    never = FORK.Event()
+
+    def read(path: Path) -> FileResult:
+        if os.getpid() != caller and path not in first_chunk:
+            busy.set()
+            never.wait(WAIT)  # a worker stays busy until it is stopped
         return named(path)
 
-    scan = SharedScan(FILES, slow, workers=2)
+    scan = SharedScan(FILES, read, workers=2)
     scan.start()
+    assert busy.wait(WAIT)  # a worker is inside a read before the caller asks for anything
     results = iter(scan)
-    next(results)
+    assert next(results).name == "f000"
     assert active_children()
     results.close()  # type: ignore[attr-defined]
     assert not active_children()

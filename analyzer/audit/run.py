@@ -1,0 +1,438 @@
+"""The audit run: collect -> history -> rules -> report -> deliver, in one place for the CLI,
+the Lambda handler and notebooks (`run_audit`).
+
+`AuditRun` exposes the stages so the CLI can start a file scan, then load pandas while the
+workers read, and show progress; `run_audit` runs them all. The library never prints: setup
+warnings go to `warn` (and into the result), problems stay in the coverage.
+
+The history policy (which span to collect again, when the watermark moves) is in the two
+small functions `collection_window` and `store_collection`, so it can be replaced alone.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from analyzer.audit.request import AuditRequest, AuditResult
+from analyzer.domain.coverage import Coverage, RegionCoverage
+from analyzer.domain.errors import (
+    AwsSetupError,
+    LiveSetupError,
+    Remedy,
+    RequestError,
+    RunError,
+    SigninError,
+)
+from analyzer.domain.window import Window
+from analyzer.render.formats import OutputFormat
+from analyzer.sources.files import FileSource
+from analyzer.sources.interface import Source
+
+if TYPE_CHECKING:
+    import boto3
+    import pandas as pd
+
+    from analyzer.aws.plan import Plan
+    from analyzer.history.store import AppendResult, History
+
+ScanClaim = Callable[[Sequence[Path], Window, bool], FileSource | None]
+
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "markdown": "text/markdown; charset=utf-8",
+    "table": "text/plain; charset=utf-8",
+}
+
+
+def collection_window(window: Window, watermark: datetime | None, overlap: Any) -> Window:
+    """With a history, collection resumes at its watermark minus `overlap` (CloudTrail
+    delivers late), so back-to-back runs neither miss an event at the boundary nor count one
+    twice (appending drops duplicates by eventID)."""
+    if watermark is None or window.until is None:
+        return window
+    return Window(watermark - overlap, window.until)
+
+
+def store_collection(
+    history: History, frame: pd.DataFrame, coverage: Coverage, collected: Window
+) -> tuple[AppendResult, bool]:
+    """Append what was collected. An incomplete collection is stored but does not move the
+    watermark, so the next run collects that span again. Returns (appended, moved)."""
+    complete = not coverage.skipped_input
+    assert collected.until is not None
+    try:
+        appended = history.append(
+            frame, collected_until=collected.until, advance_watermark=complete
+        )
+    except Exception as err:  # S3 or file system refusing the write
+        raise RunError(
+            f"cannot write history at {history.store}: {err}", subject="history"
+        ) from None
+    return appended, complete
+
+
+def nothing_read(coverage: Coverage, sources: Sequence[Source], logs: Sequence[Path]) -> str | None:
+    """Why a collection that read nothing at all is an error, or None."""
+    if logs and coverage.files_read == 0:
+        return "no CloudTrail log file could be read from " + ", ".join(str(p) for p in logs)
+    reads_s3 = any(type(s).__name__ == "S3TrailSource" for s in sources)
+    if reads_s3 and coverage.files_read == 0 and coverage.skipped_input:
+        return f"nothing could be read from S3 ({len(coverage.problems)} problem(s) reported)"
+    regions: list[RegionCoverage] = coverage.regions
+    if not logs and regions and all(r.status == "failed" for r in regions):
+        return f"no region could be read ({len(regions)} failed)"
+    return None
+
+
+def check_organization(request: AuditRequest) -> None:
+    """An organization run reads event history only; the role settings need the role."""
+    sources, aws = request.sources, request.aws
+    if sources.org_role is None:
+        for subject, value in (
+            ("external_id", aws.external_id),
+            ("role_session_name", aws.role_session_name),
+        ):
+            if value is not None:
+                raise RequestError(
+                    "applies only when assuming an organization's member role",
+                    Remedy.name_org_role,
+                    subject=subject,
+                )
+        return
+    if not sources.org_role.strip("/ "):
+        raise RequestError("the organization's member role has no name", subject="org_role")
+    if sources.logs or sources.reads_s3:
+        raise RequestError(
+            "an organization is read from each account's event history (LookupEvents), "
+            "not from trail files or buckets",
+            subject="org_role",
+        )
+
+
+class AuditRun:
+    """One run of `request`. Stages: `start` (cheap: history opened, sources planned, a file
+    scan started), `collect`, `report`, `deliver`; `execute` runs them all."""
+
+    def __init__(
+        self,
+        request: AuditRequest,
+        *,
+        session: boto3.Session | None = None,
+        progress: Callable[[RegionCoverage], None] | None = None,
+        warn: Callable[[str], None] | None = None,
+        claim_scan: ScanClaim | None = None,
+    ) -> None:
+        self.request = request
+        self._session = session
+        self._progress = progress
+        self._warn = warn
+        self._claim_scan = claim_scan
+        self.warnings: list[str] = []
+        self.history: History | None = None
+        self.collect_window = request.window
+        self.sources: list[Source] = []
+        self.files: FileSource | None = None
+        self.coverage = Coverage()
+        self.collected: pd.DataFrame | None = None
+        self._archive: Any = None
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        if self._warn is not None:
+            self._warn(message)
+
+    def session(self) -> boto3.Session:
+        """The run's one boto3 session, built on first need from the request's profile and
+        region; every client of the run comes from it."""
+        if self._session is None:
+            from analyzer.aws.session import make_session
+
+            self._session = make_session(self.request.aws.profile, self.request.aws.region)
+        return self._session
+
+    # -- stages --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        request = self.request
+        if request.aws.max_attempts < 1:
+            raise RequestError("max_attempts must be at least 1", subject="max_attempts")
+        check_organization(request)
+        if request.history is not None:
+            self.history = self._open_history(request.history)
+            self.collect_window = collection_window(
+                request.window, self.history.watermark, request.overlap
+            )
+        if not request.collects:
+            return
+        if request.rendering.save_raw is not None:
+            from analyzer.sources.archive import RawArchive
+
+            self._archive = RawArchive(request.rendering.save_raw)
+        if request.sources.logs:
+            self.files = self._file_source()
+            self.sources = [self.files]
+        else:
+            self.sources = self._plan_aws()
+
+    def collect(self) -> None:
+        if not self.request.collects:
+            return
+        from analyzer.frame.collect import collect
+
+        keep = self._archive.add if self._archive is not None else None
+        collection = collect(self.sources, self.collect_window, keep_raw=keep)
+        self.coverage = collection.coverage
+        self.collected = collection.frame
+
+    def check_collection(self) -> None:
+        """Errors for a collection that read nothing; writes the raw archive if asked."""
+        if not self.request.collects:
+            return
+        reason = nothing_read(self.coverage, self.sources, self.request.sources.logs)
+        if reason:
+            raise RunError(reason)
+        if self._archive is not None:
+            try:
+                self._archive.write()
+            except OSError as err:
+                where = self.request.rendering.save_raw
+                raise RunError(
+                    f"cannot write raw records to {where}: {err}", subject="save_raw"
+                ) from None
+
+    def report(self) -> AuditResult:
+        from analyzer.findings.config import FindingsConfig, with_management_account
+        from analyzer.findings.engine import run_rules
+        from analyzer.reports import build_report
+
+        request = self.request
+        frame, baseline, appended, moved = self._through_history()
+        window = request.window
+        if window.since is not None:
+            frame = frame[(frame["event_time"] >= window.since).fillna(True).astype(bool)]
+        config = with_management_account(
+            request.findings or FindingsConfig(), self.coverage.management_account
+        )
+        findings = run_rules(frame, baseline, config)
+        report = build_report(
+            frame,
+            self.coverage,
+            window=window,
+            generated_at=datetime.now(UTC),
+            findings=findings,
+            charts=request.rendering.format is OutputFormat.html,
+        )
+        self._write_events(frame)
+        return AuditResult(
+            request=request,
+            frame=frame,
+            coverage=self.coverage,
+            findings=findings,
+            report=report,
+            text=self._render(report),
+            appended=appended,
+            watermark_moved=moved,
+            warnings=self.warnings,
+        )
+
+    def deliver(self, result: AuditResult) -> AuditResult:
+        delivery = self.request.delivery
+        if not delivery.wanted:
+            return result
+        from analyzer.audit.delivery import publish, summary_message, upload
+
+        rendering = self.request.rendering
+        location = str(rendering.output) if rendering.output else None
+        try:
+            if delivery.report_s3:
+                location = upload(
+                    self.session().client("s3"),
+                    delivery.report_s3,
+                    result.text.encode("utf-8"),
+                    CONTENT_TYPES[rendering.format.value],
+                )
+                result.delivered.append(location)
+            if delivery.sns_topic:
+                subject, body = summary_message(
+                    result.report.summary, result.findings, location, self.request.window
+                )
+                publish(self.session().client("sns"), delivery.sns_topic, subject, body)
+                result.delivered.append(delivery.sns_topic)
+        except SigninError:
+            raise
+        except Exception as err:  # botocore errors: the report exists, delivery failed
+            raise RunError(f"cannot deliver the report: {err}") from None
+        return result
+
+    def execute(self) -> AuditResult:
+        self.start()
+        self.collect()
+        self.check_collection()
+        return self.deliver(self.report())
+
+    # -- parts of the stages ---------------------------------------------------------------
+
+    def _open_history(self, location: str) -> History:
+        from analyzer.history.store import History, HistoryError
+
+        try:
+            client = self.session().client("s3") if location.startswith("s3://") else None
+            return History.open(location, s3_client=client)
+        except SigninError:
+            raise
+        except HistoryError as err:
+            raise RunError(str(err), subject="history") from None
+        except Exception as err:  # S3 access problems, a file where a folder should be
+            raise RunError(f"cannot open history at {location}: {err}", subject="history") from None
+
+    def _file_source(self) -> FileSource:
+        rendering = self.request.rendering
+        keep = rendering.save_raw is not None
+        logs = self.request.sources.logs
+        claimed = self._claim_scan(logs, self.collect_window, keep) if self._claim_scan else None
+        files = claimed or FileSource(logs, window=self.collect_window, keep_records=keep)
+        files.start()  # workers scan while the caller loads pandas
+        return files
+
+    def _plan_aws(self) -> list[Source]:
+        from botocore.exceptions import BotoCoreError
+
+        from analyzer.aws.plan import check_history_window, plan_lookup, plan_s3
+        from analyzer.sources.s3 import S3LocationError
+
+        sources, aws, window = self.request.sources, self.request.aws, self.collect_window
+        regions = list(sources.regions) if sources.regions else None
+        try:
+            if sources.org_role is not None:
+                check_history_window(window, datetime.now(UTC))
+                plan = self._plan_organization(window, regions)
+            elif sources.reads_s3:
+                plan = plan_s3(
+                    self.session(),
+                    window,
+                    locations=list(sources.s3),
+                    trails=list(sources.trails) or None,
+                    discover=sources.discover_trails,
+                    region=aws.region,
+                    regions=regions,
+                    accounts=list(sources.accounts) if sources.accounts else None,
+                    max_attempts=aws.max_attempts,
+                    progress=self._progress,
+                )
+            else:
+                check_history_window(window, datetime.now(UTC))
+                plan = plan_lookup(
+                    self.session(),
+                    window,
+                    region=aws.region,
+                    regions=regions,
+                    max_attempts=aws.max_attempts,
+                    identity_center_region=sources.identity_center_region,
+                    progress=self._progress,
+                )
+        except S3LocationError as err:
+            raise RequestError(str(err), subject="s3") from None
+        except (LiveSetupError, AwsSetupError):
+            raise
+        except BotoCoreError as err:
+            raise AwsSetupError(f"cannot set up AWS clients: {err}") from None
+        for warning in plan.warnings:
+            self.warn(warning)
+        return plan.sources
+
+    def _plan_organization(self, window: Window, regions: list[str] | None) -> Plan:
+        """Every account of the organization; member sessions assume the role through STS
+        of the run's session and share its loaded service models."""
+        from analyzer.aws.organization import DEFAULT_SESSION_NAME, RoleSettings
+        from analyzer.aws.plan import plan_organization
+
+        sources, aws = self.request.sources, self.request.aws
+        assert sources.org_role is not None
+        role = RoleSettings(
+            sources.org_role, aws.external_id, aws.role_session_name or DEFAULT_SESSION_NAME
+        )
+        return plan_organization(
+            self.session(),
+            window,
+            role,
+            accounts=list(sources.accounts) if sources.accounts else None,
+            region=aws.region,
+            regions=regions,
+            max_attempts=aws.max_attempts,
+            identity_center_region=sources.identity_center_region,
+            progress=self._progress,
+        )
+
+    def _through_history(
+        self,
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None, AppendResult | None, bool]:
+        """(frame to report, baseline before the window, appended, watermark moved). With a
+        history the report comes from it: the window's rows and the baseline before it for
+        the first-seen and dormancy rules."""
+        history, window = self.history, self.request.window
+        if history is None:
+            assert self.collected is not None
+            return self.collected, None, None, False
+        appended, moved = None, False
+        if self.collected is not None:
+            appended, moved = store_collection(
+                history, self.collected, self.coverage, self.collect_window
+            )
+            if not moved:
+                self.warn("collection incomplete: history keeps its previous watermark")
+            self.coverage.history_added = appended.added
+        elif not history.meta:
+            raise RunError(
+                f"no history at {history.store} (no history.json)",
+                Remedy.start_history,
+                subject="history",
+            )
+        else:
+            self.coverage.inputs.append(f"history:{history.store}")
+        frame = history.read(window.since, window.until)
+        baseline = history.read(None, window.since)
+        if self.collected is None:
+            self.coverage.kept = len(frame)
+        return frame, baseline, appended, moved
+
+    def _write_events(self, frame: pd.DataFrame) -> None:
+        path = self.request.rendering.events
+        if path is None:
+            return
+        from analyzer.render.events import write_events
+
+        try:
+            write_events(frame, path)
+        except (ValueError, OSError) as err:
+            raise RunError(f"cannot write events to {path}: {err}", subject="events") from None
+
+    def _render(self, report: Any) -> str:
+        from analyzer.render.registry import renderer_for
+
+        rendering = self.request.rendering
+        buffer = io.StringIO()
+        renderer = renderer_for(
+            rendering.format, color=rendering.color, max_rows=rendering.max_rows
+        )
+        renderer.render(report, buffer, list(rendering.sections))
+        return buffer.getvalue()
+
+
+def run_audit(
+    request: AuditRequest,
+    *,
+    session: boto3.Session | None = None,
+    progress: Callable[[RegionCoverage], None] | None = None,
+) -> AuditResult:
+    """Run the whole audit and return its result (see `AuditResult.status`). Raises
+    `RequestError`/`LiveSetupError` for a request that cannot run, `AwsSetupError` and
+    `RunError` for a run that failed."""
+    return AuditRun(request, session=session, progress=progress).execute()

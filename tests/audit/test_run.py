@@ -1,0 +1,160 @@
+"""The audit run as a library: the request in, the result out, the watermark policy, and one
+boto3 session serving every AWS call of a run."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from typer.testing import CliRunner
+
+import analyzer
+from analyzer.audit.request import AuditRequest, Delivery, Rendering, Sources, Status
+from analyzer.audit.run import collection_window, run_audit
+from analyzer.domain.errors import RunError
+from analyzer.domain.values import Severity
+from analyzer.domain.window import Window
+from analyzer.render.formats import OutputFormat
+from tests.conftest import console_login, write_trail
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_logs"
+WEEK = Window(datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 11, 9, tzinfo=UTC))
+
+
+def sample_request(**changes: Any) -> AuditRequest:
+    fields: dict[str, Any] = {
+        "window": WEEK,
+        "sources": Sources(logs=(SAMPLE,)),
+        "rendering": Rendering(format=OutputFormat.json),
+    }
+    fields.update(changes)
+    return AuditRequest(**fields)
+
+
+def test_run_audit_returns_the_whole_result() -> None:
+    result = run_audit(sample_request())
+    report = json.loads(result.text)
+    assert report["summary"] == result.report.summary
+    assert result.report.summary["sign_ins"] == 32
+    assert {f.rule_id for f in result.findings} >= {"root_signin", "no_mfa"}
+    assert len(result.frame) == result.coverage.kept
+    assert result.appended is None
+    assert result.delivered == []
+    assert result.status is Status.ok
+    assert int(result.exit_code) == 0
+
+
+def test_status_follows_fail_on_and_strict(tmp_path: Path) -> None:
+    assert run_audit(sample_request(fail_on=Severity.high)).status is Status.findings
+    write_trail(tmp_path / "good.json.gz", [console_login(eventTime="2026-11-03T09:00:00Z")])
+    (tmp_path / "broken.json").write_text("{not json")
+    strict = run_audit(
+        sample_request(sources=Sources(logs=(tmp_path,)), strict=True, fail_on=Severity.low)
+    )
+    assert strict.skipped == 1
+    assert strict.status is Status.incomplete  # strictness first
+    assert int(strict.exit_code) == 3
+
+
+def test_collection_resumes_before_the_watermark() -> None:
+    mark = datetime(2026, 11, 5, tzinfo=UTC)
+    resumed = collection_window(WEEK, mark, timedelta(minutes=120))
+    assert resumed == Window(mark - timedelta(hours=2), WEEK.until)
+    assert collection_window(WEEK, None, timedelta(minutes=120)) == WEEK
+
+
+def test_history_alone_without_history_is_a_neutral_error(tmp_path: Path) -> None:
+    with pytest.raises(RunError) as caught:
+        run_audit(AuditRequest(window=WEEK, history=str(tmp_path / "none")))
+    assert caught.value.subject == "history"
+    assert "--" not in str(caught.value)  # the library names no command-line flag
+
+
+def test_notebook_api_runs_an_audit_into_history(tmp_path: Path) -> None:
+    history = tmp_path / "history"
+    first = analyzer.run_audit_job(
+        logs=[SAMPLE], history=history, since="2026-11-02", until="2026-11-09",
+        report_format="markdown",
+    )  # fmt: skip
+    assert isinstance(first, analyzer.AuditResult)
+    assert first.appended is not None
+    assert first.appended.added == len(first.frame) > 0
+    assert first.watermark_moved
+    assert first.text.startswith("# AWS console sign-in report")
+    again = analyzer.run_audit_job(history=history, since="2026-11-02", until="2026-11-09")
+    assert again.appended is None
+    assert again.report.summary == first.report.summary
+
+
+@pytest.fixture
+def profile_only(tmp_path: Path) -> Iterator[None]:
+    """AWS credentials only in a named profile of a config file: no environment keys."""
+    config = tmp_path / "config"
+    config.write_text("[profile audit]\nregion = eu-west-1\n")
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[audit]\naws_access_key_id = AKIDAUDIT\naws_secret_access_key = x\n")
+    with mock_aws():
+        saved = {n: v for n, v in os.environ.items() if n.startswith("AWS_")}
+        for name in saved:
+            del os.environ[name]  # moto's own fake keys too: only the profile is left
+        os.environ["AWS_CONFIG_FILE"] = str(config)
+        os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(credentials)
+        os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+        session = boto3.Session(profile_name="audit")
+        session.client("s3").create_bucket(
+            Bucket="audit", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        yield
+        for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED"):
+            os.environ.pop(name, None)
+        os.environ.update(saved)  # what moto expects to remove when it stops
+
+
+def test_one_session_from_the_profile_serves_history_and_delivery(
+    profile_only: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[str | None] = []
+    original = boto3.Session.__init__
+
+    def counting(self: boto3.Session, *args: Any, **kwargs: Any) -> None:
+        built.append(kwargs.get("profile_name"))
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(boto3.Session, "__init__", counting)
+    result = CliRunner().invoke(
+        analyzer_cli_app(),
+        [
+            "--logs", str(SAMPLE), "--since", "2026-11-02", "--until", "2026-11-09",
+            "--history", "s3://audit/history", "--report-s3", "s3://audit/r/report.json",
+            "--format", "json", "--profile", "audit",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert built == ["audit"]  # one session, from --profile, for history and delivery
+    s3 = boto3.Session(profile_name="audit").client("s3")
+    meta = json.loads(s3.get_object(Bucket="audit", Key="history/history.json")["Body"].read())
+    assert meta["runs"][0]["added"] == 53  # every sign-in event of the window
+    uploaded = json.loads(s3.get_object(Bucket="audit", Key="r/report.json")["Body"].read())
+    assert uploaded["summary"]["sign_ins"] == 32
+
+
+def analyzer_cli_app() -> Any:
+    from analyzer.entry.cli import app
+
+    return app
+
+
+def test_delivery_failure_is_a_run_error_after_the_report(profile_only: None) -> None:
+    request = sample_request(
+        delivery=Delivery(report_s3="s3://no-such-bucket/r.json"),
+        aws=analyzer.Aws(profile="audit"),
+    )
+    with pytest.raises(RunError, match="cannot deliver the report"):
+        run_audit(request)

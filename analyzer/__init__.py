@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from analyzer.domain.values import EventKind, FailureKind, MfaStatus, Outcome, Severity
     from analyzer.domain.window import Window
     from analyzer.findings.config import FindingsConfig, load_config
-    from analyzer.findings.engine import Finding, run_rules
+    from analyzer.findings.engine import Finding, evaluate_rules, run_rules
     from analyzer.frame.collect import Collection, collect
     from analyzer.frame.schema import COLUMNS, SCHEMA, SCHEMA_VERSION, schema_frame
     from analyzer.normalize import normalize_record
@@ -88,6 +88,7 @@ _HOME: dict[str, str] = {
     "load_history": "analyzer.api",
     "collect_trails": "analyzer.api",
     "run_rules": "analyzer.findings.engine",
+    "evaluate_rules": "analyzer.findings.engine",
     "AwsSetupError": "analyzer.domain.errors",
     "RequestError": "analyzer.domain.errors",
     "RunError": "analyzer.domain.errors",
@@ -166,6 +167,7 @@ __all__ = [
     "collect_logs",
     "collect_organization",
     "collect_trails",
+    "evaluate_rules",
     "failures_by_kind",
     "failures_by_source_ip",
     "failures_by_user",

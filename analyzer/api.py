@@ -22,6 +22,7 @@ from analyzer.domain.window import Window, parse_moment, resolve_window
 from analyzer.findings.config import FindingsConfig
 from analyzer.frame.collect import Collection, collect
 from analyzer.render.formats import OutputFormat
+from analyzer.render.text import printable
 from analyzer.sources.files import FileSource
 
 Moment = str | date | datetime
@@ -145,7 +146,7 @@ def read_logs(
     skipped = [p for p in collection.coverage.problems if p.skipped]
     if skipped:
         message = (
-            f"{len(skipped)} input(s) skipped, first: {skipped[0].line()} "
+            f"{len(skipped)} input(s) skipped, first: {printable(skipped[0].line())} "
             "(collect_logs(...).coverage.problems lists all)"
         )
         if strict:
@@ -230,12 +231,12 @@ def run_audit_job(
     accounts: list[str] | None = None,
 ) -> AuditResult:
     """Run the audit job the CLI and the Lambda run (collect, append to `history`, findings,
-    report, delivery) and return its `AuditResult`: `.frame`, `.findings`, `.report`, `.text`
-    (the report in `report_format`), `.appended`, `.delivered`, `.status`. With `history` and
-    no source named, the report comes from history alone. `org_role` reads every account
-    of the organization (members through that role; `accounts` limits them), as
-    `signin-report --org-role` does. For full control build an `AuditRequest` and call
-    `run_audit`."""
+    report, delivery) and return its `AuditResult`: `.frame`, `.findings`, `.suppressed`,
+    `.report`, `.text` (the report in `report_format`), `.appended`, `.delivered`, `.status`.
+    With `history` and no source named, the report comes from history alone. `org_role`
+    reads every account of the organization (members through that role; `accounts` limits
+    them), as `signin-report --org-role` does. For full control build an `AuditRequest` and
+    call `run_audit`."""
     request = AuditRequest(
         window=resolve_window(days=days, since=since, until=until, now=datetime.now(UTC)),
         sources=Sources(

@@ -8,26 +8,16 @@ own (a forged "Findings: 0." line is impossible)."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 from analyzer.domain.window import Window
 from analyzer.findings.model import Finding, worst_severity
+from analyzer.render.text import printable
 
 MAX_VALUE = 200  # characters of one value in the message; a 2 GiB user agent stays a line
 ACCOUNTS_NAMED = 10
 FINDINGS_LISTED = 10
-# Control (Cc), format (Cf: bidi overrides, zero-width), line and paragraph separators, and
-# lone surrogates: what would break, reorder or hide a line in a mail client.
-_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
-
-
-def _escaped(char: str) -> str:
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def one_line(value: object, limit: int = MAX_VALUE) -> str:
@@ -35,9 +25,7 @@ def one_line(value: object, limit: int = MAX_VALUE) -> str:
     `\\xNN` / `\\uNNNN`, and text over `limit` characters is cut with a visible mark."""
     text = str(value)
     cut = len(text) > limit
-    shown = "".join(
-        _escaped(c) if unicodedata.category(c) in _HIDDEN_CATEGORIES else c for c in text[:limit]
-    )
+    shown = printable(text[:limit])  # control, bidi, zero-width, separators, surrogates
     return f"{shown}… [{len(text) - limit} more characters]" if cut else shown
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from analyzer.domain.coverage import Coverage
     from analyzer.findings.config import FindingsConfig
     from analyzer.findings.model import Finding
+    from analyzer.findings.suppress import Suppressed
     from analyzer.history.store import AppendResult
     from analyzer.reports.report import SigninReport
 
@@ -142,7 +143,8 @@ class AuditResult:
     appended: AppendResult | None = None  # what history gained (None: no collection stored)
     watermark_moved: bool = False
     delivered: list[str] = field(default_factory=list)  # s3:// URL and/or SNS topic
-    warnings: list[str] = field(default_factory=list)  # setup and history notes
+    warnings: list[str] = field(default_factory=list)  # setup, history and --save-raw notes
+    suppressed: list[Suppressed] = field(default_factory=list)  # what the config silenced
 
     @property
     def skipped(self) -> int:

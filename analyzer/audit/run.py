@@ -200,6 +200,8 @@ class AuditRun:
         if reason:
             raise RunError(reason)
         if self._archive is not None:
+            for problem in self._archive.problems:  # records of a hostile account/region
+                self.warn(problem.line())
             try:
                 self._archive.write()
             except OSError as err:
@@ -210,7 +212,7 @@ class AuditRun:
 
     def report(self) -> AuditResult:
         from analyzer.findings.config import FindingsConfig, with_management_account
-        from analyzer.findings.engine import run_rules
+        from analyzer.findings.engine import evaluate_rules
         from analyzer.reports import build_report
 
         request = self.request
@@ -221,13 +223,15 @@ class AuditRun:
         config = with_management_account(
             request.findings or FindingsConfig(), self.coverage.management_account
         )
-        findings = run_rules(frame, baseline, config)
+        results = evaluate_rules(frame, baseline, config)
+        findings = results.findings
         report = build_report(
             frame,
             self.coverage,
             window=window,
             generated_at=datetime.now(UTC),
             findings=findings,
+            suppressed=results.suppressed,
             charts=request.rendering.format is OutputFormat.html,
         )
         self._write_events(frame)
@@ -236,6 +240,7 @@ class AuditRun:
             frame=frame,
             coverage=self.coverage,
             findings=findings,
+            suppressed=results.suppressed,
             report=report,
             text=self._render(report),
             appended=appended,

@@ -51,6 +51,7 @@ from analyzer.render.formats import (
     OutputFormat,
     Section,
 )
+from analyzer.render.text import printable
 
 if TYPE_CHECKING:
     from analyzer.entry.progress import AccountProgress, FileProgress, RegionProgress
@@ -121,7 +122,7 @@ def _option(*names: str, help: str = "", **settings: Any) -> Any:
 
 
 def _say(kind: str, message: str) -> None:
-    print(f"{PROG}: {kind}: {message}", file=sys.stderr)
+    print(f"{PROG}: {kind}: {printable(message)}", file=sys.stderr)  # one inert line
 
 
 def _usage(message: str) -> CliError:

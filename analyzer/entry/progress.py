@@ -2,7 +2,9 @@
 a folder of log files, one bar of files read.
 
 Shown only when stderr is a terminal (and not --quiet); updates come from collector threads,
-which rich's Progress handles with its own lock."""
+which rich's Progress handles with its own lock. Region and folder names come from S3 keys
+(anyone who can write to the bucket chooses them): shown as plain text, never rich markup,
+with control and invisible characters escaped."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from rich.progress import (
 )
 
 from analyzer.domain.coverage import RegionCoverage
+from analyzer.render.text import printable
 
 
 class _Display:
@@ -46,8 +49,8 @@ class RegionProgress(_Display):
     def __init__(self, console: Console | None = None) -> None:
         self._progress = Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TextColumn("{task.fields[counts]}  {task.fields[status]}"),
+            TextColumn("{task.description}", markup=False),
+            TextColumn("{task.fields[counts]}  {task.fields[status]}", markup=False),
             TimeElapsedColumn(),
             console=console or Console(file=sys.stderr),
             transient=False,
@@ -60,7 +63,9 @@ class RegionProgress(_Display):
             label = stats.region
             if stats.source != "signin.amazonaws.com":
                 label = f"{stats.region} ({stats.source})"
-            self._tasks[key] = self._progress.add_task(label, total=None, counts="", status="")
+            self._tasks[key] = self._progress.add_task(
+                printable(label), total=None, counts="", status=""
+            )
         if stats.source.startswith("s3://"):
             counts = (
                 f"objects {stats.objects:>6}  {stats.bytes / 1e6:>8.1f} MB  "

@@ -1,9 +1,9 @@
-"""Runs the enabled rules over the allowed rows and orders the findings by severity."""
+"""Runs the enabled rules over every row, sets aside what the suppressions silence, and orders
+the findings by severity."""
 
 from __future__ import annotations
 
-import ipaddress
-from typing import Any
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -19,6 +19,7 @@ from analyzer.findings.model import (
 )
 from analyzer.findings.org_rules import ORG_RULES
 from analyzer.findings.rules import RULES
+from analyzer.findings.suppress import Suppressed, suppressed_by
 from analyzer.reports.common import analyzed
 
 __all__ = [
@@ -26,47 +27,58 @@ __all__ = [
     "EVIDENCE_SHOWN",
     "SEVERITIES",
     "Finding",
+    "RuleResults",
     "Severity",
+    "evaluate_rules",
     "evidence",
     "run_rules",
     "worst_severity",
 ]
 
 
-def _allowed(frame: pd.DataFrame, config: FindingsConfig) -> pd.Series:
-    """Rows an allow-list exempts: a source IP in an allowed CIDR, an allowed user name, or a
-    user agent containing an allowed string."""
-    mask = pd.Series(False, index=frame.index)
-    if config.allow_users:
-        mask |= frame["user_name"].isin(list(config.allow_users)).fillna(False).astype(bool)
-    if config.allow_cidrs:
+@dataclass(frozen=True)
+class RuleResults:
+    """The findings to report, and those the configuration's suppressions silenced."""
 
-        def inside(value: Any) -> bool:
-            try:
-                address = ipaddress.ip_address(str(value))
-            except ValueError:
-                return False
-            return any(address in network for network in config.allow_cidrs)
+    findings: list[Finding]
+    suppressed: list[Suppressed]
 
-        mask |= frame["source_ip"].map(inside, na_action="ignore").fillna(False).astype(bool)
-    for fragment in config.allow_user_agents:
-        mask |= frame["user_agent"].str.contains(fragment, regex=False).fillna(False).astype(bool)
-    return mask
+
+def _order(severity: str, rule_id: str, title: str) -> tuple[int, str, str]:
+    return (-SEVERITY_RANK[severity], rule_id, title)
+
+
+def evaluate_rules(
+    frame: pd.DataFrame, baseline: pd.DataFrame | None, config: FindingsConfig
+) -> RuleResults:
+    """`baseline` is history before the report window (None: no history, so the first-seen
+    and dormancy rules have nothing to compare with and stay silent). Every rule sees every
+    row; suppressions are applied to the findings (see `analyzer.findings.suppress`)."""
+    rows = analyzed(frame)
+    found: list[Finding] = []
+    silenced: list[Suppressed] = []
+    for rule_id, rule in {**RULES, **ORG_RULES}.items():
+        settings = config.rules[rule_id]
+        if not settings.enabled:
+            continue
+        for finding in rule(rows, baseline, settings):
+            entries = suppressed_by(rule_id, finding.evidence, config.suppressions)
+            if not entries:
+                found.append(finding)
+                continue
+            first = finding.evidence["event_time"].min() if len(finding.evidence) else None
+            silenced.append(Suppressed(
+                finding.rule_id, finding.severity, finding.title, len(finding.evidence),
+                None if pd.isna(first) else first, entries))  # fmt: skip
+    return RuleResults(
+        sorted(found, key=lambda f: _order(f.severity, f.rule_id, f.title)),
+        sorted(silenced, key=lambda f: _order(f.severity, f.rule_id, f.title)),
+    )
 
 
 def run_rules(
     frame: pd.DataFrame, baseline: pd.DataFrame | None, config: FindingsConfig
 ) -> list[Finding]:
-    """`baseline` is history before the report window (None: no history, so the first-seen
-    and dormancy rules have nothing to compare with and stay silent)."""
-    rows = analyzed(frame)
-    allowed = _allowed(rows, config)
-    if allowed.any():
-        rows = rows[~allowed]
-    found: list[Finding] = []
-    for rule_id, rule in {**RULES, **ORG_RULES}.items():
-        settings = config.rules[rule_id]
-        if settings["enabled"]:
-            found.extend(rule(rows, baseline, settings))
-    return sorted(found, key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id, f.title))
+    """The findings to report (`evaluate_rules` also says which were suppressed)."""
+    return evaluate_rules(frame, baseline, config).findings
 

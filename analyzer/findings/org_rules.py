@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from analyzer.findings.defaults import AccountSpread, MemberRoot
 from analyzer.findings.model import Finding, evidence
 from analyzer.findings.rules import Rule, _failures, _mask, _most_distinct, _successes
 
@@ -23,26 +24,26 @@ def _stamps(rows: pd.DataFrame) -> Any:
 
 
 def org_failures_from_ip(
-    frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]
+    frame: pd.DataFrame, _: pd.DataFrame | None, s: AccountSpread
 ) -> list[Finding]:
     """Failed sign-ins (root, IAM users, unknown names) from one address in several accounts
     within `minutes`: password spraying across the organization."""
     failed = _failures(frame).dropna(subset=["event_time", "source_ip"])
     spread = failed.groupby("source_ip")["account_id"].nunique()
-    failed = failed[failed["source_ip"].isin(list(spread[spread >= s["accounts"]].index))]
+    failed = failed[failed["source_ip"].isin(list(spread[spread >= s.accounts].index))]
     found: list[Finding] = []
     for ip, group in failed.sort_values("event_time", kind="stable").groupby("source_ip"):
         accounts = group["account_id"].astype(object).fillna("?").to_numpy()
-        count, start, end = _most_distinct(_stamps(group), accounts, s["minutes"] * 60)
-        if count >= s["accounts"]:
+        count, start, end = _most_distinct(_stamps(group), accounts, s.minutes * 60)
+        if count >= s.accounts:
             rows = group.iloc[start:end]
             found.append(
                 Finding(
                     "org_failures_from_ip",
-                    s["severity"],
+                    s.severity,
                     f"Sign-ins failing in {count} accounts from {ip}",
                     f"{len(rows)} failed sign-ins in {count} accounts of the organization "
-                    f"within {s['minutes']} minutes (threshold {s['accounts']} accounts).",
+                    f"within {s.minutes} minutes (threshold {s.accounts} accounts).",
                     evidence(rows),
                 )
             )
@@ -67,7 +68,7 @@ def person_key(frame: pd.DataFrame) -> pd.Series:
 
 
 def org_new_place_many_accounts(
-    frame: pd.DataFrame, baseline: pd.DataFrame | None, s: dict[str, Any]
+    frame: pd.DataFrame, baseline: pd.DataFrame | None, s: AccountSpread
 ) -> list[Finding]:
     """One person signing in to `accounts` accounts within `minutes` of first using an
     address never seen for them: not in history, and not earlier in the report window. A
@@ -80,7 +81,7 @@ def org_new_place_many_accounts(
         before = before.assign(_person=person_key(before)).dropna(subset=["_person"])
         for person, ips in before.groupby("_person")["source_ip"]:
             known[str(person)] = {str(ip) for ip in ips.dropna()}
-    span = pd.Timedelta(minutes=s["minutes"])
+    span = pd.Timedelta(minutes=s.minutes)
     found: list[Finding] = []
     for person, group in succeeded.sort_values("event_time", kind="stable").groupby("_person"):
         seen = known.get(str(person), set())
@@ -93,33 +94,33 @@ def org_new_place_many_accounts(
                 _mask(group["source_ip"] == ip) & _mask(group["event_time"] <= since + span)
             ]
             count = int(rows["account_id"].nunique())
-            if count >= s["accounts"]:
+            if count >= s.accounts:
                 who = rows["user_name"].iloc[0]
                 found.append(Finding(
-                    "org_new_place_many_accounts", s["severity"],
+                    "org_new_place_many_accounts", s.severity,
                     f"{who} signed in to {count} accounts from a new address {ip}",
-                    f"{count} accounts within {s['minutes']} minutes (threshold "
-                    f"{s['accounts']}) of first using an address not seen for this person.",
+                    f"{count} accounts within {s.minutes} minutes (threshold "
+                    f"{s.accounts}) of first using an address not seen for this person.",
                     evidence(rows)))  # fmt: skip
     return found
 
 
 def member_root_signin(
-    frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]
+    frame: pd.DataFrame, _: pd.DataFrame | None, s: MemberRoot
 ) -> list[Finding]:
     """Root in any account but the management account. Needs `management_account`, which an
     `--org-role` run fills from Organizations; without it the rule cannot tell members."""
-    if not s["management_account"]:
+    if not s.management_account:
         return []
     rows = _successes(frame)
     rows = rows[
         _mask(rows["identity_type"] == "Root")
-        & _mask(rows["account_id"] != s["management_account"])
+        & _mask(rows["account_id"] != s.management_account)
     ]
     return [
         Finding(
             "member_root_signin",
-            s["severity"],
+            s.severity,
             f"Root user signed in to member account {account}",
             f"{len(group)} root sign-in(s) in a member account of the organization; with "
             "centralized root access, member accounts should not use root at all.",

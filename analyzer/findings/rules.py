@@ -9,11 +9,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analyzer.findings.defaults import (
+    AttemptCount,
+    Dormancy,
+    FailureBurst,
+    FailureCount,
+    IpSpread,
+    RuleSettings,
+    UserSpread,
+)
 from analyzer.findings.model import Finding, evidence
 from analyzer.normalize.identity import IDENTITY_CENTER
 from analyzer.reports.common import logins
 
-Rule = Callable[[pd.DataFrame, pd.DataFrame | None, dict[str, Any]], list[Finding]]
+# The third argument is the rule's own settings type (`defaults.RULE_DEFAULTS`); a mapping of
+# rules with different settings types can only name it as Any.
+Rule = Callable[[pd.DataFrame, pd.DataFrame | None, Any], list[Finding]]
 
 
 def _mask(series: pd.Series) -> pd.Series:
@@ -46,13 +57,13 @@ def _who(row: pd.Series) -> str:
     return f"{row['user_name']} ({row['identity_type']}, account {row['account_id']})"
 
 
-def root_signin(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
+def root_signin(frame: pd.DataFrame, _: pd.DataFrame | None, s: RuleSettings) -> list[Finding]:
     rows = _successes(frame)
     rows = rows[_mask(rows["identity_type"] == "Root")]
     return [
         Finding(
             "root_signin",
-            s["severity"],
+            s.severity,
             f"Root user signed in to account {account}",
             f"{len(group)} successful root console sign-in(s); the root user should be "
             "used only for the few tasks that need it.",
@@ -62,23 +73,23 @@ def root_signin(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) 
     ]
 
 
-def root_failures(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
+def root_failures(frame: pd.DataFrame, _: pd.DataFrame | None, s: FailureCount) -> list[Finding]:
     rows = _failures(frame)
     rows = rows[_mask(rows["identity_type"] == "Root")]
     return [
         Finding(
             "root_failures",
-            s["severity"],
+            s.severity,
             f"Repeated root sign-in failures in {account}",
-            f"{len(group)} failed root sign-ins (threshold {s['failures']}).",
+            f"{len(group)} failed root sign-ins (threshold {s.failures}).",
             evidence(group),
         )
         for account, group in rows.groupby("account_id", dropna=False)
-        if len(group) >= s["failures"]
+        if len(group) >= s.failures
     ]
 
 
-def no_mfa(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
+def no_mfa(frame: pd.DataFrame, _: pd.DataFrame | None, s: RuleSettings) -> list[Finding]:
     rows = _successes(frame)
     rows = rows[
         _mask(rows["identity_type"].isin(["IAMUser", "Root"]))
@@ -87,7 +98,7 @@ def no_mfa(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> li
     return [
         Finding(
             "no_mfa",
-            s["severity"],
+            s.severity,
             f"Console sign-in without MFA: {user}",
             f"{len(group)} successful console sign-in(s) without MFA by an IAM user or root "
             "(federated sessions are never counted: their MFA is at the IdP).",
@@ -97,13 +108,13 @@ def no_mfa(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> li
     ]
 
 
-def mfa_failure(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
+def mfa_failure(frame: pd.DataFrame, _: pd.DataFrame | None, s: RuleSettings) -> list[Finding]:
     rows = _failures(frame)
     rows = rows[_mask(rows["failure_kind"] == "mfa")]
     return [
         Finding(
             "mfa_failure",
-            s["severity"],
+            s.severity,
             f"Sign-in failed at the MFA stage: {user}",
             f"{len(group)} failure(s) after the password was accepted: someone may hold "
             "the password.",
@@ -129,32 +140,30 @@ def _bursts(
     return found
 
 
-def brute_force_user(
-    frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]
-) -> list[Finding]:
+def brute_force_user(frame: pd.DataFrame, _: pd.DataFrame | None, s: FailureBurst) -> list[Finding]:
     return [
         Finding(
             "brute_force_user",
-            s["severity"],
+            s.severity,
             f"Brute force against {user}",
-            f"{count} failed sign-ins within {s['minutes']} minutes (threshold {s['failures']}).",
+            f"{count} failed sign-ins within {s.minutes} minutes (threshold {s.failures}).",
             evidence(rows),
         )
-        for user, count, rows in _bursts(frame, "user_name", s["failures"], s["minutes"])
+        for user, count, rows in _bursts(frame, "user_name", s.failures, s.minutes)
     ]
 
 
-def brute_force_ip(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
+def brute_force_ip(frame: pd.DataFrame, _: pd.DataFrame | None, s: FailureBurst) -> list[Finding]:
     return [
         Finding(
             "brute_force_ip",
-            s["severity"],
+            s.severity,
             f"Brute force from {ip}",
-            f"{count} failed sign-ins from one address within {s['minutes']} minutes "
-            f"(threshold {s['failures']}).",
+            f"{count} failed sign-ins from one address within {s.minutes} minutes "
+            f"(threshold {s.failures}).",
             evidence(rows),
         )
-        for ip, count, rows in _bursts(frame, "source_ip", s["failures"], s["minutes"])
+        for ip, count, rows in _bursts(frame, "source_ip", s.failures, s.minutes)
     ]
 
 
@@ -176,33 +185,33 @@ def _most_distinct(stamps: np.ndarray, values: np.ndarray, span: int) -> tuple[i
     return best
 
 
-def password_spray(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
+def password_spray(frame: pd.DataFrame, _: pd.DataFrame | None, s: UserSpread) -> list[Finding]:
     found: list[Finding] = []
     failed = _failures(frame).dropna(subset=["event_time"]).sort_values("event_time")
     for key, label in (("source_ip", "from {}"), ("account_id", "in account {}")):
         distinct = failed.groupby(key, dropna=True)["user_name"].nunique()
-        candidates = failed[failed[key].isin(list(distinct[distinct >= s["users"]].index))]
+        candidates = failed[failed[key].isin(list(distinct[distinct >= s.users].index))]
         for value, group in candidates.groupby(key, dropna=True):
             stamps = group["event_time"].astype("int64").to_numpy() // 1_000_000
             users = group["user_name"].astype(object).fillna("?").to_numpy()
-            best = _most_distinct(stamps, users, s["minutes"] * 60)
-            if best[0] >= s["users"]:
+            best = _most_distinct(stamps, users, s.minutes * 60)
+            if best[0] >= s.users:
                 rows = group.iloc[best[1] : best[2]]
                 found.append(Finding(
-                    "password_spray", s["severity"], f"Password spray {label.format(value)}",
-                    f"{best[0]} different user names failed within {s['minutes']} minutes "
-                    f"(threshold {s['users']}).", evidence(rows)))  # fmt: skip
+                    "password_spray", s.severity, f"Password spray {label.format(value)}",
+                    f"{best[0]} different user names failed within {s.minutes} minutes "
+                    f"(threshold {s.users}).", evidence(rows)))  # fmt: skip
     return found
 
 
 def success_after_failures(
-    frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]
+    frame: pd.DataFrame, _: pd.DataFrame | None, s: FailureBurst
 ) -> list[Finding]:
     """Per user, failures before each success are counted with a running sum and a binary
     search for the window start: linear in the rows, not in rows x successes."""
     found: list[Finding] = []
     attempts = logins(frame).dropna(subset=["event_time"]).sort_values("event_time")
-    span = s["minutes"] * 60
+    span = s.minutes * 60
     for user, group in attempts.groupby("user_name", dropna=True, sort=True):
         stamps = group["event_time"].astype("int64").to_numpy() // 1_000_000
         failed = _mask(group["outcome"] == "failure").to_numpy()
@@ -210,7 +219,7 @@ def success_after_failures(
         before = np.concatenate(([0], np.cumsum(failed)))  # failures before position i
         starts = np.searchsorted(stamps, stamps - span, side="left")
         counts = before[np.arange(len(stamps))] - before[starts]
-        hits = np.flatnonzero(succeeded & (counts >= s["failures"]))
+        hits = np.flatnonzero(succeeded & (counts >= s.failures))
         if len(hits) == 0:
             continue
         at = int(hits[0])
@@ -219,13 +228,13 @@ def success_after_failures(
             _mask(window["outcome"] == "failure") | (np.arange(len(window)) == len(window) - 1)
         ]
         found.append(Finding(
-            "success_after_failures", s["severity"], f"Sign-in after repeated failures: {user}",
-            f"Succeeded after {int(counts[at])} failures within {s['minutes']} minutes.",
+            "success_after_failures", s.severity, f"Sign-in after repeated failures: {user}",
+            f"Succeeded after {int(counts[at])} failures within {s.minutes} minutes.",
             evidence(rows)))  # fmt: skip
     return found
 
 
-def unknown_user(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
+def unknown_user(frame: pd.DataFrame, _: pd.DataFrame | None, s: AttemptCount) -> list[Finding]:
     """One finding per account, not per address: internet-facing accounts see these from many
     addresses, and the list of them is the evidence."""
     attempts = logins(frame)
@@ -233,21 +242,19 @@ def unknown_user(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any])
     return [
         Finding(
             "unknown_user",
-            s["severity"],
+            s.severity,
             f"Sign-in attempts with unknown user names in account {account}",
             f"{len(group)} attempt(s) with a user name that does not exist in the account, "
             f"from {group['source_ip'].nunique()} address(es).",
             evidence(group),
         )
         for account, group in rows.groupby("account_id", dropna=False)
-        if len(group) >= s["attempts"]
+        if len(group) >= s.attempts
     ]
 
 
 def _first_seen(column: str, rule_id: str, noun: str) -> Rule:
-    def rule(
-        frame: pd.DataFrame, baseline: pd.DataFrame | None, s: dict[str, Any]
-    ) -> list[Finding]:
+    def rule(frame: pd.DataFrame, baseline: pd.DataFrame | None, s: RuleSettings) -> list[Finding]:
         if baseline is None:
             return []
         seen: dict[tuple[str, str], set[str]] = {}
@@ -270,7 +277,7 @@ def _first_seen(column: str, rule_id: str, noun: str) -> Rule:
             ]
             for value, rows in new.groupby(column):
                 found.append(Finding(
-                    rule_id, s["severity"], f"New {noun} for {user}: {value}",
+                    rule_id, s.severity, f"New {noun} for {user}: {value}",
                     f"{user} signed in with a {noun} not seen in history before.",
                     evidence(rows)))  # fmt: skip
         return found
@@ -278,24 +285,22 @@ def _first_seen(column: str, rule_id: str, noun: str) -> Rule:
     return rule
 
 
-def multiple_ips(frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]) -> list[Finding]:
+def multiple_ips(frame: pd.DataFrame, _: pd.DataFrame | None, s: IpSpread) -> list[Finding]:
     found: list[Finding] = []
     succeeded = _successes(frame).dropna(subset=["event_time"]).sort_values("event_time")
     for user, group in succeeded.groupby("user_name", dropna=True):
         stamps = group["event_time"].astype("int64").to_numpy() // 1_000_000
         ips = group["source_ip"].astype(object).fillna("?").to_numpy()
-        distinct, start, end = _most_distinct(stamps, ips, s["minutes"] * 60)
-        if distinct >= s["ips"]:
+        distinct, start, end = _most_distinct(stamps, ips, s.minutes * 60)
+        if distinct >= s.ips:
             found.append(Finding(
-                "multiple_ips", s["severity"], f"{user} signed in from several addresses",
-                f"{distinct} source IPs within {s['minutes']} minutes.",
+                "multiple_ips", s.severity, f"{user} signed in from several addresses",
+                f"{distinct} source IPs within {s.minutes} minutes.",
                 evidence(group.iloc[start:end])))  # fmt: skip
     return found
 
 
-def dormant_user(
-    frame: pd.DataFrame, baseline: pd.DataFrame | None, s: dict[str, Any]
-) -> list[Finding]:
+def dormant_user(frame: pd.DataFrame, baseline: pd.DataFrame | None, s: Dormancy) -> list[Finding]:
     if baseline is None:
         return []
     last_seen = _successes(baseline).groupby("user_name")["event_time"].max()
@@ -305,16 +310,16 @@ def dormant_user(
             continue
         first = group["event_time"].min()
         idle = first - last_seen[user]
-        if idle >= pd.Timedelta(days=s["days"]):
+        if idle >= pd.Timedelta(days=s.days):
             found.append(Finding(
-                "dormant_user", s["severity"], f"Dormant user signed in: {user}",
-                f"First sign-in in {idle.days} days (threshold {s['days']}).",
+                "dormant_user", s.severity, f"Dormant user signed in: {user}",
+                f"First sign-in in {idle.days} days (threshold {s.days}).",
                 evidence(group.head(1))))  # fmt: skip
     return found
 
 
 def getsignintoken_outside_portal(
-    frame: pd.DataFrame, _: pd.DataFrame | None, s: dict[str, Any]
+    frame: pd.DataFrame, _: pd.DataFrame | None, s: RuleSettings
 ) -> list[Finding]:
     rows = frame[
         _mask(frame["event_name"] == "GetSigninToken")
@@ -324,7 +329,7 @@ def getsignintoken_outside_portal(
     return [
         Finding(
             "getsignintoken_outside_portal",
-            s["severity"],
+            s.severity,
             f"Console sign-in token minted outside the Identity Center portal: {user}",
             "GetSigninToken from a session that is not an IAM Identity Center permission "
             "set: a custom broker, or stolen credentials turned into a console session.",

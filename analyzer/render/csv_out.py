@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from analyzer.render.cells import cell_text, spreadsheet_safe
@@ -21,11 +21,26 @@ def safe_cell(value: Any) -> str | int | float:
     return spreadsheet_safe(cell_text(value))
 
 
+class SafeCsvWriter:
+    """Rows of safe cells. Python's writer quotes a cell holding the line terminator (`\\n`)
+    but not a bare carriage return, which spreadsheets take as a new row: a row with a CR in
+    any cell is written fully quoted, every other row exactly as before."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._minimal = csv.writer(out, lineterminator="\n")
+        self._quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def writerow(self, values: Iterable[Any]) -> None:
+        cells = [safe_cell(v) for v in values]
+        breaks = any(isinstance(c, str) and "\r" in c for c in cells)
+        (self._quoted if breaks else self._minimal).writerow(cells)
+
+
 class CsvRenderer(Renderer):
     """With one `--section`, the output is a plain single-table CSV."""
 
     def render(self, report: SigninReport, out: TextIO, sections: Sequence[str]) -> None:
-        writer = csv.writer(out, lineterminator="\n")
+        writer = SafeCsvWriter(out)
         blocks = section_rows(report, sections)
         for number, (key, _title, header, rows) in enumerate(blocks):
             if len(blocks) > 1:
@@ -34,4 +49,4 @@ class CsvRenderer(Renderer):
                 writer.writerow(["section", key])
             writer.writerow(header)
             for row in rows:
-                writer.writerow([safe_cell(v) for v in row])
+                writer.writerow(row)

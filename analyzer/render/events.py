@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -11,8 +10,9 @@ import pyarrow as pa
 
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION
 from analyzer.render.cells import cell_text
-from analyzer.render.csv_out import safe_cell
+from analyzer.render.csv_out import SafeCsvWriter
 from analyzer.render.formats import EVENT_FORMATS
+from analyzer.render.text import json_visible
 
 
 def _json_value(value: object) -> object:
@@ -38,15 +38,15 @@ def write_events(frame: pd.DataFrame, path: Path) -> None:
         pq.write_table(table, path)
     elif suffix == ".csv":
         with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
+            writer = SafeCsvWriter(handle)
             writer.writerow(COLUMNS)
             for row in frame[list(COLUMNS)].itertuples(index=False, name=None):
-                writer.writerow([safe_cell(v) for v in row])
+                writer.writerow(row)
     elif suffix == ".jsonl":
         with path.open("w", encoding="utf-8") as handle:
             for row in frame[list(COLUMNS)].itertuples(index=False, name=None):
                 record = {c: _json_value(v) for c, v in zip(COLUMNS, row, strict=True)}
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                handle.write(json_visible(json.dumps(record, ensure_ascii=False)) + "\n")
     else:
         raise ValueError(
             f"{path}: unknown extension {suffix or '(none)'}; use "

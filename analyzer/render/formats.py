@@ -32,6 +32,7 @@ class Section(StrEnum):
 
     summary = "summary"
     findings = "findings"
+    suppressed = "suppressed"
     users = "users"
     endpoints = "endpoints"
     mfa_by_identity = "mfa_by_identity"

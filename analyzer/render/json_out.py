@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from analyzer.render.interface import Renderer
+from analyzer.render.text import json_visible
 from analyzer.reports.report import SigninReport
 
 
@@ -15,5 +16,5 @@ class JsonRenderer(Renderer):
     `--section` does not prune JSON."""
 
     def render(self, report: SigninReport, out: TextIO, sections: Sequence[str]) -> None:
-        json.dump(report.as_dict(), out, indent=2, ensure_ascii=False, sort_keys=False)
-        out.write("\n")
+        text = json.dumps(report.as_dict(), indent=2, ensure_ascii=False, sort_keys=False)
+        out.write(json_visible(text) + "\n")

@@ -73,10 +73,21 @@ def _coverage(report: SigninReport) -> Block | None:
     return ("coverage", "Coverage", ["metric", "value"], _key_values(coverage))
 
 
+def _suppressed(report: SigninReport) -> Block:
+    """What the configuration's suppressions hid, one row per finding, with the entries."""
+    header = ["severity", "rule", "finding", "events", "first event", "suppressed by"]
+    rows: list[list[Any]] = [
+        [s.severity, s.rule_id, s.title, s.events, s.first_event, ", ".join(s.entries)]
+        for s in report.suppressed
+    ]
+    return ("suppressed", f"Suppressed findings ({len(rows)})", header, rows)
+
+
 # Sections that are not one of the report's tables; None: nothing to show for this report.
 _SPECIAL: dict[str, Callable[[SigninReport], Block | None]] = {
     "summary": _summary,
     "findings": _findings,
+    "suppressed": _suppressed,
     "regions": _regions,
     "accounts": _accounts,
     "coverage": _coverage,

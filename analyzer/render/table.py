@@ -43,6 +43,7 @@ MUST_SHOW: dict[str, tuple[str, ...]] = {
     "summary": ("metric", "value"),
     "coverage": ("metric", "value"),
     "findings": ("severity", "rule", "finding", "events"),
+    "suppressed": ("rule", "finding", "suppressed by"),
     "users": ("account_id", "user_name", "sign_ins", "successes", "failures"),
     "endpoints": ("endpoint", "region", "sign_ins", "successes", "failures"),
     "mfa_by_identity": (
@@ -209,7 +210,7 @@ class TableRenderer(Renderer):
             console.print()
 
 
-CAPPED_SECTIONS = frozenset({"findings", *(key for key, _ in TABLE_SECTIONS)})
+CAPPED_SECTIONS = frozenset({"findings", "suppressed", *(key for key, _ in TABLE_SECTIONS)})
 
 
 def _boxed_widths(block: _Block, width: int) -> list[int]:

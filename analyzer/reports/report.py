@@ -11,6 +11,7 @@ import pandas as pd
 from analyzer.domain.coverage import Coverage
 from analyzer.domain.window import Window
 from analyzer.findings.model import Finding
+from analyzer.findings.suppress import Suppressed
 from analyzer.frame.records import records_of
 from analyzer.render.formats import SECTION_NAMES, TABLE_SECTIONS
 from analyzer.reports.accounts import by_account
@@ -35,7 +36,17 @@ class SigninReport:
     tables: dict[str, pd.DataFrame]
     coverage: dict[str, Any]
     findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)
     charts: ChartSeries | None = None  # the HTML report's series (build_report(charts=True))
+
+    def suppressed_by_entry(self) -> dict[str, int]:
+        """Suppressed findings per configuration entry (a finding silenced by two entries
+        together counts for both)."""
+        counts: dict[str, int] = {}
+        for item in self.suppressed:
+            for entry in item.entries:
+                counts[entry] = counts.get(entry, 0) + 1
+        return counts
 
     def as_dict(self) -> dict[str, Any]:
         """The documented JSON structure (README "JSON output"); DataFrames become lists of
@@ -47,6 +58,11 @@ class SigninReport:
             "window": self.window.as_dict() if self.window else {"since": None, "until": None},
             "summary": self.summary,
             "findings": [finding.as_dict() for finding in self.findings],
+            "suppressed": {
+                "total": len(self.suppressed),
+                "by_entry": self.suppressed_by_entry(),
+                "findings": [item.as_dict() for item in self.suppressed],
+            },
             "users": rows["users"],
             "endpoints": rows["endpoints"],
             "mfa": {"by_identity": rows["mfa_by_identity"], "without_mfa": rows["without_mfa"]},
@@ -67,6 +83,7 @@ def build_report(
     window: Window | None,
     generated_at: datetime,
     findings: list[Finding] | None = None,
+    suppressed: list[Suppressed] | None = None,
     charts: bool = False,
 ) -> SigninReport:
     """`charts=True` also computes the series the HTML report draws."""
@@ -90,5 +107,6 @@ def build_report(
         tables=tables,
         coverage=coverage.as_dict() if coverage else {},
         findings=list(findings or []),
+        suppressed=list(suppressed or []),
         charts=series,
     )

@@ -158,3 +158,46 @@ def test_delivery_failure_is_a_run_error_after_the_report(profile_only: None) ->
     )
     with pytest.raises(RunError, match="cannot deliver the report"):
         run_audit(request)
+
+
+def test_suppressed_findings_travel_in_the_result_and_the_report() -> None:
+    """The run applies the config's suppressions through `evaluate_rules`: the silenced
+    findings leave `findings` (and so the exit status) and are listed, with their entry, in
+    the result and in the report's `suppressed` section."""
+    from analyzer.findings.config import parse_config
+
+    plain = run_audit(sample_request())
+    no_mfa = [f for f in plain.findings if f.rule_id == "no_mfa"]
+    assert no_mfa
+    users = sorted({u for f in no_mfa for u in f.evidence["user_name"].dropna()})
+    config = parse_config({"suppress": [{"rules": ["no_mfa"], "users": users, "reason": "x"}]})
+    result = run_audit(sample_request(findings=config))
+    assert "no_mfa" not in {f.rule_id for f in result.findings}
+    assert len(result.findings) == len(plain.findings) - len(no_mfa)
+    assert {(s.rule_id, s.entries) for s in result.suppressed} == {("no_mfa", ("suppress[0] (x)",))}
+    assert len(result.suppressed) == len(no_mfa)
+    assert result.report.suppressed == result.suppressed
+    by_entry = json.loads(result.text)["suppressed"]["by_entry"]
+    assert by_entry == {"suppress[0] (x)": len(no_mfa)}
+
+
+def test_save_raw_notes_are_warnings_of_the_run(tmp_path: Path) -> None:
+    """A record whose account would lead `save_raw` out of its folder is saved inside it,
+    and the run says so once in `warnings` (the CLI prints each as one warning line)."""
+    logs = tmp_path / "logs"
+    write_trail(
+        logs / "trail.json.gz",
+        [console_login(eventTime="2026-11-03T09:00:00Z", recipientAccountId="../../x")],
+    )
+    seen: list[str] = []
+    raw = tmp_path / "raw"
+    request = sample_request(
+        sources=Sources(logs=(logs,)), rendering=Rendering(format=OutputFormat.json, save_raw=raw)
+    )
+    from analyzer.audit.run import AuditRun
+
+    result = AuditRun(request, warn=seen.append).execute()
+    notes = [w for w in result.warnings if "'../../x' is not a 12-digit account id" in w]
+    assert len(notes) == 1
+    assert seen == result.warnings
+    assert [p.name for p in (raw / "AWSLogs").iterdir()] == ["unknown-account"]

@@ -95,13 +95,30 @@ def test_fail_on_exit_codes(tmp_path: Path) -> None:
     assert run("--logs", tmp_path, *window, "--fail-on", "urgent").returncode == 2
 
 
-def test_bad_config_is_a_usage_error_naming_the_key(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b"[rules.brute_force_user]\nfailurez = 3\n",
+            "rules.brute_force_user.failurez: unknown setting",
+        ),
+        (b"\xff\xfe\x00binary", "not a UTF-8 text file"),
+        (b"rules = 5", "rules must be a table, not int"),
+        (b"[allow]\nusers = " + b"[" * 3000 + b"]" * 3000, "allow.users: nested too deeply"),
+        (b"[rules.dormant_user]\ndays = 99999999999999", "rules.dormant_user.days must be at most"),
+        (b'[allow]\nuser_agents = [""]', "allow.user_agents: an empty string would match"),
+    ],
+)
+def test_bad_config_is_a_usage_error_naming_the_key(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
     config = tmp_path / "audit.toml"
-    config.write_text("[rules.brute_force_user]\nfailurez = 3\n")
+    config.write_bytes(content)
     result = run("--logs", SAMPLE, "--config", config)
     assert result.returncode == 2
-    assert "rules.brute_force_user.failurez: unknown setting" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert message in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert "internal error" not in result.stderr
 
 
 class _Tags(HTMLParser):

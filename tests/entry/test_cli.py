@@ -246,6 +246,37 @@ def test_single_section_csv_is_one_table() -> None:
     assert len(rows) == 4
 
 
+def test_warning_lines_are_inert_and_save_raw_stays_inside(tmp_path: Path) -> None:
+    """A file name with terminal escapes and a newline is one visible warning line; records
+    whose account or region would lead `--save-raw` out of its folder are saved inside it
+    and named."""
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    evil = "x\x1b]0;pwned\x07\x1b[2J\nsignin-report: warning: forged.json.gz"
+    (folder / evil).write_bytes(b"\x1f\x8bnot gzip at all")
+    write_trail(
+        folder / "trail.json.gz",
+        [console_login(eventID="h", recipientAccountId="../../../escape", awsRegion="us-east-1")],
+    )
+    out = tmp_path / "raw"
+    result = run(
+        "--logs", folder, "--save-raw", out, "--since", "2026-11-01", "--until", "2026-12-01",
+        "--format", "json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert "\x1b" not in result.stderr
+    assert "\x07" not in result.stderr
+    assert all(line.startswith("signin-report: warning: ") for line in lines), lines
+    shown = str(folder / "x\\x1b]0;pwned\\x07\\x1b[2J\\x0asignin-report: warning: forged.json.gz")
+    corrupt = [line for line in lines if "corrupt gzip" in line]
+    assert len(corrupt) == 1
+    assert corrupt[0].startswith(f"signin-report: warning: {shown}: ")
+    assert sum("'../../../escape' is not a 12-digit account id" in line for line in lines) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["logs", "raw"]
+    assert [p.name for p in (out / "AWSLogs").iterdir()] == ["unknown-account"]
+
+
 def documented_options() -> set[str]:
     readme = (ROOT / "README.md").read_text()
     table = readme.split("## Options", 1)[1].split("\n### ", 1)[0]

@@ -69,3 +69,21 @@ def test_logs_progress_on_a_terminal_only(tmp_path: Path) -> None:
     assert process.returncode == 0
     assert b"reading log files" in seen, seen[-500:]
     assert b"210/210" in seen
+
+
+def test_region_progress_shows_folder_names_as_plain_text() -> None:
+    """S3 folder names are chosen by whoever can write to the bucket: never rich markup,
+    never terminal escapes."""
+    console, out = terminal()
+    display = RegionProgress(console)
+    stats = RegionCoverage(
+        region="[bold red]111122223333[/]/\x1b]0;pwned\x07us-east-1", source="s3://b/[link=x]"
+    )
+    with display:
+        stats.status = "ok"
+        display.update(stats)
+    text = out.getvalue()
+    assert "[bold red]111122223333[/]" in text
+    assert "[link=x]" in text
+    assert "\\x1b]0;pwned\\x07" in text
+    assert "\x1b]0;pwned" not in text

@@ -12,6 +12,7 @@ from analyzer.findings.config import (
     parse_config,
     with_management_account,
 )
+from analyzer.findings.defaults import AccountSpread, MemberRoot
 from analyzer.findings.org_rules import person_key
 from tests.findings.test_rules import FAIL, event, fired, frame
 
@@ -148,3 +149,32 @@ def test_root_in_a_member_account() -> None:
 def test_management_account_setting_is_a_string() -> None:
     with pytest.raises(ConfigError, match="management_account must be str"):
         parse_config({"rules": {"member_root_signin": {"management_account": 111}}})
+
+
+def test_management_account_setting_is_an_account_id() -> None:
+    with pytest.raises(ConfigError, match=r"management_account must be a 12-digit account ID"):
+        parse_config({"rules": {"member_root_signin": {"management_account": "mgmt"}}})
+    named = parse_config({"rules": {"member_root_signin": {"management_account": ACCOUNTS[0]}}})
+    assert named.rules["member_root_signin"] == MemberRoot(
+        severity="high", management_account=ACCOUNTS[0]
+    )
+
+
+def test_org_thresholds_are_typed_and_bounded() -> None:
+    config = parse_config({"rules": {"org_new_place_many_accounts": {"minutes": 5}}})
+    assert config.rules["org_new_place_many_accounts"] == AccountSpread(
+        severity="high", accounts=3, minutes=5
+    )
+    with pytest.raises(ConfigError, match=r"org_failures_from_ip\.accounts must be at most"):
+        parse_config({"rules": {"org_failures_from_ip": {"accounts": 10**6}}})
+
+
+def test_a_blanket_allow_entry_does_not_silence_spraying_across_accounts() -> None:
+    # IAM users, not root: a blanket entry never matches root rows whatever the rule
+    spray = frame(*(
+        event(i, i * 10, recipientAccountId=a, sourceIPAddress="203.0.113.9", **FAIL)
+        for i, a in enumerate(ACCOUNTS)
+    ))  # fmt: skip
+    assert "org_failures_from_ip" in fired(spray)
+    config = parse_config({"allow": {"cidrs": ["203.0.113.0/24"]}})
+    assert "org_failures_from_ip" in fired(spray, config=config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 
 from analyzer.findings.config import ConfigError, FindingsConfig, load_config, parse_config
+from analyzer.findings.defaults import FailureBurst
 from analyzer.findings.engine import Finding, run_rules
 from analyzer.frame.schema import frame_from_rows
 from analyzer.normalize import normalize_record
@@ -184,23 +186,29 @@ def test_getsignintoken_outside_portal() -> None:
     ]
 
 
-def test_allow_lists() -> None:
+def test_allow_lists_are_exact_and_spare_root() -> None:
+    """The blanket `[allow]` table: exact user names and user agents, never a root row."""
     config = parse_config(
         {
             "allow": {
                 "cidrs": ["192.0.2.0/24"],
                 "users": ["breakglass"],
-                "user_agents": ["CorpBrowser"],
+                "user_agents": ["CorpBrowser/2.1"],
             }
         }
     )
+    no_mfa = {"additionalEventData": {"MFAUsed": "No"}, "sourceIPAddress": "203.0.113.5"}
     rows = frame(
-        event(1, 0, userIdentity=ROOT, sourceIPAddress="192.0.2.10"),
-        event(2, 0, userIdentity=user("breakglass"), additionalEventData={"MFAUsed": "No"}),
-        event(3, 0, userAgent="CorpBrowser/2.1", additionalEventData={"MFAUsed": "No"}),
+        event(2, 0, userIdentity=user("breakglass"), **no_mfa),
+        event(3, 0, userIdentity=user("carol"), userAgent="CorpBrowser/2.1", **no_mfa),
+        event(4, 0, userIdentity=user("dave"), **{**no_mfa, "sourceIPAddress": "192.0.2.10"}),
     )
     assert fired(rows, config=config) == {}
-    assert {"root_signin", "no_mfa"} <= set(fired(rows))
+    assert set(fired(rows)) == {"no_mfa"}
+    spoofed = frame(event(5, 0, userIdentity=user("erin"), userAgent="x CorpBrowser/2.1", **no_mfa))
+    assert set(fired(spoofed, config=config)) == {"no_mfa"}  # a substring is not a match
+    root = frame(event(1, 0, userIdentity=ROOT, **{**no_mfa, "sourceIPAddress": "192.0.2.10"}))
+    assert set(fired(root, config=config)) == {"root_signin", "no_mfa"}
 
 
 def test_config_thresholds_and_disabling() -> None:
@@ -235,6 +243,13 @@ def test_config_thresholds_and_disabling() -> None:
         ({"rules": {"no_mfa": {"enabled": "yes"}}}, "enabled must be bool"),
         ({"allow": {"cidrs": ["nope"]}}, "'nope' is not a CIDR"),
         ({"allow": {"ips": []}}, "allow.ips: unknown key"),
+        ({"rules": 5}, "rules must be a table, not int"),
+        ({"rules": {"no_mfa": 5}}, "rules.no_mfa must be a table, not int"),
+        ({"allow": ["x"]}, "allow must be a table, not array"),
+        ({"allow": {"users": [[["x"]]]}}, "allow.users must be an array of strings"),
+        ({"rules": {"brute_force_user": {"minutes": 10**20}}}, "minutes must be at most 527040"),
+        ({"rules": {"dormant_user": {"days": 10**12}}}, "days must be at most 36600"),
+        ({"rules": {"multiple_ips": {"ips": 1.5}}}, "ips must be int, not float"),
     ],
 )
 def test_config_errors_name_the_key(data: dict[str, Any], message: str) -> None:
@@ -242,12 +257,30 @@ def test_config_errors_name_the_key(data: dict[str, Any], message: str) -> None:
         parse_config(data, "audit.toml")
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x00\xff\xfe binary", "not a UTF-8 text file"),
+        (b"rules = 5", "rules must be a table, not int"),
+        (b"[allow]\nusers = " + b"[" * 5000 + b"]" * 5000, "allow.users: nested too deeply"),
+        (b"x = " + b"{a=" * 3000 + b"1" + b"}" * 3000, "x: nested too deeply"),
+        (b"[rules.dormant_user]\ndays = " + b"9" * 5000, "rules.dormant_user.days: not a usable"),
+        (b"[rules.brute_force_ip]\nminutes = 9223372036854775807", "at most 527040"),
+    ],
+)
+def test_config_file_errors_name_the_key(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "audit.toml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(path)
+
+
 def test_config_file(tmp_path: Path) -> None:
     path = tmp_path / "audit.toml"
     path.write_text('[rules.brute_force_ip]\nfailures = 4\n[allow]\nusers = ["bg"]\n')
     config = load_config(path)
-    assert config.rules["brute_force_ip"]["failures"] == 4
-    assert config.allow_users == frozenset({"bg"})
+    assert config.rules["brute_force_ip"] == FailureBurst(severity="high", failures=4, minutes=15)
+    assert [(s.name, s.users) for s in config.suppressions] == [("allow.users", frozenset({"bg"}))]
     path.write_text("[rules\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(path)

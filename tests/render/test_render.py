@@ -27,24 +27,24 @@ EVIL_UA = '<script>alert(1)</script> [bold red]x[/] \x1b[31mred =cmd|"/c calc"!A
 EVIL_USER = '=HYPERLINK("http://evil")'
 
 
-def report_frame() -> pd.DataFrame:
-    record = console_login(userAgent=EVIL_UA)
-    record["userIdentity"] = {"type": "IAMUser", "userName": EVIL_USER, "accountId": "1"}
+def report_frame(user_agent: str = EVIL_UA, user_name: str = EVIL_USER) -> pd.DataFrame:
+    record = console_login(userAgent=user_agent)
+    record["userIdentity"] = {"type": "IAMUser", "userName": user_name, "accountId": "1"}
     normalized = normalize_record(record, "t#0")
     assert normalized is not None
     return frame_from_rows([normalized.row])
 
 
-def render(fmt: OutputFormat) -> str:
-    frame = report_frame()
+def render(fmt: OutputFormat, frame: pd.DataFrame | None = None) -> str:
+    """Every section of a one-event report; with `frame`, the HTML report draws its charts."""
     report = build_report(
-        frame,
+        report_frame() if frame is None else frame,
         None,
         window=Window(datetime(2026, 11, 1, tzinfo=UTC), None),
         generated_at=datetime(2026, 11, 26, tzinfo=UTC),
     )
     out = io.StringIO()
-    renderer_for(fmt).render(report, out, list(SECTION_NAMES))
+    renderer_for(fmt, frame=frame).render(report, out, list(SECTION_NAMES))
     return out.getvalue()
 
 
@@ -57,6 +57,10 @@ def render(fmt: OutputFormat) -> str:
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tx", "'\tx"),
         ("plain", "plain"),
+        ("a\n=1+1", "a\n'=1+1"),  # every line start: importers may split cells on line breaks
+        ("a\r\n@SUM(A1)", "a\r\n'@SUM(A1)"),
+        ("\r-1", "'\r'-1"),
+        ("line\nplain", "line\nplain"),
     ],
 )
 def test_spreadsheet_safe(text: str, safe: str) -> None:
@@ -123,6 +127,7 @@ def test_json_structure_is_stable() -> None:
         "window",
         "summary",
         "findings",
+        "suppressed",
         "users",
         "endpoints",
         "mfa",

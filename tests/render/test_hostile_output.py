@@ -1,0 +1,116 @@
+"""Attacker-chosen text stays inert in every output: no CSV row injection through a bare
+carriage return, no live Markdown links, no bidirectional or zero-width spoofing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from markdown_it import MarkdownIt
+
+from analyzer.render.events import write_events
+from analyzer.render.formats import OutputFormat
+from analyzer.render.text import json_visible, markdown_safe, printable, visible
+from tests.render.test_render import render as render_report
+from tests.render.test_render import report_frame
+
+CR_PAYLOAD = "Mozilla/5.0\r=cmd|' /C calc'!A0"
+SPOOFED = "admin\u202egnp.exe\u200b"
+LINK_AGENT = "Mozilla/5.0 see https://evil.example/reset and www.evil.example or a@evil.example"
+
+
+def hostile_frame(user_agent: str, user_name: str = "alice") -> pd.DataFrame:
+    return report_frame(user_agent, user_name)
+
+
+def render(frame: pd.DataFrame, fmt: OutputFormat) -> str:
+    return render_report(fmt, frame)
+
+
+def spreadsheet_rows(text: str) -> list[list[str]]:
+    """Rows as a spreadsheet sees them: a bare CR outside quotes ends a row."""
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def test_csv_report_quotes_a_bare_carriage_return() -> None:
+    rows = spreadsheet_rows(render(hostile_frame(CR_PAYLOAD), OutputFormat.csv))
+    cells = [cell for row in rows for cell in row]
+    assert CR_PAYLOAD.replace("\r", "\r'") in cells  # one cell, its second line neutralized
+    assert not any(cell.startswith(("=", "+", "@", "-")) for cell in cells if cell)
+
+
+def test_events_csv_quotes_a_bare_carriage_return(tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    write_events(hostile_frame(CR_PAYLOAD), path)
+    rows = spreadsheet_rows(path.read_bytes().decode("utf-8"))
+    assert len(rows) == 2  # header and the one event, not a third injected row
+    assert rows[1][list(rows[0]).index("user_agent")] == "Mozilla/5.0\r'=cmd|' /C calc'!A0"
+
+
+def test_invisible_class_matches_unicode_categories() -> None:
+    """Every format, line/paragraph separator and surrogate code point is made visible, and
+    nothing else (so ordinary text in other scripts is untouched)."""
+    expected = {
+        point
+        for point in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(point)) in {"Cf", "Zl", "Zp", "Cs"}
+    }
+    shown = {point for point in range(sys.maxunicode + 1) if visible(chr(point)) != chr(point)}
+    assert shown == expected
+
+
+@pytest.mark.parametrize("fmt", list(OutputFormat))
+def test_bidi_and_zero_width_are_visible_in_every_text_format(fmt: OutputFormat) -> None:
+    text = render(hostile_frame(SPOOFED, user_name=SPOOFED), fmt)
+    if fmt is OutputFormat.json:
+        assert "admin\\u202egnp.exe\\u200b" in text  # JSON escapes; the value stays verbatim
+        assert json.loads(text)["users"][0]["user_name"] == SPOOFED
+        return
+    assert "\u202e" not in text
+    assert "\u200b" not in text
+    assert "u202egnp.exe\\u200b" in text.replace("\\\\", "\\")
+
+
+def test_json_escapes_keep_the_values(tmp_path: Path) -> None:
+    value = "a\U000e0041\u2028b"  # a tag character (above the BMP), a line separator
+    path = tmp_path / "events.jsonl"
+    write_events(hostile_frame(value), path)
+    raw = path.read_bytes().decode("ascii", errors="strict").replace("\\", "")
+    assert "u2028" in raw
+    assert "udb40udc41" in raw
+    assert json.loads(path.read_bytes())["user_agent"] == value
+    assert json.loads(json_visible(json.dumps("\ud800", ensure_ascii=False))) == "\ud800"
+
+
+def test_terminal_text_is_one_inert_line() -> None:
+    assert printable("a\nsignin-report: warning: forged") == "a\\x0asignin-report: warning: forged"
+    assert printable("\x1b]0;pwned\x07\x1b[2J") == "\\x1b]0;pwned\\x07\\x1b[2J"
+    assert printable("\ud800") == "\\ud800"  # a lone surrogate cannot break the encoder
+
+
+def _links(markdown: str) -> list[str]:
+    parser = MarkdownIt("commonmark").enable("table")
+    found = []
+    for token in parser.parse(markdown):
+        for child in token.children or []:
+            if child.type in {"link_open", "html_inline"}:
+                found.append(str(child.attrs.get("href", child.content)))
+    return found
+
+
+def test_markdown_links_are_code_spans() -> None:
+    frame = hostile_frame(LINK_AGENT, user_name="<https://evil.example>")
+    text = render(frame, OutputFormat.markdown)
+    assert "`https://evil.example/reset`" in text
+    assert "`www.evil.example`" in text
+    assert "`a@evil.example`" in text
+    assert _links(text) == []
+    assert markdown_safe("see https://x.example/a.") == "see `https://x.example/a`."
+    assert markdown_safe("a`|b https://x") == "a\\`\\|b `https://x`"
+    assert markdown_safe("``https://x") == "``` ``https://x ```"

@@ -35,6 +35,7 @@ from analyzer.domain.window import Window
 from analyzer.normalize.selection import SIGNIN_SOURCE
 from analyzer.sources.interface import Source
 from analyzer.sources.lookup import LOOKUP_THREADS, LookupEventsSource, LookupJob
+from analyzer.sources.organization import OrganizationSource
 
 if TYPE_CHECKING:
     from analyzer.frame.collect import Collection
@@ -220,8 +221,6 @@ def plan_organization(
     region of each, as paced LookupEvents jobs in one bounded pool. The caller's own account
     is read with the run's credentials; the others through `role`. Identity Center portal
     events are read in the caller's account only (where the instance lives)."""
-    from analyzer.sources.organization import OrganizationSource
-
     if window.since is None or window.until is None:
         raise LiveSetupError("live collection needs a bounded window", Remedy.bounded_window)
     where = discovery_region(session, region)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from analyzer.audit.request import AuditRequest, AuditResult, Aws, Delivery, Rendering, Sources
-from analyzer.audit.run import run_audit
+from analyzer.audit.run import AuditRun, run_audit
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.domain.coverage import RegionCoverage
 from analyzer.domain.values import Severity
@@ -113,26 +113,29 @@ def collect_organization(
     `signin-report --org-role ROLE` does): members through `role`, the caller's account with
     its own credentials. `coverage.accounts` gives every account's status,
     `coverage.regions` each (account, region); setup problems raise `AwsSetupError` or
-    `LiveSetupError`."""
-    from analyzer.aws.organization import DEFAULT_SESSION_NAME, RoleSettings
-    from analyzer.aws.plan import check_history_window, plan_organization
-    from analyzer.aws.session import make_session
-
-    now = datetime.now(UTC)
-    window = resolve_window(days=days, since=since, until=until, now=now)
-    check_history_window(window, now)
-    plan = plan_organization(
-        make_session(profile),
-        window,
-        RoleSettings(role, external_id, role_session_name or DEFAULT_SESSION_NAME),
-        accounts=accounts,
-        region=region,
-        regions=regions,
-        max_attempts=max_attempts,
-        identity_center_region=identity_center_region,
-        progress=progress,
+    `LiveSetupError`. It is the collect stage of the audit run (`AuditRun`) with
+    `Sources(org_role=role)`, so its checks and its one session are the CLI's."""
+    request = AuditRequest(
+        window=resolve_window(days=days, since=since, until=until, now=datetime.now(UTC)),
+        sources=Sources(
+            org_role=role,
+            accounts=tuple(accounts) if accounts else None,
+            regions=tuple(regions) if regions else None,
+            identity_center_region=identity_center_region,
+        ),
+        aws=Aws(
+            profile=profile,
+            region=region,
+            max_attempts=max_attempts,
+            external_id=external_id,
+            role_session_name=role_session_name,
+        ),
     )
-    return plan.collect(window)
+    run = AuditRun(request, progress=progress)
+    run.start()
+    run.collect()
+    assert run.collected is not None
+    return Collection(run.collected, run.coverage)
 
 
 def read_logs(

@@ -17,12 +17,13 @@ from analyzer.audit.request import AuditRequest, AuditResult, Aws, Delivery, Ren
 from analyzer.audit.run import AuditRun, run_audit
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.domain.coverage import RegionCoverage
-from analyzer.domain.values import Severity
+from analyzer.domain.values import Engine, Severity
 from analyzer.domain.window import Window, parse_moment, resolve_window
 from analyzer.findings.config import FindingsConfig
 from analyzer.frame.collect import Collection, collect
 from analyzer.render.formats import OutputFormat
 from analyzer.render.text import printable
+from analyzer.sources.athena_table import AthenaOptions
 from analyzer.sources.files import FileSource
 
 Moment = str | date | datetime
@@ -184,10 +185,15 @@ def collect_trails(
     accounts: list[str] | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     progress: Callable[[RegionCoverage], None] | None = None,
+    engine: str = "local",
+    athena: AthenaOptions | None = None,
 ) -> Collection:
     """Sign-ins from trail log files in S3 (what `--s3`, `--trail` and `--source trails` do):
     `locations` are s3://bucket/prefix URLs, `trails` names or ARNs found by DescribeTrails,
-    `discover=True` reads every trail. Trail-setup warnings are in `coverage.problems`."""
+    `discover=True` reads every trail. Trail-setup warnings are in `coverage.problems`.
+    `engine="athena"` queries the objects in place (`athena` sets output location,
+    workgroup, database, an existing table, a scan limit); each query is in
+    `coverage.queries` with what it scanned."""
     from analyzer.aws.plan import plan_s3
     from analyzer.aws.session import make_session
 
@@ -203,6 +209,8 @@ def collect_trails(
         accounts=accounts,
         max_attempts=max_attempts,
         progress=progress,
+        engine=engine,
+        athena=athena,
     )
     return plan.collect(window)
 
@@ -232,11 +240,14 @@ def run_audit_job(
     external_id: str | None = None,
     role_session_name: str | None = None,
     accounts: list[str] | None = None,
+    engine: str = "local",
+    athena: AthenaOptions | None = None,
 ) -> AuditResult:
     """Run the audit job the CLI and the Lambda run (collect, append to `history`, findings,
     report, delivery) and return its `AuditResult`: `.frame`, `.findings`, `.suppressed`,
     `.report`, `.text` (the report in `report_format`), `.appended`, `.delivered`, `.status`.
-    With `history` and no source named, the report comes from history alone. `org_role`
+    With `history` and no source named, the report comes from history alone.
+    `engine="athena"` (with `athena` options) queries trail buckets in place. `org_role`
     reads every account of the organization (members through that role; `accounts` limits
     them), as `signin-report --org-role` does. For full control build an `AuditRequest` and
     call `run_audit`."""
@@ -251,6 +262,8 @@ def run_audit_job(
             regions=tuple(regions) if regions else None,
             accounts=tuple(accounts) if accounts else None,
             org_role=org_role,
+            engine=Engine(engine),
+            athena=athena or AthenaOptions(),
         ),
         history=str(history) if history is not None else None,
         overlap=overlap,

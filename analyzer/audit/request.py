@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
-from analyzer.domain.values import Severity
+from analyzer.domain.values import Engine, Severity
 from analyzer.domain.window import Window
 from analyzer.render.formats import DEFAULT_ROWS, SECTION_NAMES, OutputFormat
+from analyzer.sources.athena_table import AthenaOptions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,6 +41,8 @@ class Sources:
     accounts: tuple[str, ...] | None = None  # trail buckets: only these accounts
     regions: tuple[str, ...] | None = None  # what is read; None: every enabled region
     identity_center_region: str | None = None  # also the portal events; "auto" detects it
+    engine: Engine = Engine.local  # trail buckets: scan here, or query in place with Athena
+    athena: AthenaOptions = field(default_factory=AthenaOptions)  # with Engine.athena
     # Event history of every ACTIVE account of the organization (or of `accounts`): member
     # accounts through this role (name or path/name), the caller's own with its credentials.
     org_role: str | None = None

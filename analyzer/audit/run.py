@@ -27,6 +27,7 @@ from analyzer.domain.errors import (
     RunError,
     SigninError,
 )
+from analyzer.domain.values import Engine
 from analyzer.domain.window import Window
 from analyzer.render.formats import OutputFormat
 from analyzer.sources.files import FileSource
@@ -81,7 +82,7 @@ def nothing_read(coverage: Coverage, sources: Sequence[Source], logs: Sequence[P
     """Why a collection that read nothing at all is an error, or None."""
     if logs and coverage.files_read == 0:
         return "no CloudTrail log file could be read from " + ", ".join(str(p) for p in logs)
-    reads_s3 = any(type(s).__name__ == "S3TrailSource" for s in sources)
+    reads_s3 = any(type(s).__name__ in {"S3TrailSource", "AthenaSource"} for s in sources)
     if reads_s3 and coverage.files_read == 0 and coverage.skipped_input:
         return f"nothing could be read from S3 ({len(coverage.problems)} problem(s) reported)"
     regions: list[RegionCoverage] = coverage.regions
@@ -165,6 +166,12 @@ class AuditRun:
         if request.aws.max_attempts < 1:
             raise RequestError("max_attempts must be at least 1", subject="max_attempts")
         check_organization(request)
+        if request.sources.engine is not Engine.local and not request.sources.reads_s3:
+            raise RequestError(
+                f"engine {request.sources.engine.value} reads trail buckets: name an S3 "
+                "location, a trail, or discover the trails",
+                subject="engine",
+            )
         if request.history is not None:
             self.history = self._open_history(request.history)
             self.collect_window = collection_window(
@@ -331,6 +338,8 @@ class AuditRun:
                     accounts=list(sources.accounts) if sources.accounts else None,
                     max_attempts=aws.max_attempts,
                     progress=self._progress,
+                    engine=sources.engine.value,
+                    athena=sources.athena,
                 )
             else:
                 check_history_window(window, datetime.now(UTC))

@@ -39,8 +39,10 @@ from analyzer.sources.organization import OrganizationSource
 
 if TYPE_CHECKING:
     from analyzer.frame.collect import Collection
+    from analyzer.sources.athena_table import AthenaOptions
 
 EVENT_HISTORY_DAYS = 90
+ENGINES = ("local", "athena")
 IDENTITY_CENTER_SOURCE = "sso.amazonaws.com"
 
 
@@ -297,13 +299,18 @@ def plan_s3(
     accounts: list[str] | None = None,
     max_attempts: int = 8,
     progress: Callable[[RegionCoverage], None] | None = None,
+    engine: str = "local",
+    athena: AthenaOptions | None = None,
 ) -> Plan:
     """Sources for `--s3` URLs and for trails found by DescribeTrails (`--trail`, `--source
     trails`). Several trails writing to one bucket and prefix are read once; duplicate events
-    across trails are dropped by eventID in the collector."""
+    across trails are dropped by eventID in the collector. `engine="athena"` queries the
+    objects where they lie instead of downloading them (`athena` holds its options)."""
     from analyzer.aws.trails import discover_trails
     from analyzer.sources.s3 import FETCH_THREADS, S3Location, S3TrailSource
 
+    if engine not in ENGINES:
+        raise LiveSetupError(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     where = discovery_region(session, region)
     config = client_config(max_attempts, pool_size=FETCH_THREADS)
     warnings: list[str] = []
@@ -329,6 +336,23 @@ def plan_s3(
             wanted.append(S3Location(trail.bucket, prefix))
     client = session.client("s3", config=config)
     unique = list(dict.fromkeys(wanted))
+    if engine == "athena":
+        from analyzer.aws.athena_setup import athena_runner, plan_athena
+        from analyzer.sources.athena_table import AthenaOptions
+
+        options = athena or AthenaOptions()
+        source = plan_athena(
+            window,
+            unique,
+            options,
+            s3=client,
+            glue=session.client("glue", region_name=where, config=config),
+            runner=athena_runner(session, client, options, region=where, config=config),
+            accounts=accounts,
+            regions=regions,
+            progress=progress,
+        )
+        return Plan(sources=[source], warnings=tuple(warnings))
     sources: list[Source] = [
         S3TrailSource(
             client, location, window, accounts=accounts, regions=regions, progress=progress

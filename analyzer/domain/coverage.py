@@ -92,6 +92,42 @@ class AccountCoverage:
         return asdict(self)
 
 
+PRICE_PER_TB = 5.0  # Athena SQL, US dollars per TB (10^12 bytes) scanned
+_MB = 1 << 20
+_MINIMUM_BILLED = 10 * _MB
+
+
+@dataclass
+class QueryCoverage:
+    """One Athena query: what it was, how it ended, what it scanned. The price is an estimate
+    from Athena's rules (bytes rounded up to the MB, 10 MB minimum per query, $5 per TB;
+    failed queries are not charged, cancelled ones are for what they scanned)."""
+
+    query_id: str | None
+    table: str
+    state: str = "PENDING"
+    seconds: float = 0.0
+    bytes_scanned: int = 0
+    rows: int = 0
+    attempts: int = 0
+    projected_bytes: int = 0
+    reason: str | None = None
+
+    @property
+    def price_usd(self) -> float:
+        if self.state == "FAILED" or (self.state != "SUCCEEDED" and not self.bytes_scanned):
+            return 0.0
+        billed = max(-(-self.bytes_scanned // _MB) * _MB, _MINIMUM_BILLED)
+        return billed / 1e12 * PRICE_PER_TB
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            **asdict(self),
+            "seconds": round(self.seconds, 3),
+            "price_usd": round(self.price_usd, 6),
+        }
+
+
 @dataclass
 class Coverage:
     inputs: list[str] = field(default_factory=list)
@@ -108,6 +144,7 @@ class Coverage:
     problems: list[Problem] = field(default_factory=list)
     regions: list[RegionCoverage] = field(default_factory=list)
     accounts: list[AccountCoverage] = field(default_factory=list)
+    queries: list[QueryCoverage] = field(default_factory=list)
 
     def skip_file(self, path: str, reason: str, *, warn: bool = True) -> None:
         """Digests and hidden files are expected in a synced trail bucket: counted, not warned."""
@@ -170,6 +207,8 @@ class Coverage:
         return any(p.skipped for p in self.problems)
 
     def as_dict(self) -> dict[str, object]:
+        """`queries` appears only when a query engine ran (--engine athena)."""
+        queries = {"queries": [q.as_dict() for q in self.queries]} if self.queries else {}
         return {
             "inputs": list(self.inputs),
             "files_read": self.files_read,
@@ -184,6 +223,7 @@ class Coverage:
             "history_added": self.history_added,
             "regions": [r.as_dict() for r in self.regions],
             **self._organization(),
+            **queries,
             "problems": [
                 {"culprit": p.culprit, "message": p.message, "skipped": p.skipped}
                 for p in self.problems

@@ -72,6 +72,14 @@ class Severity(StrEnum):
 _RANK = {"low": 1, "medium": 2, "high": 3}
 
 
+class Engine(StrEnum):
+    """Where trail-bucket objects are read (`--engine`): downloaded and scanned here, or
+    queried in place by Amazon Athena."""
+
+    local = "local"
+    athena = "athena"
+
+
 class SourceKind(StrEnum):
     """The CLI's `--source` choices."""
 

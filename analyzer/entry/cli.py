@@ -38,7 +38,7 @@ from analyzer.domain.errors import (
     RequestError,
     SigninError,
 )
-from analyzer.domain.values import Severity, SourceKind
+from analyzer.domain.values import Engine, Severity, SourceKind
 from analyzer.domain.window import Window, WindowError, resolve_window
 from analyzer.entry import prestart
 from analyzer.findings.config import ConfigError, FindingsConfig, load_config
@@ -52,6 +52,7 @@ from analyzer.render.formats import (
     Section,
 )
 from analyzer.render.text import printable
+from analyzer.sources.athena_table import DEFAULT_DATABASE, AthenaOptions
 
 if TYPE_CHECKING:
     from analyzer.entry.progress import AccountProgress, FileProgress, RegionProgress
@@ -73,6 +74,7 @@ FLAGS = {
     "org_role": "--org-role",
     "external_id": "--external-id",
     "role_session_name": "--role-session-name",
+    "engine": "--engine",
 }
 # What the user can do instead, in this command's words.
 REMEDIES = {
@@ -91,6 +93,7 @@ REMEDIES = {
 # typer >= 0.20 vendors click and exports only BadParameter; its base is the usage error.
 _TYPER_USAGE_ERROR: type[Exception] = typer.BadParameter.__mro__[1]
 SOURCES, WINDOW, OUTPUT, AUDIT, AWS = "Sources", "Window", "Output", "Audit job", "AWS"
+ATHENA = "Athena (--engine athena)"
 
 
 class CliError(Exception):
@@ -562,6 +565,52 @@ def signin_report(
             rich_help_panel=AWS,
         ),
     ] = None,
+    engine: Annotated[
+        Engine,
+        _option(
+            metavar="E",
+            help="For trail buckets: `local` downloads and scans the objects here; `athena` "
+            "queries them in place with Amazon Athena.",
+            rich_help_panel=SOURCES,
+        ),
+    ] = Engine.local,
+    athena_output: Annotated[
+        str | None,
+        _option(
+            metavar="URL",
+            help="With --engine athena: s3://bucket/prefix/ for query results (default: the "
+            "workgroup's).",
+            rich_help_panel=ATHENA,
+        ),
+    ] = None,
+    athena_workgroup: Annotated[
+        str,
+        _option(metavar="W", help="With --engine athena: the workgroup.", rich_help_panel=ATHENA),
+    ] = "primary",
+    athena_database: Annotated[
+        str,
+        _option(
+            metavar="DB",
+            help="With --engine athena: the Glue database of the tool's tables.",
+            rich_help_panel=ATHENA,
+        ),
+    ] = DEFAULT_DATABASE,
+    athena_table: Annotated[
+        str | None,
+        _option(
+            metavar="DB.TABLE",
+            help="With --engine athena: query this existing table instead.",
+            rich_help_panel=ATHENA,
+        ),
+    ] = None,
+    athena_max_scan: Annotated[
+        float | None,
+        _option(
+            metavar="GB",
+            help="With --engine athena: refuse a run whose listed objects exceed GB.",
+            rich_help_panel=ATHENA,
+        ),
+    ] = None,
     version: Annotated[
         bool,
         _option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
@@ -571,6 +620,15 @@ def signin_report(
         _check_output(output, fmt)
         _check_events(events)
         _check_delivery(report_s3, sns_topic)
+        athena = AthenaOptions(
+            output=athena_output,
+            workgroup=athena_workgroup,
+            database=athena_database,
+            table=athena_table,
+            max_scan_gb=athena_max_scan,
+        )
+        if engine is not Engine.athena and athena != AthenaOptions():
+            raise _usage("the --athena-* options need --engine athena")
         sources = Sources(
             logs=tuple(logs or ()),
             s3=tuple(s3 or ()),
@@ -581,6 +639,8 @@ def signin_report(
             regions=_split(regions),
             identity_center_region=identity_center_region,
             org_role=org_role,
+            engine=engine,
+            athena=athena,
         )
         live = not sources.logs and not sources.reads_s3
         request = AuditRequest(

@@ -66,7 +66,11 @@ class RegionProgress(_Display):
             self._tasks[key] = self._progress.add_task(
                 printable(label), total=None, counts="", status=""
             )
-        if stats.source.startswith("s3://"):
+        if stats.source.startswith("athena:"):
+            counts = (
+                f"{stats.status:<9}  scanned {stats.bytes / 1e6:>9.1f} MB  rows {stats.events:>6}"
+            )
+        elif stats.source.startswith("s3://"):
             counts = (
                 f"objects {stats.objects:>6}  {stats.bytes / 1e6:>8.1f} MB  "
                 f"sign-ins {stats.events:>5}  failed {stats.objects_failed:>3}"

@@ -22,14 +22,14 @@ def _key_values(mapping: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
-def _summary(report: SigninReport) -> Block | None:
+def _summary(report: SigninReport) -> list[Block]:
     summary = dict(report.summary)
     if report.window:
         summary = {**{f"window_{k}": v for k, v in report.window.as_dict().items()}, **summary}
-    return ("summary", "Summary", ["metric", "value"], _key_values(summary))
+    return [("summary", "Summary", ["metric", "value"], _key_values(summary))]
 
 
-def _findings(report: SigninReport) -> Block | None:
+def _findings(report: SigninReport) -> list[Block]:
     header = ["severity", "rule", "finding", "events", "first event"]
     rows = [
         [
@@ -41,54 +41,60 @@ def _findings(report: SigninReport) -> Block | None:
         ]
         for f in report.findings
     ]
-    return ("findings", "Findings", header, rows)
+    return [("findings", "Findings", header, rows)]
 
 
-def _regions(report: SigninReport) -> Block | None:
-    regions = report.coverage.get("regions") or []
-    if not regions:
-        return None  # file sources have no per-region account
-    header = list(regions[0])
-    rows = [[region[h] for h in header] for region in regions]
-    return ("regions", "Coverage by region (live collection)", header, rows)
+def _listed_blocks(report: SigninReport) -> list[Block]:
+    """Per-region coverage (file sources have none), and with --engine athena what each
+    query scanned and cost."""
+    found: list[Block] = []
+    for key, title in (
+        ("regions", "Coverage by region (live collection)"),
+        ("queries", "Athena queries (estimated at $5/TB)"),
+    ):
+        entries = report.coverage.get(key) or []
+        if entries:
+            header = list(entries[0])
+            found.append((key, title, header, [[e[h] for h in header] for e in entries]))
+    return found
 
 
-def _accounts(report: SigninReport) -> Block | None:
+def _accounts(report: SigninReport) -> list[Block]:
     table = report.tables.get("accounts")
     if table is None:
-        return None  # not an organization run
+        return []  # not an organization run
     rows = [list(r) for r in table.itertuples(index=False, name=None)]
     title = (
         f"Accounts of the organization: covered {report.coverage.get('accounts_covered')}"
         f" of {report.coverage.get('accounts_total')}"
     )
-    return ("accounts", title, [str(c) for c in table.columns], rows)
+    return [("accounts", title, [str(c) for c in table.columns], rows)]
 
 
-def _coverage(report: SigninReport) -> Block | None:
-    coverage = {
-        k: v for k, v in report.coverage.items() if k not in {"problems", "regions", "accounts"}
-    }
+def _coverage(report: SigninReport) -> list[Block]:
+    listed = {"problems", "regions", "queries", "accounts"}  # shown in their own blocks
+    coverage = {k: v for k, v in report.coverage.items() if k not in listed}
     coverage["problems"] = len(report.coverage.get("problems", []))
-    return ("coverage", "Coverage", ["metric", "value"], _key_values(coverage))
+    return [("coverage", "Coverage", ["metric", "value"], _key_values(coverage))]
 
 
-def _suppressed(report: SigninReport) -> Block:
+def _suppressed(report: SigninReport) -> list[Block]:
     """What the configuration's suppressions hid, one row per finding, with the entries."""
     header = ["severity", "rule", "finding", "events", "first event", "suppressed by"]
     rows: list[list[Any]] = [
         [s.severity, s.rule_id, s.title, s.events, s.first_event, ", ".join(s.entries)]
         for s in report.suppressed
     ]
-    return ("suppressed", f"Suppressed findings ({len(rows)})", header, rows)
+    return [("suppressed", f"Suppressed findings ({len(rows)})", header, rows)]
 
 
-# Sections that are not one of the report's tables; None: nothing to show for this report.
-_SPECIAL: dict[str, Callable[[SigninReport], Block | None]] = {
+# Sections that are not one of the report's tables: each gives its blocks (none when the
+# report has nothing of that kind).
+_SPECIAL: dict[str, Callable[[SigninReport], list[Block]]] = {
     "summary": _summary,
     "findings": _findings,
     "suppressed": _suppressed,
-    "regions": _regions,
+    "regions": _listed_blocks,
     "accounts": _accounts,
     "coverage": _coverage,
 }
@@ -99,9 +105,7 @@ def section_rows(report: SigninReport, sections: Sequence[str]) -> list[Block]:
     blocks: list[Block] = []
     for key in sections:
         if key in _SPECIAL:
-            block = _SPECIAL[key](report)
-            if block is not None:
-                blocks.append(block)
+            blocks.extend(_SPECIAL[key](report))
         else:
             table = report.tables[key]
             rows = [list(r) for r in table.itertuples(index=False, name=None)]

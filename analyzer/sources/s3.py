@@ -91,6 +91,7 @@ class _Scope:
     account: str
     region: str
     stats: RegionCoverage
+    org: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,21 @@ class _Object:
     scope: _Scope
     key: str
     size: int
+    day: date | None = None
+
+
+@dataclass(frozen=True)
+class ListedPartition:
+    """The objects of one (account, region, delivery day) folder, listed but not read: what
+    a query over that partition would scan."""
+
+    org: str | None
+    account: str
+    region: str
+    day: date
+    objects: int
+    bytes: int
+    stats: RegionCoverage
 
 
 class S3TrailSource(Source):
@@ -135,18 +151,19 @@ class S3TrailSource(Source):
 
     def _scopes(self, coverage: Coverage) -> list[tuple[str, _Scope]]:
         root = f"{self.location.prefix}AWSLogs/"
-        accounts: list[tuple[str, str]] = []  # (account, key prefix of the account)
+        # (organization, account, key prefix of the account)
+        accounts: list[tuple[str | None, str, str]] = []
         for name in self._children(root, coverage):
             if _ORG.match(name):
                 for member in self._children(f"{root}{name}/", coverage):
                     if _ACCOUNT.match(member):
-                        accounts.append((member, f"{root}{name}/{member}/"))
+                        accounts.append((name, member, f"{root}{name}/{member}/"))
             elif _ACCOUNT.match(name):
-                accounts.append((name, f"{root}{name}/"))
+                accounts.append((None, name, f"{root}{name}/"))
         if not accounts:
             coverage.skip_file(str(self.location), "no AWSLogs/<account>/ folders found")
         scopes: list[tuple[str, _Scope]] = []
-        for account, account_prefix in accounts:
+        for org, account, account_prefix in accounts:
             if self.accounts is not None and account not in self.accounts:
                 continue
             for region in self._children(f"{account_prefix}CloudTrail/", coverage):
@@ -154,7 +171,7 @@ class S3TrailSource(Source):
                     continue
                 stats = RegionCoverage(region=f"{account}/{region}", source=str(self.location))
                 scopes.append(
-                    (f"{account_prefix}CloudTrail/{region}/", _Scope(account, region, stats))
+                    (f"{account_prefix}CloudTrail/{region}/", _Scope(account, region, stats, org))
                 )
         return scopes
 
@@ -169,12 +186,41 @@ class S3TrailSource(Source):
                     for page in paginator.paginate(Bucket=self.location.bucket, Prefix=prefix):
                         scope.stats.pages += 1
                         for item in page.get("Contents", []):
-                            yield _Object(scope, str(item["Key"]), int(item.get("Size", 0)))
+                            yield _Object(scope, str(item["Key"]), int(item.get("Size", 0)), day)
                 except (ClientError, BotoCoreError) as err:
                     coverage.skip_file(f"s3://{self.location.bucket}/{prefix}", _error_text(err))
                     scope.stats.reason = _error_text(err)
                 if self.progress:
                     self.progress(scope.stats)
+
+    def partitions(self, coverage: Coverage) -> list[ListedPartition]:
+        """Every (account, region, delivery day) of the window with the objects it holds,
+        from listings alone (for a query engine that reads the objects where they lie); the
+        account/region scopes go into `coverage.regions` with what was listed."""
+        coverage.inputs.append(str(self.location))
+        scopes = self._scopes(coverage)
+        found: dict[tuple[int, date], list[int]] = {}
+        for _, scope in scopes:
+            coverage.regions.append(scope.stats)
+            for day in self.days:
+                found[(id(scope), day)] = [0, 0]
+        started = time.monotonic()
+        for item in self._listed(scopes, coverage):
+            assert item.day is not None
+            counts = found[(id(item.scope), item.day)]
+            counts[0] += 1
+            counts[1] += item.size
+            item.scope.stats.objects += 1
+            item.scope.stats.bytes += item.size
+        listed: list[ListedPartition] = []
+        for _, scope in scopes:
+            scope.stats.seconds = time.monotonic() - started
+            for day in self.days:
+                objects, size = found[(id(scope), day)]
+                listed.append(ListedPartition(
+                    scope.org, scope.account, scope.region, day, objects, size, scope.stats
+                ))  # fmt: skip
+        return listed
 
     def _fetch(self, key: str, scanners: ThreadPoolExecutor) -> FileResult:
         name = f"s3://{self.location.bucket}/{key}"

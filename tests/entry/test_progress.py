@@ -41,6 +41,20 @@ def test_region_progress_shows_s3_objects_and_sign_ins() -> None:
     assert "sign-ins     2" in text
 
 
+def test_region_progress_shows_athena_queries() -> None:
+    console, out = terminal()
+    display = RegionProgress(console)
+    stats = RegionCoverage(region="query 1/2", source='athena:"signin_report"."t"')
+    with display:
+        stats.status = "running"
+        display.update(stats)
+        stats.bytes, stats.events, stats.status = 52_000_000, 40, "ok"
+        display.update(stats)
+    text = out.getvalue()
+    assert "query 1/2" in text
+    assert "scanned      52.0 MB  rows     40" in text
+
+
 def test_logs_progress_on_a_terminal_only(tmp_path: Path) -> None:
     day = tmp_path / "logs/AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/03"
     for index in range(210):

@@ -1073,9 +1073,12 @@ def test_reading_the_folder_keeps_every_record_and_dedupes_by_event_id() -> None
     coverage = collection.coverage
     assert coverage.signin_records == 91
     assert coverage.records_rejected == 0
-    # fixtures reuse ids ("1", "111", AWS doc copies): one row per distinct eventID
+    # fixtures reuse ids ("1", "111", AWS doc copies): identical copies are dropped, a
+    # different record under a known id is kept and named (event_id_conflict)
     assert coverage.duplicates_dropped + coverage.kept == 91
-    assert collection.frame["event_id"].is_unique
+    ids = collection.frame["event_id"]
+    conflicts = [p for p in coverage.problems if "(event_id_conflict)" in p.message]
+    assert len(conflicts) == len(ids) - ids.nunique()
     assert coverage.files_skipped == {"not a JSON file": 1}  # the provenance README
 
 

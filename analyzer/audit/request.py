@@ -14,6 +14,7 @@ from analyzer.domain.values import Engine, Severity
 from analyzer.domain.window import Window
 from analyzer.render.formats import DEFAULT_ROWS, SECTION_NAMES, OutputFormat
 from analyzer.sources.athena_table import AthenaOptions
+from analyzer.sources.limits import DEFAULT_MAX_FILE_BYTES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,6 +42,7 @@ class Sources:
     accounts: tuple[str, ...] | None = None  # trail buckets: only these accounts
     regions: tuple[str, ...] | None = None  # what is read; None: every enabled region
     identity_center_region: str | None = None  # also the portal events; "auto" detects it
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # one --logs file, inflated (sources/limits)
     engine: Engine = Engine.local  # trail buckets: scan here, or query in place with Athena
     athena: AthenaOptions = field(default_factory=AthenaOptions)  # with Engine.athena
     # Event history of every ACTIVE account of the organization (or of `accounts`): member

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from analyzer.aws.plan import Plan
     from analyzer.history.store import AppendResult, History
 
-ScanClaim = Callable[[Sequence[Path], Window, bool], FileSource | None]
+ScanClaim = Callable[[Sequence[Path], Window, bool, int], FileSource | None]
 
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -87,7 +87,13 @@ def nothing_read(coverage: Coverage, sources: Sequence[Source], logs: Sequence[P
         return f"nothing could be read from S3 ({len(coverage.problems)} problem(s) reported)"
     regions: list[RegionCoverage] = coverage.regions
     if not logs and regions and all(r.status == "failed" for r in regions):
-        return f"no region could be read ({len(regions)} failed)"
+        if reads_s3:
+            return f"no region could be read: every one of the {len(regions)} failed"
+        requests = sum(r.attempts for r in regions)
+        return (
+            f"no region could be read: LookupEvents (CloudTrail event history) failed in all "
+            f"{len(regions)} region(s) after {requests} request(s)"
+        )
     return None
 
 
@@ -309,8 +315,13 @@ class AuditRun:
         rendering = self.request.rendering
         keep = rendering.save_raw is not None
         logs = self.request.sources.logs
-        claimed = self._claim_scan(logs, self.collect_window, keep) if self._claim_scan else None
-        files = claimed or FileSource(logs, window=self.collect_window, keep_records=keep)
+        limit = self.request.sources.max_file_bytes
+        claimed = (
+            self._claim_scan(logs, self.collect_window, keep, limit) if self._claim_scan else None
+        )
+        files = claimed or FileSource(
+            logs, window=self.collect_window, keep_records=keep, max_file_bytes=limit
+        )
         files.start()  # workers scan while the caller loads pandas
         return files
 

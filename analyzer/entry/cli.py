@@ -53,6 +53,7 @@ from analyzer.render.formats import (
 )
 from analyzer.render.text import printable
 from analyzer.sources.athena_table import DEFAULT_DATABASE, AthenaOptions
+from analyzer.sources.limits import DEFAULT_MAX_FILE_BYTES, MIB
 
 if TYPE_CHECKING:
     from analyzer.entry.progress import AccountProgress, FileProgress, RegionProgress
@@ -461,6 +462,15 @@ def signin_report(
             rich_help_panel=OUTPUT,
         ),
     ] = DEFAULT_ROWS,
+    max_file_mb: Annotated[
+        int,
+        _option(
+            metavar="N",
+            min=1,
+            help="Skip, with a warning, a --logs file that inflates to more than N MiB.",
+            rich_help_panel=SOURCES,
+        ),
+    ] = DEFAULT_MAX_FILE_BYTES // MIB,
     quiet: Annotated[
         bool,
         _option(
@@ -639,6 +649,7 @@ def signin_report(
             regions=_split(regions),
             identity_center_region=identity_center_region,
             org_role=org_role,
+            max_file_bytes=max_file_mb * MIB,
             engine=engine,
             athena=athena,
         )

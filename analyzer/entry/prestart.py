@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import os
+import stat
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from analyzer.domain.window import Window, WindowError, resolve_window
 from analyzer.sources.files import FileSource
+from analyzer.sources.limits import DEFAULT_MAX_FILE_BYTES, MIB
 from analyzer.sources.tree import delivery_days
 
 # Options after which the scan would not be used as started (a history changes the window),
@@ -35,7 +38,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--until")
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--save-raw")
+    parser.add_argument("--max-file-mb", type=int, default=DEFAULT_MAX_FILE_BYTES // MIB)
     return parser
+
+
+def _plain_paths(paths: Sequence[str]) -> bool:
+    """Files and folders only: a pipe (`--logs <(...)`) can be read once, so it is left to
+    the scan `run()` starts, never to one that may be abandoned."""
+    for path in paths:
+        try:
+            mode = os.stat(path).st_mode
+        except (OSError, ValueError):
+            return False  # reported by the normal path, as a line naming it
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            return False
+    return True
 
 
 def begin(argv: Sequence[str]) -> None:
@@ -51,15 +68,25 @@ def begin(argv: Sequence[str]) -> None:
         )
     except (SystemExit, WindowError, ValueError):
         return
-    if not args.logs:
+    if not args.logs or args.max_file_mb < 1 or not _plain_paths(args.logs):
         return
-    source = FileSource(args.logs, window=window, keep_records=args.save_raw is not None)
+    source = FileSource(
+        args.logs,
+        window=window,
+        keep_records=args.save_raw is not None,
+        max_file_bytes=args.max_file_mb * MIB,
+    )
     source.start()
     _started = source
     atexit.register(abandon)
 
 
-def claim(paths: Sequence[Path], window: Window, keep_records: bool) -> FileSource | None:
+def claim(
+    paths: Sequence[Path],
+    window: Window,
+    keep_records: bool,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> FileSource | None:
     """The started scan if it reads exactly what `run()` is about to read, else None (and the
     started one is stopped)."""
     global _started
@@ -70,6 +97,7 @@ def claim(paths: Sequence[Path], window: Window, keep_records: bool) -> FileSour
         started.paths == [Path(p) for p in paths]
         and delivery_days(started.window) == delivery_days(window)
         and started.keep_records == keep_records
+        and started.max_file_bytes == max_file_bytes
     ):
         return started
     started.close()

@@ -94,6 +94,7 @@ RULE_DEFAULTS: dict[str, RuleSettings] = {
     "multiple_ips": IpSpread(severity="medium", ips=3, minutes=10),
     "dormant_user": Dormancy(severity="medium", days=90),
     "getsignintoken_outside_portal": RuleSettings(severity="medium"),
+    "event_id_conflict": RuleSettings(severity="high"),
     # across the accounts of an organization (findings/org_rules.py)
     "org_failures_from_ip": AccountSpread(severity="high", accounts=3, minutes=60),
     "org_new_place_many_accounts": AccountSpread(severity="high", accounts=3, minutes=30),
@@ -112,5 +113,6 @@ PROTECTED_RULES = frozenset(
         "success_after_failures",
         "org_failures_from_ip",  # password guessing across the organization's accounts
         "member_root_signin",
+        "event_id_conflict",  # a tampering signal: an allow-listed user must not hide it
     }
 )

@@ -339,6 +339,26 @@ def getsignintoken_outside_portal(
     ]
 
 
+def event_id_conflict(
+    frame: pd.DataFrame, _: pd.DataFrame | None, s: RuleSettings
+) -> list[Finding]:
+    """Identical copies never reach the frame (`frame/collect.py` drops them); two rows with
+    one eventID differ in content, so one of them was forged or altered after CloudTrail
+    wrote it (a tampering signal: a decoy copy would otherwise hide the real event)."""
+    rows = frame[frame["event_id"].duplicated(keep=False)]
+    return [
+        Finding(
+            "event_id_conflict",
+            s.severity,
+            f"Records disagree under one eventID: {event_id}",
+            f"{len(group)} records carry eventID {event_id} with different content; "
+            "CloudTrail never reuses an id, so a log file was altered or forged.",
+            evidence(group),
+        )
+        for event_id, group in rows.groupby("event_id", dropna=False)
+    ]
+
+
 RULES: dict[str, Rule] = {
     "root_signin": root_signin,
     "root_failures": root_failures,
@@ -355,4 +375,5 @@ RULES: dict[str, Rule] = {
     "multiple_ips": multiple_ips,
     "dormant_user": dormant_user,
     "getsignintoken_outside_portal": getsignintoken_outside_portal,
+    "event_id_conflict": event_id_conflict,
 }

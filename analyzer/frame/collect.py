@@ -24,6 +24,16 @@ _ISSUE_TEXT = {
 }
 
 
+# Where a row was read from is not part of what the event says.
+_NOT_CONTENT = frozenset({"collected_from"})
+
+
+def _content(row: dict[str, object]) -> tuple[object, ...]:
+    """What an event says, to tell a copy (the same file read twice, a trail and event
+    history) from a different record that reuses its eventID."""
+    return tuple(value for key, value in row.items() if key not in _NOT_CONTENT)
+
+
 @dataclass(frozen=True)
 class Collection:
     frame: pd.DataFrame
@@ -37,9 +47,14 @@ def collect(
 ) -> Collection:
     """Only sign-in rows and their event ids are held; every other record is dropped as soon
     as it is read, so memory does not grow with the size of the trail. `keep_raw` receives the
-    raw record of every row kept (for `--save-raw`)."""
+    raw record of every row kept (for `--save-raw`).
+
+    An identical copy of an event is a duplicate, dropped and counted. A record that reuses
+    a kept event's eventID with different content is kept too, with a line naming both: one
+    of them was forged or altered, and dropping either would let a record hide a real
+    sign-in (the `event_id_conflict` rule raises it as a finding)."""
     coverage = Coverage()
-    seen: set[str] = set()
+    seen: dict[str, list[tuple[tuple[object, ...], str]]] = {}
     rows: list[dict[str, object]] = []
     for source in sources:
         for raw in source.records(coverage):
@@ -63,10 +78,18 @@ def collect(
                     coverage.outside_window += 1
                     continue
             event_id = str(row["event_id"])
-            if event_id in seen:
+            content = _content(row)
+            earlier = seen.setdefault(event_id, [])
+            if any(content == known for known, _ in earlier):
                 coverage.duplicates_dropped += 1
                 continue
-            seen.add(event_id)
+            if earlier:
+                coverage.flag_record(
+                    raw.where,
+                    f"eventID {event_id} also names a different record ({earlier[0][1]}); "
+                    "both kept (event_id_conflict)",
+                )
+            earlier.append((content, raw.where))
             if normalized.issues:
                 described = "; ".join(_ISSUE_TEXT.get(i, i) for i in normalized.issues)
                 coverage.flag_record(raw.where, f"kept with {described}")

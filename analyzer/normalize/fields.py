@@ -6,8 +6,11 @@ turn all of that into `None` so the rules in the sibling modules stay readable.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def as_mapping(value: Any) -> Mapping[str, Any]:
@@ -17,13 +20,24 @@ def as_mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def safe(value: str) -> str:
+    """The string with every lone surrogate (JSON allows `"\\ud800"`; a file name with bytes
+    that are not UTF-8 decodes to them) replaced by U+FFFD, so that every output, the
+    Parquet history included, can encode it. Checked only for non-ASCII text (O(1) flag)."""
+    return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
+
+
 def text(value: Any) -> str | None:
-    """A non-empty string for scalar values; None for missing, empty, objects and arrays."""
+    """A non-empty string for scalar values; None for missing, empty, objects and arrays.
+    Always encodable as UTF-8 (`safe`)."""
     if type(value) is str:
-        return value if value and not value.isspace() else None
+        return safe(value) if value and not value.isspace() else None
     if value is None or isinstance(value, dict | list | bool):
         return None
-    result = str(value)
+    try:
+        result = str(value)
+    except ValueError:  # an int past Python's digit limit (records built in Python)
+        return None
     return result if result.strip() else None
 
 

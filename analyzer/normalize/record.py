@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzer.normalize.endpoint import endpoint_of
-from analyzer.normalize.fields import as_mapping, text, yes_no
+from analyzer.normalize.fields import as_mapping, safe, text, yes_no
 from analyzer.normalize.identity import identify
 from analyzer.normalize.outcome import (
     credential_types,
@@ -135,7 +135,7 @@ def normalize_record(record: object, origin: str) -> Normalized | None:
         "login_to": login_to,
         "mobile": yes_no(extra.get("MobileVersion")),
         "event_version": text(record.get("eventVersion")),
-        "collected_from": origin,
+        "collected_from": safe(origin),
         "data_issues": ";".join(issues) or None,
         "principal_id": text(user_identity.get("principalId")),
         "typed_user_name": who.user_name,

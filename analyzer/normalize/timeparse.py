@@ -7,6 +7,10 @@ import re
 from datetime import UTC, datetime
 
 _EXCESS_FRACTION = re.compile(r"(\.\d{6})\d+")
+# Times a sign-in can have. Outside, a time is unparseable (`bad_event_time`): a year-9999
+# time would overflow the window and the rules' arithmetic (a day before, a day after).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def parse_event_time(raw: str | None) -> datetime | None:
@@ -15,8 +19,7 @@ def parse_event_time(raw: str | None) -> datetime | None:
     cleaned = _EXCESS_FRACTION.sub(r"\1", raw.strip())
     try:
         parsed = datetime.fromisoformat(cleaned)
-    except ValueError:
+        moment = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # `9999-12-31T23:30:00-01:00` is past datetime.max
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return moment if EARLIEST <= moment < LATEST else None

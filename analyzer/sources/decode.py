@@ -1,11 +1,18 @@
 """One file's CloudTrail records, recognised by content, never by name.
 
-Handles what people actually have: trail log files (gzip or plain `{"Records": [...]}`), the
-JSON `aws cloudtrail lookup-events` prints, JSON Lines exports, a JSON array of records.
-Compact trail files go through the byte-level fast path in `scan.py`; everything else is
-decoded here, streaming where the format allows (JSON Lines). `read_file` is what a worker
-process runs: it returns only the records that can be sign-in events, with a coverage of its
-own that the parent merges, so nothing but candidates crosses the process boundary.
+Handles what people actually have: trail log files (gzip, multi-member gzip or plain
+`{"Records": [...]}`), the JSON `aws cloudtrail lookup-events` prints, JSON Lines exports, a
+JSON array of records, with or without a UTF-8 byte order mark. Compact trail files go
+through the byte-level fast path in `scan.py`; everything else is decoded here, streaming
+where the format allows (JSON Lines). `read_file` is what a worker process runs: it returns
+only the records that can be sign-in events, with a coverage of its own that the parent
+merges, so nothing but candidates crosses the process boundary.
+
+One bad record costs one record: a record nested too deeply, holding a number too long for
+Python, or with bytes that are not UTF-8 is rejected with a line naming it (when it may be a
+sign-in, `scan.might_be_signin`) and the rest of the file is read. A file cut short (a
+truncated gzip or JSON) keeps the complete records before the cut. Every reader stops at the
+size limit (`limits.py`), with a line naming the file.
 """
 
 from __future__ import annotations
@@ -13,80 +20,132 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
+import re
+import stat
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol, cast
 
 from analyzer.domain.coverage import Coverage
 from analyzer.normalize.selection import is_signin_candidate
 from analyzer.sources.interface import RawRecord
+from analyzer.sources.limits import DEFAULT_MAX_FILE_BYTES, describe
 from analyzer.sources.scan import (
     GZIP_MAGIC,
+    NOT_UTF8,
     ScanError,
+    TooLarge,
     inflate,
     is_trail_document,
     is_trail_head,
+    might_be_signin,
     scan_trail,
+    unparseable,
+    value_end,
 )
 
 _DIGEST_KEYS = frozenset({"digestStartTime", "digestEndTime", "digestPublicKeyFingerprint"})
 _RECORD_KEYS = frozenset({"eventName", "eventSource", "eventVersion", "eventID", "eventTime"})
-_DECODE_ERRORS = (OSError, EOFError, zlib.error, UnicodeDecodeError)
+# Names a log file goes by; a file named so (or gzip) that cannot be read is worth a warning.
+LOG_SUFFIXES = (".json", ".gz", ".jsonl", ".ndjson", ".log")
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # surrogateescape's stand-ins for invalid bytes
+_PROBE = 4096  # characters read to tell JSON from anything else
 
 DIGEST = "CloudTrail digest file"
 HIDDEN = "hidden file"
 NOT_JSON = "not a JSON file"
-_QUIET_SKIPS = frozenset({DIGEST, NOT_JSON})
+_QUIET_SKIPS = frozenset({DIGEST})
 
 
 class UnreadableFile(Exception):
     """The whole file cannot be used; the message is the reason shown to the user."""
 
 
+class NotJson(UnreadableFile):
+    """Content that is not JSON at all: quiet for files plainly not logs (READMEs), a warning
+    for a file named or compressed like a log."""
+
+    def __init__(self, start: str) -> None:
+        super().__init__(NOT_JSON)
+        self.start = start
+
+
 def _looks_like_record(value: object) -> bool:
     return isinstance(value, Mapping) and not _RECORD_KEYS.isdisjoint(value)
 
 
-def _open_text(path: Path) -> IO[str]:
-    with path.open("rb") as probe:
-        magic = probe.read(2)
-    if magic == GZIP_MAGIC:
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return path.open("r", encoding="utf-8")
+def _has_escaped_bytes(text: str) -> bool:
+    return not text.isascii() and _ESCAPED_BYTE.search(text) is not None
 
 
-def _salvage_records(text: str) -> tuple[list[object], str]:
-    """Decode the complete records of a truncated `{"Records": [...` document one by one, so a
-    cut-off file still gives what it holds. Returns the records and why decoding stopped."""
-    stripped = text.lstrip()
-    key = stripped.find('"Records"', 0, 200)
-    if not stripped.startswith("{") or key < 0:
-        return [], "not JSON"
-    start = stripped.find("[", key)
-    if start < 0:
-        return [], "invalid JSON"
-    text = stripped
-    decoder = json.JSONDecoder()
-    records: list[object] = []
-    position = start + 1
-    length = len(text)
-    while True:
-        while position < length and text[position] in " \t\r\n,":
-            position += 1
-        if position >= length:
-            return records, f"truncated JSON after record {len(records) - 1}"
-        if text[position] == "]":
-            return records, "invalid JSON after the Records array"
+class _Stream(Protocol):
+    """What `_Bounded` reads from: a buffered file, a BytesIO or a GzipFile."""
+
+    def readinto(self, buffer: Any, /) -> int | None: ...
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+    def peek(self, size: int, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class _Bounded(io.RawIOBase):
+    """Counts the bytes read (inflated, for gzip) and stops at the limit. A gzip stream that
+    breaks (cut short, corrupt after a while) reads as its end, and says why in `broken`, so
+    the decoder keeps the complete records before the break. gzip's reader continues into
+    the next member of a multi-member file (`cat a.gz b.gz`)."""
+
+    def __init__(self, raw: _Stream, limit: int) -> None:
+        super().__init__()
+        self._raw = raw
+        self.limit = limit
+        self.total = 0
+        self.broken: str | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.broken is not None:
+            return 0
         try:
-            record, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError:
-            return records, f"truncated or invalid JSON in record {len(records)}"
-        records.append(record)
+            count = self._raw.readinto(buffer)
+        except EOFError:
+            self.broken = (
+                "truncated gzip (the file ends inside the compressed data)"
+                if self.total
+                else "corrupt gzip (ends before any data)"
+            )
+            return 0
+        except (OSError, zlib.error) as err:
+            self.broken = f"corrupt gzip ({err})" if str(err) else "corrupt gzip"
+            return 0
+        self.total += count or 0
+        if self.total > self.limit:
+            raise TooLarge(f"inflates to more than the {describe(self.limit)} limit")
+        return count or 0
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
-ONE_SHOT_LIMIT = 256 * 1024 * 1024  # bytes: larger files are streamed, never held whole
+def _bounded(binary: _Stream, limit: int) -> _Bounded:
+    if binary.peek(2)[:2] == GZIP_MAGIC:
+        return _Bounded(gzip.GzipFile(fileobj=cast("IO[bytes]", binary), mode="rb"), limit)
+    return _Bounded(binary, limit)
+
+
+def _text(stream: _Bounded) -> IO[str]:
+    """UTF-8 with an optional byte order mark (PowerShell and Notepad write one); invalid
+    bytes become escapes so that only the record holding them is rejected."""
+    return io.TextIOWrapper(
+        io.BufferedReader(stream), encoding="utf-8-sig", errors="surrogateescape"
+    )
 
 
 @dataclass
@@ -113,138 +172,332 @@ def _head(payload: bytes) -> bytes:
         return b""
 
 
-def _scan_payload(payload: bytes, result: FileResult) -> bool:
+def _scan_payload(payload: bytes, result: FileResult, limit: int) -> bytes | bytearray | None:
     """Compact trail files take the byte-level scan (one-shot inflate, marker search, parse
-    only around hits). Returns False when the payload needs the generic decoder."""
-    raw = inflate(payload)
-    if not is_trail_document(raw):
-        return False
+    only around hits). Returns None when done, else the (inflated) bytes for the full
+    decoder: a layout the scan cannot vouch for, or a gzip libdeflate cannot inflate in one
+    shot (multi-member, cut short), which is handed over still compressed."""
     try:
-        scanned = scan_trail(raw)
+        raw = inflate(payload, limit)
+    except TooLarge:
+        raise
     except ScanError:
-        return False  # odd layout: the generic decoder handles it and says what is wrong
-    result.coverage.records_scanned += scanned.records
+        return payload  # the streaming decoder reads what it can and says what is wrong
+    if not is_trail_document(raw):
+        return raw
+    scanned = scan_trail(raw)
+    if scanned is None:
+        return raw
+    coverage = result.coverage
+    coverage.records_scanned += scanned.records
     for index, record in scanned.candidates:
         if is_signin_candidate(record):
             result.candidates.append(RawRecord(record, f"{result.name}#{index}"))
-    result.coverage.files_read += 1
-    return True
+    for index, record in scanned.not_utf8:
+        if is_signin_candidate(record):
+            coverage.reject_record(f"{result.name}#{index}", NOT_UTF8)
+    for index, reason in scanned.rejected:
+        coverage.reject_record(f"{result.name}#{index}", reason)
+    coverage.files_read += 1
+    return None
 
 
-def _fast_path(path: Path, result: FileResult) -> bool:
-    if path.stat().st_size > ONE_SHOT_LIMIT:
-        return False
-    with path.open("rb") as handle:
-        payload = handle.read(4096)
-        if not is_trail_head(_head(payload)):
-            return False  # not a trail file: stream it, never hold it whole
-        payload += handle.read()
-    return _scan_payload(payload, result)
-
-
-def _finish(result: FileResult, reason: str) -> FileResult:
+def _finish(result: FileResult, reason: str, *, warn: bool = True) -> FileResult:
     """Report an input that broke, keeping the records read before the break."""
     coverage = result.coverage
     if coverage.records_scanned:
         coverage.files_read += 1
         reason += f"; kept the {coverage.records_scanned} records before it"
-    coverage.skip_file(result.name, reason)
+    coverage.skip_file(result.name, reason, warn=warn)
     return result
 
 
-def _decode_error(err: Exception) -> str:
-    corrupt = isinstance(err, OSError | EOFError | zlib.error)
-    kind = "corrupt gzip" if corrupt else "not UTF-8 text"
-    return f"{kind} ({err})" if str(err) else kind
+def looks_like_log(name: str, gzipped: bool) -> bool:
+    return gzipped or name.lower().endswith(LOG_SUFFIXES)
 
 
-def _read(name: str, fast: Callable[[FileResult], bool], text: Callable[[], IO[str]]) -> FileResult:
-    """The fast path if it applies, else the generic decoder; every failure becomes one
-    reported problem, and a file that breaks part-way keeps the records read before it."""
-    result = FileResult(name)
+def _decode_stream(result: FileResult, stream: _Bounded, gzipped: bool) -> FileResult:
+    """The full decoder over a bounded stream; every failure becomes one reported problem,
+    and a file that breaks part-way keeps the records read before it."""
+    name = result.name
     try:
-        if fast(result):
-            return result
-        with text() as handle:
+        with _text(stream) as handle:
             _keep(result, decode_text(handle, name, result.coverage))
-    except (ScanError, UnreadableFile) as err:
-        if str(err) in _QUIET_SKIPS:
-            result.coverage.skip_file(name, str(err), warn=False)
-            return result
+    except TooLarge as err:
         return _finish(result, str(err))
-    except _DECODE_ERRORS as err:
-        return _finish(result, _decode_error(err))
+    except NotJson as err:
+        if stream.broken is not None:
+            return _finish(result, stream.broken)
+        if not looks_like_log(name, gzipped):
+            return _finish(result, NOT_JSON, warn=False)
+        start = err.start.replace("\x00", "")
+        what = "NUL bytes" if not start.strip() else "text that is not JSON"
+        return _finish(result, f"{NOT_JSON} (holds {what}); named or compressed like a log")
+    except UnreadableFile as err:
+        if stream.broken is not None:
+            return _finish(result, stream.broken)
+        return _finish(result, str(err), warn=str(err) not in _QUIET_SKIPS)
+    if stream.broken is not None:
+        return _finish(result, stream.broken)
     result.coverage.files_read += 1
     return result
 
 
-def read_file(path: Path) -> FileResult:
-    return _read(str(path), lambda result: _fast_path(path, result), lambda: _open_text(path))
+def _read_bytes(result: FileResult, payload: bytes, limit: int) -> FileResult:
+    try:
+        rest = _scan_payload(payload, result, limit)
+    except TooLarge as err:
+        return _finish(result, str(err))
+    if rest is None:
+        return result
+    gzipped = rest[:2] == GZIP_MAGIC
+    binary = io.BufferedReader(io.BytesIO(rest))
+    return _decode_stream(result, _bounded(binary, limit), gzipped)
 
 
-def read_payload(payload: bytes, name: str) -> FileResult:
+def read_file(path: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> FileResult:
+    """A regular file goes through the fast path when it is a compact trail file small
+    enough to inflate in one shot; anything else (and a pipe, read once) is streamed."""
+    result = FileResult(str(path))
+    try:
+        handle = path.open("rb")
+    except OSError as err:
+        return _finish(result, f"cannot open ({err.strerror or err})")
+    with handle:
+        try:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISREG(info.st_mode) and info.st_size <= max_file_bytes:
+                head = handle.read(4096)
+                if is_trail_head(_head(head)):
+                    return _read_bytes(result, head + handle.read(), max_file_bytes)
+                handle.seek(0)
+            gzipped = handle.peek(2)[:2] == GZIP_MAGIC
+            return _decode_stream(result, _bounded(handle, max_file_bytes), gzipped)
+        except OSError as err:
+            return _finish(result, f"cannot read ({err.strerror or err})")
+
+
+def read_payload(
+    payload: bytes, name: str, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> FileResult:
     """The same as `read_file` for an object already in memory (an S3 GET)."""
-    return _read(
-        name,
-        lambda result: _scan_payload(payload, result),
-        lambda: io.TextIOWrapper(io.BytesIO(inflate(payload)), encoding="utf-8"),
-    )
+    return _read_bytes(FileResult(name), payload, max_file_bytes)
 
 
-def read_and_normalize(path: Path, keep_records: bool = True) -> FileResult:
+def read_and_normalize(
+    path: Path, keep_records: bool = True, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> FileResult:
     """`read_file` for worker processes: candidates come back already normalized, and without
     the raw record unless the caller keeps raw records (`--save-raw`), so only rows cross the
     process boundary."""
-    result = read_file(path)
+    result = read_file(path, max_file_bytes)
     result.candidates = [raw.prepare(keep_record=keep_records) for raw in result.candidates]
     return result
 
 
-def decode_text(handle: IO[str], name: str, coverage: Coverage) -> Iterator[RawRecord]:
-    first = handle.readline()
-    while first and not first.strip():
-        first = handle.readline()
-    if not first:
+def _first_line(handle: IO[str]) -> str:
+    """The first line that is not blank; anything that does not start like JSON is refused
+    after a few kB (a gzip of zeros has no newline to wait for)."""
+    probe = handle.readline(_PROBE)
+    while probe and not probe.strip():
+        probe = handle.readline(_PROBE)
+    if not probe:
         raise UnreadableFile("empty file")
-    if first.lstrip()[0] not in "{[":
+    if probe.lstrip()[0] not in "{[":
         # READMEs, notes and other non-log files beside a synced trail are expected
-        raise UnreadableFile(NOT_JSON)
+        raise NotJson(probe[:64])
+    return probe if probe.endswith("\n") else probe + handle.readline()
+
+
+def decode_text(handle: IO[str], name: str, coverage: Coverage) -> Iterator[RawRecord]:
+    first = _first_line(handle)
     try:
         head: object = json.loads(first)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         head = None
-    if _looks_like_record(head):
-        yield from _json_lines(head, handle, name, coverage)
+    if _looks_like_record(head) or (head is None and _one_object_line(first)):
+        yield from _json_lines(_numbered(first, handle), name, coverage)
         return
     text = first + handle.read()
     if head is None:
-        try:
-            head = json.loads(text)
-        except json.JSONDecodeError as err:
-            records, reason = _salvage_records(text)
-            for index, record in enumerate(records):
-                yield RawRecord(record, f"{name}#{index}")
-            raise UnreadableFile(
-                f"{reason} ({err.msg} at line {err.lineno}, column {err.colno})"
-            ) from None
-    elif text.strip() != first.strip():
+        yield from _whole_text(text, name, coverage)
+        return
+    if text.strip() != first.strip():
+        if isinstance(head, dict) and first.strip().endswith("}"):
+            yield from _json_lines(_numbered(text), name, coverage)  # documents, one a line
+            return
         raise UnreadableFile("unexpected data after the JSON document")
+    if _has_escaped_bytes(text):
+        yield from _records_one_by_one(text, name, coverage, None)
+        return
     yield from _document(head, name, coverage)
 
 
+def _whole_text(text: str, name: str, coverage: Coverage) -> Iterator[RawRecord]:
+    """A document whose first line is not one: decoded whole, as documents one after the
+    other, or record by record when neither works."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as err:
+        documents = _concatenated(text) if err.msg == "Extra data" else None
+        if documents is None:
+            yield from _records_one_by_one(text, name, coverage, err)
+            return
+        index = 0
+        for each in documents:  # `cat a.json b.json`, or members of one gzip
+            for record in each["Records"]:
+                yield RawRecord(record, f"{name}#{index}")
+                index += 1
+        return
+    except (ValueError, RecursionError):
+        yield from _records_one_by_one(text, name, coverage, None)
+        return
+    if _has_escaped_bytes(text):
+        yield from _records_one_by_one(text, name, coverage, None)
+        return
+    yield from _document(document, name, coverage)
+
+
+def _concatenated(text: str) -> list[dict[str, Any]] | None:
+    """Trail documents one after the other (`cat a.json.gz b.json.gz` inflates to that), or
+    None when the text is anything else."""
+    decoder = json.JSONDecoder()
+    documents: list[dict[str, Any]] = []
+    position = 0
+    try:
+        while position < len(text):
+            document, position = decoder.raw_decode(text, position)
+            if not isinstance(document, dict) or not isinstance(document.get("Records"), list):
+                return None
+            documents.append(document)
+            while position < len(text) and text[position] in " \t\r\n":
+                position += 1
+    except (ValueError, RecursionError):
+        return None
+    return documents
+
+
+def _one_object_line(line: str) -> bool:
+    """A first line that is one whole object but not a document of records: a JSON Lines
+    file whose first record is broken (the lines after it are still read)."""
+    stripped = line.strip()
+    return (
+        stripped.startswith("{")
+        and stripped.endswith("}")
+        and '"Records"' not in stripped[:200]
+        and '"Events"' not in stripped[:200]
+    )
+
+
+def _numbered(text: str, rest: IO[str] | None = None) -> Iterator[tuple[int, str]]:
+    number = 0
+    for number, line in enumerate(io.StringIO(text), start=1):
+        yield number, line
+    if rest is not None:
+        yield from enumerate(rest, start=number + 1)
+
+
 def _json_lines(
-    head: object, handle: IO[str], name: str, coverage: Coverage
+    lines: Iterable[tuple[int, str]], name: str, coverage: Coverage
 ) -> Iterator[RawRecord]:
-    yield RawRecord(head, f"{name}:1")
-    for number, line in enumerate(handle, start=2):
+    for number, line in lines:
         if not line.strip():
             continue
+        where = f"{name}:{number}"
         try:
             value = json.loads(line)
         except json.JSONDecodeError as err:
-            coverage.reject_record(f"{name}:{number}", f"line is not JSON ({err.msg})")
+            coverage.reject_record(where, f"line is not JSON ({err.msg})")
             continue
-        yield RawRecord(value, f"{name}:{number}")
+        except (ValueError, RecursionError) as err:
+            coverage.records_scanned += 1
+            if might_be_signin(line):
+                coverage.reject_record(where, unparseable(err))
+            continue
+        if _has_escaped_bytes(line) and is_signin_candidate(value):
+            coverage.records_scanned += 1
+            coverage.reject_record(where, NOT_UTF8)
+            continue
+        if isinstance(value, dict) and not _looks_like_record(value):
+            try:  # a whole document on one line (trail files concatenated with newlines)
+                yield from _document(value, where, coverage)
+            except UnreadableFile as err:
+                coverage.reject_record(where, str(err))
+            continue
+        yield RawRecord(value, where)
+
+
+def _array_start(text: str) -> tuple[int, str] | None:
+    """Where the array of records starts, and what its items are (records or events)."""
+    stripped = len(text) - len(text.lstrip())
+    if text.startswith("[", stripped):
+        return stripped, "Records"
+    if not text.startswith("{", stripped):
+        return None
+    for key in ("Records", "Events"):
+        at = text.find(f'"{key}"', stripped, stripped + 200)
+        if at >= 0:
+            start = text.find("[", at)
+            return (start, key) if start >= 0 else None
+    return None
+
+
+def _records_one_by_one(
+    text: str, name: str, coverage: Coverage, error: json.JSONDecodeError | None
+) -> Iterator[RawRecord]:
+    """Decode the records of a `{"Records": [...]}` (or Events, or array) document one by
+    one: a record that breaks the decoder costs that record, and a document cut short keeps
+    the complete records before the cut."""
+    found = _array_start(text)
+    if found is None:
+        if error is None:
+            raise UnreadableFile("JSON that cannot be decoded")
+        raise UnreadableFile(f"invalid JSON{_at(error)}")
+    start, key = found
+    decoder = json.JSONDecoder()
+    position = start + 1
+    length = len(text)
+    index = 0
+    while True:
+        while position < length and text[position] in " \t\r\n,":
+            position += 1
+        if position >= length:
+            raise UnreadableFile(f"truncated JSON after record {index - 1}{_at(error)}")
+        if text[position] == "]":
+            rest = text[position + 1 :].strip()
+            if rest not in ("", "}") and not rest.startswith(","):
+                raise UnreadableFile("invalid JSON after the Records array")
+            return
+        where = f"{name}#Events[{index}]" if key == "Events" else f"{name}#{index}"
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            raise UnreadableFile(
+                f"truncated or invalid JSON in record {index}{_at(error)}"
+            ) from None
+        except (ValueError, RecursionError) as err:
+            end_of_value = value_end(text, position)
+            if end_of_value is None:
+                raise UnreadableFile(f"truncated JSON in record {index}") from None
+            coverage.records_scanned += 1
+            if might_be_signin(text[position:end_of_value]):
+                coverage.reject_record(where, unparseable(err))
+            position = end_of_value
+            index += 1
+            continue
+        if key == "Events":
+            yield from _lookup_events([value], name, coverage, first=index)
+        elif _has_escaped_bytes(text[position:end]) and is_signin_candidate(value):
+            coverage.records_scanned += 1
+            coverage.reject_record(where, NOT_UTF8)
+        else:
+            yield RawRecord(value, where)
+        position = end
+        index += 1
+
+
+def _at(error: json.JSONDecodeError | None) -> str:
+    return "" if error is None else f" ({error.msg} at line {error.lineno}, column {error.colno})"
 
 
 def _document(document: Any, name: str, coverage: Coverage) -> Iterator[RawRecord]:
@@ -272,18 +525,32 @@ def _document(document: Any, name: str, coverage: Coverage) -> Iterator[RawRecor
     )
 
 
-def _lookup_events(events: list[object], name: str, coverage: Coverage) -> Iterator[RawRecord]:
+def lookup_event_record(event: object) -> tuple[object, None] | tuple[None, str]:
+    """The record inside one LookupEvents event (`CloudTrailEvent`, a JSON string), or why
+    there is none. Shared by `lookup-events` output files and the live LookupEvents source."""
+    payload = event.get("CloudTrailEvent") if isinstance(event, Mapping) else None
+    if not isinstance(payload, str):
+        return None, "event has no CloudTrailEvent string"
+    try:
+        return json.loads(payload), None
+    except json.JSONDecodeError as err:
+        return None, f"CloudTrailEvent is not JSON ({err.msg})"
+    except (ValueError, RecursionError) as err:
+        return None, f"CloudTrailEvent: {unparseable(err)}"
+
+
+def _lookup_events(
+    events: list[object], name: str, coverage: Coverage, first: int = 0
+) -> Iterator[RawRecord]:
     """`aws cloudtrail lookup-events` output: each event carries the full record as a JSON
     string in `CloudTrailEvent`."""
-    for index, event in enumerate(events):
+    for index, event in enumerate(events, start=first):
         where = f"{name}#Events[{index}]"
-        payload = event.get("CloudTrailEvent") if isinstance(event, Mapping) else None
-        if not isinstance(payload, str):
-            coverage.reject_record(where, "event has no CloudTrailEvent string")
-            continue
-        try:
-            record = json.loads(payload)
-        except json.JSONDecodeError as err:
-            coverage.reject_record(where, f"CloudTrailEvent is not JSON ({err.msg})")
+        record, reason = lookup_event_record(event)
+        if reason is not None:
+            coverage.reject_record(where, reason)
             continue
         yield RawRecord(record, where)
+
+
+ReadFile = Callable[[Path], FileResult]

@@ -19,6 +19,7 @@ from analyzer.domain.coverage import Coverage
 from analyzer.domain.window import Window
 from analyzer.sources.decode import FileResult, read_and_normalize, read_file
 from analyzer.sources.interface import RawRecord, Source
+from analyzer.sources.limits import DEFAULT_MAX_FILE_BYTES
 from analyzer.sources.pool import SharedScan
 from analyzer.sources.tree import files_under
 
@@ -42,17 +43,20 @@ class FileSource(Source):
         window: Window | None = None,
         workers: int | None = None,
         keep_records: bool = True,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     ) -> None:
         """`workers` counts the processes forked besides this one, which reads too (default:
         one fewer than the cores, at most 3). `keep_records=False` lets worker processes send
         back only normalized rows (the raw records are needed only to save them again, as
-        `--save-raw` does)."""
+        `--save-raw` does). A file that inflates to more than `max_file_bytes` is skipped with
+        a line naming it (`limits.py`)."""
         self.paths = [Path(p) for p in paths]
         self.progress = progress
         self.window = window
         cores = os.cpu_count() or 1
         self.workers = workers if workers is not None else min(cores - 1, MAX_WORKERS)
         self.keep_records = keep_records
+        self.max_file_bytes = max_file_bytes
         self._listing = Coverage()
         self._started: Iterator[FileResult] | None = None
         self._scan: SharedScan | None = None
@@ -67,12 +71,18 @@ class FileSource(Source):
         files = files_under(self.paths, self.window, self._listing)
         self.file_count = len(files)
         if self.workers > 0 and len(files) >= POOL_THRESHOLD and _can_fork():
-            read = functools.partial(read_and_normalize, keep_records=self.keep_records)
+            read = functools.partial(
+                read_and_normalize,
+                keep_records=self.keep_records,
+                max_file_bytes=self.max_file_bytes,
+            )
             self._scan = SharedScan(files, read, self.workers)
             self._scan.start()
             self._started = iter(self._scan)
         else:
-            self._started = map(read_file, files)
+            self._started = map(
+                functools.partial(read_file, max_file_bytes=self.max_file_bytes), files
+            )
 
     def close(self) -> None:
         """Stop the workers (done after the last result, or when the scan is abandoned)."""

@@ -9,6 +9,7 @@ A region that fails is reported with its reason while the others complete.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -25,6 +26,8 @@ from botocore.exceptions import (
 )
 
 from analyzer.domain.coverage import Coverage, RegionCoverage
+from analyzer.normalize.fields import safe
+from analyzer.sources.decode import lookup_event_record
 from analyzer.sources.interface import RawRecord, Source
 from analyzer.sources.pacing import LOOKUP_INTERVAL, Pacer
 
@@ -45,6 +48,7 @@ class _RegionRun:
     coverage: RegionCoverage
     records: list[RawRecord] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    bad_page: str | None = None  # why the last answer was not a page, retries exhausted
 
 
 @dataclass(frozen=True)
@@ -58,20 +62,62 @@ class LookupJob:
     account: str | None = None
 
 
-def _describe(err: Exception) -> str:
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+REASON_CHARS = 160
+
+
+def short_reason(message: str) -> str:
+    """One line of what a service said, never a response body: an HTML or XML page (a proxy
+    or load balancer answering for AWS) is cut down to its title or first text."""
+    if "<" in message and ">" in message:
+        title = _TITLE.search(message)
+        message = title.group(1) if title else _TAG.sub(" ", message)
+    words = " ".join(message.split())
+    return words if len(words) <= REASON_CHARS else words[: REASON_CHARS - 1] + "…"
+
+
+class BadPage(Exception):
+    """A LookupEvents answer that does not parse as one (a body cut short), after retries."""
+
+
+def _describe(err: Exception, operation: str = "LookupEvents") -> str:
+    """`LookupEvents: <code>: <short reason> (HTTP <status>, <n> attempts)` plus a hint."""
     if isinstance(err, ClientError):
         error = err.response.get("Error", {})
+        meta = err.response.get("ResponseMetadata", {})
         code = str(error.get("Code", "Error"))
-        message = str(error.get("Message", "")).strip()
-        text = f"{code}: {message}" if message else code
+        message = short_reason(str(error.get("Message", "")))
+        status = meta.get("HTTPStatusCode")
+        text = f"{operation}: {code}: {message}" if message else f"{operation}: {code}"
+        done = f"HTTP {status}" if status else ""
+        if "RetryAttempts" in meta:
+            attempts = int(meta["RetryAttempts"]) + 1
+            done += f", {attempts} attempt{'s' if attempts != 1 else ''}"
+        details = [done.lstrip(", ")] if done else []
         if code in NOT_ENABLED_CODES:
-            text += " (is the region enabled for this account?)"
+            details.append("is the region enabled for this account?")
         if code in THROTTLING_CODES:
-            text += " (retries exhausted; raise --max-attempts)"
-        return text
+            details.append("retries exhausted; raise --max-attempts")
+        return f"{text} ({'; '.join(details)})" if details else text
     if isinstance(err, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError):
-        return f"unreachable endpoint: {err}"
-    return f"{type(err).__name__}: {err}"
+        return f"{operation}: unreachable endpoint: {short_reason(str(err))}"
+    if isinstance(err, BadPage):
+        return f"{operation}: {err}"
+    return f"{operation}: {type(err).__name__}: {short_reason(str(err))}"
+
+
+def _answer_problem(http_response: Any) -> str | None:
+    """Why a 200 answer is not a LookupEvents page, or None when it is one. botocore reads a
+    body that is not JSON as an empty answer, which would end the pagination early and leave
+    the region `ok` with its events missing."""
+    try:
+        answer = json.loads(http_response.content)
+    except (ValueError, RecursionError):
+        return "answer is not JSON (cut short?)"
+    if not isinstance(answer, dict) or not isinstance(answer.get("Events", []), list):
+        return "answer is not a LookupEvents page"
+    return None
 
 
 class LookupEventsSource(Source):
@@ -116,6 +162,8 @@ class LookupEventsSource(Source):
         every HTTP attempt (retries included) waits for the pacer and is counted, and every
         throttling answer is counted before botocore's retry handler backs off."""
         stats = run.coverage
+        retries = getattr(job.client.meta.config, "retries", None) or {}
+        most = int(retries.get("total_max_attempts") or retries.get("max_attempts", 0) + 1 or 1)
 
         def before_send(**_: Any) -> None:
             pacer.wait()
@@ -124,11 +172,22 @@ class LookupEventsSource(Source):
         def answered(**_: Any) -> None:
             pacer.answered()
 
-        def needs_retry(response: Any = None, **_: Any) -> None:
-            if isinstance(response, tuple) and len(response) == 2:
-                code = response[1].get("Error", {}).get("Code")
-                if code in THROTTLING_CODES:
-                    stats.throttles += 1
+        def needs_retry(response: Any = None, attempts: int = 1, **_: Any) -> int | None:
+            """Counts throttling; a 200 whose body is not a page is retried like a failed
+            request (paced by `before_send`), and marks the region failed once retries are
+            exhausted."""
+            if not (isinstance(response, tuple) and len(response) == 2):
+                return None
+            http_response, parsed = response
+            code = parsed.get("Error", {}).get("Code")
+            if code in THROTTLING_CODES:
+                stats.throttles += 1
+            if getattr(http_response, "status_code", None) != 200:
+                return None
+            run.bad_page = _answer_problem(http_response)
+            if run.bad_page is not None and attempts < most:
+                return 0
+            return None
 
         events = job.client.meta.events
         # first, so the wait happens before anything answers or sends the request
@@ -149,13 +208,15 @@ class LookupEventsSource(Source):
         )
         try:
             for page in pages:
+                if run.bad_page is not None:
+                    raise BadPage(f"{run.bad_page} ({stats.attempts} attempts)")
                 stats.pages += 1
                 for event in page.get("Events", []):
                     self._take(self._place(job), event, run)
                 if self.progress:
                     self.progress(stats)
             stats.status = "ok"
-        except (ClientError, BotoCoreError) as err:
+        except (ClientError, BotoCoreError, BadPage) as err:
             stats.status = "failed"
             stats.reason = _describe(err)
         stats.retries = max(0, stats.attempts - stats.pages - (stats.status == "failed"))
@@ -169,16 +230,14 @@ class LookupEventsSource(Source):
         return f"{job.account}/{job.region}" if job.account else job.region
 
     @staticmethod
-    def _take(place: str, event: Mapping[str, Any], run: _RegionRun) -> None:
-        where = f"lookup {place} event {event.get('EventId', '?')}"
-        payload = event.get("CloudTrailEvent")
-        if not isinstance(payload, str):
-            run.rejected.append((where, "event has no CloudTrailEvent string"))
-            return
-        try:
-            record = json.loads(payload)
-        except json.JSONDecodeError as err:
-            run.rejected.append((where, f"CloudTrailEvent is not JSON ({err.msg})"))
+    def _take(place: str, event: object, run: _RegionRun) -> None:
+        """One bad event (not JSON, too deep, a number too long) costs that event only;
+        `place` is the region, or account/region in an organization run."""
+        event_id = event.get("EventId", "?") if isinstance(event, Mapping) else "?"
+        where = f"lookup {place} event {safe(str(event_id))}"
+        record, reason = lookup_event_record(event)
+        if reason is not None:
+            run.rejected.append((where, reason))
             return
         run.coverage.events += 1
         run.records.append(RawRecord(record, where))

@@ -10,7 +10,13 @@ from analyzer.domain.coverage import AccountCoverage, Coverage, RegionCoverage
 from analyzer.sources.interface import RawRecord, Source
 from analyzer.sources.lookup import LookupEventsSource
 
+OPERATION = "LookupEvents"  # how sources/lookup.py names the call in a region's reason
 ACCESS_DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
+
+
+def _denied(reason: str | None) -> bool:
+    """A region's reason (`LookupEvents: <code>: ...`) says the call was not allowed."""
+    return str(reason).removeprefix(f"{OPERATION}: ").startswith(ACCESS_DENIED)
 
 
 def account_status(account: AccountCoverage, regions: list[RegionCoverage]) -> None:
@@ -26,9 +32,7 @@ def account_status(account: AccountCoverage, regions: list[RegionCoverage]) -> N
     account.regions_read = len(regions) - len(failed)
     if not failed:
         account.status = "read"
-    elif len(failed) == len(regions) and all(
-        str(r.reason).startswith(ACCESS_DENIED) for r in failed
-    ):
+    elif len(failed) == len(regions) and all(_denied(r.reason) for r in failed):
         account.status = "access_denied"
         account.reason = (
             f"cloudtrail:LookupEvents refused in {len(failed)} region(s) ({failed[0].reason})"

@@ -16,8 +16,11 @@ and never delivered are read again by the calling process.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import queue
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.context import ForkContext, ForkProcess
 from multiprocessing.queues import Queue
@@ -28,6 +31,8 @@ from analyzer.sources.decode import FileResult
 
 CHUNK = 4  # files per claim: small enough to balance the processes at the end of a scan
 _POLL_SECONDS = 0.5  # how often a waiting caller checks that the workers are still alive
+
+_PR_SET_PDEATHSIG = 1  # prctl(2) option, Linux
 
 Reader = Callable[[Path], FileResult]
 
@@ -45,14 +50,32 @@ def _chunk(files: Sequence[Path], index: int) -> Sequence[Path]:
     return files[index * CHUNK : (index + 1) * CHUNK]
 
 
+def _die_with(parent: int) -> None:
+    """A worker must not outlive the process that forked it (killed with -9, it cannot stop
+    them): on Linux the kernel sends SIGKILL when the parent ends; elsewhere the loop in
+    `_work` notices at the next chunk."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent ended before the signal was armed
+        os._exit(1)
+
+
 def _work(
     files: Sequence[Path],
     read: Reader,
     counter: Synchronized[int],
     results: Queue[tuple[int, list[FileResult] | BaseException]],
+    parent: int,
 ) -> None:
+    _die_with(parent)
     chunks = -(-len(files) // CHUNK)
     while (index := _claim(counter, chunks)) is not None:
+        if os.getppid() != parent:
+            results.cancel_join_thread()  # nobody reads the queue any more
+            os._exit(1)
         try:
             results.put((index, [read(path) for path in _chunk(files, index)]))
         except BaseException as err:  # re-raised in the calling process
@@ -81,7 +104,7 @@ class SharedScan:
         for _ in range(self.workers):
             process = self._context.Process(
                 target=_work,
-                args=(self.files, self.read, self._counter, self._results),
+                args=(self.files, self.read, self._counter, self._results, os.getpid()),
                 daemon=True,
             )
             process.start()

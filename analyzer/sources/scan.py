@@ -6,28 +6,52 @@ marker bytes is counted and dropped without parsing. The byte searches run throu
 (SIMD substring search, about ten times CPython's `bytes.find`/`count` on this JSON): with
 CPython's search, looking for markers and counting records cost more than inflating.
 
+The fast path may skip only what the full decoder (`decode.py`) would also skip, whatever the
+bytes. Why a skipped record cannot be a sign-in candidate:
+
+- A candidate's `eventSource` decodes to `signin.amazonaws.com` or an `sso*` source, so its
+  bytes hold `"signin.amazonaws.com"` or `"sso` literally, or a `\\u` escape (no other JSON
+  escape can stand for a letter, a dot or a dash). All three are markers, whatever the key
+  looks like (escaped, spaced, reordered).
+- A candidate without an `eventSource` string is recognised by its name alone; the fast path
+  runs only when the counts in `scan_trail` show that every record has one (and each record
+  cut out around a hit is checked on its own, since an escape can hide a key from them).
+  Two layouts still defeat the counts, and only by hand: a record with no `eventName` key
+  at all beside one without `eventSource`, or an `"eventSource":"` key nested right after a
+  string ending in `Z`. CloudTrail writes neither.
+
 CloudTrail writes compact JSON whose records each begin with `{"eventVersion":`, so the record
 around a hit is cut out between the record start before it and the next record start after
-it. Only files in that exact compact form take this path. Anything unexpected (no record
-start, a slice that is not one JSON object) falls back to parsing the whole file, so the fast
-path can only be faster, never different.
+it. Anything unexpected (counts that disagree, a slice that is not one JSON object) falls back
+to the full decoder, so the fast path can only be faster, never different.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import struct
 from dataclasses import dataclass, field
 
 import deflate
 import stringzilla
 
+from analyzer.normalize.selection import IDENTITY_CENTER_SOURCES, SIGNIN_ONLY_NAMES, SIGNIN_SOURCE
+from analyzer.sources.limits import describe
+
 GZIP_MAGIC = b"\x1f\x8b"
-# In compact JSON as CloudTrail writes it, the event sources that can hold a sign-in:
-# signin.amazonaws.com and the sso* sources (sso, sso-oauth; other sso* sources are dropped by
-# the normalizer).
-SIGNIN_MARKERS = (b'"eventSource":"signin.amazonaws.com"', b'"eventSource":"sso')
+ESCAPE = b"\\u"
+# Every sign-in candidate's bytes hold one of these (or an escape), see the module docstring.
+SOURCE_MARKERS = (b'"' + SIGNIN_SOURCE.encode() + b'"', b'"sso', ESCAPE)
+assert all(s.startswith("sso") for s in IDENTITY_CENTER_SOURCES)
+NAME_MARKERS = tuple(sorted(b'"' + name.encode() + b'"' for name in SIGNIN_ONLY_NAMES))
+SOURCE_KEY = b'"eventSource":"'
+# CloudTrail writes `eventTime` (a UTC time ending in Z) right before `eventSource`.
+TOP_SOURCE_KEY = b'Z",' + SOURCE_KEY
+NAME_KEY = b'"eventName"'
 RECORD_START = b'{"eventVersion":'
 NEXT_RECORD = b"," + RECORD_START
+SEPARATOR = b"}" + NEXT_RECORD  # between two records: nothing else is in the array
 COMPACT_HEADS = (b'{"Records":[{"eventVersion":', b'{"Records":[]}')
 
 
@@ -35,43 +59,89 @@ class ScanError(ValueError):
     """The payload cannot be used; the message is the reason shown to the user."""
 
 
+class TooLarge(ScanError):
+    """The payload inflates to more than the limit allows."""
+
+
 @dataclass
 class Scanned:
     """Candidate records (the normalizer decides which are sign-ins; decoys that merely
-    mention the marker are parsed and then dropped there) and how many records the file held."""
+    mention the marker are parsed and then dropped there), the records that could not be
+    parsed (index, reason) and how many records the file held."""
 
     candidates: list[tuple[int, object]] = field(default_factory=list)  # (record index, record)
+    not_utf8: list[tuple[int, object]] = field(default_factory=list)  # decoded with escapes
+    rejected: list[tuple[int, str]] = field(default_factory=list)
     records: int = 0
-    parsed_whole_file: bool = False
 
 
-def inflate(payload: bytes) -> bytes | bytearray:
+def gzip_size(payload: bytes | bytearray) -> int:
+    """The inflated size a gzip member's trailer states (modulo 4 GiB, so only a hint: the
+    inflater below fails when the real size differs)."""
+    return int(struct.unpack("<I", payload[-4:])[0]) if len(payload) >= 18 else 0
+
+
+def inflate(payload: bytes, limit: int) -> bytes | bytearray:
     """libdeflate inflates into a bytearray; it is searched and sliced as it is, since a copy
-    to bytes would cost a memcpy and page faults per file."""
+    to bytes would cost a memcpy and page faults per file. The buffer is as large as the
+    trailer says, so a trailer over `limit` is refused before anything is allocated; one
+    that lies (or a multi-member file) makes libdeflate fail, and the caller streams."""
     if not payload.startswith(GZIP_MAGIC):
+        if len(payload) > limit:
+            raise TooLarge(f"larger than the {describe(limit)} limit")
         return payload
+    if gzip_size(payload) > limit:
+        raise TooLarge(f"inflates to more than the {describe(limit)} limit")
     try:
-        return deflate.gzip_decompress(payload)
+        raw = deflate.gzip_decompress(payload)
     except (deflate.DeflateError, ValueError) as err:
         raise ScanError(f"corrupt gzip ({err})") from None
+    # libdeflate inflates the first member only, and succeeds when its size happens to be
+    # the last member's: a second member starts with the magic and method bytes, and when
+    # they appear, the data must also match the last member's checksum.
+    second = stringzilla.Str(payload).find(GZIP_MAGIC + b"\x08", 10) >= 0
+    if second and deflate.crc32(raw) != struct.unpack("<I", payload[-8:-4])[0]:
+        raise ScanError("multi-member gzip")
+    return raw
 
 
 def is_trail_head(head: bytes | bytearray) -> bool:
-    """The first bytes of a compact trail log file as CloudTrail writes it. The markers are
-    compact JSON, so a file written any other way (spaces after colons) must not take the
-    fast path: it would be scanned for bytes it does not contain."""
+    """The first bytes of a compact trail log file as CloudTrail writes it."""
     return head.startswith(COMPACT_HEADS)
 
 
 def is_trail_document(raw: bytes | bytearray) -> bool:
-    """Head and tail both intact; a cut-off file goes to the generic decoder, which keeps the
-    complete records and reports the truncation."""
-    return is_trail_head(raw[:64]) and raw[-64:].rstrip().endswith(b"]}")
+    """Head and tail both intact (the last record an object); a cut-off file goes to the
+    generic decoder, which keeps the complete records and reports the truncation."""
+    tail = raw[-64:].rstrip()
+    return is_trail_head(raw[:64]) and (tail.endswith(b"}]}") or raw.strip() == COMPACT_HEADS[1])
+
+
+def might_be_signin(raw: bytes | bytearray | str) -> bool:
+    """Whether a record that cannot be parsed (too deep, a number too long) may be a sign-in
+    event, from its bytes by the same rule the fast path skips by: such a record is rejected
+    with a line, any other is counted and dropped like every non-sign-in record."""
+    data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else bytes(raw)
+    if any(marker in data for marker in SOURCE_MARKERS):
+        return True
+    if SOURCE_KEY in data:
+        return False  # its source is another service
+    return any(marker in data for marker in NAME_MARKERS)
+
+
+NOT_UTF8 = "record is not UTF-8 text"
+
+
+def unparseable(err: BaseException) -> str:
+    """Why a record that is JSON in form cannot be decoded (the same words on every path)."""
+    if isinstance(err, RecursionError):
+        return "record nested too deeply to decode"
+    return f"record cannot be decoded ({err})"
 
 
 def _hits(text: stringzilla.Str) -> list[int]:
     positions: list[int] = []
-    for marker in SIGNIN_MARKERS:
+    for marker in SOURCE_MARKERS:
         at = text.find(marker)
         while at >= 0:
             positions.append(at)
@@ -82,59 +152,101 @@ def _hits(text: stringzilla.Str) -> list[int]:
 
 def _slices(
     raw: bytes | bytearray, text: stringzilla.Str, hits: list[int]
-) -> tuple[list[tuple[int, bytes | bytearray]], int] | None:
-    """(record index, bytes) of the records enclosing the hits and the file's record count,
-    or None when the layout is not the expected one. Record starts are counted once, in
-    order: up to each hit for its index, then the rest of the file for the total."""
+) -> list[tuple[int, bytes | bytearray]] | None:
+    """(record index, bytes) of the records enclosing the hits, or None when the layout is
+    not the expected one. A record's index is the number of records (`eventSource` keys after
+    an `eventTime`) before its start, counted once, in order."""
     end_of_array = text.rfind(b"]}")  # searched from the end; rstrip() would copy the file
     if end_of_array < 0:
         return None
     slices: list[tuple[int, bytes | bytearray]] = []
-    counted_to = 0  # record starts before this offset are already in `index`
-    index = -1
-    last_start = -1
+    counted_to = 0  # records before this offset are already in `index`
+    index = 0
+    last_end = -1
     for hit in hits:
-        start = text.rfind(RECORD_START, 0, hit)
-        if start < 0:
-            return None
-        if start == last_start:
+        if hit < last_end:
             continue  # another hit inside the record already cut out
-        index += text.count(RECORD_START, counted_to, start + len(RECORD_START))
-        counted_to = start + len(RECORD_START)
-        last_start = start
+        start = text.rfind(RECORD_START, 0, hit)
+        if start < 0 or start < last_end:
+            return None
+        index += text.count(TOP_SOURCE_KEY, counted_to, start)
+        counted_to = start
         end = text.find(NEXT_RECORD, hit)
-        slices.append((index, raw[start : end if end >= 0 else end_of_array]))
-    return slices, index + 1 + text.count(RECORD_START, counted_to)
+        last_end = end if end >= 0 else end_of_array
+        slices.append((index, raw[start:last_end]))
+    return slices
 
 
-def scan_trail(raw: bytes | bytearray) -> Scanned:
-    """`raw` is an inflated `{"Records": [...]}` document."""
+def _parse(piece: bytes | bytearray) -> tuple[object, bool]:
+    """One record's bytes, and whether they were UTF-8: invalid bytes are kept as escapes so
+    that the caller can tell whether the record matters (the full decoder reads text the
+    same way)."""
+    try:
+        return json.loads(piece), True
+    except UnicodeDecodeError:
+        return json.loads(bytes(piece).decode("utf-8", "surrogateescape")), False
+
+
+def _counted_once(piece: bytes | bytearray) -> bool:
+    """A record cut out around a hit (an escape may hide its keys from the counts) holds
+    exactly one of each counted key, so that the counts still count records."""
+    return piece.count(TOP_SOURCE_KEY) == 1 and piece.count(NAME_KEY) == 1
+
+
+def scan_trail(raw: bytes | bytearray) -> Scanned | None:
+    """`raw` is an inflated compact `{"Records": [...]}` document; None when it is laid out
+    in a way the fast path cannot vouch for (the full decoder reads it). Records are counted
+    by their `"eventTime":"...Z","eventSource":"` (the order CloudTrail writes); the counts
+    of `"eventName"` keys and of `},{"eventVersion":` separators must agree with it, so a
+    record without a string `eventSource` (a sign-in by its name alone), a record written
+    another way, or anything but records in the array sends the file to the full decoder."""
     text = stringzilla.Str(raw)  # a view: the buffer is not copied
+    if raw.startswith(COMPACT_HEADS[1]):
+        return Scanned(records=0)
+    records = text.count(TOP_SOURCE_KEY)
+    if text.count(NAME_KEY) != records or text.count(SEPARATOR) != records - 1:
+        return None
     hits = _hits(text)
     if not hits:
-        return Scanned(records=text.count(RECORD_START))
+        return Scanned(records=records)
     found = _slices(raw, text, hits)
-    if found is not None:
-        slices, records = found
+    if found is None:
+        return None
+    scanned = Scanned(records=records)
+    for index, piece in found:
         try:
-            parsed = [(index, json.loads(piece)) for index, piece in slices]
+            record, utf8 = _parse(piece)
         except json.JSONDecodeError:
-            parsed = None
-        if parsed is not None and all(isinstance(p, dict) for _, p in parsed):
-            return Scanned(candidates=parsed, records=records)
-    return _whole_file(raw)
+            return None  # not one JSON object: the layout is not the expected one
+        except (ValueError, RecursionError) as err:
+            decoded = bytes(piece).decode("utf-8", "surrogateescape")
+            if value_end(decoded, 0) != len(decoded) or not _counted_once(piece):
+                return None  # the slice is not one counted record: the full decoder decides
+            scanned.rejected.append((index, unparseable(err)))
+            continue
+        if not isinstance(record, dict) or not _counted_once(piece):
+            return None
+        (scanned.candidates if utf8 else scanned.not_utf8).append((index, record))
+    return scanned
 
 
-def _whole_file(raw: bytes | bytearray) -> Scanned:
-    try:
-        document = json.loads(raw)
-    except json.JSONDecodeError as err:
-        raise ScanError(
-            f"invalid JSON ({err.msg} at line {err.lineno}, column {err.colno})"
-        ) from None
-    entries = document.get("Records") if isinstance(document, dict) else None
-    if not isinstance(entries, list):
-        raise ScanError("JSON that is not CloudTrail (no Records array)")
-    return Scanned(
-        candidates=list(enumerate(entries)), records=len(entries), parsed_whole_file=True
-    )
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_SCALAR_END = re.compile(r"[,\]}]")
+
+
+def value_end(text: str, start: int) -> int | None:
+    """Where the JSON value starting at `start` ends, found by brackets and strings alone
+    (for a value too deep or too odd for the decoder); None when the text ends first."""
+    if text[start] not in "{[":
+        match = _SCALAR_END.search(text, start)
+        return match.start() if match else None
+    depth = 0
+    for token in _TOKEN.finditer(text, start):
+        mark = token.group()
+        if mark in "{[":
+            depth += 1
+        elif mark in "}]":
+            depth -= 1
+            if depth == 0:
+                return token.end()
+    return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -48,42 +49,86 @@ def _outside(folder: str, days: tuple[date, date] | None) -> bool:
     return not days[0] <= day <= days[1]
 
 
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
+
+
 def _walk(root: Path, days: tuple[date, date] | None, coverage: Coverage) -> Iterator[Path]:
-    try:
-        entries = sorted(os.scandir(root), key=lambda e: e.name)
-    except OSError as err:
-        coverage.skip_file(str(root), f"cannot list folder ({err.strerror})")
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            if entry.is_file():
-                coverage.skip_file(entry.path, HIDDEN, warn=False)
+    """Depth-first with a stack of its own (no recursion limit on deep trees), entering each
+    folder once whatever symlinks point at it (no loops), in a stable order. Entries that
+    cannot be examined, and files that are not regular files (a FIFO would block the read),
+    are named in a line."""
+    entered: set[tuple[int, int]] = set()
+    stack: list[Path] = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            info = folder.stat()
+            if (info.st_dev, info.st_ino) in entered:
+                coverage.skip_file(
+                    str(folder), "folder already read through another path (symlink), skipped"
+                )
+                continue
+            entered.add((info.st_dev, info.st_ino))
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as err:
+            coverage.skip_file(str(folder), f"cannot list folder ({err.strerror or err})")
             continue
-        if entry.is_dir():
-            if entry.name in SIBLING_FOLDERS:
-                coverage.skip_file(entry.path, SIBLING_FOLDERS[entry.name], warn=False)
+        folders: list[Path] = []
+        for entry in entries:
+            try:
+                mode = entry.stat().st_mode
+            except OSError as err:
+                if not entry.name.startswith("."):
+                    coverage.skip_file(entry.path, f"cannot read ({err.strerror or err})")
                 continue
-            if _outside(entry.path, days):
-                coverage.day_folders_pruned += 1
+            if entry.name.startswith("."):
+                if stat.S_ISREG(mode):
+                    coverage.skip_file(entry.path, HIDDEN, warn=False)
                 continue
-            yield from _walk(Path(entry.path), days, coverage)
-        elif entry.is_file():
-            yield Path(entry.path)
+            if stat.S_ISDIR(mode):
+                if entry.name in SIBLING_FOLDERS:
+                    coverage.skip_file(entry.path, SIBLING_FOLDERS[entry.name], warn=False)
+                elif _outside(entry.path, days):
+                    coverage.day_folders_pruned += 1
+                else:
+                    folders.append(Path(entry.path))
+            elif stat.S_ISREG(mode):
+                yield Path(entry.path)
+            else:
+                coverage.skip_file(entry.path, f"not a regular file ({_kind(mode)}), not read")
+        stack.extend(reversed(folders))
 
 
 def files_under(paths: list[Path], window: Window | None, coverage: Coverage) -> list[Path]:
-    """Every file to read, in a stable order; missing paths and empty folders are reported."""
+    """Every file to read, in a stable order; missing paths and empty folders are reported.
+    A FIFO or device given directly (`--logs <(zcat ...)`, `/dev/stdin`) is read as a
+    stream; one found inside a folder is not."""
     days = delivery_days(window)
     found: list[Path] = []
     for path in paths:
         coverage.inputs.append(str(path))
-        if path.is_file():
-            found.append(path)
-        elif path.is_dir():
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            coverage.skip_file(str(path), "no such file or folder")
+            continue
+        except OSError as err:
+            coverage.skip_file(str(path), f"cannot read ({err.strerror or err})")
+            continue
+        if stat.S_ISDIR(mode):
             before = len(found)
             found.extend(_walk(path, days, coverage))
             if len(found) == before and not coverage.day_folders_pruned:
                 coverage.skip_file(str(path), "folder holds no files")
+        elif stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
+            found.append(path)
         else:
-            coverage.skip_file(str(path), "no such file or folder")
+            coverage.skip_file(str(path), f"not a regular file ({_kind(mode)}), not read")
     return found

@@ -108,14 +108,17 @@ def test_corrupt_gzip(tmp_path: Path) -> None:
     assert line.startswith(f"{path}: corrupt gzip")
 
 
-def test_truncated_gzip_keeps_nothing_but_says_so(tmp_path: Path) -> None:
-    whole = gzip.compress(json.dumps({"Records": [console_login()] * 50}).encode())
+def test_truncated_gzip_keeps_the_complete_records_before_the_cut(tmp_path: Path) -> None:
+    records = [api_call(f"noise-{i:05d}") for i in range(3000)] + [console_login()]
+    whole = gzip.compress(json.dumps({"Records": [console_login(), *records]}).encode())
     path = tmp_path / "cut.json.gz"
     path.write_bytes(whole[: len(whole) // 2])
-    records, coverage = read(path)
+    found, coverage = read(path)
     [line] = problems(coverage)
-    assert line.startswith(f"{path}: corrupt gzip")
-    assert records == []
+    assert line.startswith(f"{path}: truncated gzip")
+    assert found == [console_login()]  # the first record, before the cut
+    assert 0 < coverage.records_scanned < 3001
+    assert line.endswith(f"kept the {coverage.records_scanned} records before it")
 
 
 def test_truncated_json_keeps_the_complete_records(tmp_path: Path) -> None:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
+import time
 from multiprocessing import active_children
 from pathlib import Path
 
@@ -100,3 +104,47 @@ def test_an_abandoned_scan_stops_its_workers() -> None:
     assert active_children()
     results.close()  # type: ignore[attr-defined]
     assert not active_children()
+
+
+_ORPHAN_SCRIPT = """
+import sys, time
+from pathlib import Path
+from analyzer.sources.decode import FileResult
+from analyzer.sources.pool import SharedScan
+
+def stuck(path):
+    time.sleep(60)  # a worker busy with one file when its parent is killed
+    return FileResult(str(path))
+
+scan = SharedScan([Path(f"f{i}") for i in range(40)], stuck, workers=2)
+scan.start()
+print(" ".join(str(p.pid) for p in scan._processes), flush=True)
+time.sleep(60)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_workers_exit_when_the_main_process_is_killed() -> None:
+    main = subprocess.Popen(
+        [sys.executable, "-c", _ORPHAN_SCRIPT], stdout=subprocess.PIPE, text=True
+    )
+    assert main.stdout is not None
+    workers = [int(pid) for pid in main.stdout.readline().split()]
+    assert len(workers) == 2
+    assert all(_alive(pid) for pid in workers)
+    main.kill()  # SIGKILL: no cleanup runs in the main process
+    main.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in workers if _alive(pid)]
+    for pid in left:  # never leave them behind, even when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert left == []

@@ -1,0 +1,274 @@
+"""Hostile and damaged files: one bad record costs one record, memory stays bounded, nothing is
+dropped without a line, and nothing raises. One test per class of input (issue 12)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from analyzer.domain.coverage import Coverage
+from analyzer.entry import prestart
+from analyzer.sources import FileSource
+from analyzer.sources.decode import read_file
+from tests.conftest import api_call, console_login
+
+MIB = 2**20
+
+
+def compact(records: list[Any]) -> bytes:
+    """A trail file as CloudTrail writes it (the fast path's layout)."""
+    ordered = []
+    for record in records:
+        front = {k: record[k] for k in ("eventVersion", "userIdentity", "eventTime") if k in record}
+        ordered.append({**front, **record})
+    return json.dumps({"Records": ordered}, separators=(",", ":")).encode()
+
+
+def read(*paths: Path, **options: Any) -> tuple[list[Any], Coverage]:
+    coverage = Coverage()
+    records = [raw.record for raw in FileSource(paths, **options).records(coverage)]
+    return records, coverage
+
+
+def lines(coverage: Coverage) -> list[str]:
+    return [p.line() for p in coverage.problems]
+
+
+def ids(records: list[Any]) -> list[str]:
+    return [r["eventID"] for r in records]
+
+
+def spaced(records: list[Any]) -> bytes:
+    return json.dumps({"Records": records}, indent=1).encode()
+
+
+BAD_VALUES = {
+    "deep": "[" * 100_000 + "]" * 100_000,
+    "digits": "9" * 5000,
+}
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_VALUES))
+@pytest.mark.parametrize("layout", ["compact", "spaced", "lines"])
+def test_a_record_the_decoder_cannot_take_costs_that_record(
+    tmp_path: Path, bad: str, layout: str
+) -> None:
+    """100k levels deep (RecursionError) or 5000 digits (ValueError) in one sign-in record:
+    that record is rejected with one line naming it, the rest of the file is read."""
+    records = [console_login(eventID="before"), console_login(eventID="bad"), api_call("x"),
+               console_login(eventID="after")]  # fmt: skip
+    texts = [json.dumps(r, separators=(",", ":")) for r in records]
+    texts[1] = texts[1][:-1] + f',"extra":{BAD_VALUES[bad]}}}'
+    if layout == "lines":
+        path = tmp_path / "export.jsonl"
+        path.write_text("\n".join(texts) + "\n")
+        culprit = f"{path}:2"
+    else:
+        path = tmp_path / "trail.json.gz"
+        sep = "," if layout == "compact" else ",\n "
+        document = json.loads(compact([json.loads(t) for t in (texts[0], texts[2])]))
+        head = json.dumps(document["Records"][0], separators=(",", ":"))
+        path.write_bytes(gzip.compress(
+            ('{"Records":[' + sep.join([head, texts[1], texts[2], texts[3]]) + "]}").encode()
+        ))  # fmt: skip
+        culprit = f"{path}#1"
+    found, coverage = read(path)
+    assert ids(found) == ["before", "after"]
+    [line] = lines(coverage)
+    assert line.startswith(f"{culprit}: record ")
+    assert coverage.records_rejected == 1
+    assert coverage.files_read == 1
+
+
+def test_lookup_events_output_with_a_bad_event(tmp_path: Path) -> None:
+    deep = json.dumps(console_login(eventID="bad"))[:-1] + ',"x":' + "[" * 5000 + "]" * 5000 + "}"
+    events = {"Events": [
+        {"EventId": "1", "CloudTrailEvent": deep},
+        {"EventId": "2", "CloudTrailEvent": json.dumps(console_login(eventID="good"))},
+    ]}  # fmt: skip
+    path = tmp_path / "lookup.json"
+    path.write_text(json.dumps(events))
+    found, coverage = read(path)
+    assert ids(found) == ["good"]
+    reason = "CloudTrailEvent: record nested too deeply to decode"
+    assert lines(coverage) == [f"{path}#Events[0]: {reason}"]
+
+
+def test_one_invalid_byte_drops_only_its_record(tmp_path: Path) -> None:
+    records = [console_login(eventID="bad"), console_login(eventID="good"), api_call("n")]
+    for name, payload in {
+        "compact.json.gz": gzip.compress(compact(records)),
+        "spaced.json": spaced(records),
+        "lines.jsonl": b"\n".join(json.dumps(r).encode() for r in records),
+    }.items():
+        path = tmp_path / name
+        broken = compact(records).replace(b"Mozilla", b"Mo\xffzilla", 1)
+        path.write_bytes(
+            gzip.compress(broken)
+            if "gz" in name
+            else payload.replace(b"Mozilla", b"Mo\xffzilla", 1)
+        )
+        found, coverage = read(path)
+        assert ids(found) == ["good"], name
+        [line] = lines(coverage)
+        assert line.endswith("record is not UTF-8 text"), name
+        assert line.startswith(f"{path}#0" if "lines" not in name else f"{path}:1"), name
+
+
+def test_a_byte_order_mark_is_not_a_reason_to_skip(tmp_path: Path) -> None:
+    path = tmp_path / "powershell.json"
+    path.write_bytes(b"\xef\xbb\xbf" + spaced([console_login()]))
+    found, coverage = read(path)
+    assert found == [console_login()]
+    assert lines(coverage) == []
+
+
+def test_gzip_files_concatenated_read_every_member(tmp_path: Path) -> None:
+    """`cat a.json.gz b.json.gz > c.json.gz`: two whole trail files of the same size (so a
+    one-shot inflater that stops after the first member still succeeds)."""
+    first = gzip.compress(compact([console_login(eventID="a1"), api_call("n1")]))
+    second = gzip.compress(compact([console_login(eventID="b1"), api_call("n2")]))
+    path = tmp_path / "cat.json.gz"
+    path.write_bytes(first + second)
+    found, coverage = read(path)
+    assert ids(found) == ["a1", "b1"]
+    assert (coverage.records_scanned, lines(coverage)) == (4, [])
+
+
+@pytest.mark.parametrize("layout", ["compact", "spaced"])
+def test_multi_member_gzip_reads_every_member(tmp_path: Path, layout: str) -> None:
+    records = [console_login(eventID=f"s{i}") for i in range(6)]
+    payload = compact(records) if layout == "compact" else spaced(records)
+    cut = len(payload) // 3
+    path = tmp_path / "cat.json.gz"
+    path.write_bytes(gzip.compress(payload[:cut]) + gzip.compress(payload[cut:]))
+    found, coverage = read(path)
+    assert ids(found) == [f"s{i}" for i in range(6)]
+    assert lines(coverage) == []
+
+
+def test_a_gzip_of_zeros_is_named_and_costs_little(tmp_path: Path) -> None:
+    """10 MB of gzip holds about 10 GB of zeros; a quarter of that size is enough to show
+    the reader stops at once (it looks at the first 4 kB, never for a newline)."""
+    path = tmp_path / "bomb.json.gz"
+    with gzip.open(path, "wb", compresslevel=1) as handle:
+        block = bytes(MIB)
+        for _ in range(200):
+            handle.write(block)
+    good = tmp_path / "good.json"
+    good.write_bytes(spaced([console_login()]))
+    found, coverage = read(path, good)
+    assert found == [console_login()]
+    [line] = lines(coverage)
+    assert line == f"{path}: not a JSON file (holds NUL bytes); named or compressed like a log"
+
+
+@pytest.mark.parametrize("layout", ["compact", "lines"])
+def test_inflating_stops_at_the_limit_with_a_line(tmp_path: Path, layout: str) -> None:
+    """A 2 GiB user agent in a 2 MB gzip grew past 8 GB; scaled down here: a 40 MiB user
+    agent against a 4 MiB limit."""
+    record = console_login(userAgent="A" * (40 * MIB))
+    payload = compact([record]) if layout == "compact" else json.dumps(record).encode()
+    path = tmp_path / "bomb.json.gz"
+    path.write_bytes(gzip.compress(payload, compresslevel=1))
+    found, coverage = read(path, max_file_bytes=4 * MIB)
+    assert found == []
+    assert lines(coverage) == [f"{path}: inflates to more than the 4 MiB limit"]
+
+
+def test_files_that_look_like_logs_but_cannot_be_read_are_named(tmp_path: Path) -> None:
+    (tmp_path / "crash.json").write_bytes(bytes(4096))
+    (tmp_path / "README.md").write_text("# notes\n")
+    (tmp_path / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    found, coverage = read(tmp_path)
+    assert found == []
+    reason = "not a JSON file (holds NUL bytes); named or compressed like a log"
+    assert lines(coverage) == [f"{tmp_path / 'crash.json'}: {reason}"]
+    assert coverage.files_skipped["not a JSON file"] == 2  # counted, quietly
+
+
+def test_a_fifo_in_a_tree_is_named_and_not_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "t.json").write_bytes(spaced([console_login()]))
+    found, coverage = read(tmp_path)
+    assert found == [console_login()]
+    assert lines(coverage) == [f"{tmp_path / 'pipe'}: not a regular file (FIFO), not read"]
+
+
+def test_a_pipe_given_directly_is_read_as_a_stream(tmp_path: Path) -> None:
+    """`--logs <(zcat x.gz)` hands over /dev/fd/N, a pipe."""
+    pipe = tmp_path / "fd63"
+    os.mkfifo(pipe)
+    payload = gzip.compress(compact([console_login(), api_call()]))
+
+    def feed() -> None:
+        with open(pipe, "wb") as handle:
+            handle.write(payload)
+
+    writer = threading.Thread(target=feed, daemon=True)  # never holds the suite up
+    writer.start()
+    try:
+        found, coverage = read(pipe)
+    finally:
+        writer.join(5)
+    assert found == [console_login()]
+    assert (coverage.files_read, coverage.records_scanned, lines(coverage)) == (1, 2, [])
+
+
+def test_symlink_loops_and_deep_trees_are_walked_once(tmp_path: Path) -> None:
+    deep = tmp_path / "deep"
+    name = str(deep)
+    os.mkdir(name)
+    for _ in range(1200):  # pathlib's and os's makedirs recurse: one level at a time
+        name += "/d"
+        os.mkdir(name)
+    folder = Path(name)
+    (folder / "t.json").write_bytes(spaced([console_login()]))
+    (deep / "loop").symlink_to(deep)
+    (deep / "self").symlink_to(deep / "self")
+    try:
+        found, coverage = read(deep)
+    finally:  # pytest's cleanup (shutil.rmtree) recurses: remove the levels one by one
+        os.remove(folder / "t.json")
+        for _ in range(1200):
+            os.rmdir(folder)
+            folder = folder.parent
+    assert found == [console_login()]
+    assert sorted(lines(coverage)) == [
+        f"{deep / 'loop'}: folder already read through another path (symlink), skipped",
+        f"{deep / 'self'}: cannot read (Too many levels of symbolic links)",
+    ]
+
+
+def test_a_path_inside_an_unreadable_folder_is_a_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root the folder cannot be made unreadable: stat answers as it would for a user."""
+    hidden = tmp_path / "locked" / "logs"
+    real_stat = os.stat
+
+    def stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        if str(path).startswith(str(tmp_path / "locked")):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    found, coverage = read(hidden)
+    assert found == []
+    assert lines(coverage) == [f"{hidden}: cannot read (Permission denied)"]
+    prestart.begin(["--logs", str(hidden)])  # before the CLI's error handling: must not raise
+    prestart.abandon()
+
+
+def test_read_file_never_raises_on_what_the_os_refuses(tmp_path: Path) -> None:
+    folder = tmp_path / "a.json"
+    folder.mkdir()
+    result = read_file(folder)
+    [problem] = result.coverage.problems
+    assert problem.line().startswith(f"{folder}: cannot")

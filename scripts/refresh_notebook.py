@@ -1,6 +1,6 @@
 """Execute `notebooks/signin_exploration.ipynb` top to bottom and write its outputs back.
 
-Run from the repository root after `pip install -e '.[test]'`:
+Run from the repository root after `pip install '.[notebook]'` (or `-e '.[test]'`):
 
     python scripts/refresh_notebook.py [--check]
 

@@ -7,6 +7,7 @@ instead of inherited from whatever botocore is installed.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import boto3
@@ -28,7 +29,10 @@ NO_CREDENTIALS = (
 
 def make_session(profile: str | None, region: str | None = None) -> boto3.Session:
     """The run's one session: every client of a run (collection, history in S3, delivery)
-    comes from it, so `profile` and `region` apply to all of them."""
+    comes from it, so `profile` and `region` apply to all of them. `AWS_REGION` is read here
+    because boto3 reads only `AWS_DEFAULT_REGION`, while the AWS CLI (and Lambda) set
+    `AWS_REGION`, which wins over the profile's region there too."""
+    region = region or os.environ.get("AWS_REGION") or None
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
     except ProfileNotFound as err:

@@ -32,8 +32,9 @@ REMEDY_TEXT: dict[Remedy, str] = {
     Remedy.start_history: "run once with a source to start it",
     Remedy.identity_center_region: "name the Identity Center region to collect its portal "
     "events",
-    Remedy.try_without_aws: "to try it without AWS, read the sample trail files "
-    "(analyzer.read_logs('sample_logs'))",
+    Remedy.try_without_aws: "to try it without AWS, read the sample trail the package ships "
+    "(analyzer.read_logs(analyzer.sources.sample.sample_path(), since='2026-11-02', "
+    "until='2026-11-09'))",
     Remedy.name_org_role: "name the member role to assume (Sources.org_role)",
 }
 

@@ -54,6 +54,7 @@ from analyzer.render.formats import (
 from analyzer.render.text import printable
 from analyzer.sources.athena_table import DEFAULT_DATABASE, AthenaOptions
 from analyzer.sources.limits import DEFAULT_MAX_FILE_BYTES, MIB
+from analyzer.sources.sample import SAMPLE_SINCE, SAMPLE_UNTIL, sample_path
 
 if TYPE_CHECKING:
     from analyzer.entry.progress import AccountProgress, FileProgress, RegionProgress
@@ -87,8 +88,8 @@ REMEDIES = {
     "--trail) to start it",
     Remedy.identity_center_region: "pass --identity-center-region REGION to collect its portal "
     "events",
-    Remedy.try_without_aws: "to try the tool without AWS, run signin-report --logs sample_logs "
-    "--since 2026-11-02 --until 2026-11-09",
+    Remedy.try_without_aws: "to try the tool without AWS on the sample trail it ships, run "
+    f"signin-report --sample --since {SAMPLE_SINCE} --until {SAMPLE_UNTIL}",
     Remedy.name_org_role: "give --org-role ROLE to read the organization's accounts",
 }
 # typer >= 0.20 vendors click and exports only BadParameter; its base is the usage error.
@@ -328,6 +329,15 @@ def signin_report(
             rich_help_panel=SOURCES,
         ),
     ] = None,
+    sample: Annotated[
+        bool,
+        _option(
+            "--sample",
+            help="Read the sample trail shipped with the tool, as --logs would (no AWS needed; "
+            f"its week is --since {SAMPLE_SINCE} --until {SAMPLE_UNTIL}).",
+            rich_help_panel=SOURCES,
+        ),
+    ] = False,
     s3: Annotated[
         list[str] | None,
         _option(
@@ -640,7 +650,7 @@ def signin_report(
         if engine is not Engine.athena and athena != AthenaOptions():
             raise _usage("the --athena-* options need --engine athena")
         sources = Sources(
-            logs=tuple(logs or ()),
+            logs=(*(logs or ()), *((sample_path(),) if sample else ())),
             s3=tuple(s3 or ()),
             trails=tuple(trail or ()),
             discover_trails=source is SourceKind.trails,

@@ -163,27 +163,33 @@ def test_html_report_is_self_contained_and_escapes_event_text(tmp_path: Path) ->
     assert "Console sign-in without MFA: bob" in html
 
 
+def seed_buckets(s3: Any) -> None:
+    """Buckets `audit` (history, reports) and `trail` (yesterday's three sign-ins under
+    s3://trail/ct) for the Lambda handler tests."""
+    for bucket in ("audit", "trail"):
+        s3.create_bucket(Bucket=bucket)
+    day = datetime.now(UTC) - timedelta(days=1)
+    records = [
+        console_login(
+            eventID=f"l-{i}",
+            eventTime=(day + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        for i in range(3)
+    ]
+    body = gzip.compress(json.dumps({"Records": records}, separators=(",", ":")).encode())
+    s3.put_object(
+        Bucket="trail",
+        Key=f"ct/AWSLogs/111122223333/CloudTrail/us-east-1/{day:%Y/%m/%d}/x.json.gz",
+        Body=body,
+    )
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     fake_aws_credentials(monkeypatch)
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
-        for bucket in ("audit", "trail"):
-            s3.create_bucket(Bucket=bucket)
-        day = datetime.now(UTC) - timedelta(days=1)
-        records = [
-            console_login(
-                eventID=f"l-{i}",
-                eventTime=(day + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            )
-            for i in range(3)
-        ]
-        body = gzip.compress(json.dumps({"Records": records}, separators=(",", ":")).encode())
-        s3.put_object(
-            Bucket="trail",
-            Key=f"ct/AWSLogs/111122223333/CloudTrail/us-east-1/{day:%Y/%m/%d}/x.json.gz",
-            Body=body,
-        )
+        seed_buckets(s3)
         sns = boto3.client("sns", region_name="us-east-1")
         sqs = boto3.client("sqs", region_name="us-east-1")
         topic = sns.create_topic(Name="signin-report")["TopicArn"]

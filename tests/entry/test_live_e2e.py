@@ -158,7 +158,7 @@ def test_no_credentials_suggests_sample_logs() -> None:
     )
     assert result.returncode == 4
     assert result.stderr.strip().startswith("signin-report: error: no AWS credentials found")
-    assert "--logs sample_logs" in result.stderr
+    assert "run signin-report --sample --since 2026-11-02 --until 2026-11-09" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from analyzer.audit.request import AuditRequest, AuditResult, Aws, Delivery, Rendering, Sources
-from analyzer.audit.run import run_audit
+from analyzer.audit.run import AuditRun, run_audit
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.domain.coverage import RegionCoverage
 from analyzer.domain.values import Engine, Severity
@@ -92,6 +92,51 @@ def collect_live(
         progress=progress,
     )
     return plan.collect(window)
+
+
+def collect_organization(
+    role: str,
+    *,
+    external_id: str | None = None,
+    role_session_name: str | None = None,
+    accounts: list[str] | None = None,
+    days: int = 30,
+    since: Moment | None = None,
+    until: Moment | None = None,
+    profile: str | None = None,
+    region: str | None = None,
+    regions: list[str] | None = None,
+    identity_center_region: str | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    progress: Callable[[RegionCoverage], None] | None = None,
+) -> Collection:
+    """Sign-ins from the event history of every ACTIVE account of the organization (what
+    `signin-report --org-role ROLE` does): members through `role`, the caller's account with
+    its own credentials. `coverage.accounts` gives every account's status,
+    `coverage.regions` each (account, region); setup problems raise `AwsSetupError` or
+    `LiveSetupError`. It is the collect stage of the audit run (`AuditRun`) with
+    `Sources(org_role=role)`, so its checks and its one session are the CLI's."""
+    request = AuditRequest(
+        window=resolve_window(days=days, since=since, until=until, now=datetime.now(UTC)),
+        sources=Sources(
+            org_role=role,
+            accounts=tuple(accounts) if accounts else None,
+            regions=tuple(regions) if regions else None,
+            identity_center_region=identity_center_region,
+        ),
+        aws=Aws(
+            profile=profile,
+            region=region,
+            max_attempts=max_attempts,
+            external_id=external_id,
+            role_session_name=role_session_name,
+        ),
+    )
+    run = AuditRun(request, progress=progress)
+    run.start()
+    run.collect()
+    assert run.collected is not None
+    return Collection(run.collected, run.coverage)
 
 
 def read_logs(
@@ -209,6 +254,10 @@ def run_audit_job(
     region: str | None = None,
     regions: list[str] | None = None,
     overlap: timedelta = timedelta(minutes=120),
+    org_role: str | None = None,
+    external_id: str | None = None,
+    role_session_name: str | None = None,
+    accounts: list[str] | None = None,
     engine: str = "local",
     athena: AthenaOptions | None = None,
 ) -> AuditResult:
@@ -216,8 +265,10 @@ def run_audit_job(
     report, delivery) and return its `AuditResult`: `.frame`, `.findings`, `.suppressed`,
     `.report`, `.text` (the report in `report_format`), `.appended`, `.delivered`, `.status`.
     With `history` and no source named, the report comes from history alone.
-    `engine="athena"` (with `athena` options) queries trail buckets in place. For full
-    control build an `AuditRequest` and call `run_audit`."""
+    `engine="athena"` (with `athena` options) queries trail buckets in place. `org_role`
+    reads every account of the organization (members through that role; `accounts` limits
+    them), as `signin-report --org-role` does. For full control build an `AuditRequest` and
+    call `run_audit`."""
     request = AuditRequest(
         window=resolve_window(days=days, since=since, until=until, now=datetime.now(UTC)),
         sources=Sources(
@@ -227,6 +278,8 @@ def run_audit_job(
             discover_trails=discover_trails,
             lookup=lookup,
             regions=tuple(regions) if regions else None,
+            accounts=tuple(accounts) if accounts else None,
+            org_role=org_role,
             engine=Engine(engine),
             athena=athena or AthenaOptions(),
         ),
@@ -237,7 +290,12 @@ def run_audit_job(
         fail_on=Severity(fail_on) if fail_on else None,
         strict=strict,
         rendering=Rendering(format=OutputFormat(report_format)),
-        aws=Aws(profile=profile, region=region),
+        aws=Aws(
+            profile=profile,
+            region=region,
+            external_id=external_id,
+            role_session_name=role_session_name,
+        ),
     )
     return run_audit(request)
 

@@ -73,6 +73,19 @@ def page_of(
     return answer
 
 
+def _arrival(
+    last: dict[Any, float], throttle: dict[Any, int], place: Any, now: float, interval: float
+) -> bool:
+    """Note a request's arrival at `place`; True when it is to be throttled: one of the
+    injected throttles is left, or it came sooner than `interval` after the previous one."""
+    too_soon = interval > 0 and place in last and now - last[place] < interval
+    last[place] = now
+    injected = throttle.get(place, 0) > 0
+    if injected:
+        throttle[place] -= 1
+    return too_soon or injected
+
+
 @dataclass
 class FakeLookupEvents:
     """Per-region events; `throttle[region]` = how many of that region's requests to answer
@@ -119,18 +132,8 @@ class FakeLookupEvents:
         now = self.clock()
         with self._lock:
             self.requests.append((region, now, params.get("NextToken")))
-            too_soon = (
-                self.min_interval > 0
-                and region in self._last
-                and now - self._last[region] < self.min_interval
-            )
-            self._last[region] = now
-            injected = self.throttle.get(region, 0) > 0
-            if injected:
-                self.throttle[region] -= 1
-            if too_soon or injected:
-                self.throttled += 1
-        with self._lock:
+            throttled = _arrival(self._last, self.throttle, region, now, self.min_interval)
+            self.throttled += throttled
             self.in_flight += 1
             self.peak = max(self.peak, self.in_flight)
         try:
@@ -143,34 +146,90 @@ class FakeLookupEvents:
                 "__type": "UnrecognizedClientException",
                 "message": "The security token included in the request is invalid.",
             })  # fmt: skip
-        if too_soon or injected:
+        if throttled:
             return _response(request.url, 400, {
                 "__type": "ThrottlingException", "message": "Rate exceeded",
             })  # fmt: skip
         return _response(request.url, 200, page_of(self.events.get(region, []), params))
 
 
+@dataclass
+class MotoLookupEvents:
+    """LookupEvents for moto's CloudTrail (in-process under `mock_aws`, or a moto server),
+    answered from `store[(account, region)]`, where the account is the one moto routes the
+    request's credentials to (an assumed role's credentials: the member account).
+
+    `throttle[(account, region)]` = requests to answer with ThrottlingException first;
+    `denied` accounts answer AccessDeniedException; `min_interval` throttles a request that
+    comes sooner than that after the previous one of its (account, region), the documented
+    2 per second; `delay` seconds of latency per request; `on_request(account, region)` runs
+    before each answer (tests move a clock)."""
+
+    store: dict[tuple[str, str], list[dict[str, Any]]]
+    throttle: dict[tuple[str, str], int] = field(default_factory=dict)
+    denied: set[str] = field(default_factory=set)
+    min_interval: float = 0.0
+    delay: float = 0.0
+    on_request: Callable[[str, str], None] | None = None
+    clock: Callable[[], float] = time.monotonic
+    requests: list[tuple[str, str, str]] = field(default_factory=list)
+    arrivals: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    throttled: int = 0
+    _last: dict[tuple[str, str], float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, account: str, region: str, key: str, params: dict[str, Any]) -> str:
+        from moto.core.exceptions import JsonRESTError
+
+        place = (account, region)
+        now = self.clock()
+        with self._lock:
+            self.requests.append((account, region, key))
+            self.arrivals.setdefault(place, []).append(now)
+            throttled = _arrival(self._last, self.throttle, place, now, self.min_interval)
+            self.throttled += throttled
+        if self.delay:
+            time.sleep(self.delay)
+        if self.on_request is not None:
+            self.on_request(account, region)
+        if account in self.denied:
+            raise JsonRESTError(
+                "AccessDeniedException",
+                f"User: arn:aws:sts::{account}:assumed-role/audit/s is not authorized to "
+                "perform: cloudtrail:LookupEvents",
+            )
+        if throttled:
+            raise JsonRESTError("ThrottlingException", "Rate exceeded")
+        return json.dumps(page_of(self.store.get(place, []), params))
+
+    def install(self) -> Callable[[], None]:
+        """Give moto's CloudTrail this LookupEvents; returns the function that removes it."""
+        from moto.cloudtrail.responses import CloudTrailResponse
+
+        fake = self
+
+        def lookup_events(self: Any) -> str:
+            params = {
+                "LookupAttributes": self._get_param("LookupAttributes"),
+                "StartTime": self._get_param("StartTime") or 0,
+                "EndTime": self._get_param("EndTime") or 1e12,
+                "MaxResults": self._get_param("MaxResults") or 50,
+                "NextToken": self._get_param("NextToken"),
+            }
+            return fake.answer(self.current_account, self.region, self.get_access_key(), params)
+
+        CloudTrailResponse.lookup_events = lookup_events  # type: ignore[attr-defined]
+
+        def remove() -> None:
+            del CloudTrailResponse.lookup_events  # type: ignore[attr-defined]
+
+        return remove
+
+
 def install_in_moto(store: dict[tuple[str, str], list[dict[str, Any]]]) -> Callable[[], None]:
     """Give moto's CloudTrail a LookupEvents backed by `store[(account, region)]`; returns the
     function that removes it again."""
-    from moto.cloudtrail.responses import CloudTrailResponse
-
-    def lookup_events(self: Any) -> str:
-        params = {
-            "LookupAttributes": self._get_param("LookupAttributes"),
-            "StartTime": self._get_param("StartTime") or 0,
-            "EndTime": self._get_param("EndTime") or 1e12,
-            "MaxResults": self._get_param("MaxResults") or 50,
-            "NextToken": self._get_param("NextToken"),
-        }
-        return json.dumps(page_of(store.get((self.current_account, self.region), []), params))
-
-    CloudTrailResponse.lookup_events = lookup_events  # type: ignore[attr-defined]
-
-    def remove() -> None:
-        del CloudTrailResponse.lookup_events  # type: ignore[attr-defined]
-
-    return remove
+    return MotoLookupEvents(store).install()
 
 
 def attach(target: Any, event: str, handler: Callable[..., Any]) -> None:

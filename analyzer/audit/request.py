@@ -45,6 +45,9 @@ class Sources:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # one --logs file, inflated (sources/limits)
     engine: Engine = Engine.local  # trail buckets: scan here, or query in place with Athena
     athena: AthenaOptions = field(default_factory=AthenaOptions)  # with Engine.athena
+    # Event history of every ACTIVE account of the organization (or of `accounts`): member
+    # accounts through this role (name or path/name), the caller's own with its credentials.
+    org_role: str | None = None
 
     @property
     def reads_s3(self) -> bool:
@@ -53,7 +56,7 @@ class Sources:
     @property
     def named(self) -> bool:
         """True when any source is named (a history alone then collects nothing)."""
-        return bool(self.logs) or self.reads_s3 or self.lookup
+        return bool(self.logs) or self.reads_s3 or self.lookup or self.org_role is not None
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,10 @@ class Aws:
     profile: str | None = None
     region: str | None = None  # where discovery calls go, and the session's region
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    # How `Sources.org_role` is assumed, with STS from this session: the external ID the
+    # role's trust policy requires, and the session name (None: "signin-report").
+    external_id: str | None = None
+    role_session_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import boto3
     import pandas as pd
 
+    from analyzer.aws.plan import Plan
     from analyzer.domain.scopes import ScopeOutcome
     from analyzer.history.meta import Meta
     from analyzer.history.store import History, RunResult
@@ -148,6 +149,31 @@ def nothing_read(coverage: Coverage, sources: Sequence[Source], logs: Sequence[P
     return None
 
 
+def check_organization(request: AuditRequest) -> None:
+    """An organization run reads event history only; the role settings need the role."""
+    sources, aws = request.sources, request.aws
+    if sources.org_role is None:
+        for subject, value in (
+            ("external_id", aws.external_id),
+            ("role_session_name", aws.role_session_name),
+        ):
+            if value is not None:
+                raise RequestError(
+                    "applies only when assuming an organization's member role",
+                    Remedy.name_org_role,
+                    subject=subject,
+                )
+        return
+    if not sources.org_role.strip("/ "):
+        raise RequestError("the organization's member role has no name", subject="org_role")
+    if sources.logs or sources.reads_s3:
+        raise RequestError(
+            "an organization is read from each account's event history (LookupEvents), "
+            "not from trail files or buckets",
+            subject="org_role",
+        )
+
+
 class AuditRun:
     """One run of `request`. Stages: `start` (cheap: history opened, sources planned, a file
     scan started), `collect`, `report`, `deliver`; `execute` runs them all."""
@@ -198,6 +224,7 @@ class AuditRun:
         request = self.request
         if request.aws.max_attempts < 1:
             raise RequestError("max_attempts must be at least 1", subject="max_attempts")
+        check_organization(request)
         if request.sources.engine is not Engine.local and not request.sources.reads_s3:
             raise RequestError(
                 f"engine {request.sources.engine.value} reads trail buckets: name an S3 "
@@ -256,7 +283,7 @@ class AuditRun:
                 ) from None
 
     def report(self) -> AuditResult:
-        from analyzer.findings.config import FindingsConfig
+        from analyzer.findings.config import FindingsConfig, with_management_account
         from analyzer.findings.engine import evaluate_rules
         from analyzer.reports import build_report
 
@@ -265,7 +292,10 @@ class AuditRun:
         window = request.window
         if window.since is not None:
             frame = frame[(frame["event_time"] >= window.since).fillna(True).astype(bool)]
-        results = evaluate_rules(frame, baseline, request.findings or FindingsConfig())
+        config = with_management_account(
+            request.findings or FindingsConfig(), self.coverage.management_account
+        )
+        results = evaluate_rules(frame, baseline, config)
         findings = results.findings
         report = build_report(
             frame,
@@ -363,7 +393,10 @@ class AuditRun:
         sources, aws, window = self.request.sources, self.request.aws, self.collect_window
         regions = list(sources.regions) if sources.regions else None
         try:
-            if sources.reads_s3:
+            if sources.org_role is not None:
+                check_history_window(window, datetime.now(UTC))
+                plan = self._plan_organization(window, regions)
+            elif sources.reads_s3:
                 plan = plan_s3(
                     self.session(),
                     window,
@@ -398,6 +431,29 @@ class AuditRun:
         for warning in plan.warnings:
             self.warn(warning)
         return plan.sources
+
+    def _plan_organization(self, window: Window, regions: list[str] | None) -> Plan:
+        """Every account of the organization; member sessions assume the role through STS
+        of the run's session and share its loaded service models."""
+        from analyzer.aws.organization import DEFAULT_SESSION_NAME, RoleSettings
+        from analyzer.aws.plan import plan_organization
+
+        sources, aws = self.request.sources, self.request.aws
+        assert sources.org_role is not None
+        role = RoleSettings(
+            sources.org_role, aws.external_id, aws.role_session_name or DEFAULT_SESSION_NAME
+        )
+        return plan_organization(
+            self.session(),
+            window,
+            role,
+            accounts=list(sources.accounts) if sources.accounts else None,
+            region=aws.region,
+            regions=regions,
+            max_attempts=aws.max_attempts,
+            identity_center_region=sources.identity_center_region,
+            progress=self._progress,
+        )
 
     def _through_history(
         self,

@@ -3,8 +3,8 @@ paced LookupEvents job per region (and for IAM Identity Center's portal events w
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -13,14 +13,29 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from analyzer.aws.organization import (
+    ACTIVE,
+    Clock,
+    OrgAccount,
+    RoleSettings,
+    assumed_credentials,
+    caller_account,
+    error_code,
+    list_accounts,
+    management_account,
+    member_session,
+    role_arn,
+    utc_now,
+)
 from analyzer.aws.regions import enabled_regions
-from analyzer.aws.session import GLOBAL_REGION, client_config, discovery_region
-from analyzer.domain.coverage import RegionCoverage
+from analyzer.aws.session import GLOBAL_REGION, client_config, discovery_region, partition_of
+from analyzer.domain.coverage import AccountCoverage, RegionCoverage
 from analyzer.domain.errors import REMEDY_TEXT, LiveSetupError, Remedy
 from analyzer.domain.window import Window
 from analyzer.normalize.selection import SIGNIN_SOURCE
 from analyzer.sources.interface import Source
-from analyzer.sources.lookup import LookupEventsSource, LookupJob
+from analyzer.sources.lookup import LOOKUP_THREADS, LookupEventsSource, LookupJob
+from analyzer.sources.organization import OrganizationSource
 
 if TYPE_CHECKING:
     from analyzer.frame.collect import Collection
@@ -123,6 +138,153 @@ def plan_lookup(
         )
     source = LookupEventsSource(jobs, since=window.since, until=window.until, progress=progress)
     return Plan(sources=[source], warnings=tuple(warnings))
+
+
+SETUP_THREADS = 16  # accounts set up at once: AssumeRole and DescribeRegions, one each
+
+
+@dataclass
+class _AccountSetup:
+    coverage: AccountCoverage
+    jobs: list[LookupJob]
+    warnings: list[str]
+
+
+def _setup_account(
+    account: OrgAccount,
+    session: boto3.Session,
+    *,
+    where: str,
+    config: Config,
+    regions: list[str] | None,
+    identity_center: list[str],
+) -> _AccountSetup:
+    """Regions of one account (its own DescribeRegions) and a client per region. Any error
+    here, starting with the first AssumeRole, becomes the account's status."""
+    coverage = AccountCoverage(account.account_id, account.name or None)
+    try:
+        region_set = enabled_regions(session, where, config, regions)
+    except (ClientError, BotoCoreError) as err:  # refused calls are handled inside; not these
+        coverage.status, coverage.reason = "regions_failed", error_code(err)
+        return _AccountSetup(coverage, [], [])
+    warnings = [f"account {account.account_id}: {w}" for w in region_set.warnings]
+
+    def job(region: str, event_source: str) -> LookupJob:
+        client = session.client("cloudtrail", region_name=region, config=config)
+        return LookupJob(region, event_source, client, account=account.account_id)
+
+    jobs = [job(r, SIGNIN_SOURCE) for r in region_set.regions]
+    jobs.extend(job(r, IDENTITY_CENTER_SOURCE) for r in identity_center)
+    return _AccountSetup(coverage, jobs, warnings)
+
+
+def _settle(
+    listed: list[OrgAccount], accounts: list[str] | None
+) -> tuple[list[OrgAccount], list[_AccountSetup]]:
+    """(ACTIVE accounts to read, accounts settled without reading): those asked for but not
+    listed by the organization, and those not ACTIVE (suspended, closing)."""
+    wanted = [a.strip() for a in accounts or [] if a.strip()]
+    known = {a.account_id: a for a in listed}
+    chosen = [a for a in listed if not wanted or a.account_id in wanted]
+    settled: list[_AccountSetup] = [
+        _AccountSetup(AccountCoverage(a, None, "not_in_organization",
+                                      "not listed by organizations:ListAccounts"), [], [])
+        for a in dict.fromkeys(wanted) if a not in known
+    ]  # fmt: skip
+    settled.extend(
+        _AccountSetup(AccountCoverage(a.account_id, a.name or None, "suspended",
+                                      f"account state {a.state}"), [], [])
+        for a in chosen if a.state != ACTIVE
+    )  # fmt: skip
+    return [a for a in chosen if a.state == ACTIVE], settled
+
+
+def _busiest_first(jobs: list[LookupJob], global_regions: set[str]) -> list[LookupJob]:
+    """The pool takes jobs in order: an account's global-endpoint region first (where most
+    console sign-ins are logged), so its longest job does not start last."""
+    return sorted(jobs, key=lambda j: (j.region not in global_regions, j.region))
+
+
+def plan_organization(
+    session: boto3.Session,
+    window: Window,
+    role: RoleSettings,
+    *,
+    accounts: list[str] | None = None,
+    region: str | None = None,
+    regions: list[str] | None = None,
+    max_attempts: int = 8,
+    identity_center_region: str | None = None,
+    progress: Callable[[RegionCoverage], None] | None = None,
+    workers: int = LOOKUP_THREADS,
+    clock: Clock = utc_now,
+) -> Plan:
+    """Every ACTIVE account of the organization (or those of `accounts`), every enabled
+    region of each, as paced LookupEvents jobs in one bounded pool. The caller's own account
+    is read with the run's credentials; the others through `role`. Identity Center portal
+    events are read in the caller's account only (where the instance lives)."""
+    if window.since is None or window.until is None:
+        raise LiveSetupError("live collection needs a bounded window", Remedy.bounded_window)
+    where = discovery_region(session, region)
+    config = client_config(max_attempts, pool_size=max(workers, SETUP_THREADS))
+    listed = list_accounts(session, config, where)
+    caller = caller_account(session, config, where)
+    management = management_account(session, config, where)
+    partition = partition_of(session, where)
+    active, results = _settle(listed, accounts)
+    notes: list[str] = []
+    for account in [a for a in active if a.account_id == caller]:  # run session: this thread
+        found = [identity_center_region] if identity_center_region else []
+        if identity_center_region == "auto":
+            own_regions = enabled_regions(session, where, config, regions).regions
+            found, notes = identity_center_regions(session, own_regions, config)
+        results.append(
+            _setup_account(account, session, where=where, config=config, regions=regions,
+                           identity_center=found)
+        )  # fmt: skip
+    members = [a for a in active if a.account_id != caller]
+    sts = session.client("sts", region_name=where, config=config)
+
+    def setup_member(account: OrgAccount) -> _AccountSetup:
+        arn = role_arn(partition, account.account_id, role.role)
+        credentials = assumed_credentials(sts, arn, role, clock)
+        try:
+            credentials.get_frozen_credentials()  # the first AssumeRole, here
+        except (ClientError, BotoCoreError) as err:
+            coverage = AccountCoverage(account.account_id, account.name or None)
+            coverage.status, coverage.reason = "role_not_assumed", f"{arn}: {error_code(err)}"
+            return _AccountSetup(coverage, [], [])
+        member = member_session(session, credentials, where)
+        return _setup_account(
+            account, member, where=where, config=config, regions=regions, identity_center=[]
+        )
+
+    coverages = [r.coverage for r in results]
+    notes.extend(w for r in results for w in r.warnings)
+    global_regions = set(GLOBAL_REGION.values())
+
+    def member_jobs() -> Iterator[LookupJob]:
+        """Members are set up (AssumeRole, DescribeRegions, clients) while the jobs of the
+        accounts set up before them already run."""
+        with ThreadPoolExecutor(max_workers=min(SETUP_THREADS, len(members) or 1)) as pool:
+            for future in as_completed([pool.submit(setup_member, a) for a in members]):
+                result = future.result()
+                coverages.append(result.coverage)
+                notes.extend(result.warnings)
+                yield from _busiest_first(result.jobs, global_regions)
+
+    lookup = LookupEventsSource(
+        _busiest_first([job for r in results for job in r.jobs], global_regions),
+        since=window.since,
+        until=window.until,
+        progress=progress,
+        max_workers=workers,
+        later=member_jobs(),
+    )
+    return Plan(
+        sources=[OrganizationSource(lookup, coverages, notes, management)],
+        warnings=(),
+    )
 
 
 def plan_s3(

@@ -43,10 +43,53 @@ class RegionCoverage:
     objects_failed: int = 0
     seconds: float = 0.0
     reason: str | None = None
+    account: str | None = None  # the member account of an organization run (--org-role)
 
     def as_dict(self) -> dict[str, object]:
-        """Field order is the documented JSON order (`coverage.regions[]`)."""
-        return {**asdict(self), "seconds": round(self.seconds, 3)}
+        """Field order is the documented JSON order (`coverage.regions[]`); `account` appears
+        only in an organization run, so single-account output keeps its shape."""
+        fields = {**asdict(self), "seconds": round(self.seconds, 3)}
+        if self.account is None:
+            del fields["account"]
+        return fields
+
+    @property
+    def culprit(self) -> str:
+        where = f"region {self.region} ({self.source})"
+        return f"account {self.account} {where}" if self.account else where
+
+
+# What became of one account of an organization run. Only `read` is complete; `suspended`
+# accounts cannot be read by anyone and are listed, not counted as a gap.
+ACCOUNT_STATUSES = (
+    "read",
+    "regions_failed",
+    "access_denied",
+    "role_not_assumed",
+    "suspended",
+    "not_in_organization",
+)
+GAP_STATUSES = frozenset(ACCOUNT_STATUSES) - {"read", "suspended"}
+
+
+@dataclass
+class AccountCoverage:
+    """One account of an organization run: its status (ACCOUNT_STATUSES), the reason when it
+    is not `read` (with the AWS error code), and what its regions delivered."""
+
+    account: str
+    name: str | None = None
+    status: str = "pending"
+    reason: str | None = None
+    regions_read: int = 0
+    regions_failed: int = 0
+    pages: int = 0
+    events: int = 0
+    throttles: int = 0
+    management: bool = False  # the organization's management account
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
 
 
 PRICE_PER_TB = 5.0  # Athena SQL, US dollars per TB (10^12 bytes) scanned
@@ -101,6 +144,7 @@ class Coverage:
     history_duplicates: int | None = None  # collected rows history already held
     problems: list[Problem] = field(default_factory=list)
     regions: list[RegionCoverage] = field(default_factory=list)
+    accounts: list[AccountCoverage] = field(default_factory=list)
     queries: list[QueryCoverage] = field(default_factory=list)
 
     def skip_file(self, path: str, reason: str, *, warn: bool = True) -> None:
@@ -114,9 +158,28 @@ class Coverage:
         self.problems.append(Problem(where, reason, skipped=True))
 
     def fail_region(self, region: RegionCoverage) -> None:
-        self.problems.append(
-            Problem(f"region {region.region} ({region.source})", str(region.reason), skipped=True)
-        )
+        self.problems.append(Problem(region.culprit, str(region.reason), skipped=True))
+
+    def add_account(self, account: AccountCoverage) -> None:
+        """A gap in an organization run is skipped input (`--strict` exits 3); a suspended
+        account is stated but is no gap: nobody can read it."""
+        self.accounts.append(account)
+        if account.status != "read":
+            self.problems.append(
+                Problem(
+                    f"account {account.account}",
+                    f"{account.status.replace('_', ' ')}: {account.reason}",
+                    skipped=account.status in GAP_STATUSES,
+                )
+            )
+
+    @property
+    def management_account(self) -> str | None:
+        return next((a.account for a in self.accounts if a.management), None)
+
+    @property
+    def accounts_covered(self) -> int:
+        return sum(1 for a in self.accounts if a.status == "read")
 
     def flag_record(self, where: str, reason: str) -> None:
         self.problems.append(Problem(where, reason, skipped=False))
@@ -129,6 +192,16 @@ class Coverage:
         self.records_rejected += other.records_rejected
         self.day_folders_pruned += other.day_folders_pruned
         self.problems.extend(other.problems)
+
+    def _organization(self) -> dict[str, object]:
+        """Only an organization run has accounts; other reports keep their keys."""
+        if not self.accounts:
+            return {}
+        return {
+            "accounts_covered": self.accounts_covered,
+            "accounts_total": len(self.accounts),
+            "accounts": [a.as_dict() for a in self.accounts],
+        }
 
     @property
     def skipped_input(self) -> bool:
@@ -153,6 +226,7 @@ class Coverage:
         if self.history_duplicates is not None:
             shown["history_duplicates"] = self.history_duplicates
         shown["regions"] = [r.as_dict() for r in self.regions]
+        shown.update(self._organization())
         if self.queries:
             shown["queries"] = [q.as_dict() for q in self.queries]
         shown["problems"] = [

@@ -21,6 +21,7 @@ class Remedy(StrEnum):
     start_history = "start_history"
     identity_center_region = "identity_center_region"
     try_without_aws = "try_without_aws"
+    name_org_role = "name_org_role"
 
 
 REMEDY_TEXT: dict[Remedy, str] = {
@@ -34,6 +35,7 @@ REMEDY_TEXT: dict[Remedy, str] = {
     Remedy.try_without_aws: "to try it without AWS, read the sample trail the package ships "
     "(analyzer.read_logs(analyzer.sources.sample.sample_path(), since='2026-11-02', "
     "until='2026-11-09'))",
+    Remedy.name_org_role: "name the member role to assume (Sources.org_role)",
 }
 
 

@@ -29,7 +29,7 @@ from analyzer.audit.request import (
     Sources,
     Status,
 )
-from analyzer.audit.run import AuditRun
+from analyzer.audit.run import AuditRun, check_organization
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.domain.coverage import Coverage
 from analyzer.domain.errors import (
@@ -46,6 +46,7 @@ from analyzer.render.formats import (
     DEFAULT_ROWS,
     EVENT_FORMATS,
     LIVE_ONLY_SECTIONS,
+    ORG_ONLY_SECTIONS,
     SECTION_NAMES,
     OutputFormat,
     Section,
@@ -56,7 +57,7 @@ from analyzer.sources.limits import DEFAULT_MAX_FILE_BYTES, MIB
 from analyzer.sources.sample import SAMPLE_SINCE, SAMPLE_UNTIL, sample_path
 
 if TYPE_CHECKING:
-    from analyzer.entry.progress import FileProgress, RegionProgress
+    from analyzer.entry.progress import AccountProgress, FileProgress, RegionProgress
 
 __all__ = ["ExitCode", "app", "main"]
 
@@ -72,6 +73,9 @@ FLAGS = {
     "s3": "--s3",
     "max_attempts": "--max-attempts",
     "output": "--output",
+    "org_role": "--org-role",
+    "external_id": "--external-id",
+    "role_session_name": "--role-session-name",
     "engine": "--engine",
 }
 # What the user can do instead, in this command's words.
@@ -86,6 +90,7 @@ REMEDIES = {
     "events",
     Remedy.try_without_aws: "to try the tool without AWS on the sample trail it ships, run "
     f"signin-report --sample --since {SAMPLE_SINCE} --until {SAMPLE_UNTIL}",
+    Remedy.name_org_role: "give --org-role ROLE to read the organization's accounts",
 }
 # typer >= 0.20 vendors click and exports only BadParameter; its base is the usage error.
 _TYPER_USAGE_ERROR: type[Exception] = typer.BadParameter.__mro__[1]
@@ -183,7 +188,9 @@ def _check_delivery(report_s3: str | None, sns_topic: str | None) -> None:
         raise _usage(f"--sns-topic {sns_topic!r} is not an SNS topic ARN (arn:aws:sns:...)")
 
 
-def _check_sections(sections: Sequence[Section], live: bool, fmt: OutputFormat) -> tuple[str, ...]:
+def _check_sections(
+    sections: Sequence[Section], live: bool, fmt: OutputFormat, *, org: bool = False
+) -> tuple[str, ...]:
     if not sections:
         return SECTION_NAMES
     if fmt is OutputFormat.json:
@@ -197,6 +204,8 @@ def _check_sections(sections: Sequence[Section], live: bool, fmt: OutputFormat) 
                 f"--section {name} only applies to live collection from CloudTrail event "
                 "history (without --logs, --s3, --trail or --source trails)"
             )
+        if name in ORG_ONLY_SECTIONS and not org:
+            raise _usage(f"--section {name} only applies to an organization run (--org-role)")
     return tuple(s for s in SECTION_NAMES if s in sections)
 
 
@@ -216,6 +225,14 @@ def _config(path: Path | None) -> FindingsConfig:
         raise _usage(str(err)) from None
 
 
+def check_request(request: AuditRequest) -> None:
+    """The library's own checks of the request, before any work, in this command's words."""
+    try:
+        check_organization(request)
+    except RequestError as err:
+        raise _usage(cli_words(err)) from None
+
+
 def _split(value: str | None) -> tuple[str, ...] | None:
     return tuple(v.strip() for v in value.split(",") if v.strip()) if value else None
 
@@ -230,12 +247,14 @@ def _error_code(err: SigninError) -> ExitCode:
 def execute(request: AuditRequest, *, quiet: bool) -> AuditResult:
     """Run the audit with the CLI's extras: an early `--logs` scan claimed from prestart,
     progress on a terminal, warnings as they happen, problems before the run's verdict."""
-    display: RegionProgress | FileProgress | None = None
-    regions_display = None
+    display: RegionProgress | AccountProgress | FileProgress | None = None
+    regions_display: RegionProgress | AccountProgress | None = None
     if not request.sources.logs and not quiet and sys.stderr.isatty():
-        from analyzer.entry.progress import RegionProgress  # rich's live display: live runs only
+        from analyzer.entry.progress import AccountProgress, RegionProgress  # live runs only
 
-        display = regions_display = RegionProgress()
+        # An organization run: one line per account, not one per (account, region).
+        org = request.sources.org_role is not None
+        display = regions_display = AccountProgress() if org else RegionProgress()
     run = AuditRun(
         request,
         progress=regions_display.update if regions_display else None,
@@ -350,7 +369,17 @@ def signin_report(
         str | None,
         _option(
             metavar="A,B",
-            help="Comma-separated accounts to read from trail buckets.",
+            help="Comma-separated accounts to read (trail buckets, --org-role).",
+            rich_help_panel=SOURCES,
+        ),
+    ] = None,
+    org_role: Annotated[
+        str | None,
+        _option(
+            metavar="ROLE",
+            help="Read the event history of every ACTIVE account of the organization: assume "
+            "this role (name or path/name) in each member account; the caller's own account "
+            "uses its own credentials. Needs organizations:ListAccounts.",
             rich_help_panel=SOURCES,
         ),
     ] = None,
@@ -430,7 +459,7 @@ def signin_report(
             metavar="S",
             help="Only these report sections (repeatable): "
             + ", ".join(SECTION_NAMES)
-            + "; `regions` only with live collection.",
+            + "; `regions` only with live collection, `accounts` only with --org-role.",
             rich_help_panel=OUTPUT,
         ),
     ] = None,
@@ -541,6 +570,22 @@ def signin_report(
             rich_help_panel=AWS,
         ),
     ] = DEFAULT_MAX_ATTEMPTS,
+    external_id: Annotated[
+        str | None,
+        _option(
+            metavar="ID",
+            help="External ID the --org-role role's trust policy requires.",
+            rich_help_panel=AWS,
+        ),
+    ] = None,
+    role_session_name: Annotated[
+        str | None,
+        _option(
+            metavar="NAME",
+            help="Session name of the --org-role sessions (default: signin-report).",
+            rich_help_panel=AWS,
+        ),
+    ] = None,
     engine: Annotated[
         Engine,
         _option(
@@ -614,6 +659,7 @@ def signin_report(
             accounts=_split(accounts),
             regions=_split(regions),
             identity_center_region=identity_center_region,
+            org_role=org_role,
             max_file_bytes=max_file_mb * MIB,
             engine=engine,
             athena=athena,
@@ -630,15 +676,22 @@ def signin_report(
             strict=strict,
             rendering=Rendering(
                 format=fmt,
-                sections=_check_sections(section or (), live, fmt),
+                sections=_check_sections(section or (), live, fmt, org=org_role is not None),
                 max_rows=rows,
                 color=output is None and sys.stdout.isatty() and fmt is OutputFormat.table,
                 output=output,
                 events=events,
                 save_raw=save_raw,
             ),
-            aws=Aws(profile=profile, region=region, max_attempts=max_attempts),
+            aws=Aws(
+                profile=profile,
+                region=region,
+                max_attempts=max_attempts,
+                external_id=external_id,
+                role_session_name=role_session_name,
+            ),
         )
+        check_request(request)
         code = exit_code(execute(request, quiet=quiet))
     except CliError as err:
         _say("error", str(err))

@@ -12,6 +12,10 @@ audit; it imports neither typer nor the CLI.
 | SIGNIN_REGIONS | comma-separated regions instead of every enabled one | all |
 | SIGNIN_FAIL_ON | low / medium / high: the result's status says "findings" at or above | none |
 | SIGNIN_CONFIG | path of a findings TOML file inside the deployment package | none |
+| SIGNIN_ORG_ROLE | every ACTIVE account of the organization, through this member role | none |
+| SIGNIN_EXTERNAL_ID | external ID the SIGNIN_ORG_ROLE role requires | none |
+
+SIGNIN_ORG_ROLE reads each account's event history, so SIGNIN_SOURCE stays `lookup`.
 
 Errors (no credentials, unreadable history, nothing readable) fail the invocation, so the
 scheduler's retry and alarm see them; findings are a normal result with `status: findings`.
@@ -25,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from analyzer.audit.request import AuditRequest, Delivery, Rendering, Sources
+from analyzer.audit.request import AuditRequest, Aws, Delivery, Rendering, Sources
 from analyzer.audit.run import run_audit
 from analyzer.domain.errors import SigninError
 from analyzer.domain.values import Severity
@@ -48,6 +52,7 @@ def request_from_environment(env: Mapping[str, str], now: datetime) -> AuditRequ
     report_url = None
     if report_prefix:
         report_url = f"{report_prefix.rstrip('/')}/signin-report-{now:%Y-%m-%d}.html"
+    org_role, external_id = _organization(env, source)
     regions = env.get("SIGNIN_REGIONS")
     config = env.get("SIGNIN_CONFIG")
     fail_on = env.get("SIGNIN_FAIL_ON") or None
@@ -68,13 +73,29 @@ def request_from_environment(env: Mapping[str, str], now: datetime) -> AuditRequ
             discover_trails=source == "trails",
             lookup=source == "lookup",
             regions=tuple(regions.split(",")) if regions else None,
+            org_role=org_role,
         ),
         history=history,
         findings=findings,
         delivery=Delivery(report_s3=report_url, sns_topic=env.get("SIGNIN_SNS_TOPIC") or None),
         fail_on=Severity(fail_on) if fail_on else None,
         rendering=Rendering(format=OutputFormat.html, output=REPORT_FILE),
+        aws=Aws(external_id=external_id),
     )
+
+
+def _organization(env: Mapping[str, str], source: str) -> tuple[str | None, str | None]:
+    """(member role, external ID) of an organization run, checked against the source."""
+    org_role = env.get("SIGNIN_ORG_ROLE") or None
+    external_id = env.get("SIGNIN_EXTERNAL_ID") or None
+    if external_id is not None and org_role is None:
+        raise ValueError("SIGNIN_EXTERNAL_ID applies only with SIGNIN_ORG_ROLE")
+    if org_role is not None and source != "lookup":
+        raise ValueError(
+            f"SIGNIN_ORG_ROLE reads each account's event history: SIGNIN_SOURCE must be "
+            f"lookup, not {source!r}"
+        )
+    return org_role, external_id
 
 
 def handler(event: dict[str, Any] | None = None, context: Any = None) -> dict[str, Any]:

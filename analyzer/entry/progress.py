@@ -105,3 +105,39 @@ class FileProgress(_Display):
 
     def update(self, _name: str, done: int) -> None:
         self._progress.update(self._task, completed=done)
+
+
+class AccountProgress(_Display):
+    """An organization run: one line per account (its regions summed), since an account's
+    seventeen region lines times hundreds of accounts would scroll past unread."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            MofNCompleteColumn(),
+            TextColumn("regions  {task.fields[counts]}"),
+            TimeElapsedColumn(),
+            console=console or Console(file=sys.stderr),
+            transient=False,
+        )
+        self._tasks: dict[str, TaskID] = {}
+        self._regions: dict[str, dict[tuple[str, str], RegionCoverage]] = {}
+
+    def update(self, stats: RegionCoverage) -> None:
+        account = stats.account or "this account"
+        regions = self._regions.setdefault(account, {})
+        regions[(stats.region, stats.source)] = stats
+        if account not in self._tasks:
+            self._tasks[account] = self._progress.add_task(account, total=None, counts="")
+        done = [r for r in regions.values() if r.status in {"ok", "failed"}]
+        failed = sum(1 for r in done if r.status == "failed")
+        counts = (
+            f"pages {sum(r.pages for r in regions.values()):>5}  "
+            f"events {sum(r.events for r in regions.values()):>7}  "
+            f"throttles {sum(r.throttles for r in regions.values()):>4}"
+            + (f"  failed {failed}" if failed else "")
+        )
+        self._progress.update(
+            self._tasks[account], counts=counts, total=len(regions), completed=len(done)
+        )

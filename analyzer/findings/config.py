@@ -18,7 +18,13 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from analyzer.findings.defaults import MAXIMUM, PROTECTED_RULES, RULE_DEFAULTS, RuleSettings
+from analyzer.findings.defaults import (
+    MAXIMUM,
+    PROTECTED_RULES,
+    RULE_DEFAULTS,
+    MemberRoot,
+    RuleSettings,
+)
 
 SEVERITY_NAMES = ("low", "medium", "high")
 SEVERITIES = {name: rank for rank, name in enumerate(SEVERITY_NAMES, start=1)}
@@ -27,6 +33,7 @@ SUPPRESS_KEYS = ("rules", *ALLOW_KEYS, "reason")
 MIN_AGENT_PREFIX = 8
 NARROWEST_ALLOWED = {4: 8, 6: 16}  # shortest prefix length accepted per IP version
 _NESTING_SHOWN = 64  # brackets deep at which a value is named as the one nested too deeply
+ACCOUNT_ID = re.compile(r"\d{12}")
 _KEY_LINE = re.compile(r"\s*([^=\[#\s][^=#]*?)\s*=")
 _TABLE_LINE = re.compile(r"\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?$")
 
@@ -99,6 +106,8 @@ def _setting(key: str, value: Any, default: Any, where: str) -> Any:
     _check(value, default, where)
     if key == "severity" and value not in SEVERITY_NAMES:
         raise ConfigError(f"{where} must be one of {', '.join(SEVERITY_NAMES)}")
+    if key == "management_account" and not ACCOUNT_ID.fullmatch(value):
+        raise ConfigError(f"{where} must be a 12-digit account ID")
     if isinstance(value, int) and not isinstance(value, bool):
         if value < 1:
             raise ConfigError(f"{where} must be at least 1")
@@ -269,3 +278,13 @@ def load_config(path: Path | None) -> FindingsConfig:
         key = _key_where(text, re.compile(r"\d{4300}"))
         raise ConfigError(f"{path}: {key}: not a usable value ({err})") from None
     return parse_config(data, str(path))
+
+
+def with_management_account(config: FindingsConfig, account: str | None) -> FindingsConfig:
+    """An organization run knows its management account: `member_root_signin` uses it unless
+    the configuration names one."""
+    settings = config.rules["member_root_signin"]
+    if not account or not isinstance(settings, MemberRoot) or settings.management_account:
+        return config
+    rules = {**config.rules, "member_root_signin": replace(settings, management_account=account)}
+    return replace(config, rules=rules)

@@ -17,6 +17,7 @@ MAXIMUM = {
     "attempts": 1_000_000,
     "minutes": 527_040,  # 366 days
     "days": 36_600,  # 100 years
+    "accounts": 100_000,  # more than an organization can hold
 }
 
 
@@ -61,6 +62,22 @@ class Dormancy(RuleSettings):
     days: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class AccountSpread(RuleSettings):
+    """Across the accounts of an organization: this many accounts within `minutes`."""
+
+    accounts: int
+    minutes: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberRoot(RuleSettings):
+    """The organization's management account (12 digits); "" until an organization run
+    fills it from DescribeOrganization or the configuration names it."""
+
+    management_account: str = ""
+
+
 RULE_DEFAULTS: dict[str, RuleSettings] = {
     "root_signin": RuleSettings(severity="high"),
     "root_failures": FailureCount(severity="medium", failures=3),
@@ -78,6 +95,10 @@ RULE_DEFAULTS: dict[str, RuleSettings] = {
     "dormant_user": Dormancy(severity="medium", days=90),
     "getsignintoken_outside_portal": RuleSettings(severity="medium"),
     "event_id_conflict": RuleSettings(severity="high"),
+    # across the accounts of an organization (findings/org_rules.py)
+    "org_failures_from_ip": AccountSpread(severity="high", accounts=3, minutes=60),
+    "org_new_place_many_accounts": AccountSpread(severity="high", accounts=3, minutes=30),
+    "member_root_signin": MemberRoot(severity="high"),
 }
 
 # Rules about the root user and password guessing: a blanket `[allow]` entry never silences
@@ -90,6 +111,8 @@ PROTECTED_RULES = frozenset(
         "brute_force_ip",
         "password_spray",
         "success_after_failures",
+        "org_failures_from_ip",  # password guessing across the organization's accounts
+        "member_root_signin",
         "event_id_conflict",  # a tampering signal: an allow-listed user must not hide it
     }
 )

@@ -17,6 +17,7 @@ from analyzer.findings.model import (
     evidence,
     worst_severity,
 )
+from analyzer.findings.org_rules import ORG_RULES
 from analyzer.findings.rules import RULES
 from analyzer.findings.suppress import Suppressed, suppressed_by
 from analyzer.reports.common import analyzed
@@ -56,7 +57,7 @@ def evaluate_rules(
     rows = analyzed(frame)
     found: list[Finding] = []
     silenced: list[Suppressed] = []
-    for rule_id, rule in RULES.items():
+    for rule_id, rule in {**RULES, **ORG_RULES}.items():
         settings = config.rules[rule_id]
         if not settings.enabled:
             continue

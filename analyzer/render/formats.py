@@ -42,10 +42,13 @@ class Section(StrEnum):
     failures_by_source_ip = "failures_by_source_ip"
     coverage = "coverage"
     regions = "regions"
+    accounts = "accounts"  # organization runs only (--org-role)
 
 
 SECTION_NAMES: tuple[str, ...] = tuple(s.value for s in Section)
 # `--events FILE`: the row formats, chosen by the file's extension.
 EVENT_FORMATS: tuple[str, ...] = (".parquet", ".csv", ".jsonl")
-# Sections that exist only for some collections: `regions` describes live collection.
-LIVE_ONLY_SECTIONS = frozenset({"regions"})
+# Sections that exist only for some collections: `regions` describes live collection,
+# `accounts` a live collection across an organization's accounts (--org-role).
+LIVE_ONLY_SECTIONS = frozenset({"regions", "accounts"})
+ORG_ONLY_SECTIONS = frozenset({"accounts"})

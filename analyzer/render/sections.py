@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from analyzer.render.formats import TABLE_SECTIONS
@@ -22,6 +22,28 @@ def _key_values(mapping: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
+def _summary(report: SigninReport) -> list[Block]:
+    summary = dict(report.summary)
+    if report.window:
+        summary = {**{f"window_{k}": v for k, v in report.window.as_dict().items()}, **summary}
+    return [("summary", "Summary", ["metric", "value"], _key_values(summary))]
+
+
+def _findings(report: SigninReport) -> list[Block]:
+    header = ["severity", "rule", "finding", "events", "first event"]
+    rows = [
+        [
+            f.severity,
+            f.rule_id,
+            f.title,
+            len(f.evidence),
+            f.evidence["event_time"].min() if len(f.evidence) else None,
+        ]
+        for f in report.findings
+    ]
+    return [("findings", "Findings", header, rows)]
+
+
 def _listed_blocks(report: SigninReport) -> list[Block]:
     """Per-region coverage (file sources have none), and with --engine athena what each
     query scanned and cost."""
@@ -37,50 +59,53 @@ def _listed_blocks(report: SigninReport) -> list[Block]:
     return found
 
 
-def _suppressed(report: SigninReport) -> Block:
+def _accounts(report: SigninReport) -> list[Block]:
+    table = report.tables.get("accounts")
+    if table is None:
+        return []  # not an organization run
+    rows = [list(r) for r in table.itertuples(index=False, name=None)]
+    title = (
+        f"Accounts of the organization: covered {report.coverage.get('accounts_covered')}"
+        f" of {report.coverage.get('accounts_total')}"
+    )
+    return [("accounts", title, [str(c) for c in table.columns], rows)]
+
+
+def _coverage(report: SigninReport) -> list[Block]:
+    listed = {"problems", "regions", "queries", "accounts"}  # shown in their own blocks
+    coverage = {k: v for k, v in report.coverage.items() if k not in listed}
+    coverage["problems"] = len(report.coverage.get("problems", []))
+    return [("coverage", "Coverage", ["metric", "value"], _key_values(coverage))]
+
+
+def _suppressed(report: SigninReport) -> list[Block]:
     """What the configuration's suppressions hid, one row per finding, with the entries."""
     header = ["severity", "rule", "finding", "events", "first event", "suppressed by"]
     rows: list[list[Any]] = [
         [s.severity, s.rule_id, s.title, s.events, s.first_event, ", ".join(s.entries)]
         for s in report.suppressed
     ]
-    return ("suppressed", f"Suppressed findings ({len(rows)})", header, rows)
+    return [("suppressed", f"Suppressed findings ({len(rows)})", header, rows)]
+
+
+# Sections that are not one of the report's tables: each gives its blocks (none when the
+# report has nothing of that kind).
+_SPECIAL: dict[str, Callable[[SigninReport], list[Block]]] = {
+    "summary": _summary,
+    "findings": _findings,
+    "suppressed": _suppressed,
+    "regions": _listed_blocks,
+    "accounts": _accounts,
+    "coverage": _coverage,
+}
 
 
 def section_rows(report: SigninReport, sections: Sequence[str]) -> list[Block]:
     titles = dict(TABLE_SECTIONS)
     blocks: list[Block] = []
     for key in sections:
-        if key == "summary":
-            summary = dict(report.summary)
-            if report.window:
-                summary = {
-                    **{f"window_{k}": v for k, v in report.window.as_dict().items()},
-                    **summary,
-                }
-            blocks.append((key, "Summary", ["metric", "value"], _key_values(summary)))
-        elif key == "findings":
-            header = ["severity", "rule", "finding", "events", "first event"]
-            rows = [
-                [
-                    f.severity,
-                    f.rule_id,
-                    f.title,
-                    len(f.evidence),
-                    f.evidence["event_time"].min() if len(f.evidence) else None,
-                ]
-                for f in report.findings
-            ]
-            blocks.append((key, "Findings", header, rows))
-        elif key == "suppressed":
-            blocks.append(_suppressed(report))
-        elif key == "regions":
-            blocks.extend(_listed_blocks(report))
-        elif key == "coverage":
-            listed = {"problems", "regions", "queries"}  # shown in their own blocks
-            coverage = {k: v for k, v in report.coverage.items() if k not in listed}
-            coverage["problems"] = len(report.coverage.get("problems", []))
-            blocks.append((key, "Coverage", ["metric", "value"], _key_values(coverage)))
+        if key in _SPECIAL:
+            blocks.extend(_SPECIAL[key](report))
         else:
             table = report.tables[key]
             rows = [list(r) for r in table.itertuples(index=False, name=None)]

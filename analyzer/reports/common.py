@@ -12,7 +12,7 @@ ANALYZED_COLUMNS = [
     "event_id", "event_time", "event_name", "event_kind", "account_id", "user_name",
     "identity_type", "unknown_user", "role_name", "identity_provider", "source_ip",
     "user_agent", "outcome", "failure_kind", "mfa_status", "region", "endpoint",
-    "endpoint_scope", "endpoint_inferred",
+    "endpoint_scope", "endpoint_inferred", "session_name", "identity_center_user_id",
 ]  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from analyzer.findings.model import Finding
 from analyzer.findings.suppress import Suppressed
 from analyzer.frame.records import records_of
 from analyzer.render.formats import SECTION_NAMES, TABLE_SECTIONS
+from analyzer.reports.accounts import by_account
 from analyzer.reports.charts import ChartSeries, chart_series
 from analyzer.reports.common import analyzed
 from analyzer.reports.endpoints import by_endpoint
@@ -70,6 +71,7 @@ class SigninReport:
                 "by_user": rows["failures_by_user"],
                 "by_source_ip": rows["failures_by_source_ip"],
             },
+            **({"accounts": rows["accounts"]} if "accounts" in rows else {}),
             "coverage": self.coverage,
         }
 
@@ -96,6 +98,8 @@ def build_report(
         "failures_by_user": failures_by_user(frame),
         "failures_by_source_ip": failures_by_source_ip(frame),
     }
+    if coverage is not None and coverage.accounts:  # an organization run
+        tables["accounts"] = by_account(frame, coverage.accounts)
     return SigninReport(
         generated_at=generated_at,
         window=window,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,6 +40,7 @@ NOT_ENABLED_CODES = frozenset(
     {"UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "OptInRequired"}
 )
 
+LOOKUP_THREADS = 64  # jobs at once: a paced job mostly sleeps, so threads are cheap
 ProgressCallback = Callable[[RegionCoverage], None]
 LOOKUP_SCOPE = "lookup:"  # history scopes: lookup:<region>:<event source>
 
@@ -54,11 +55,13 @@ class _RegionRun:
 
 @dataclass(frozen=True)
 class LookupJob:
-    """One (region, event source) to read, with its ready-made client."""
+    """One (region, event source) to read, with its ready-made client; `account` is set in
+    an organization run, whose clients carry that account's credentials."""
 
     region: str
     event_source: str
     client: Any
+    account: str | None = None
 
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
@@ -130,17 +133,31 @@ class LookupEventsSource(Source):
         progress: ProgressCallback | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        max_workers: int = LOOKUP_THREADS,
+        later: Iterable[LookupJob] = (),
     ) -> None:
-        self.jobs = jobs
+        """`later` jobs become ready while the collection runs (an organization's accounts,
+        as each is set up); the pool starts each as it arrives."""
+        self.jobs = list(jobs)
         self.since = since
         self.until = until
         self.progress = progress
+        self.max_workers = max(1, max_workers)
+        self._later = later
         self._clock = clock
+        self._new_pacer: Callable[[], Pacer] = lambda: Pacer(interval, clock=clock, sleep=sleep)
         self._runs: dict[int, _RegionRun] = {}
-        for job in jobs:
-            run = _RegionRun(RegionCoverage(region=job.region, source=job.event_source))
-            self._runs[id(job)] = run
-            self._instrument(job, run, Pacer(interval, clock=clock, sleep=sleep))
+        # the quota is per account and region: jobs of one (account, region) share a pacer
+        self._pacers: dict[tuple[str | None, str], Pacer] = {}
+        for job in self.jobs:
+            self._prepare(job)
+
+    def _prepare(self, job: LookupJob) -> None:
+        coverage = RegionCoverage(job.region, job.event_source, account=job.account)
+        run = _RegionRun(coverage)
+        self._runs[id(job)] = run
+        pacer = self._pacers.setdefault((job.account, job.region), self._new_pacer())
+        self._instrument(job, run, pacer)
 
     def _instrument(self, job: LookupJob, run: _RegionRun, pacer: Pacer) -> None:
         """Hooks on the client's own event system, registered here in the calling thread:
@@ -153,6 +170,9 @@ class LookupEventsSource(Source):
         def before_send(**_: Any) -> None:
             pacer.wait()
             stats.attempts += 1
+
+        def answered(**_: Any) -> None:
+            pacer.answered()
 
         def needs_retry(response: Any = None, attempts: int = 1, **_: Any) -> int | None:
             """Counts throttling; a 200 whose body is not a page is retried like a failed
@@ -174,6 +194,7 @@ class LookupEventsSource(Source):
         events = job.client.meta.events
         # first, so the wait happens before anything answers or sends the request
         events.register_first("before-send.cloudtrail.LookupEvents", before_send)
+        events.register("before-parse.cloudtrail.LookupEvents", answered)
         events.register("needs-retry.cloudtrail.LookupEvents", needs_retry)
 
     def _read_region(self, job: LookupJob) -> _RegionRun:
@@ -193,7 +214,7 @@ class LookupEventsSource(Source):
                     raise BadPage(f"{run.bad_page} ({stats.attempts} attempts)")
                 stats.pages += 1
                 for event in page.get("Events", []):
-                    self._take(job.region, event, run)
+                    self._take(self._place(job), event, run)
                 if self.progress:
                     self.progress(stats)
             stats.status = "ok"
@@ -207,10 +228,15 @@ class LookupEventsSource(Source):
         return run
 
     @staticmethod
-    def _take(region: str, event: object, run: _RegionRun) -> None:
-        """One bad event (not JSON, too deep, a number too long) costs that event only."""
+    def _place(job: LookupJob) -> str:
+        return f"{job.account}/{job.region}" if job.account else job.region
+
+    @staticmethod
+    def _take(place: str, event: object, run: _RegionRun) -> None:
+        """One bad event (not JSON, too deep, a number too long) costs that event only;
+        `place` is the region, or account/region in an organization run."""
         event_id = event.get("EventId", "?") if isinstance(event, Mapping) else "?"
-        where = f"lookup {region} event {safe(str(event_id))}"
+        where = f"lookup {place} event {safe(str(event_id))}"
         record, reason = lookup_event_record(event)
         if reason is not None:
             run.rejected.append((where, reason))
@@ -232,17 +258,24 @@ class LookupEventsSource(Source):
         ]
 
     def records(self, coverage: Coverage) -> Iterator[RawRecord]:
-        if not self.jobs:
-            return
         if self.progress:
             for job in self.jobs:  # every region shows from the start, not at its first page
                 self.progress(self._runs[id(job)].coverage)
-        with ThreadPoolExecutor(max_workers=len(self.jobs)) as pool:
-            futures = [pool.submit(self._read_region, job) for job in self.jobs]
+        # threads are started as jobs are submitted, never more than there are jobs
+        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            futures = {pool.submit(self._read_region, job): job for job in self.jobs}
+            for job in self._later:  # may wait for set-up while the jobs submitted run
+                self._prepare(job)
+                if self.progress:
+                    self.progress(self._runs[id(job)].coverage)
+                self.jobs.append(job)
+                futures[pool.submit(self._read_region, job)] = job
             for future in as_completed(futures):
                 run = future.result()
                 coverage.regions.append(run.coverage)
-                coverage.inputs.append(f"lookup:{run.coverage.region}:{run.coverage.source}")
+                coverage.inputs.append(
+                    f"lookup:{self._place(futures[future])}:{run.coverage.source}"
+                )
                 if run.coverage.status == "failed":
                     coverage.fail_region(run.coverage)
                 coverage.records_scanned += len(run.records) + len(run.rejected)
@@ -250,4 +283,4 @@ class LookupEventsSource(Source):
                     coverage.reject_record(where, reason)
                 yield from run.records
                 run.records.clear()
-        coverage.regions.sort(key=lambda r: (r.region, r.source))
+        coverage.regions.sort(key=lambda r: (r.account or "", r.region, r.source))

@@ -42,7 +42,7 @@ NOT_ENABLED_CODES = frozenset(
 
 LOOKUP_THREADS = 64  # jobs at once: a paced job mostly sleeps, so threads are cheap
 ProgressCallback = Callable[[RegionCoverage], None]
-LOOKUP_SCOPE = "lookup:"  # history scopes: lookup:<region>:<event source>
+LOOKUP_SCOPE = "lookup:"  # history scopes: lookup:[<account>/]<region>:<event source>
 
 
 @dataclass
@@ -248,10 +248,12 @@ class LookupEventsSource(Source):
         return [LOOKUP_SCOPE]
 
     def outcomes(self, coverage: Coverage) -> list[ScopeOutcome]:
-        """One scope per region and event source; a failed region keeps its progress."""
+        """One scope per region (account/region in an organization run, so one account's
+        success never clears another's failure) and event source; a failed region keeps its
+        progress."""
         return [
             ScopeOutcome(
-                f"{LOOKUP_SCOPE}{job.region}:{job.event_source}",
+                f"{LOOKUP_SCOPE}{self._place(job)}:{job.event_source}",
                 complete=self._runs[id(job)].coverage.status == "ok",
             )
             for job in self.jobs

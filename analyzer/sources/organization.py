@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from analyzer.domain.coverage import AccountCoverage, Coverage, RegionCoverage
+from analyzer.domain.scopes import ScopeOutcome
 from analyzer.sources.interface import RawRecord, Source
-from analyzer.sources.lookup import LookupEventsSource
+from analyzer.sources.lookup import LOOKUP_SCOPE, LookupEventsSource
 
 OPERATION = "LookupEvents"  # how sources/lookup.py names the call in a region's reason
 ACCESS_DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
@@ -60,6 +61,19 @@ class OrganizationSource(Source):
         self.accounts = accounts
         self.notes = notes
         self.management = management
+
+    def scope_families(self) -> list[str]:
+        return self.lookup.scope_families()
+
+    def outcomes(self, coverage: Coverage) -> list[ScopeOutcome]:
+        """The lookup jobs' scopes, plus one incomplete scope per account whose role could
+        not be assumed: it has no jobs, and its span must be read again next run."""
+        unread = [
+            ScopeOutcome(f"{LOOKUP_SCOPE}{a.account}/*:setup", complete=False)
+            for a in self.accounts
+            if a.status == "role_not_assumed"
+        ]
+        return self.lookup.outcomes(coverage) + unread
 
     def records(self, coverage: Coverage) -> Iterator[RawRecord]:
         yield from self.lookup.records(coverage)

@@ -245,3 +245,27 @@ def test_python_api(org: dict[str, str]) -> None:
     assert collection.frame["event_id"].tolist() == ["api-1"]
     status = {a.account: a.status for a in collection.coverage.accounts}
     assert status == {org["read"]: "read", org["suspended"]: "suspended"}
+
+
+def test_history_scopes_name_the_account(org: dict[str, str]) -> None:
+    """With --history, a failed account's span is read again next run: its scopes are its
+    own, so another account's success in the same region cannot clear them."""
+    from analyzer.frame.collect import collect
+
+    store = {(org[n], r): events(org[n], r, 2) for n in ("management", "read") for r in REGIONS}
+    fake = MotoLookupEvents(store, denied={org["denied_lookup"]})
+    session = boto3.Session(region_name="us-east-1")
+    deny_assume_role(session, org["denied_role"])
+    remove = fake.install()
+    try:
+        plan = plan_organization(session, WINDOW, RoleSettings("audit"), regions=REGIONS)
+        collection = collect(plan.sources, WINDOW)
+    finally:
+        remove()
+    [source] = plan.sources
+    outcomes = {o.scope: o.complete for o in source.outcomes(collection.coverage)}
+    for region in REGIONS:
+        assert outcomes[f"lookup:{org['read']}/{region}:signin.amazonaws.com"] is True
+        assert outcomes[f"lookup:{org['denied_lookup']}/{region}:signin.amazonaws.com"] is False
+    assert outcomes[f"lookup:{org['denied_role']}/*:setup"] is False
+    assert source.scope_families() == ["lookup:"]

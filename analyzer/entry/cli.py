@@ -126,6 +126,12 @@ def _option(*names: str, help: str = "", **settings: Any) -> Any:
     return typer.Option(*names, help=help.replace("[", "\\["), **settings)
 
 
+def _flag(*names: str, help: str = "", **settings: Any) -> Any:
+    """An on/off option: a blank metavar, since typer 0.29 with click 8.5 labels every
+    flag `<bool>` in the help, which reads as if the flag took a value."""
+    return _option(*names, help=help, metavar=" ", **settings)
+
+
 def _say(kind: str, message: str) -> None:
     print(f"{PROG}: {kind}: {printable(message)}", file=sys.stderr)  # one inert line
 
@@ -331,7 +337,7 @@ def signin_report(
     ] = None,
     sample: Annotated[
         bool,
-        _option(
+        _flag(
             "--sample",
             help="Read the sample trail shipped with the tool, as --logs would (no AWS needed; "
             f"its week is --since {SAMPLE_SINCE} --until {SAMPLE_UNTIL}).",
@@ -483,7 +489,7 @@ def signin_report(
     ] = DEFAULT_MAX_FILE_BYTES // MIB,
     quiet: Annotated[
         bool,
-        _option(
+        _flag(
             "--quiet",
             "-q",
             help="No progress display (warnings still shown).",
@@ -527,7 +533,7 @@ def signin_report(
     ] = None,
     strict: Annotated[
         bool,
-        _option(help="Exit 3 when any file or record had to be skipped.", rich_help_panel=AUDIT),
+        _flag(help="Exit 3 when any file or record had to be skipped.", rich_help_panel=AUDIT),
     ] = False,
     sns_topic: Annotated[
         str | None,
@@ -634,7 +640,7 @@ def signin_report(
     ] = None,
     version: Annotated[
         bool,
-        _option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+        _flag("--version", callback=_version, is_eager=True, help="Print the version and exit."),
     ] = False,
 ) -> None:
     try:

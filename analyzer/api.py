@@ -76,22 +76,15 @@ def collect_live(
     `signin-report` does without `--logs`). `progress` receives each region's running
     counts, from worker threads. Failed regions are in `coverage.regions` and
     `coverage.problems`; setup problems raise `AwsSetupError` or `LiveSetupError`."""
-    from analyzer.aws.plan import check_history_window, plan_lookup
-    from analyzer.aws.session import make_session  # boto3 only when AWS is used
-
-    now = datetime.now(UTC)
-    window = resolve_window(days=days, since=since, until=until, now=now)
-    check_history_window(window, now)
-    plan = plan_lookup(
-        make_session(profile),
-        window,
-        region=region,
-        regions=regions,
-        max_attempts=max_attempts,
-        identity_center_region=identity_center_region,
-        progress=progress,
+    request = AuditRequest(
+        window=resolve_window(days=days, since=since, until=until, now=datetime.now(UTC)),
+        sources=Sources(
+            regions=tuple(regions) if regions else None,
+            identity_center_region=identity_center_region,
+        ),
+        aws=Aws(profile=profile, region=region, max_attempts=max_attempts),
     )
-    return plan.collect(window)
+    return _collect_stage(request, progress)
 
 
 def collect_organization(
@@ -132,10 +125,21 @@ def collect_organization(
             role_session_name=role_session_name,
         ),
     )
+    return _collect_stage(request, progress)
+
+
+def _collect_stage(
+    request: AuditRequest, progress: Callable[[RegionCoverage], None] | None
+) -> Collection:
+    """The audit run's start and collect stages, so the API plans, checks and uses one
+    session exactly as the CLI does; setup warnings go into the coverage, since the library
+    never prints."""
     run = AuditRun(request, progress=progress)
     run.start()
     run.collect()
     assert run.collected is not None
+    for warning in run.warnings:
+        run.coverage.flag_record("setup", warning)
     return Collection(run.collected, run.coverage)
 
 
@@ -212,25 +216,20 @@ def collect_trails(
     `engine="athena"` queries the objects in place (`athena` sets output location,
     workgroup, database, an existing table, a scan limit); each query is in
     `coverage.queries` with what it scanned."""
-    from analyzer.aws.plan import plan_s3
-    from analyzer.aws.session import make_session
-
-    window = resolve_window(days=days, since=since, until=until, now=datetime.now(UTC))
-    plan = plan_s3(
-        make_session(profile),
-        window,
-        locations=locations or [],
-        trails=trails,
-        discover=discover,
-        region=region,
-        regions=regions,
-        accounts=accounts,
-        max_attempts=max_attempts,
-        progress=progress,
-        engine=engine,
-        athena=athena,
+    request = AuditRequest(
+        window=resolve_window(days=days, since=since, until=until, now=datetime.now(UTC)),
+        sources=Sources(
+            s3=tuple(locations or ()),
+            trails=tuple(trails or ()),
+            discover_trails=discover,
+            regions=tuple(regions) if regions else None,
+            accounts=tuple(accounts) if accounts else None,
+            engine=Engine(engine),
+            athena=athena or AthenaOptions(),
+        ),
+        aws=Aws(profile=profile, region=region, max_attempts=max_attempts),
     )
-    return plan.collect(window)
+    return _collect_stage(request, progress)
 
 
 def run_audit_job(

@@ -64,3 +64,35 @@ def test_collect_trails_reads_s3(monkeypatch: pytest.MonkeyPatch) -> None:
         )
     assert len(collection.frame) == 1
     assert collection.coverage.files_read == 1
+
+
+def test_collect_live_goes_through_the_audit_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """collect_live is the audit run's collect stage: same planning, same checks (event
+    history's 90 days) and setup warnings in the coverage, never printed."""
+    from datetime import UTC, datetime, timedelta
+
+    from moto import mock_aws
+
+    from analyzer.domain.errors import LiveSetupError
+    from tests.conftest import console_login, fake_aws_credentials
+    from tests.fakes import install_in_moto
+
+    fake_aws_credentials(monkeypatch)
+    recent = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    records = {
+        region: [console_login(eventID=f"live-{region}", eventTime=recent, awsRegion=region)]
+        for region in ("us-east-1", "eu-west-1")
+    }
+    with mock_aws():
+        remove = install_in_moto({("123456789012", r): found for r, found in records.items()})
+        try:
+            collection = analyzer.collect_live(days=7, regions=["us-east-1", "eu-west-1"])
+        finally:
+            remove()
+        with pytest.raises(LiveSetupError):
+            analyzer.collect_live(days=120, regions=["us-east-1"])
+    assert sorted(collection.frame["event_id"]) == ["live-eu-west-1", "live-us-east-1"]
+    assert {r.region: r.status for r in collection.coverage.regions} == {
+        "us-east-1": "ok",
+        "eu-west-1": "ok",
+    }

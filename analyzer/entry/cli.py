@@ -283,7 +283,11 @@ def execute(request: AuditRequest, *, quiet: bool) -> AuditResult:
         import analyzer.render.registry
         import analyzer.reports  # noqa: F401
 
-        gc.freeze()  # the imported modules live as long as the process: no collection walks them
+        # The imported modules live as long as the process: no collection walks them. The
+        # collector, off while the console script imported them (`launch.py`), works again
+        # for the run itself.
+        gc.freeze()
+        gc.enable()
         with display or nullcontext():
             run.collect()
         if request.collects:

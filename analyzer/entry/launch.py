@@ -1,13 +1,24 @@
 """The `signin-report` console script. It imports only what starting a `--logs` scan needs,
 starts it (`prestart`), and only then loads the CLI framework, so the scan's worker processes
-run while typer loads and parses."""
+run while typer loads and parses.
+
+Start-up is mostly imports (pandas, pyarrow, typer and the pydantic it parses with), and
+importing them creates hundreds of thousands of long-lived objects: with the cyclic garbage
+collector on, it walks them again and again while they load (about a fifth of pandas' import
+time, benchmarks/startup_bench.py). The collector is off from here until `cli.execute` has
+imported what the run needs, frozen those objects out of its reach and turned it back on;
+a process forked in between (a scan worker) turns it on for itself at once."""
 
 from __future__ import annotations
 
+import gc
+import os
 import sys
 
 
 def main() -> None:
+    gc.disable()
+    os.register_at_fork(after_in_child=gc.enable)
     from analyzer.entry import prestart
 
     prestart.begin(sys.argv[1:])

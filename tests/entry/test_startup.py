@@ -1,0 +1,108 @@
+"""Start-up of the console script: a run loads only what it needs, and the garbage collector,
+off while the start-up imports load (`launch.py`), is on again for the run and in every
+process forked to scan."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from analyzer.sources.sample import SAMPLE_SINCE, SAMPLE_UNTIL, sample_path
+
+# Runs the console script's entry point in a fresh interpreter and prints, as the last line
+# of stderr, what was loaded and whether the collector was on at each stage.
+PROBE = """
+import atexit, gc, json, os, sys, tempfile
+import analyzer.audit.run as run
+import analyzer.entry.prestart as prestart
+import analyzer.sources.pool as pool
+
+seen = {}
+workers = tempfile.mkdtemp()
+begin, collect, work = prestart.begin, run.AuditRun.collect, pool._work
+
+def probe_begin(argv):
+    seen["imports"] = gc.isenabled()
+    begin(argv)
+
+def probe_collect(self, *args, **kwargs):
+    seen["run"] = gc.isenabled()
+    return collect(self, *args, **kwargs)
+
+def probe_work(*args, **kwargs):
+    with open(os.path.join(workers, str(os.getpid())), "w") as out:
+        out.write(str(gc.isenabled()))
+    return work(*args, **kwargs)
+
+prestart.begin, run.AuditRun.collect, pool._work = probe_begin, probe_collect, probe_work
+
+def report():
+    seen["workers"] = [open(os.path.join(workers, f)).read() for f in os.listdir(workers)]
+    seen["modules"] = sorted(sys.modules)
+    print(json.dumps(seen), file=sys.stderr)
+
+atexit.register(report)
+sys.argv = ["signin-report", *sys.argv[1:]]
+from analyzer.entry.launch import main
+main()
+"""
+
+HEAVY_FOR_JSON = ("rich", "boto3", "botocore", "jinja2", "matplotlib", "typer.rich_utils")
+
+
+def _probe(*args: str) -> dict[str, object]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    seen: dict[str, object] = json.loads(result.stderr.strip().splitlines()[-1])
+    return seen
+
+
+def _loaded(seen: dict[str, object], package: str) -> bool:
+    modules = seen["modules"]
+    assert isinstance(modules, list)
+    return any(m == package or m.startswith(package + ".") for m in modules)
+
+
+def test_a_json_report_of_files_loads_no_terminal_aws_or_html_library(tmp_path: Path) -> None:
+    output = tmp_path / "report.json"
+    seen = _probe(
+        "--logs",
+        str(sample_path()),
+        "--since",
+        SAMPLE_SINCE,
+        "--until",
+        SAMPLE_UNTIL,
+        "--format",
+        "json",
+        "--output",
+        str(output),
+    )
+    assert json.loads(output.read_text())["summary"]["signin_events"] > 0
+    assert [p for p in HEAVY_FOR_JSON if _loaded(seen, p)] == []
+
+
+def test_the_collector_is_off_for_the_imports_only(tmp_path: Path) -> None:
+    """Off while the modules load, on for the run, on in the scan workers forked while it
+    was off (a worker that never collected would keep every cycle it made)."""
+    seen = _probe(
+        "--logs",
+        str(sample_path()),
+        "--since",
+        SAMPLE_SINCE,
+        "--until",
+        SAMPLE_UNTIL,
+        "--format",
+        "csv",
+        "--output",
+        str(tmp_path / "report.csv"),
+    )
+    assert seen["imports"] is False
+    assert seen["run"] is True
+    workers = seen["workers"]
+    assert isinstance(workers, list)
+    assert workers
+    assert set(workers) == {"True"}

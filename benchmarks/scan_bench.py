@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shlex
 import statistics
 import subprocess
@@ -81,6 +82,7 @@ class Command:
     expect: int | None  # sign-ins the output must report, when it reports any
     seconds: list[float] = field(default_factory=list)
     peak_kb: list[int] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system, children included
     found: int | None = None
 
 
@@ -90,7 +92,7 @@ def window(tree: Path) -> tuple[str, str]:
     return str(end - timedelta(days=params["days"] - 1)), str(end + timedelta(days=1))
 
 
-def commands(tree: Path) -> list[Command]:
+def commands(tree: Path, config: Path | None = None) -> list[Command]:
     manifest = json.loads((tree / "manifest.json").read_text())
     signins = int(manifest["signin_records"])
     since, until = window(tree)
@@ -109,6 +111,7 @@ def commands(tree: Path) -> list[Command]:
                 until,
                 "--format",
                 "json",
+                *(["--config", str(config)] if config else []),
             ],
             signins,
         ),
@@ -145,6 +148,7 @@ def commands(tree: Path) -> list[Command]:
 
 def run_once(command: Command, env: dict[str, str] | None = None) -> None:
     with tempfile.NamedTemporaryFile("r") as stats:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         result = subprocess.run(
             ["/usr/bin/time", "-f", "%M", "-o", stats.name, *command.argv],
@@ -154,6 +158,8 @@ def run_once(command: Command, env: dict[str, str] | None = None) -> None:
             env=env,
         )
         command.seconds.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        command.cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         command.peak_kb.append(int(stats.read().split()[-1]))
     if result.returncode != 0:
         raise SystemExit(f"{command.name} failed: {result.stderr[-500:]}")
@@ -164,22 +170,24 @@ def run_once(command: Command, env: dict[str, str] | None = None) -> None:
         command.found = int(out.splitlines()[-1])
 
 
-def bench(tree: Path, reps: int, only: list[str]) -> None:
-    cmds = [c for i, c in enumerate(commands(tree)) if i == 0 or selected(c.name, only)]
+def bench(tree: Path, reps: int, only: list[str], config: Path | None = None) -> None:
+    cmds = [c for i, c in enumerate(commands(tree, config)) if i == 0 or selected(c.name, only)]
     for command in cmds:  # warm-up, page cache
         run_once(command)
         command.seconds.clear()
         command.peak_kb.clear()
+        command.cpu.clear()
     for _ in range(reps):
         for command in cmds:
             run_once(command)
     records = int(json.loads((tree / "manifest.json").read_text())["records"])
     print(f"\n{tree.name}: {cmds[0].expect} sign-ins in the manifest; median of {reps} runs")
     print_table(
-        ["command", "wall s", "x signin-report", "records/s"],
+        ["command", "wall s", "x signin-report", "CPU s", "records/s"],
         [
             [
                 f"{paired_ratio(c.seconds, cmds[0].seconds):.2f}",
+                f"{statistics.median(c.cpu):.2f}",
                 f"{records / statistics.median(c.seconds):,.0f}",
             ]
             for c in cmds
@@ -243,10 +251,15 @@ def main() -> None:
         metavar="WORD",
         help="run only the peers whose name holds WORD (repeatable; signin-report always runs)",
     )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="findings configuration for signin-report (e.g. one rule off, to see its share)",
+    )
     args = parser.parse_args()
     compile_project()
     for tree in args.trees:
-        bench(tree, args.reps, args.only)
+        bench(tree, args.reps, args.only, args.config)
 
 
 if __name__ == "__main__":

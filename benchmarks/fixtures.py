@@ -2,8 +2,10 @@
 
 The report, history and JSON Lines benchmarks all measure the same million sign-ins, so
 they are built here, from one seeded `../shared/bench/gen_trail.py` tree (run as a tool,
-not copied in): 50 accounts of an organization trail, two regions, 365 days, every record a
-sign-in event (about 1,000,000; the tree's manifest.json has the exact count).
+not copied in): 50 accounts of an organization trail, two regions, 365 days, 1.46 M records
+of which about 1,020,000 are sign-in events (gen_trail mixes in other events even at
+`--signin-rate 1`; the tree's manifest.json has the exact counts). The JSON Lines file holds
+the tree's first million records (about 700,000 sign-ins).
 
     python -m benchmarks.fixtures /work/bench-data      # tree, frame and JSONL (~10 min)
 
@@ -36,7 +38,7 @@ class TreeSpec:
     days: int = 365
     end: date = date(2026, 11, 8)
     files_per_region_day: int = 1
-    records_per_file: int = 28
+    records_per_file: int = 40
     signin_rate: float = 1.0
     decoy_rate: float = 0.0  # every record a sign-in (the default adds decoys at rate/4)
     org_id: str | None = "o-a1b2c3d4e5"
@@ -92,7 +94,8 @@ def ensure_frame(root: Path, spec: TreeSpec = MILLION) -> Path:
         from analyzer import read_logs
         from analyzer.render.events import write_events
 
-        frame = read_logs(ensure_tree(root, spec), since=spec.since, until=spec.until)
+        logs = ensure_tree(root, spec) / "AWSLogs"  # not manifest.json beside it
+        frame = read_logs(logs, since=spec.since, until=spec.until)
         partial = path.with_suffix(".partial.parquet")
         write_events(frame, partial)
         partial.replace(path)
@@ -107,18 +110,25 @@ def load_frame(path: Path) -> pd.DataFrame:
     return frame
 
 
+JSONL_RECORDS = 1_000_000
+
+
 def ensure_jsonl(root: Path, spec: TreeSpec = MILLION) -> Path:
-    """Every record of the tree in one JSON Lines file (one record a line, compact), the
-    shape an export from a SIEM or `jq -c '.Records[]'` gives."""
+    """The tree's first JSONL_RECORDS records (in path order) in one JSON Lines file, one
+    compact record a line: the shape an export from a SIEM or `jq -c '.Records[]'` gives."""
     path = root / "million.jsonl"
     if not path.exists():
         tree = ensure_tree(root, spec)
         partial = path.with_suffix(".partial")
+        left = JSONL_RECORDS
         with partial.open("w", encoding="utf-8") as out:
             for log in sorted(tree.glob("AWSLogs/**/CloudTrail/**/*.json.gz")):
                 with gzip.open(log, "rt", encoding="utf-8") as handle:
-                    for record in json.load(handle)["Records"]:
+                    for record in json.load(handle)["Records"][:left]:
                         out.write(json.dumps(record, separators=(",", ":")) + "\n")
+                        left -= 1
+                if not left:
+                    break
         partial.replace(path)
     return path
 

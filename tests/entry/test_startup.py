@@ -53,8 +53,10 @@ HEAVY_FOR_JSON = ("rich", "boto3", "botocore", "jinja2", "matplotlib", "typer.ri
 
 
 def _probe(*args: str) -> dict[str, object]:
+    """A run over the packaged sample, with these arguments."""
+    sample = ("--logs", str(sample_path()), "--since", SAMPLE_SINCE, "--until", SAMPLE_UNTIL)
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=False
+        [sys.executable, "-c", PROBE, *sample, *args], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr[-2000:]
     seen: dict[str, object] = json.loads(result.stderr.strip().splitlines()[-1])
@@ -69,18 +71,7 @@ def _loaded(seen: dict[str, object], package: str) -> bool:
 
 def test_a_json_report_of_files_loads_no_terminal_aws_or_html_library(tmp_path: Path) -> None:
     output = tmp_path / "report.json"
-    seen = _probe(
-        "--logs",
-        str(sample_path()),
-        "--since",
-        SAMPLE_SINCE,
-        "--until",
-        SAMPLE_UNTIL,
-        "--format",
-        "json",
-        "--output",
-        str(output),
-    )
+    seen = _probe("--format", "json", "--output", str(output))
     assert json.loads(output.read_text())["summary"]["signin_events"] > 0
     assert [p for p in HEAVY_FOR_JSON if _loaded(seen, p)] == []
 
@@ -88,18 +79,7 @@ def test_a_json_report_of_files_loads_no_terminal_aws_or_html_library(tmp_path: 
 def test_the_collector_is_off_for_the_imports_only(tmp_path: Path) -> None:
     """Off while the modules load, on for the run, on in the scan workers forked while it
     was off (a worker that never collected would keep every cycle it made)."""
-    seen = _probe(
-        "--logs",
-        str(sample_path()),
-        "--since",
-        SAMPLE_SINCE,
-        "--until",
-        SAMPLE_UNTIL,
-        "--format",
-        "csv",
-        "--output",
-        str(tmp_path / "report.csv"),
-    )
+    seen = _probe("--format", "csv", "--output", str(tmp_path / "report.csv"))
     assert seen["imports"] is False
     assert seen["run"] is True
     workers = seen["workers"]

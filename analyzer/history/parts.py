@@ -1,4 +1,5 @@
-"""One day part of the history: Parquet bytes <-> a table in the current schema.
+"""One part of the history (a day's or a closed month's rows): Parquet bytes <-> a table in
+the current schema.
 
 The schema-version path: every part carries `signin_schema_version` in its Parquet
 metadata. When a column is added to `analyzer.frame.schema` (and SCHEMA_VERSION bumped),
@@ -12,6 +13,7 @@ naming the file: its day is then reported incomplete, never silently short.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -32,9 +34,8 @@ def encode_part(table: pa.Table) -> bytes:
     return sink.getvalue()
 
 
-def _version(table: pa.Table) -> int:
-    metadata = table.schema.metadata or {}
-    raw = metadata.get(VERSION_KEY)
+def _version(metadata: dict[bytes, bytes] | None) -> int:
+    raw = (metadata or {}).get(VERSION_KEY)
     if raw is None:
         raise PartError("no signin_schema_version in its metadata (not a history part)")
     try:
@@ -43,23 +44,33 @@ def _version(table: pa.Table) -> int:
         raise PartError(f"unreadable signin_schema_version {raw[:20]!r}") from None
 
 
-def decode_part(data: bytes) -> pa.Table:
-    """The part as a table in ARROW_SCHEMA (see the module docstring), or PartError."""
+def decode_part(data: bytes, columns: Sequence[str] | None = None) -> pa.Table:
+    """The part as a table in ARROW_SCHEMA (see the module docstring), or PartError.
+    `columns`: only these (in schema order): a baseline read decodes a third of the columns,
+    and Parquet is columnar, so the others are never decompressed."""
+    wanted_fields = (
+        list(ARROW_SCHEMA)
+        if columns is None
+        else [field for field in ARROW_SCHEMA if field.name in set(columns)]
+    )
     try:
-        table = pq.read_table(io.BytesIO(data))
+        file = pq.ParquetFile(io.BytesIO(data))
+        present = set(file.schema_arrow.names)
+        table = file.read(columns=[f.name for f in wanted_fields if f.name in present])
+        metadata = file.schema_arrow.metadata
     except (pa.ArrowException, OSError, ValueError) as err:
         raise PartError(f"not a readable Parquet file ({type(err).__name__}: {err})") from None
-    version = _version(table)
+    version = _version(metadata)
     if version > SCHEMA_VERSION:
         raise PartError(
             f"written with schema version {version}, newer than this tool's {SCHEMA_VERSION}"
         )
-    columns: list[pa.Array | pa.ChunkedArray] = []
-    for wanted in ARROW_SCHEMA:
-        if wanted.name not in table.column_names:
+    arrays: list[pa.Array | pa.ChunkedArray] = []
+    for wanted in wanted_fields:
+        if wanted.name not in present:
             if version == SCHEMA_VERSION:
                 raise PartError(f"column {wanted.name} missing (schema version {version})")
-            columns.append(pa.nulls(len(table), wanted.type))  # added after this part
+            arrays.append(pa.nulls(table.num_rows, wanted.type))  # added after this part
             continue
         column = table.column(wanted.name)
         if column.type != wanted.type:
@@ -69,5 +80,5 @@ def decode_part(data: bytes) -> pa.Table:
                 raise PartError(
                     f"column {wanted.name} is {column.type}, expected {wanted.type}"
                 ) from None
-        columns.append(column)
-    return pa.Table.from_arrays(columns, schema=ARROW_SCHEMA)
+        arrays.append(column)
+    return pa.Table.from_arrays(arrays, schema=pa.schema(wanted_fields))

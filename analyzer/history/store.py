@@ -28,8 +28,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analyzer.domain.scopes import ScopeOutcome
 from analyzer.domain.window import Window
@@ -50,6 +52,13 @@ from analyzer.normalize.names import canonical_user_names
 __all__ = ["History", "HistoryBusy", "HistoryError", "PartProblem", "RunResult"]
 
 UNDATED = "undated"
+DAY = "day="
+MONTH = "month="
+# What `canonical_user_names` reads: a projected read brings them along with `user_name`.
+NAME_COLUMNS = (
+    "account_id", "principal_id", "user_name", "identity_type", "unknown_user", "outcome",
+    "event_time",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -86,7 +95,101 @@ def _day_of(moment: Any) -> str:
 
 
 def _day_of_part(name: str) -> str:
-    return name.split("day=", 1)[-1].split("/", 1)[0]
+    """The day a part is named for; a month part's first day's month (`YYYY-MM`)."""
+    for marker in (DAY, MONTH):
+        if marker in name:
+            return name.split(marker, 1)[-1].split("/", 1)[0]
+    return name
+
+
+@dataclass(frozen=True, order=True)
+class _Part:
+    """A part's place in time: [first, last] days it may hold (None: undated or unknown).
+    Sorting gives the order copies are kept in: older periods first, a month part before the
+    day parts of its month (those are its leftovers: rows it already holds)."""
+
+    first: date
+    rank: int  # 0 month part, 1 day part, 2 undated or not understood
+    name: str
+    last: date
+
+    @property
+    def period(self) -> str:
+        """The folder the part belongs in: `day=YYYY-MM-DD`, `month=YYYY-MM` or `day=undated`."""
+        return self.name.split("/")[1] if self.name.count("/") >= 2 else self.name
+
+
+def _part(name: str) -> _Part:
+    marker = _day_of_part(name)
+    try:
+        if f"/{MONTH}" in name:
+            first = date.fromisoformat(f"{marker}-01")
+            return _Part(first, 0, name, _month_end(first) - timedelta(days=1))
+        day = date.fromisoformat(marker)
+        return _Part(day, 1, name, day)
+    except ValueError:
+        return _Part(date.max, 2, name, date.max)
+
+
+def _month_end(day: date) -> date:
+    """The first day of the next month."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _target(day: str, closed_before: date) -> str:
+    """Where rows of `day` (or a day part) are stored: a closed month's part, else the day's."""
+    try:
+        moment = date.fromisoformat(day)
+    except ValueError:
+        return f"{DAY}{day}"
+    if _month_end(moment) <= closed_before:
+        return f"{MONTH}{moment:%Y-%m}"
+    return f"{DAY}{day}"
+
+
+def _closed_before(collected: Window, started: datetime) -> date:
+    """Months ending by this date are closed: the first day of the month this run's collection
+    starts in (never later than the run's own month). A weekly run reads from where the last
+    one stopped, so once a run starts in a new month no regular run writes the old one again;
+    late or backfilled rows for it are merged into its month part."""
+    since = collected.since or started
+    start = min(since, started).astimezone(UTC).date()
+    return start.replace(day=1)
+
+
+def _time_mask(table: pa.Table, since: datetime | None, until: datetime | None) -> pa.Array:
+    times = table.column("event_time")
+    mask: Any = None
+    for bound, compare in ((since, pc.greater_equal), (until, pc.less)):
+        if bound is None:
+            continue
+        scalar = pa.scalar(bound.astimezone(UTC), type=times.type)
+        test = pc.fill_null(compare(times, scalar), False)
+        mask = test if mask is None else pc.and_(mask, test)
+    return mask
+
+
+def _first_copies(table: pa.Table) -> pa.Table:
+    """Rows whose eventID did not occur before in `table` (the first copy wins)."""
+    if table.num_rows < 2:
+        return table
+    ids = table.column("event_id")
+    if pc.count_distinct(ids, mode="all").as_py() == table.num_rows:
+        return table  # the usual case: one hash pass, no copy
+    order = pa.array(np.arange(table.num_rows))
+    first = (
+        pa.table({"id": ids, "at": order})
+        .group_by("id", use_threads=False)
+        .aggregate([("at", "min")])
+        .column("at_min")
+    )
+    return table.take(pc.take(first, pc.sort_indices(first)))
+
+
+def _sorted(table: pa.Table) -> pa.Table:
+    """By time, then eventID; undated rows last (the order every reader has had)."""
+    keys = [("event_time", "ascending", "at_end"), ("event_id", "ascending", "at_end")]
+    return table.take(pc.sort_indices(table, sort_keys=keys))
 
 
 class History:
@@ -126,17 +229,20 @@ class History:
         removes them."""
         return self.store.leftovers()
 
-    def _read_parts(self, names: Iterable[str]) -> tuple[pd.DataFrame, list[str]]:
-        """Rows of the parts (duplicates dropped) and the names of the parts that were read;
-        the others are added to `problems`."""
-        tables = []
+    def _tables(
+        self, parts: Iterable[_Part], columns: Sequence[str] | None = None
+    ) -> tuple[list[pa.Table], list[str]]:
+        """Each readable part decoded (in `parts`' order) and the names of those read; the
+        others are added to `problems`."""
+        tables: list[pa.Table] = []
         used: list[str] = []
-        for name in names:
+        for part in parts:
+            name = part.name
             try:
                 data = self.store.read(name)
                 if data is None:
                     continue  # removed by a concurrent append between list and read
-                tables.append(decode_part(data))
+                tables.append(decode_part(data, columns))
             except (StoreReadError, PartError) as err:
                 text = str(err).removeprefix(f"cannot read {self._where(name)}: ")
                 problem = PartProblem(self._where(name), _day_of_part(name), text)
@@ -144,53 +250,91 @@ class History:
                     self.problems.append(problem)
                 continue
             used.append(name)
-        if not tables:
-            return empty_frame(), used
-        table = pa.concat_tables(tables)
-        frame: pd.DataFrame = table.to_pandas(types_mapper=pd.ArrowDtype)
-        return frame.drop_duplicates("event_id", keep="first").reset_index(drop=True), used
+        return tables, used
 
     def _where(self, name: str) -> str:
         return f"{str(self.store).rstrip('/')}/{name}"
 
-    def read(self, since: datetime | None = None, until: datetime | None = None) -> pd.DataFrame:
-        """Every stored sign-in with `since <= event_time < until` (days pruned by folder)."""
-        names = self.store.names("events/")
-        if since is not None or until is not None:
-            first = (since or datetime.min.replace(tzinfo=UTC)).date()
-            last = (until or datetime.max.replace(tzinfo=UTC)).date()
-            names = [n for n in names if _in_days(n, first, last)]
-        frame, _ = self._read_parts(names)
-        if since is not None:
-            frame = frame[(frame["event_time"] >= since).fillna(False).astype(bool)]
-        if until is not None:
-            frame = frame[(frame["event_time"] < until).fillna(False).astype(bool)]
-        # Runs stored the spelling each one saw; one person is one user_name across runs.
-        return canonical_user_names(
-            frame.sort_values(["event_time", "event_id"], na_position="last", kind="stable")
-        ).reset_index(drop=True)
+    def _parts(self) -> list[_Part]:
+        return sorted(_part(name) for name in self.store.names("events/"))
 
-    def _merge(self, frame: pd.DataFrame) -> _Merge:
+    def read(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Every stored sign-in with `since <= event_time < until`, sorted by time and
+        eventID, each eventID once. Parts outside the days asked are never fetched, rows
+        outside the window are dropped as each part is decoded, and `columns` (with
+        `event_id`, `event_time` and what `canonical_user_names` reads, if `user_name` is
+        asked) are the only ones decoded, so a baseline read of a year costs a fraction of
+        the whole rows. The work is done in Arrow; pandas sees only the result."""
+        if columns is not None:
+            wanted = {"event_id", "event_time", *columns}
+            if "user_name" in wanted:
+                wanted |= set(NAME_COLUMNS)
+            columns = [c for c in COLUMNS if c in wanted]
+        parts = self._parts()
+        if since is not None or until is not None:
+            first = (since or datetime.min.replace(tzinfo=UTC)).astimezone(UTC).date()
+            last = (until or datetime.max.replace(tzinfo=UTC)).astimezone(UTC).date()
+            parts = [p for p in parts if p.rank < 2 and p.first <= last and p.last >= first]
+        tables, _ = self._tables(parts, columns)
+        if since is not None or until is not None:
+            tables = [t.filter(_time_mask(t, since, until)) for t in tables]
+        if not tables:
+            empty = empty_frame()
+            return empty if columns is None else empty[columns]
+        table = _sorted(_first_copies(pa.concat_tables(tables)))
+        frame: pd.DataFrame = table.to_pandas(types_mapper=pd.ArrowDtype)
+        # Runs stored the spelling each one saw; one person is one user_name across runs.
+        return canonical_user_names(frame).reset_index(drop=True)
+
+    def _merge(self, frame: pd.DataFrame, closed_before: date) -> _Merge:
+        """Merge the new rows into their periods (a day, or a closed month), and fold the
+        day parts of closed months into their month's part (histories written before months
+        were compacted, and the days of a month that just closed). Per period: the merged
+        part is written first, the parts it replaces are deleted after, so a crash between
+        the two leaves rows twice, never once less; readers keep each eventID once."""
         merge = _Merge()
         rows = frame[list(COLUMNS)]
-        for day, new in rows.groupby(rows["event_time"].map(_day_of), sort=True):
-            old_parts = self.store.names(f"events/day={day}/")
-            existing, used = self._read_parts(old_parts)
-            merged = pd.concat([existing, new], ignore_index=True)
-            merged = merged.drop_duplicates("event_id", keep="first")
-            fresh = len(merged) - len(existing)
-            merge.duplicates += len(new) - fresh
-            if fresh == 0:
+        days = rows["event_time"].map(_day_of)
+        new_rows = dict(list(rows.groupby(days.map(lambda d: _target(d, closed_before)))))
+        stored: dict[str, list[_Part]] = {}
+        for part in self._parts():
+            if part.rank == 2:
+                stored.setdefault(part.period, []).append(part)
                 continue
-            table = pa.Table.from_pandas(merged, schema=ARROW_SCHEMA, preserve_index=False)
-            data = encode_part(table)
-            name = f"events/day={day}/part-{hashlib.sha256(data).hexdigest()[:16]}.parquet"
+            target = _target(part.first.isoformat(), closed_before)
+            stored.setdefault(part.period if part.rank == 0 else target, []).append(part)
+        compact = {t for t, ps in stored.items() if t.startswith(MONTH) and len(ps) > 1}
+        compact |= {
+            t for t, ps in stored.items() if t.startswith(MONTH) and ps[0].period != t
+        }
+        for target in sorted(set(new_rows) | compact):
+            new = new_rows.get(target, rows.iloc[:0])
+            tables, used = self._tables(stored.get(target, []))
+            existing = _first_copies(pa.concat_tables(tables)) if tables else None
+            before = 0 if existing is None else existing.num_rows
+            incoming = pa.Table.from_pandas(new, schema=ARROW_SCHEMA, preserve_index=False)
+            merged = _first_copies(
+                incoming if existing is None else pa.concat_tables([existing, incoming])
+            )
+            fresh = merged.num_rows - before
+            merge.duplicates += len(new) - fresh
+            if fresh == 0 and len(used) <= 1 and all(_part(u).period == target for u in used):
+                continue
+            data = encode_part(merged)
+            name = f"events/{target}/part-{hashlib.sha256(data).hexdigest()[:16]}.parquet"
             self.store.write(name, data)
             for old in used:  # a part that could not be read is kept as it is
                 if old != name:
                     self.store.delete(old)
             merge.added += fresh
-            merge.days += 1
+            if fresh:
+                times = merged.column("event_time").slice(before).to_pandas()
+                merge.days += len({_day_of(t) for t in times.tolist()})
         return merge
 
     def record(
@@ -206,7 +350,7 @@ class History:
         then `history.json` merged with what other runs recorded meanwhile."""
         with self.store.writer(wait_seconds()):
             cleaned: tuple[str, ...] = tuple(self.store.clean())
-            merge = self._merge(frame)
+            merge = self._merge(frame, _closed_before(collected, started))
             line = {
                 "at": datetime.now(UTC).isoformat(),
                 "since": collected.since.isoformat() if collected.since else None,
@@ -228,14 +372,3 @@ class History:
             self.store.update(META, change)
         self.meta.exists = True
         return RunResult(merge.added, merge.duplicates, merge.days, cleaned)
-
-
-def _in_days(name: str, first: date, last: date) -> bool:
-    marker = _day_of_part(name)
-    if marker == UNDATED:
-        return False
-    try:
-        day = date.fromisoformat(marker)
-    except ValueError:
-        return False
-    return first <= day <= last

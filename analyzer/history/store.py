@@ -22,7 +22,7 @@ the run with one line naming the field.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -136,14 +136,17 @@ def _month_end(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def _target(day: str, closed_before: date) -> str:
-    """Where rows of `day` (or a day part) are stored: a closed month's part, else the day's."""
+def _target(day: str, closed_before: date, compacted: Set[str] = frozenset()) -> str:
+    """Where rows of `day` (or a day part) are stored: a closed month's part, else the day's.
+    A month that has a part stays compacted whatever this run's window (a backfill starting
+    inside it merges into that part, never beside it)."""
     try:
         moment = date.fromisoformat(day)
     except ValueError:
         return f"{DAY}{day}"
-    if _month_end(moment) <= closed_before:
-        return f"{MONTH}{moment:%Y-%m}"
+    month = f"{MONTH}{moment:%Y-%m}"
+    if _month_end(moment) <= closed_before or month in compacted:
+        return month
     return f"{DAY}{day}"
 
 
@@ -300,18 +303,19 @@ class History:
         merge = _Merge()
         rows = frame[list(COLUMNS)]
         days = rows["event_time"].map(_day_of)
-        new_rows = dict(list(rows.groupby(days.map(lambda d: _target(d, closed_before)))))
+        parts = self._parts()
+        compacted = {part.period for part in parts if part.rank == 0}
+        targets = days.map(lambda d: _target(d, closed_before, compacted))
+        new_rows = dict(list(rows.groupby(targets)))
         stored: dict[str, list[_Part]] = {}
-        for part in self._parts():
+        for part in parts:
             if part.rank == 2:
                 stored.setdefault(part.period, []).append(part)
                 continue
-            target = _target(part.first.isoformat(), closed_before)
+            target = _target(part.first.isoformat(), closed_before, compacted)
             stored.setdefault(part.period if part.rank == 0 else target, []).append(part)
         compact = {t for t, ps in stored.items() if t.startswith(MONTH) and len(ps) > 1}
-        compact |= {
-            t for t, ps in stored.items() if t.startswith(MONTH) and ps[0].period != t
-        }
+        compact |= {t for t, ps in stored.items() if t.startswith(MONTH) and ps[0].period != t}
         for target in sorted(set(new_rows) | compact):
             new = new_rows.get(target, rows.iloc[:0])
             tables, used = self._tables(stored.get(target, []))

@@ -150,6 +150,21 @@ def _target(day: str, closed_before: date, compacted: Set[str] = frozenset()) ->
     return f"{DAY}{day}"
 
 
+def _stored_by_target(
+    parts: list[_Part], closed_before: date, compacted: Set[str]
+) -> dict[str, list[_Part]]:
+    """The stored parts by the period they belong in now: a day part of a closed month goes
+    with its month (to be folded in), the others stay where they are."""
+    stored: dict[str, list[_Part]] = {}
+    for part in parts:
+        if part.rank == 1:
+            target = _target(part.first.isoformat(), closed_before, compacted)
+        else:  # a month part, or undated / not understood: where it is
+            target = part.period
+        stored.setdefault(target, []).append(part)
+    return stored
+
+
 def _closed_before(collected: Window, started: datetime) -> date:
     """Months ending by this date are closed: the first day of the month this run's collection
     starts in (never later than the run's own month). A weekly run reads from where the last
@@ -297,49 +312,51 @@ class History:
     def _merge(self, frame: pd.DataFrame, closed_before: date) -> _Merge:
         """Merge the new rows into their periods (a day, or a closed month), and fold the
         day parts of closed months into their month's part (histories written before months
-        were compacted, and the days of a month that just closed). Per period: the merged
-        part is written first, the parts it replaces are deleted after, so a crash between
-        the two leaves rows twice, never once less; readers keep each eventID once."""
+        were compacted, and the days of a month that just closed)."""
         merge = _Merge()
         rows = frame[list(COLUMNS)]
-        days = rows["event_time"].map(_day_of)
         parts = self._parts()
         compacted = {part.period for part in parts if part.rank == 0}
-        targets = days.map(lambda d: _target(d, closed_before, compacted))
+        targets = (
+            rows["event_time"].map(_day_of).map(lambda d: _target(d, closed_before, compacted))
+        )
         new_rows = dict(list(rows.groupby(targets)))
-        stored: dict[str, list[_Part]] = {}
-        for part in parts:
-            if part.rank == 2:
-                stored.setdefault(part.period, []).append(part)
-                continue
-            target = _target(part.first.isoformat(), closed_before, compacted)
-            stored.setdefault(part.period if part.rank == 0 else target, []).append(part)
-        compact = {t for t, ps in stored.items() if t.startswith(MONTH) and len(ps) > 1}
-        compact |= {t for t, ps in stored.items() if t.startswith(MONTH) and ps[0].period != t}
+        stored = _stored_by_target(parts, closed_before, compacted)
+        compact = {
+            target
+            for target, found in stored.items()
+            if target.startswith(MONTH) and (len(found) > 1 or found[0].period != target)
+        }
         for target in sorted(set(new_rows) | compact):
             new = new_rows.get(target, rows.iloc[:0])
-            tables, used = self._tables(stored.get(target, []))
-            existing = _first_copies(pa.concat_tables(tables)) if tables else None
-            before = 0 if existing is None else existing.num_rows
-            incoming = pa.Table.from_pandas(new, schema=ARROW_SCHEMA, preserve_index=False)
-            merged = _first_copies(
-                incoming if existing is None else pa.concat_tables([existing, incoming])
-            )
-            fresh = merged.num_rows - before
+            fresh, days = self._merge_period(target, new, stored.get(target, []))
             merge.duplicates += len(new) - fresh
-            if fresh == 0 and len(used) <= 1 and all(_part(u).period == target for u in used):
-                continue
-            data = encode_part(merged)
-            name = f"events/{target}/part-{hashlib.sha256(data).hexdigest()[:16]}.parquet"
-            self.store.write(name, data)
-            for old in used:  # a part that could not be read is kept as it is
-                if old != name:
-                    self.store.delete(old)
             merge.added += fresh
-            if fresh:
-                times = merged.column("event_time").slice(before).to_pandas()
-                merge.days += len({_day_of(t) for t in times.tolist()})
+            merge.days += days
         return merge
+
+    def _merge_period(self, target: str, new: pd.DataFrame, parts: list[_Part]) -> tuple[int, int]:
+        """(rows added, days they fall on). The merged part is written first, the parts it
+        replaces are deleted after, so a crash between the two leaves rows twice, never once
+        less; readers keep each eventID once."""
+        tables, used = self._tables(parts)
+        existing = _first_copies(pa.concat_tables(tables)) if tables else None
+        before = 0 if existing is None else existing.num_rows
+        incoming = pa.Table.from_pandas(new, schema=ARROW_SCHEMA, preserve_index=False)
+        merged = _first_copies(
+            incoming if existing is None else pa.concat_tables([existing, incoming])
+        )
+        fresh = merged.num_rows - before
+        if fresh == 0 and len(used) <= 1 and all(_part(u).period == target for u in used):
+            return 0, 0  # nothing new, nothing to fold
+        data = encode_part(merged)
+        name = f"events/{target}/part-{hashlib.sha256(data).hexdigest()[:16]}.parquet"
+        self.store.write(name, data)
+        for old in used:  # a part that could not be read is kept as it is
+            if old != name:
+                self.store.delete(old)
+        times = merged.column("event_time").slice(before).to_pandas()
+        return fresh, len({_day_of(t) for t in times.tolist()})
 
     def record(
         self,

@@ -1,0 +1,327 @@
+"""The weekly `--history` run as the history grows, and the one-shot report from a history of a
+million rows, this checkout against a baseline ref, side by side.
+
+Weekly: 52 runs, week by week over the million fixture's year (`million.parquet`, only its
+first `--accounts` accounts, to keep the whole benchmark to a few minutes). Each week and
+each side is one fresh child process that does what the weekly job does after collecting:
+records the week's rows into its side's history (`History.record`, collected window = the
+week plus the overlap, started at the week's end) and reports the week from the history
+(`run_audit` without a source, JSON), timing both and giving its peak RSS. Children
+alternate (baseline week 1, this week 1, baseline week 2, ...). The slope is a least-squares
+line over weeks 2-52 (week 1 has no baseline).
+
+One-shot: each side records all the fixture's rows into a fresh history in one run (its own
+layout: the baseline one part per day, this checkout closed months compacted), then
+`python -m analyzer --history H --since 2025-11-09 --until 2026-11-09 --format json` is timed
+as a whole process (wall time and peak RSS of the child, start-up included). This checkout
+also reads the baseline's day-part history (a history written before compaction).
+
+    python -m benchmarks.history_bench /work/bench-data                   # vs main
+    python -m benchmarks.history_bench /work/bench-data --accounts 10 --weeks 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+GIT = shutil.which("git") or "git"
+FIRST_DAY = datetime(2025, 11, 9, tzinfo=UTC)  # the fixture's year: 2025-11-09 .. 2026-11-08
+LAST_DAY = datetime(2026, 11, 9, tzinfo=UTC)
+OVERLAP = timedelta(hours=2)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000  # KiB on Linux
+
+
+def _rows(path: Path) -> Any:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def write_weeks(frame_path: Path, folder: Path, weeks: int, accounts: int) -> list[Path]:
+    """Each week's rows (with the overlap before it) of the first `accounts` accounts, one
+    small Parquet file per week, so that a weekly child reads only its week."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(frame_path)
+    kept = pa.array(sorted(table["account_id"].unique().to_pylist())[:accounts])
+    table = table.filter(pc.is_in(table["account_id"], value_set=kept))
+    paths = []
+    for week in range(1, weeks + 1):
+        since = FIRST_DAY + timedelta(weeks=week - 1) - OVERLAP
+        until = FIRST_DAY + timedelta(weeks=week)
+        times = table["event_time"]
+        inside = pc.and_(pc.greater_equal(times, pa.scalar(since, times.type)),
+                         pc.less(times, pa.scalar(until, times.type)))  # fmt: skip
+        path = folder / f"week-{week:02d}.parquet"
+        pq.write_table(table.filter(inside), path)
+        paths.append(path)
+    return paths
+
+
+def week_child(history: Path, rows_path: Path, week: int) -> dict[str, Any]:
+    """One weekly run of the side on PYTHONPATH: record the week, report it from history.
+    The modules a report imports are loaded before the clock starts: both sides load the
+    same, and the figure is the history's cost, not start-up's."""
+    import analyzer.findings.engine
+    import analyzer.render.json_out
+    import analyzer.render.registry
+    import analyzer.reports
+    from analyzer.audit.request import AuditRequest, Rendering
+    from analyzer.audit.run import AuditRun, run_audit
+    from analyzer.domain.scopes import ScopeOutcome
+    from analyzer.domain.window import Window
+    from analyzer.history.store import History
+    from analyzer.render.formats import OutputFormat
+
+    since = FIRST_DAY + timedelta(weeks=week - 1)
+    until = since + timedelta(weeks=1)
+    rows = _rows(rows_path)
+
+    result: dict[str, Any] = {"rows": len(rows), "analyzer": str(Path(analyzer.__file__).parent)}
+    started = time.perf_counter()
+    History.open(str(history)).record(
+        rows,
+        [ScopeOutcome("logs:/bench", True)],
+        collected=Window(since - OVERLAP, until),
+        started=until,
+        overlap=OVERLAP,
+    )
+    result["record"] = time.perf_counter() - started
+    reading = []
+    through = AuditRun._through_history
+
+    def timed(self: Any) -> Any:
+        begun = time.perf_counter()
+        answer = through(self)
+        reading.append(time.perf_counter() - begun)
+        return answer
+
+    AuditRun._through_history = timed  # type: ignore[method-assign]
+    started = time.perf_counter()
+    request = AuditRequest(
+        window=Window(since, until),
+        history=str(history),
+        rendering=Rendering(format=OutputFormat.json),
+    )
+    audit = run_audit(request)
+    result["report"] = time.perf_counter() - started
+    result["read"] = sum(reading)
+    result["findings"] = len(audit.findings)
+    result["rss"] = _peak_mb()
+    result["parts"] = sum(1 for _ in history.rglob("*.parquet"))
+    return result
+
+
+def build_child(history: Path, frame_path: Path) -> dict[str, Any]:
+    """Record the whole fixture in one run (months before the last one are closed)."""
+    from analyzer.domain.scopes import ScopeOutcome
+    from analyzer.domain.window import Window
+    from analyzer.history.store import History
+
+    rows = _rows(frame_path)
+    started = time.perf_counter()
+    History.open(str(history)).record(
+        rows,
+        [ScopeOutcome("logs:/bench", True)],
+        collected=Window(FIRST_DAY, LAST_DAY),
+        started=LAST_DAY,
+        overlap=OVERLAP,
+    )
+    import analyzer
+
+    return {
+        "rows": len(rows),
+        "record": time.perf_counter() - started,
+        "analyzer": str(Path(analyzer.__file__).parent),
+    }
+
+
+def _child(checkout: Path, *args: str) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child", *args],
+        env=env,
+        cwd=tempfile.gettempdir(),  # not a checkout: '' on sys.path must not shadow PYTHONPATH
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"child for {checkout} failed:\n{done.stderr}")
+    measured: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    where = measured.get("analyzer")
+    if where and Path(where).resolve() != (checkout / "analyzer").resolve():
+        raise SystemExit(f"child imported {where}, not {checkout}")
+    return measured
+
+
+def _cli(checkout: Path, history: Path) -> dict[str, Any]:
+    """`python -m analyzer --history H` over the whole year, as a whole process."""
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    argv = [sys.executable, "-m", "analyzer", "--history", str(history), "--since",
+            FIRST_DAY.date().isoformat(), "--until", LAST_DAY.date().isoformat(),
+            "--format", "json"]  # fmt: skip
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(
+            argv, env=env, cwd=tempfile.gettempdir(), stdout=out, stderr=subprocess.DEVNULL
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        document = json.loads(out.read())
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return {
+        "wall": wall,
+        "rss": usage.ru_maxrss / 1000,
+        "exit": process.returncode,
+        "sign_ins": document["summary"]["sign_ins"],
+        "findings": len(document.get("findings", [])),
+    }
+
+
+def _slope(values: list[float]) -> float:
+    """Least-squares change per week over weeks 2.. (index 1..)."""
+    points = list(enumerate(values, start=1))[1:]
+    mean_x = statistics.mean(x for x, _ in points)
+    mean_y = statistics.mean(y for _, y in points)
+    top = sum((x - mean_x) * (y - mean_y) for x, y in points)
+    return top / sum((x - mean_x) ** 2 for x, _ in points)
+
+
+def _weekly_table(old: list[dict[str, Any]], new: list[dict[str, Any]], ref: str) -> str:
+    def total(run: dict[str, Any]) -> float:
+        return float(run["record"] + run["report"])
+
+    lines = [
+        f"| week | rows | baseline {ref} s | this s | baseline MB | this MB | parts base/this |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for week, (o, n) in enumerate(zip(old, new, strict=True), start=1):
+        if week in (1, 2, 13, 26, 39) or week == len(new):
+            lines.append(
+                f"| {week} | {n['rows']:,} | {total(o):.3f} | {total(n):.3f} | {o['rss']:.0f} "
+                f"| {n['rss']:.0f} | {o['parts']}/{n['parts']} |"
+            )
+    old_t, new_t = [total(r) for r in old], [total(r) for r in new]
+    old_m, new_m = [r["rss"] for r in old], [r["rss"] for r in new]
+    last = len(new)
+    lines += [
+        "",
+        f"slope (weeks 2-{last}): baseline {_slope(old_t) * 1000:+.1f} ms/week, "
+        f"{_slope(old_m):+.2f} MB/week; this {_slope(new_t) * 1000:+.1f} ms/week, "
+        f"{_slope(new_m):+.2f} MB/week",
+        f"week {last} / week 2: baseline {old_t[-1] / old_t[1]:.2f}x time, "
+        f"{old_m[-1] / old_m[1]:.2f}x RSS; this {new_t[-1] / new_t[1]:.2f}x time, "
+        f"{new_m[-1] / new_m[1]:.2f}x RSS",
+        f"week {last} this / baseline: {new_t[-1] / old_t[-1]:.2f}x time, "
+        f"{new_m[-1] / old_m[-1]:.2f}x RSS; all weeks: {sum(new_t) / sum(old_t):.2f}x time",
+        "findings identical every week: "
+        + str(all(o["findings"] == n["findings"] for o, n in zip(old, new, strict=True))),
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("root", type=Path, nargs="?", help="fixture cache (benchmarks.fixtures)")
+    parser.add_argument("--baseline", default="main", help="git ref to compare with")
+    parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--accounts", type=int, default=15, help="weekly runs: first N accounts")
+    parser.add_argument("--no-weekly", action="store_true")
+    parser.add_argument("--no-oneshot", action="store_true")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        if kind == "slice":
+            paths = write_weeks(Path(rest[0]), Path(rest[1]), int(rest[2]), int(rest[3]))
+            print(json.dumps({"weeks": [str(p) for p in paths]}))
+        elif kind == "week":
+            print(json.dumps(week_child(Path(rest[0]), Path(rest[1]), int(rest[2]))))
+        else:
+            print(json.dumps(build_child(Path(rest[0]), Path(rest[1]))))
+        return
+    from benchmarks.fixtures import ensure_frame
+
+    frame = ensure_frame(args.root)
+    with tempfile.TemporaryDirectory(prefix="history-bench-") as scratch_name:
+        scratch = Path(scratch_name)
+        baseline = scratch / "baseline"
+        subprocess.run(
+            [GIT, "-C", str(REPO), "worktree", "add", "--detach", str(baseline), args.baseline],
+            check=True,
+            capture_output=True,
+        )
+        try:
+            sides = {"baseline": baseline, "this": REPO}
+            print(f"load average {os.getloadavg()[0]:.2f} at start", flush=True)
+            if not args.no_weekly:
+                runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "this": []}
+                # in a child: a parent holding the frame would lend its RSS to every fork
+                sliced = _child(REPO, "slice", str(frame), str(scratch), str(args.weeks),
+                                str(args.accounts))  # fmt: skip
+                weeks = [Path(p) for p in sliced["weeks"]]
+                for week, rows in enumerate(weeks, start=1):
+                    for side, checkout in sides.items():
+                        history = scratch / f"weekly-{side}"
+                        runs[side].append(
+                            _child(checkout, "week", str(history), str(rows), str(week))
+                        )
+                    o, n = runs["baseline"][-1], runs["this"][-1]
+                    print(f"week {week}: baseline {o['record'] + o['report']:.3f} s "
+                          f"{o['rss']:.0f} MB, this {n['record'] + n['report']:.3f} s "
+                          f"{n['rss']:.0f} MB", file=sys.stderr, flush=True)  # fmt: skip
+                print(f"weekly runs, first {args.accounts} accounts of {frame}")
+                print(_weekly_table(runs["baseline"], runs["this"], args.baseline))
+                print(f"load average {os.getloadavg()[0]:.2f} after the weekly runs", flush=True)
+            if not args.no_oneshot:
+                built = {}
+                for side, checkout in sides.items():
+                    target = str(scratch / f"full-{side}")
+                    built[side] = _child(checkout, "build", target, str(frame))
+                shots = {
+                    "baseline": _cli(baseline, scratch / "full-baseline"),
+                    "this": _cli(REPO, scratch / "full-this"),
+                    "this reading the baseline's day parts": _cli(REPO, scratch / "full-baseline"),
+                }
+                print(f"one-shot `--history H` report, {built['this']['rows']:,} rows "
+                      f"(record in one run: baseline {built['baseline']['record']:.1f} s, "
+                      f"this {built['this']['record']:.1f} s)")  # fmt: skip
+                print("| history | wall s | peak RSS MB | sign-ins | findings |")
+                print("|---|---|---|---|---|")
+                for name, shot in shots.items():
+                    print(f"| {name} | {shot['wall']:.2f} | {shot['rss']:.0f} | "
+                          f"{shot['sign_ins']:,} | {shot['findings']} |")  # fmt: skip
+                ratio = shots["this"]["wall"] / shots["baseline"]["wall"]
+                print(f"this / baseline: {ratio:.2f}x wall, "
+                      f"{shots['this']['rss'] / shots['baseline']['rss']:.2f}x RSS")
+                print(f"load average {os.getloadavg()[0]:.2f} at the end", flush=True)
+        finally:
+            subprocess.run(
+                [GIT, "-C", str(REPO), "worktree", "remove", "--force", str(baseline)],
+                check=False,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -132,7 +132,8 @@ def week_child(history: Path, rows_path: Path, week: int) -> dict[str, Any]:
 
 
 def build_child(history: Path, frame_path: Path) -> dict[str, Any]:
-    """Record the whole fixture in one run (months before the last one are closed)."""
+    """Record the whole fixture in one run, then run once more with nothing new (as the
+    next weekly run would)."""
     from analyzer.domain.scopes import ScopeOutcome
     from analyzer.domain.window import Window
     from analyzer.history.store import History
@@ -148,9 +149,49 @@ def build_child(history: Path, frame_path: Path) -> dict[str, Any]:
     )
     import analyzer
 
+    recorded = time.perf_counter() - started
+    # The next run (nothing new): where closed months are compacted, it folds them now.
+    History.open(str(history)).record(
+        rows.iloc[:0],
+        [ScopeOutcome("logs:/bench", True)],
+        collected=Window(LAST_DAY, LAST_DAY + timedelta(days=1)),
+        started=LAST_DAY + timedelta(days=1),
+        overlap=OVERLAP,
+    )
     return {
         "rows": len(rows),
-        "record": time.perf_counter() - started,
+        "record": recorded,
+        "next_run": time.perf_counter() - started - recorded,
+        "analyzer": str(Path(analyzer.__file__).parent),
+    }
+
+
+def read_child(history: Path) -> dict[str, Any]:
+    """The one-shot report's history stage, as `signin-report --history H --since ...`
+    runs it: `AuditRun.start` (history opened) and `_through_history` (the window's rows and
+    the baseline before it), timed, with the peak RSS after it."""
+    import analyzer
+    from analyzer.audit.request import AuditRequest, Rendering
+    from analyzer.audit.run import AuditRun
+    from analyzer.domain.window import Window
+    from analyzer.render.formats import OutputFormat
+
+    request = AuditRequest(
+        window=Window(FIRST_DAY, LAST_DAY),
+        history=str(history),
+        rendering=Rendering(format=OutputFormat.json),
+    )
+    before = _peak_mb()
+    started = time.perf_counter()
+    run = AuditRun(request)
+    run.start()
+    frame, baseline, _, _ = run._through_history()
+    return {
+        "read": time.perf_counter() - started,
+        "rss": _peak_mb(),
+        "rss_before": before,
+        "rows": len(frame),
+        "baseline_rows": 0 if baseline is None else len(baseline),
         "analyzer": str(Path(analyzer.__file__).parent),
     }
 
@@ -249,6 +290,10 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=15, help="weekly runs: first N accounts")
     parser.add_argument("--no-weekly", action="store_true")
     parser.add_argument("--no-oneshot", action="store_true")
+    parser.add_argument("--reps", type=int, default=3, help="one-shot reads per side")
+    parser.add_argument(
+        "--cli", action="store_true", help="also time the whole one-shot CLI (minutes)"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -256,6 +301,8 @@ def main() -> None:
         if kind == "slice":
             paths = write_weeks(Path(rest[0]), Path(rest[1]), int(rest[2]), int(rest[3]))
             print(json.dumps({"weeks": [str(p) for p in paths]}))
+        elif kind == "read":
+            print(json.dumps(read_child(Path(rest[0]))))
         elif kind == "week":
             print(json.dumps(week_child(Path(rest[0]), Path(rest[1]), int(rest[2]))))
         else:
@@ -299,22 +346,40 @@ def main() -> None:
                 for side, checkout in sides.items():
                     target = str(scratch / f"full-{side}")
                     built[side] = _child(checkout, "build", target, str(frame))
-                shots = {
-                    "baseline": _cli(baseline, scratch / "full-baseline"),
-                    "this": _cli(REPO, scratch / "full-this"),
-                    "this reading the baseline's day parts": _cli(REPO, scratch / "full-baseline"),
+                histories = {
+                    "baseline": (baseline, scratch / "full-baseline"),
+                    "this": (REPO, scratch / "full-this"),
+                    "this, reading the baseline's day parts": (REPO, scratch / "full-baseline"),
                 }
-                print(f"one-shot `--history H` report, {built['this']['rows']:,} rows "
-                      f"(record in one run: baseline {built['baseline']['record']:.1f} s, "
-                      f"this {built['this']['record']:.1f} s)")  # fmt: skip
-                print("| history | wall s | peak RSS MB | sign-ins | findings |")
+                reads: dict[str, list[dict[str, Any]]] = {name: [] for name in histories}
+                for _ in range(args.reps):
+                    for name, (checkout, history) in histories.items():
+                        reads[name].append(_child(checkout, "read", str(history)))
+                print(f"one-shot report's history read, {built['this']['rows']:,} rows, "
+                      f"median of {args.reps} (record in one run: baseline "
+                      f"{built['baseline']['record']:.1f} s, this {built['this']['record']:.1f} s; "
+                      f"the next run: this {built['this']['next_run']:.1f} s)")  # fmt: skip
+                print("| history | read s | peak RSS MB (imports) | rows | parts |")
                 print("|---|---|---|---|---|")
-                for name, shot in shots.items():
-                    print(f"| {name} | {shot['wall']:.2f} | {shot['rss']:.0f} | "
-                          f"{shot['sign_ins']:,} | {shot['findings']} |")  # fmt: skip
-                ratio = shots["this"]["wall"] / shots["baseline"]["wall"]
-                print(f"this / baseline: {ratio:.2f}x wall, "
-                      f"{shots['this']['rss'] / shots['baseline']['rss']:.2f}x RSS")
+                for name, (_, history) in histories.items():
+                    got = reads[name]
+                    parts = sum(1 for _ in history.rglob("*.parquet"))
+                    print(f"| {name} | {statistics.median(r['read'] for r in got):.2f} | "
+                          f"{statistics.median(r['rss'] for r in got):.0f} "
+                          f"({statistics.median(r['rss_before'] for r in got):.0f}) | "
+                          f"{got[0]['rows']:,} | {parts} |")  # fmt: skip
+                ratios = [
+                    n["read"] / o["read"]
+                    for o, n in zip(reads["baseline"], reads["this"], strict=True)
+                ]
+                print(f"this / baseline: {statistics.median(ratios):.2f}x read time")
+                if args.cli:
+                    for name in ("baseline", "this"):
+                        checkout, history = histories[name]
+                        shot = _cli(checkout, history)
+                        print(f"`signin-report --history H` whole process, {name}: "
+                              f"{shot['wall']:.1f} s, {shot['rss']:.0f} MB, "
+                              f"{shot['findings']} findings")  # fmt: skip
                 print(f"load average {os.getloadavg()[0]:.2f} at the end", flush=True)
         finally:
             subprocess.run(

@@ -13,6 +13,7 @@ conditional PUT (`If-Match` on the ETag read, `If-None-Match: *` when creating i
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import time
@@ -97,7 +98,12 @@ class LocalStore:
             temporary.unlink(missing_ok=True)
 
     def delete(self, name: str) -> None:
-        (self.root / name).unlink(missing_ok=True)
+        """Also the folder, once empty: a compacted month leaves no day folders behind."""
+        path = self.root / name
+        path.unlink(missing_ok=True)
+        if path.parent != self.root:
+            with contextlib.suppress(OSError):  # not empty (other parts, a leftover), or gone
+                path.parent.rmdir()
 
     def names(self, prefix: str) -> list[str]:
         base = self.root / prefix

@@ -187,6 +187,21 @@ def _time_mask(table: pa.Table, since: datetime | None, until: datetime | None) 
     return mask
 
 
+def _within(table: pa.Table, since: datetime | None, until: datetime | None) -> pa.Table:
+    """The rows with `since <= event_time < until`; a part wholly inside is not copied."""
+    if since is None and until is None:
+        return table
+    times = table.column("event_time")
+    if times.null_count == 0 and table.num_rows:
+        first, last = pc.min_max(times).values()
+        inside = (since is None or first.as_py() >= since) and (
+            until is None or last.as_py() < until
+        )
+        if inside:
+            return table
+    return table.filter(_time_mask(table, since, until))
+
+
 def _first_copies(table: pa.Table) -> pa.Table:
     """Rows whose eventID did not occur before in `table` (the first copy wins)."""
     if table.num_rows < 2:
@@ -205,9 +220,28 @@ def _first_copies(table: pa.Table) -> pa.Table:
 
 
 def _sorted(table: pa.Table) -> pa.Table:
-    """By time, then eventID; undated rows last (the order every reader has had)."""
+    """By time, then eventID; undated rows last (the order every reader has had). Parts are
+    written in this order and read oldest first, so the concatenation usually is sorted
+    already: checked in one vectorized pass, and then no column is copied."""
+    if _in_order(table):
+        return table
     keys = [("event_time", "ascending", "at_end"), ("event_id", "ascending", "at_end")]
     return table.take(pc.sort_indices(table, sort_keys=keys))
+
+
+def _in_order(table: pa.Table) -> bool:
+    """Each row after the one before by (event_time, event_id), no undated row."""
+    if table.num_rows < 2:
+        return True
+    times = table.column("event_time")
+    if times.null_count:
+        return False
+    times = times.combine_chunks()
+    ids = table.column("event_id").combine_chunks()
+    last = table.num_rows - 1
+    earlier, later = times.slice(0, last), times.slice(1)
+    ties = pc.and_(pc.equal(earlier, later), pc.less(ids.slice(0, last), ids.slice(1)))
+    return bool(pc.all(pc.or_(pc.less(earlier, later), ties)).as_py())
 
 
 class History:
@@ -299,8 +333,7 @@ class History:
             last = (until or datetime.max.replace(tzinfo=UTC)).astimezone(UTC).date()
             parts = [p for p in parts if p.rank < 2 and p.first <= last and p.last >= first]
         tables, _ = self._tables(parts, columns)
-        if since is not None or until is not None:
-            tables = [t.filter(_time_mask(t, since, until)) for t in tables]
+        tables = [_within(t, since, until) for t in tables]
         if not tables:
             empty = empty_frame()
             return empty if columns is None else empty[columns]
@@ -349,7 +382,7 @@ class History:
         fresh = merged.num_rows - before
         if fresh == 0 and len(used) <= 1 and all(_part(u).period == target for u in used):
             return 0, 0  # nothing new, nothing to fold
-        data = encode_part(merged)
+        data = encode_part(_sorted(merged))  # read back without a sort
         name = f"events/{target}/part-{hashlib.sha256(data).hexdigest()[:16]}.parquet"
         self.store.write(name, data)
         for old in used:  # a part that could not be read is kept as it is

@@ -254,36 +254,46 @@ def _slope(values: list[float]) -> float:
     return top / sum((x - mean_x) ** 2 for x, _ in points)
 
 
-def _weekly_table(old: list[dict[str, Any]], new: list[dict[str, Any]], ref: str) -> str:
-    def total(run: dict[str, Any]) -> float:
-        return float(run["record"] + run["report"])
+def _history(run: dict[str, Any]) -> float:
+    """The history's share of a weekly run: recording the week and reading the report's rows
+    and baseline back."""
+    return float(run["record"] + run["read"])
 
+
+def _total(run: dict[str, Any]) -> float:
+    return float(run["record"] + run["report"])
+
+
+def _weekly_table(old: list[dict[str, Any]], new: list[dict[str, Any]], ref: str) -> str:
     lines = [
-        f"| week | rows | baseline {ref} s | this s | baseline MB | this MB | parts base/this |",
-        "|---|---|---|---|---|---|---|",
+        f"| week | rows | history s: {ref} / this | whole run s: {ref} / this "
+        f"| peak RSS MB: {ref} / this | parts |",
+        "|---|---|---|---|---|---|",
     ]
     for week, (o, n) in enumerate(zip(old, new, strict=True), start=1):
         if week in (1, 2, 13, 26, 39) or week == len(new):
             lines.append(
-                f"| {week} | {n['rows']:,} | {total(o):.3f} | {total(n):.3f} | {o['rss']:.0f} "
-                f"| {n['rss']:.0f} | {o['parts']}/{n['parts']} |"
+                f"| {week} | {n['rows']:,} | {_history(o):.3f} / {_history(n):.3f} "
+                f"| {_total(o):.2f} / {_total(n):.2f} | {o['rss']:.0f} / {n['rss']:.0f} "
+                f"| {o['parts']} / {n['parts']} |"
             )
-    old_t, new_t = [total(r) for r in old], [total(r) for r in new]
-    old_m, new_m = [r["rss"] for r in old], [r["rss"] for r in new]
     last = len(new)
-    lines += [
-        "",
-        f"slope (weeks 2-{last}): baseline {_slope(old_t) * 1000:+.1f} ms/week, "
-        f"{_slope(old_m):+.2f} MB/week; this {_slope(new_t) * 1000:+.1f} ms/week, "
-        f"{_slope(new_m):+.2f} MB/week",
-        f"week {last} / week 2: baseline {old_t[-1] / old_t[1]:.2f}x time, "
-        f"{old_m[-1] / old_m[1]:.2f}x RSS; this {new_t[-1] / new_t[1]:.2f}x time, "
-        f"{new_m[-1] / new_m[1]:.2f}x RSS",
-        f"week {last} this / baseline: {new_t[-1] / old_t[-1]:.2f}x time, "
-        f"{new_m[-1] / old_m[-1]:.2f}x RSS; all weeks: {sum(new_t) / sum(old_t):.2f}x time",
-        "findings identical every week: "
-        + str(all(o["findings"] == n["findings"] for o, n in zip(old, new, strict=True))),
-    ]
+    lines.append("")
+    for label, measure, unit, scale in (
+        ("history s", _history, "ms", 1000.0),
+        ("whole run s", _total, "ms", 1000.0),
+        ("peak RSS", lambda r: float(r["rss"]), "MB", 1.0),
+    ):
+        o_values, n_values = [measure(r) for r in old], [measure(r) for r in new]
+        lines.append(
+            f"{label}: slope (weeks 2-{last}) {ref} {_slope(o_values) * scale:+.2f} {unit}/week, "
+            f"this {_slope(n_values) * scale:+.2f} {unit}/week; week {last} / week 2: {ref} "
+            f"{o_values[-1] / o_values[1]:.2f}x, this {n_values[-1] / n_values[1]:.2f}x; "
+            f"this / {ref} at week {last}: {n_values[-1] / o_values[-1]:.2f}x, over all weeks "
+            f"{sum(n_values) / sum(o_values):.2f}x"
+        )
+    same = all(o["findings"] == n["findings"] for o, n in zip(old, new, strict=True))
+    lines.append(f"findings count identical every week: {same}")
     return "\n".join(lines)
 
 
@@ -296,6 +306,7 @@ def main() -> None:
     parser.add_argument("--no-weekly", action="store_true")
     parser.add_argument("--no-oneshot", action="store_true")
     parser.add_argument("--reps", type=int, default=3, help="one-shot reads per side")
+    parser.add_argument("--save", type=Path, help="write the weekly measurements (JSON) here")
     parser.add_argument(
         "--cli", action="store_true", help="also time the whole one-shot CLI (minutes)"
     )
@@ -340,9 +351,12 @@ def main() -> None:
                             _child(checkout, "week", str(history), str(rows), str(week))
                         )
                     o, n = runs["baseline"][-1], runs["this"][-1]
-                    print(f"week {week}: baseline {o['record'] + o['report']:.3f} s "
-                          f"{o['rss']:.0f} MB, this {n['record'] + n['report']:.3f} s "
-                          f"{n['rss']:.0f} MB", file=sys.stderr, flush=True)  # fmt: skip
+                    print(f"week {week}: history {_history(o):.3f} / {_history(n):.3f} s, "
+                          f"run {_total(o):.2f} / {_total(n):.2f} s, "
+                          f"{o['rss']:.0f} / {n['rss']:.0f} MB",
+                          file=sys.stderr, flush=True)  # fmt: skip
+                if args.save:
+                    args.save.write_text(json.dumps(runs))
                 print(f"weekly runs, first {args.accounts} accounts of {frame}")
                 print(_weekly_table(runs["baseline"], runs["this"], args.baseline))
                 print(f"load average {os.getloadavg()[0]:.2f} after the weekly runs", flush=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence, Set
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -52,6 +53,7 @@ from analyzer.normalize.names import canonical_user_names
 __all__ = ["History", "HistoryBusy", "HistoryError", "PartProblem", "RunResult"]
 
 UNDATED = "undated"
+READERS = 4  # parts fetched and decoded at once
 DAY = "day="
 MONTH = "month="
 # What `canonical_user_names` reads: a projected read brings them along with `user_name`.
@@ -285,23 +287,35 @@ class History:
         self, parts: Iterable[_Part], columns: Sequence[str] | None = None
     ) -> tuple[list[pa.Table], list[str]]:
         """Each readable part decoded (in `parts`' order) and the names of those read; the
-        others are added to `problems`."""
-        tables: list[pa.Table] = []
-        used: list[str] = []
-        for part in parts:
-            name = part.name
+        others are added to `problems`. Parts are fetched and decoded a few at a time:
+        S3 GETs wait on the network and Parquet decoding releases the GIL."""
+        names = [part.name for part in parts]
+
+        def fetch(name: str) -> pa.Table | Exception | None:
             try:
                 data = self.store.read(name)
                 if data is None:
-                    continue  # removed by a concurrent append between list and read
-                tables.append(decode_part(data, columns))
+                    return None  # removed by a concurrent append between list and read
+                return decode_part(data, columns)
             except (StoreReadError, PartError) as err:
-                text = str(err).removeprefix(f"cannot read {self._where(name)}: ")
+                return err
+
+        if len(names) > 1:
+            with ThreadPoolExecutor(max_workers=READERS) as pool:
+                fetched = list(pool.map(fetch, names))
+        else:
+            fetched = [fetch(name) for name in names]
+        tables: list[pa.Table] = []
+        used: list[str] = []
+        for name, got in zip(names, fetched, strict=True):
+            if isinstance(got, Exception):
+                text = str(got).removeprefix(f"cannot read {self._where(name)}: ")
                 problem = PartProblem(self._where(name), _day_of_part(name), text)
                 if problem not in self.problems:
                     self.problems.append(problem)
-                continue
-            used.append(name)
+            elif got is not None:
+                tables.append(got)
+                used.append(name)
         return tables, used
 
     def _where(self, name: str) -> str:

@@ -4,39 +4,57 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from analyzer.reports.common import count_of, logins, person
+from analyzer.reports.common import Rows
 
 
 def summary(frame: pd.DataFrame) -> dict[str, Any]:
     """`mfa_share` is measured over successful sign-ins where AWS can see MFA (status `mfa` or
     `no_mfa`): federated (`idp`) sessions are left out instead of counted as "without MFA"."""
-    attempts = logins(frame)
-    succeeded = attempts[attempts["outcome"] == "success"]
-    with_mfa = count_of(succeeded["mfa_status"] == "mfa")
-    without_mfa = count_of(succeeded["mfa_status"] == "no_mfa")
-    idp = count_of(succeeded["mfa_status"] == "idp")
+    return summary_of(Rows(frame))
+
+
+def _sorted_distinct(values: pa.Array | pa.ChunkedArray) -> list[str]:
+    return sorted(str(v) for v in pc.unique(values).drop_null().to_pylist())
+
+
+def _moment(value: pa.Scalar) -> str | None:
+    """ISO form of a time as pandas writes it (`Timestamp.isoformat`)."""
+    return None if not value.is_valid else pd.Timestamp(value.as_py()).isoformat()
+
+
+def summary_of(rows: Rows) -> dict[str, Any]:
+    """`summary` over rows already selected."""
+    with_mfa = int(rows.equals("successes", "mfa_status", "mfa").sum())
+    without_mfa = int(rows.equals("successes", "mfa_status", "no_mfa").sum())
+    idp = int(rows.equals("successes", "mfa_status", "idp").sum())
     visible = with_mfa + without_mfa
-    known_users = attempts[~attempts["unknown_user"].fillna(False).astype(bool)]
-    times = frame["event_time"].dropna()
-    accounts = sorted(str(a) for a in frame["account_id"].dropna().unique())
+    unknown_user = rows.flag("logins", "unknown_user")
+    named = np.asarray(
+        rows.column("logins", "user_name").is_valid().to_numpy(zero_copy_only=False), dtype=bool
+    )
+    known = rows.person("logins").filter(pa.array(~unknown_user & named))
+    times = pc.min_max(rows.column("all", "event_time"))
     return {
-        "signin_events": len(frame),
-        "sign_ins": len(attempts),
-        "successes": count_of(attempts["outcome"] == "success"),
-        "failures": count_of(attempts["outcome"] == "failure"),
-        "outcome_unknown": int(attempts["outcome"].isna().sum()),
-        "distinct_users": int(person(known_users.dropna(subset=["user_name"])).nunique()),
-        "unknown_user_attempts": count_of(attempts["unknown_user"]),
+        "signin_events": rows.size("all"),
+        "sign_ins": rows.size("logins"),
+        "successes": rows.size("successes"),
+        "failures": rows.size("failures"),
+        "outcome_unknown": int(rows.column("logins", "outcome").null_count),
+        "distinct_users": int(pc.count_distinct(known).as_py()),
+        "unknown_user_attempts": int(unknown_user.sum()),
         "successes_with_mfa": with_mfa,
         "successes_without_mfa": without_mfa,
         "successes_federated_idp": idp,
-        "successes_mfa_unknown": len(succeeded) - with_mfa - without_mfa - idp,
+        "successes_mfa_unknown": rows.size("successes") - with_mfa - without_mfa - idp,
         "mfa_share": round(with_mfa / visible, 4) if visible else None,
-        "accounts": len(accounts),
-        "account_ids": accounts,
-        "regions": sorted(str(r) for r in frame["region"].dropna().unique()),
-        "first_event": times.min().isoformat() if len(times) else None,
-        "last_event": times.max().isoformat() if len(times) else None,
+        "accounts": len(_sorted_distinct(rows.column("all", "account_id"))),
+        "account_ids": _sorted_distinct(rows.column("all", "account_id")),
+        "regions": _sorted_distinct(rows.column("all", "region")),
+        "first_event": _moment(times["min"]),
+        "last_event": _moment(times["max"]),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -51,7 +52,12 @@ class SigninReport:
     def as_dict(self) -> dict[str, Any]:
         """The documented JSON structure (README "JSON output"); DataFrames become lists of
         row objects with ISO-8601 times."""
-        rows = {key: records_of(table) for key, table in self.tables.items()}
+        return self.document(records_of)
+
+    def document(self, table_value: Callable[[pd.DataFrame], Any]) -> dict[str, Any]:
+        """`as_dict` with each table given by `table_value(table)`: the JSON renderer puts a
+        placeholder there and writes the tables column by column (`render.columns`)."""
+        rows = {key: table_value(table) for key, table in self.tables.items()}
         return {
             "report_version": REPORT_VERSION,
             "generated_at": self.generated_at.isoformat(),

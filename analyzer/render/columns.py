@@ -49,7 +49,7 @@ def distinct(column: pd.Series) -> tuple[Codes, pd.Series]:
     if isinstance(dtype, pd.ArrowDtype) and any(
         check(dtype.pyarrow_dtype) for check in _DISTINCT_ARROW
     ):
-        values = pa.array(column)  # one contiguous array: one dictionary for every chunk
+        values = _contiguous(column)  # one array: one dictionary for every chunk
         encoded = pc.dictionary_encode(values, null_encoding="encode")
         codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.intp)
         return codes, pd.Series(pd.arrays.ArrowExtensionArray(encoded.dictionary))
@@ -59,10 +59,16 @@ def distinct(column: pd.Series) -> tuple[Codes, pd.Series]:
     return np.arange(len(column), dtype=np.intp), column.reset_index(drop=True)
 
 
+def _contiguous(column: pd.Series) -> pa.Array:
+    """An Arrow-backed column as one Arrow array (its chunks joined)."""
+    values = column.array.__arrow_array__()
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
 def _dictionary(uniques: pd.Series) -> pa.Array | None:
     """The distinct values as Arrow data, when they are (see `distinct`)."""
     if isinstance(uniques.dtype, pd.ArrowDtype):
-        return pa.array(uniques)
+        return _contiguous(uniques)
     return None
 
 

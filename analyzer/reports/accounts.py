@@ -7,11 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-import pyarrow.compute as pc
 
 from analyzer.domain.coverage import AccountCoverage
 from analyzer.reports.common import Rows
-from analyzer.reports.grouping import Groups
+from analyzer.reports.grouping import Groups, paired
 
 ACCOUNT_COLUMNS = [
     "account_id", "name", "status", "regions_read", "regions_failed", "sign_ins", "successes",
@@ -30,12 +29,10 @@ def account_table(rows: Rows, accounts: Sequence[AccountCoverage]) -> pd.DataFra
     and each account of the run looks its numbers up."""
     counts: dict[str, dict[str, int]] = {}
     if rows.size("logins"):
-        groups = Groups([rows.column("logins", "account_id")])
+        groups = Groups([rows.encoded("logins", "account_id")])
         success = rows.equals("logins", "outcome", "success")
-        principal = pc.binary_join_element_wise(
-            pc.fill_null(rows.column("logins", "identity_type"), "?"),
-            pc.fill_null(rows.column("logins", "user_name"), "?"),
-            "/",
+        principal = paired(
+            rows.encoded("logins", "identity_type"), rows.encoded("logins", "user_name"), "/", "?"
         )
         numbers = {
             "sign_ins": groups.size(),

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.reports.grouping import ArrowColumn, Mask, Positions
+from analyzer.reports.grouping import ArrowColumn, Encoded, Mask, Positions, Times, paired
 
 LOGIN = "login"
 # The columns reports and findings read. Both narrow the frame to these first: every boolean
@@ -75,6 +75,20 @@ def arrow_column(column: pd.Series) -> ArrowColumn:
     return pa.array(column, from_pandas=True)
 
 
+def taken(values: ArrowColumn, positions: Positions) -> ArrowColumn:
+    """`values.take(positions)` for ascending positions, chunk by chunk: Arrow's take on a
+    chunked array joins the chunks into one array first, a copy of the whole column."""
+    if not isinstance(values, pa.ChunkedArray):
+        return values.take(pa.array(positions))
+    starts = np.cumsum([0] + [len(chunk) for chunk in values.chunks])
+    bounds = np.searchsorted(positions, starts)
+    pieces = [
+        chunk.take(pa.array(positions[bounds[i] : bounds[i + 1]] - starts[i]))
+        for i, chunk in enumerate(values.chunks)
+    ]
+    return pa.chunked_array(pieces, type=values.type)
+
+
 def as_series_data(values: ArrowColumn) -> pd.api.extensions.ExtensionArray:
     """Arrow values as a pandas column of the matching `ArrowDtype`."""
     return pd.arrays.ArrowExtensionArray(values)
@@ -86,15 +100,19 @@ class Rows:
     A boolean selection of a DataFrame copies every column it carries, and each section used
     to select the sign-in rows again (26 times per run with the rules): over a million rows
     that was half of the report's time and a gigabyte of copies. Here a subset is an array of
-    row positions found once, and a column of a subset is taken (one Arrow `take`) the first
-    time a section asks for it and kept for the others.
+    row positions found once. The columns the sections group and count by are encoded once
+    for the whole frame (`grouping.Encoded`: integer codes), so a subset of them is a NumPy
+    take of integers; only the without-MFA listing takes real values, one Arrow `take` per
+    column.
     """
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self.frame = frame
         self._positions: dict[str, Positions | None] = {"all": None}
-        self._columns: dict[tuple[str, str], ArrowColumn] = {}
-        self._persons: dict[str, pa.Array] = {}
+        self._encoded: dict[tuple[str, str], Encoded] = {}
+        self._times: dict[tuple[str, str], Times] = {}
+        self._flags: dict[tuple[str, str], Mask] = {}
+        self._persons: dict[str, Encoded] = {}
 
     def positions(self, subset: Subset) -> Positions | None:
         """Row positions in the frame (None: every row, in order)."""
@@ -110,8 +128,8 @@ class Rows:
 
     def _without_mfa(self) -> Positions:
         """Successful sign-ins of IAM users and root that AWS saw without MFA."""
-        iam = pc.is_in(self.column("successes", "identity_type"), pa.array(["IAMUser", "Root"]))
-        mask = np.asarray(iam.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+        identity = self.encoded("successes", "identity_type")
+        mask = identity.equals("IAMUser") | identity.equals("Root")
         mask &= self.equals("successes", "mfa_status", "no_mfa")
         within = self.positions("successes")
         assert within is not None
@@ -123,36 +141,53 @@ class Rows:
         return len(self.frame) if chosen is None else len(chosen)
 
     def column(self, subset: Subset, name: str) -> ArrowColumn:
-        """One column of a subset as Arrow data (taken once, then shared)."""
+        """One column of a subset as Arrow data."""
+        whole = arrow_column(self.frame[name])
+        chosen = self.positions(subset)
+        return whole if chosen is None else taken(whole, chosen)
+
+    def encoded(self, subset: Subset, name: str) -> Encoded:
+        """One column of a subset as codes (the frame's column encoded once)."""
         key = (subset, name)
-        if key not in self._columns:
-            whole = self._columns.get(("all", name))
-            if whole is None:
-                whole = self._columns[("all", name)] = arrow_column(self.frame[name])
-            chosen = self.positions(subset)
-            self._columns[key] = whole if chosen is None else whole.take(pa.array(chosen))
-        return self._columns[key]
+        if key not in self._encoded:
+            if ("all", name) not in self._encoded:
+                self._encoded[("all", name)] = Encoded.of(arrow_column(self.frame[name]))
+            self._encoded[key] = self._encoded[("all", name)].take(self.positions(subset))
+        return self._encoded[key]
+
+    def times(self, subset: Subset, name: str) -> Times:
+        """A timestamp column of a subset as integers and a validity mask."""
+        key = (subset, name)
+        if key not in self._times:
+            if ("all", name) not in self._times:
+                self._times[("all", name)] = Times.of(arrow_column(self.frame[name]))
+            self._times[key] = self._times[("all", name)].take(self.positions(subset))
+        return self._times[key]
 
     def equals(self, subset: Subset, name: str, value: object) -> Mask:
         """Rows of the subset whose column equals `value` (a null is never equal)."""
-        matched = pc.equal(self.column(subset, name), pa.scalar(value)).fill_null(False)
-        return np.asarray(matched.to_numpy(zero_copy_only=False), dtype=bool)
+        return self.encoded(subset, name).equals(value)
 
     def flag(self, subset: Subset, name: str) -> Mask:
         """A boolean column of the subset with nulls as False."""
-        filled = pc.fill_null(self.column(subset, name), False)
-        return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
+        key = (subset, name)
+        if key not in self._flags:
+            if ("all", name) not in self._flags:
+                filled = pc.fill_null(arrow_column(self.frame[name]), False)
+                whole = np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
+                self._flags[("all", name)] = whole
+            chosen = self.positions(subset)
+            flags = self._flags[("all", name)]
+            self._flags[key] = flags if chosen is None else flags[chosen]
+        return self._flags[key]
 
-    def person(self, subset: Subset) -> pa.Array:
-        """`person` of each row of the subset, as Arrow strings."""
+    def person(self, subset: Subset) -> Encoded:
+        """`person` of each row of the subset, encoded."""
         if subset not in self._persons:
-            parts = [
-                pc.fill_null(self.column(subset, name), "?") for name in ("account_id", "user_name")
-            ]
-            joined_parts = pc.binary_join_element_wise(*parts, "/")
-            if isinstance(joined_parts, pa.ChunkedArray):
-                joined_parts = joined_parts.combine_chunks()
-            self._persons[subset] = joined_parts
+            if "all" not in self._persons:
+                account = self.encoded("all", "account_id")
+                self._persons["all"] = paired(account, self.encoded("all", "user_name"), "/", "?")
+            self._persons[subset] = self._persons["all"].take(self.positions(subset))
         return self._persons[subset]
 
     def table(self, subset: Subset, names: list[str]) -> pd.DataFrame:

@@ -30,7 +30,7 @@ def endpoint_table(rows: Rows) -> pd.DataFrame:
     """`by_endpoint` over rows already selected."""
     if not rows.size("logins"):
         return pd.DataFrame(columns=ENDPOINT_COLUMNS)
-    groups = Groups([rows.column("logins", key) for key in ENDPOINT_KEYS])
+    groups = Groups([rows.encoded("logins", key) for key in ENDPOINT_KEYS])
     table = pd.DataFrame(
         {
             **{key: as_series_data(groups.key(i)) for i, key in enumerate(ENDPOINT_KEYS)},
@@ -39,7 +39,7 @@ def endpoint_table(rows: Rows) -> pd.DataFrame:
             "failures": groups.count_true(rows.equals("logins", "outcome", "failure")),
             "inferred": groups.count_true(rows.flag("logins", "endpoint_inferred")),
             "users": groups.distinct_count(rows.person("logins")),
-            "user_names": as_series_data(groups.joined(rows.column("logins", "user_name"))),
+            "user_names": as_series_data(groups.joined(rows.encoded("logins", "user_name"))),
         }
     )
     table = table.sort_values(

@@ -36,20 +36,20 @@ def failures_by_kind(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _groups(rows: Rows, keys: list[str]) -> Groups:
-    return Groups([rows.column("failures", key) for key in keys])
+    return Groups([rows.encoded("failures", key) for key in keys])
 
 
 def user_failure_table(rows: Rows) -> pd.DataFrame:
     if not rows.size("failures"):
         return pd.DataFrame(columns=USER_FAILURE_COLUMNS)
     groups = _groups(rows, USER_FAILURE_KEYS)
-    times = rows.column("failures", "event_time")
+    times = rows.times("failures", "event_time")
     table = pd.DataFrame(
         {
             **{key: as_series_data(groups.key(i)) for i, key in enumerate(USER_FAILURE_KEYS)},
             "failures": as_series_data(pa.array(groups.size())),
-            "kinds": as_series_data(groups.joined(rows.column("failures", "failure_kind"))),
-            "source_ips": as_series_data(groups.joined(rows.column("failures", "source_ip"))),
+            "kinds": as_series_data(groups.joined(rows.encoded("failures", "failure_kind"))),
+            "source_ips": as_series_data(groups.joined(rows.encoded("failures", "source_ip"))),
             "first_failure": as_series_data(groups.minimum(times)),
             "last_failure": as_series_data(groups.maximum(times)),
         }
@@ -67,8 +67,8 @@ def source_ip_table(rows: Rows) -> pd.DataFrame:
             "source_ip": as_series_data(groups.key(0)),
             "failures": as_series_data(pa.array(groups.size())),
             "users": groups.distinct_count(rows.person("failures")),
-            "user_names": as_series_data(groups.joined(rows.column("failures", "user_name"))),
-            "kinds": as_series_data(groups.joined(rows.column("failures", "failure_kind"))),
+            "user_names": as_series_data(groups.joined(rows.encoded("failures", "user_name"))),
+            "kinds": as_series_data(groups.joined(rows.encoded("failures", "failure_kind"))),
         }
     )
     table = table.sort_values(["failures", "source_ip"], ascending=[False, True], kind="stable")
@@ -84,7 +84,7 @@ def kind_table(rows: Rows) -> pd.DataFrame:
             "failure_kind": as_series_data(groups.key(0)),
             "failures": as_series_data(pa.array(groups.size())),
             "users": groups.distinct_count(rows.person("failures")),
-            "source_ips": groups.distinct_count(rows.column("failures", "source_ip")),
+            "source_ips": groups.distinct_count(rows.encoded("failures", "source_ip")),
         }
     )
     table = table.sort_values(["failures", "failure_kind"], ascending=[False, True], kind="stable")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
-import pyarrow.compute as pc
 
 from analyzer.reports.common import Rows
-from analyzer.reports.grouping import Groups
+from analyzer.reports.grouping import Groups, filled
 
 WITHOUT_MFA_COLUMNS = [
     "event_time",
@@ -54,8 +53,8 @@ def mfa_table(rows: Rows) -> pd.DataFrame:
     columns = ["identity_type", *MFA_COUNT_COLUMNS.values()]
     if not rows.size("successes"):
         return pd.DataFrame(columns=columns)
-    identity = pc.fill_null(rows.column("successes", "identity_type"), "(none)")
-    status = pc.fill_null(rows.column("successes", "mfa_status"), "unknown")
+    identity = filled(rows.encoded("successes", "identity_type"), "(none)")
+    status = filled(rows.encoded("successes", "mfa_status"), "unknown")
     groups = Groups([identity, status])
     table = pd.crosstab(
         pd.Series(groups.key(0).to_pylist(), dtype=object, name="identity_type"),

@@ -37,13 +37,13 @@ def user_table(rows: Rows) -> pd.DataFrame:
     """`by_user` over rows already selected (the report shares them between sections)."""
     if not rows.size("logins"):
         return pd.DataFrame(columns=USER_COLUMNS)
-    groups = Groups([rows.column("logins", key) for key in USER_KEYS])
+    groups = Groups([rows.encoded("logins", key) for key in USER_KEYS])
     succeeded = rows.equals("logins", "outcome", "success")
 
     def successes_with(status: str) -> np.ndarray:
         return groups.count_true(succeeded & rows.equals("logins", "mfa_status", status))
 
-    times = rows.column("logins", "event_time")
+    times = rows.times("logins", "event_time")
     table = pd.DataFrame(
         {
             **{key: as_series_data(groups.key(i)) for i, key in enumerate(USER_KEYS)},
@@ -55,9 +55,9 @@ def user_table(rows: Rows) -> pd.DataFrame:
             "successes_federated_idp": successes_with("idp"),
             "first_seen": as_series_data(groups.minimum(times)),
             "last_seen": as_series_data(groups.maximum(times)),
-            "source_ips": groups.distinct_count(rows.column("logins", "source_ip")),
-            "endpoints": as_series_data(groups.joined(rows.column("logins", "endpoint"))),
-            "regions": as_series_data(groups.joined(rows.column("logins", "region"))),
+            "source_ips": groups.distinct_count(rows.encoded("logins", "source_ip")),
+            "endpoints": as_series_data(groups.joined(rows.encoded("logins", "endpoint"))),
+            "regions": as_series_data(groups.joined(rows.encoded("logins", "region"))),
         }
     )
     table = table.sort_values(

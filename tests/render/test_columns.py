@@ -54,7 +54,11 @@ OBJECTS = [1, True, 1.0, "1", None, float("nan"), pd.NA, 2**100, -0.0, "x\ud800y
 
 
 def arrow(values: list[Any], kind: pa.DataType) -> pd.Series:
-    return pd.Series(pd.arrays.ArrowExtensionArray(pa.array(values, type=kind)))
+    """An Arrow-backed column in several chunks, as a frame read from many files has."""
+    third = max(len(values) // 3, 1)
+    chunks = [values[:third], values[third : 2 * third], values[2 * third :]]
+    data = pa.chunked_array([pa.array(chunk, type=kind) for chunk in chunks], type=kind)
+    return pd.Series(pd.arrays.ArrowExtensionArray(data))
 
 
 def columns(rng: random.Random, rows: int) -> dict[str, pd.Series]:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from analyzer.domain.coverage import AccountCoverage, Coverage
@@ -318,11 +319,24 @@ ACCOUNTS = [
 ]
 
 
+def chunked_frame(rows: list[dict[str, Any]], pieces: int) -> pd.DataFrame:
+    """The frame with every column in several Arrow chunks, as a frame read from many files
+    (or the history's Parquet parts) has."""
+    size = max(len(rows) // pieces, 1)
+    parts = [rows[start : start + size] for start in range(0, len(rows), size)] or [[]]
+    table = pa.concat_tables(
+        [pa.Table.from_pandas(frame_from_rows(part), preserve_index=False) for part in parts]
+    )
+    frame: pd.DataFrame = table.to_pandas(types_mapper=pd.ArrowDtype)
+    return frame
+
+
 @pytest.mark.parametrize("seed", range(30))
 def test_sections_equal_the_pandas_reference(seed: int) -> None:
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     count = rng.choice([0, 1, 2, 7, 40, 300])
-    frame = frame_from_rows(random_rows(rng, count))
+    rows = random_rows(rng, count)
+    frame = chunked_frame(rows, 1 + seed % 4)
     report = report_of(frame, ACCOUNTS)
     assert report.summary == ref_summary(frame)
     attempts = ref_logins(frame)

@@ -1,14 +1,16 @@
-"""The report's tables written column by column: each distinct value of a column is encoded
-once (JSON string, CSV field), and the rows are assembled from those pieces in one join.
+"""The report's tables written column by column, by Arrow, a batch of rows at a time.
 
 Writing row by row made a Python dict (JSON) or list (CSV) per row and encoded every cell
-again, although a large table's columns hold few distinct values (a user, a region, a time
-repeated across rows): over a million sign-ins that was most of the JSON and CSV time. The
-text is the same, byte for byte, as `json.dumps(..., indent=2, ensure_ascii=False)` and
-`csv_out.SafeCsvWriter` write, because each piece comes from the same conversion the row-wise
-path applies (`records.column_values`, iteration of the pandas column, `safe_cell`), only
-applied to the distinct values instead of every cell; tests/render/test_columns.py compares
-the two on hostile values.
+through Python: over a million sign-ins that was most of the JSON and CSV time and memory.
+Here each column of a batch of rows is turned into its texts by Arrow kernels (quoting,
+integer and time formatting) wherever the value is plain (ASCII text without characters to
+escape, integers, booleans, UTC times); the other cells (non-ASCII text, quotes, line
+breaks, formulas, other types) go through the very conversion the row-wise path applies
+(`records.column_values` + `json.dumps` + `json_visible`; iteration of the pandas column +
+`safe_cell` + the csv module), remembered per distinct text. The rows are then joined by
+Arrow and the batch's text is decoded at once: no Python object per row. The result is the
+same text, byte for byte, as `json.dumps(..., indent=2, ensure_ascii=False)` and
+`csv_out.SafeCsvWriter`; tests/render/test_columns.py compares them on hostile values.
 """
 
 from __future__ import annotations
@@ -17,11 +19,10 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,47 +30,51 @@ import pyarrow.compute as pc
 from analyzer.frame.records import column_values, records_of
 from analyzer.render.text import json_visible
 
-Codes = npt.NDArray[np.intp]
-# Arrow types whose equal values always look alike (not floats: 0.0 and -0.0 are equal).
-_DISTINCT_ARROW: tuple[Callable[[pa.DataType], bool], ...] = (
-    pa.types.is_string,
-    pa.types.is_large_string,
-    pa.types.is_integer,
-    pa.types.is_boolean,
-    pa.types.is_timestamp,
-)
+BATCH_ROWS = 50_000  # rows joined into one text at a time: bounds the memory of a big table
 _JSON_SCALAR = (str, int, float, bool, type(None))
+_TEXT = pa.large_string()  # 64-bit offsets: a batch's text may exceed 2 GB in principle
 
 
-def distinct(column: pd.Series) -> tuple[Codes, pd.Series]:
-    """A code per row and the distinct values as a Series of the column's own dtype (so they
-    convert exactly as the column's cells would). Columns whose equal values may print
-    differently (floats: 0.0 and -0.0; object columns: 1 and True) get one code per row."""
-    dtype = column.dtype
-    if isinstance(dtype, pd.ArrowDtype) and any(
-        check(dtype.pyarrow_dtype) for check in _DISTINCT_ARROW
-    ):
-        values = _contiguous(column)  # one array: one dictionary for every chunk
-        encoded = pc.dictionary_encode(values, null_encoding="encode")
-        codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.intp)
-        return codes, pd.Series(pd.arrays.ArrowExtensionArray(encoded.dictionary))
-    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
-        found, uniques = pd.factorize(column.to_numpy())
-        return np.asarray(found, dtype=np.intp), pd.Series(uniques, dtype=dtype)
-    return np.arange(len(column), dtype=np.intp), column.reset_index(drop=True)
-
-
-def _contiguous(column: pd.Series) -> pa.Array:
-    """An Arrow-backed column as one Arrow array (its chunks joined)."""
-    values = column.array.__arrow_array__()
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-
-
-def _dictionary(uniques: pd.Series) -> pa.Array | None:
-    """The distinct values as Arrow data, when they are (see `distinct`)."""
-    if isinstance(uniques.dtype, pd.ArrowDtype):
-        return _contiguous(uniques)
+def arrow_values(column: pd.Series) -> pa.Array | None:
+    """The column as one Arrow array when its values are ones the Arrow path formats: any
+    Arrow-backed column (its chunks joined), NumPy integers and booleans (which both paths
+    turn into Python ints and bools); None for other columns (floats, objects)."""
+    if isinstance(column.dtype, pd.ArrowDtype):
+        values = column.array.__arrow_array__()
+        return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":
+        return pa.array(column.to_numpy())
     return None
+
+
+def _completed(
+    fast: pa.Array | None, count: int, exact: Callable[[list[int]], list[str]]
+) -> pa.Array:
+    """`fast` (texts, null where not plain) with the null rows written by `exact`."""
+    if fast is None:
+        missing = list(range(count))
+    else:
+        missing = np.flatnonzero(fast.is_null().to_numpy(zero_copy_only=False)).tolist()
+        if not missing:
+            return fast.cast(_TEXT)
+    filler = np.full(count, None, dtype=object)
+    filler[missing] = exact(missing)
+    written = pa.array(filler, type=_TEXT)
+    return written if fast is None else pc.coalesce(fast.cast(_TEXT), written)
+
+
+def _joined_text(parts: list[pa.Array | str]) -> str:
+    """Row i is the concatenation of parts[k][i] (a str part is the same in every row); the
+    rows are concatenated into one text, decoded once from Arrow's buffer."""
+    rows = pc.binary_join_element_wise(
+        *[pa.scalar(p, _TEXT) if isinstance(p, str) else p for p in parts], pa.scalar("", _TEXT)
+    )
+    if isinstance(rows, pa.ChunkedArray):
+        rows = rows.combine_chunks()
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)
+    first, last = offsets[rows.offset], offsets[rows.offset + len(rows)]
+    data = rows.buffers()[2]
+    return "" if data is None else str(memoryview(data)[first:last], "utf-8")
 
 
 def _utc_micros(values: pa.Array) -> bool:
@@ -114,31 +119,11 @@ def _only(done: pa.Array, where: pa.Array) -> pa.Array:
     return pc.if_else(pc.fill_null(where, False), done, pa.scalar(None, pa.string()))
 
 
-def _filled(texts: list[str | None], exact: Callable[[int], str]) -> list[str]:
-    return [text if text is not None else exact(i) for i, text in enumerate(texts)]
-
-
-def _picked(pieces: list[str], codes: Codes) -> npt.NDArray[np.object_]:
-    table = np.empty(len(pieces), dtype=object)
-    table[:] = pieces
-    return table[codes]
-
-
-def _interleaved(parts: Sequence[npt.NDArray[np.object_]]) -> str:
-    """Row i is parts[0][i] + parts[1][i] + ...: the parts are laid out row by row in one
-    array and joined once."""
-    rows = len(parts[0])
-    flat = np.empty(rows * len(parts), dtype=object)
-    for index, part in enumerate(parts):
-        flat[index :: len(parts)] = part
-    return "".join(flat.tolist())
-
-
 # --- JSON -----------------------------------------------------------------------------
 
 # What `json.dumps(..., ensure_ascii=False)` escapes in a string; `json_visible` touches no
 # ASCII character.
-_JSON_SPECIAL = r'["\\\x00-\x1f]'
+_JSON_CONTROL = r"[\x00-\x1f]"  # written as \n, \u001b, ...: left to json.dumps
 
 
 def _json_fast(values: pa.Array) -> pa.Array | None:
@@ -146,9 +131,10 @@ def _json_fast(values: pa.Array) -> pa.Array | None:
     write them), or None for a type it does not handle."""
     kind = values.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        escaped = pc.replace_substring(pc.replace_substring(values, "\\", "\\\\"), '"', '\\"')
         mark = pa.scalar('"', kind)
-        quoted = pc.binary_join_element_wise(mark, values, mark, pa.scalar("", kind))
-        done = _only(quoted, _plain_text(values, _JSON_SPECIAL))
+        quoted = pc.binary_join_element_wise(mark, escaped, mark, pa.scalar("", kind))
+        done = _only(quoted, _plain_text(values, _JSON_CONTROL))
     elif pa.types.is_integer(kind):
         done = values.cast(pa.string())
     elif pa.types.is_boolean(kind):
@@ -160,45 +146,60 @@ def _json_fast(values: pa.Array) -> pa.Array | None:
     return pc.if_else(pc.is_null(values), "null", done)
 
 
-def json_texts(uniques: pd.Series) -> list[str] | None:
-    """Each value's JSON text as the whole document writes it (`records_of`'s conversion,
-    `json.dumps`, `json_visible`); None when a value is not a scalar."""
-    arrow = _dictionary(uniques)
-    fast = _json_fast(arrow) if arrow is not None else None
-    texts: list[str | None] = fast.to_pylist() if fast is not None else [None] * len(uniques)
-    missing = [index for index, text in enumerate(texts) if text is None]
-    if missing:
-        values = column_values(uniques.iloc[missing])
-        if not all(isinstance(value, _JSON_SCALAR) for value in values):
-            return None  # nested values: json.dumps lays them out over lines
-        for index, value in zip(missing, values, strict=True):
-            texts[index] = json_visible(json.dumps(value, ensure_ascii=False))
-    return [text or "" for text in texts]
+class _Nested(Exception):
+    """A cell holds a list or dict: `json.dumps` lays those out over lines."""
 
 
-def json_rows(table: pd.DataFrame, indent: str) -> str:
+def _json_exact(values: pd.Series, memo: dict[str, str]) -> Callable[[list[int]], list[str]]:
+    def exact(rows: list[int]) -> list[str]:
+        texts = []
+        for value in column_values(values.iloc[rows]):
+            if not isinstance(value, _JSON_SCALAR):
+                raise _Nested
+            if type(value) is str and value in memo:
+                texts.append(memo[value])
+                continue
+            text = json_visible(json.dumps(value, ensure_ascii=False))
+            if type(value) is str:
+                memo[value] = text
+            texts.append(text)
+        return texts
+
+    return exact
+
+
+def json_rows(table: pd.DataFrame, indent: str) -> Iterator[str]:
     """`table`'s records (`records_of`) as `json.dumps(records, indent=2,
     ensure_ascii=False)` writes them at a nesting whose lines start with `indent`, with
-    invisible characters escaped (`json_visible`)."""
+    invisible characters escaped (`json_visible`), in pieces of `BATCH_ROWS` rows."""
     names = [str(column) for column in table.columns]
     if table.empty or not names or len(set(names)) < len(names):
-        return _json_whole(table, indent)  # (records of repeated names keep the last)
+        yield _json_whole(table, indent)  # (records of repeated names keep the last)
+        return
+    try:
+        first = _json_batch(table.iloc[:BATCH_ROWS], names, indent)
+    except _Nested:
+        yield _json_whole(table, indent)
+        return
+    yield "[" + first
+    for start in range(BATCH_ROWS, len(table), BATCH_ROWS):
+        yield "," + _json_batch(table.iloc[start : start + BATCH_ROWS], names, indent)
+    yield f"\n{indent}]"
+
+
+def _json_batch(rows: pd.DataFrame, names: list[str], indent: str) -> str:
+    """The batch's row objects, comma-separated (no brackets)."""
     inner, field = indent + "  ", "\n" + indent + "    "
-    parts: list[npt.NDArray[np.object_]] = []
-    last = len(names) - 1
+    parts: list[pa.Array | str] = [f"\n{inner}{{"]
     for position, name in enumerate(names):
-        codes, uniques = distinct(table.iloc[:, position])
-        texts = json_texts(uniques)
-        if texts is None:
-            return _json_whole(table, indent)
-        start = json_visible(f"{field}{json.dumps(name, ensure_ascii=False)}: ")
-        end = "," if position < last else ""
-        parts.append(_picked([f"{start}{text}{end}" for text in texts], codes))
-    rows = len(table)
-    opening = np.full(rows, f"\n{inner}{{", dtype=object)
-    closing = np.full(rows, f"\n{inner}}},", dtype=object)
-    closing[-1] = f"\n{inner}}}"
-    return "[" + _interleaved([opening, *parts, closing]) + f"\n{indent}]"
+        column = rows.iloc[:, position]
+        values = arrow_values(column)
+        fast = _json_fast(values) if values is not None else None
+        texts = _completed(fast, len(rows), _json_exact(column, {}))
+        key = json_visible(json.dumps(name, ensure_ascii=False))
+        parts += [f",{field}{key}: " if position else f"{field}{key}: ", texts]
+    parts.append(f"\n{inner}}},")
+    return _joined_text(parts)[:-1]  # the last row's comma
 
 
 def _json_whole(table: pd.DataFrame, indent: str) -> str:
@@ -207,14 +208,15 @@ def _json_whole(table: pd.DataFrame, indent: str) -> str:
     return json_visible(text.replace("\n", "\n" + indent))
 
 
-def json_document(build: Callable[[Callable[[pd.DataFrame], Any]], Any], token: str) -> str:
-    """The JSON text of the document `build(table_value)` returns, where each table is
+def json_pieces(build: Callable[[Callable[[pd.DataFrame], Any]], Any], token: str) -> Iterator[str]:
+    """The JSON text of the document `build(table_value)` returns, in pieces, each table
     written by `json_rows` instead of being listed as records.
 
     `build` is called with a function that stands a table in for a placeholder string
     (`token` plus a number: a random token, so that no value of the data can be one); the
     small document is dumped as usual, then each placeholder is replaced by its table's text
-    at the indentation of the line holding it."""
+    at the indentation of the line holding it. Raises ValueError (before any piece) when a
+    placeholder is not found exactly once."""
     tables: list[pd.DataFrame] = []
 
     def placeholder(table: pd.DataFrame) -> str:
@@ -222,19 +224,33 @@ def json_document(build: Callable[[Callable[[pd.DataFrame], Any]], Any], token: 
         return f"{token}-{len(tables) - 1}"
 
     skeleton = json_visible(json.dumps(build(placeholder), indent=2, ensure_ascii=False))
-    pieces: list[str] = []
+    spans: list[tuple[int, int, str]] = []
     done = 0
-    for number, table in enumerate(tables):
+    for number in range(len(tables)):
         quoted = f'"{token}-{number}"'
         found = skeleton.find(quoted, done)
         if found < 0 or skeleton.count(quoted) != 1:
             raise ValueError("placeholder not found once in the document")
         line = skeleton[skeleton.rfind("\n", 0, found) + 1 : found]
-        indent = line[: len(line) - len(line.lstrip(" "))]
-        pieces += [skeleton[done:found], json_rows(table, indent)]
+        spans.append((found, found + len(quoted), line[: len(line) - len(line.lstrip(" "))]))
         done = found + len(quoted)
-    pieces.append(skeleton[done:])
-    return "".join(pieces)
+    return _spliced(skeleton, spans, tables)
+
+
+def _spliced(
+    skeleton: str, spans: list[tuple[int, int, str]], tables: list[pd.DataFrame]
+) -> Iterator[str]:
+    done = 0
+    for (start, end, indent), table in zip(spans, tables, strict=True):
+        yield skeleton[done:start]
+        yield from json_rows(table, indent)
+        done = end
+    yield skeleton[done:]
+
+
+def json_document(build: Callable[[Callable[[pd.DataFrame], Any]], Any], token: str) -> str:
+    """`json_pieces` joined."""
+    return "".join(json_pieces(build, token))
 
 
 # --- CSV ------------------------------------------------------------------------------
@@ -243,12 +259,13 @@ _PLAIN = re.compile(r'[^,"\r\n]+\Z')
 
 
 def _probe_plain() -> bool:
-    """Whether this Python's csv writer leaves a field without `, " CR LF` as it is (and
-    quotes it with plain quotes under QUOTE_ALL): the fast path below relies on it."""
+    """Whether this Python's csv writer writes fields the way the Arrow path does: a field
+    without `, " CR LF` as it is, one with `,` or `"` in quotes with its quotes doubled, and
+    every field in plain quotes under QUOTE_ALL."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(["a b\t'x", 12, "=y"])
-    csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerow(["a b", 12])
-    return buffer.getvalue() == 'a b\t\'x,12,=y\n"a b","12"\n'
+    csv.writer(buffer, lineterminator="\n").writerow(["a b\t'x", 12, "=y", 'x,"y"', ""])
+    csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerow(["a b", 12, ""])
+    return buffer.getvalue() == 'a b\t\'x,12,=y,"x,""y""",\n"a b","12",""\n'
 
 
 _PLAIN_FIELDS = _probe_plain()
@@ -279,70 +296,105 @@ class _Fields:
         return self._written(cell, quote_all)
 
 
-# A cell the csv writer leaves as it is and `spreadsheet_safe` does not touch: ASCII (so
-# `visible` keeps it), no delimiter, quote or line break, no formula start.
-_CSV_SPECIAL = r'[,"\r\n]|^[=+\-@\t]'
+# A cell `spreadsheet_safe` does not touch: ASCII (so `visible` keeps it), no line break,
+# no formula start; of those, a cell with a delimiter or a quote is quoted.
+_CSV_EXACT = r"[\r\n]|^[=+\-@\t]"
+_CSV_QUOTED = r'[,"]'
 
 
-def _csv_fast(values: pa.Array) -> pa.Array | None:
-    """Cells computed by Arrow for the plain values (null where the exact path must write
-    them), or None for a type it does not handle."""
+def _csv_fast(values: pa.Array) -> tuple[pa.Array, pa.Array] | None:
+    """Fields computed by Arrow for the plain values, as a row without and with a carriage
+    return has them (null where the exact path must write them), or None for a type it
+    does not handle."""
+    if not _PLAIN_FIELDS:
+        return None
     kind = values.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        done = _only(values, _plain_text(values, _CSV_SPECIAL))
-    elif pa.types.is_integer(kind):
-        done = values.cast(pa.string())
+        text = values.cast(_TEXT)
+        doubled = _quoted(pc.replace_substring(text, '"', '""'))
+        plain = _plain_text(values, _CSV_EXACT)
+        needs_quotes = pc.match_substring_regex(values, _CSV_QUOTED)
+        return (
+            _only(pc.if_else(needs_quotes, doubled, text), plain),
+            _only(doubled, plain),
+        )
+    if pa.types.is_integer(kind):
+        done = values.cast(_TEXT)
     elif pa.types.is_boolean(kind):
-        done = pc.if_else(values, "true", "false")
+        done = pc.if_else(values, "true", "false").cast(_TEXT)
     elif _utc_micros(values):
-        done = _seconds(values, "%Y-%m-%dT%H:%M:%SZ")  # `cell_text`'s layout
+        done = _seconds(values, "%Y-%m-%dT%H:%M:%SZ").cast(_TEXT)  # `cell_text`'s layout
     else:
         return None
-    return pc.if_else(pc.is_null(values), "", done)
+    done = pc.if_else(pc.is_null(values), pa.scalar("", _TEXT), done)
+    return done, _quoted(done)
 
 
-def csv_fields(
-    uniques: pd.Series, safe: Callable[[Any], str | int | float]
-) -> tuple[list[str], list[str], list[bool]]:
-    """Each value's field as `SafeCsvWriter` writes it in a row without a carriage return
-    (minimal quoting) and in one with (every field quoted), and whether its cell holds a
-    carriage return."""
-    arrow = _dictionary(uniques)
-    fast = _csv_fast(arrow) if arrow is not None else None
-    plain: list[str | None] = fast.to_pylist() if fast is not None else [None] * len(uniques)
-    minimal = [text or "" for text in plain]
-    quoted = [f'"{text}"' for text in minimal]
-    carriage = [False] * len(plain)
-    missing = [index for index, text in enumerate(plain) if text is None]
-    if missing:
-        fields = _Fields()
-        for index, value in zip(missing, uniques.iloc[missing], strict=True):
-            cell = safe(value)
-            minimal[index] = fields.field(cell, False)
-            quoted[index] = fields.field(cell, True)
-            carriage[index] = isinstance(cell, str) and "\r" in cell
-    return minimal, quoted, carriage
+def _quoted(texts: pa.Array) -> pa.Array:
+    mark = pa.scalar('"', _TEXT)
+    return pc.binary_join_element_wise(mark, texts.cast(_TEXT), mark, pa.scalar("", _TEXT))
 
 
-def csv_rows(table: pd.DataFrame, safe: Callable[[Any], str | int | float]) -> str | None:
+def csv_rows(table: pd.DataFrame, safe: Callable[[Any], str | int | float]) -> Iterator[str] | None:
     """The rows of `table` as `SafeCsvWriter` writes them, `safe` turning a value into its
-    cell; None for a table of fewer than two columns (a row of one empty field is special
-    to the csv writer; the row-wise writer handles it)."""
+    cell, in pieces of `BATCH_ROWS` rows; None for a table of fewer than two columns (a row
+    of one empty field is special to the csv writer; the row-wise writer handles it)."""
     if len(table.columns) < 2:
         return None
-    if table.empty:
-        return ""
-    minimal: list[npt.NDArray[np.object_]] = []
-    quoted: list[npt.NDArray[np.object_]] = []
-    breaks = np.zeros(len(table), dtype=bool)
-    last = len(table.columns) - 1
-    for position in range(len(table.columns)):
-        codes, uniques = distinct(table.iloc[:, position])
-        plain, all_quoted, carriage = csv_fields(uniques, safe)
-        end = "," if position < last else "\n"
-        minimal.append(_picked([text + end for text in plain], codes))
-        quoted.append(_picked([text + end for text in all_quoted], codes))
-        breaks |= np.array(carriage, dtype=bool)[codes]
+    return (
+        _csv_batch(table.iloc[start : start + BATCH_ROWS], safe)
+        for start in range(0, len(table), BATCH_ROWS)
+    )
+
+
+def _csv_batch(rows: pd.DataFrame, safe: Callable[[Any], str | int | float]) -> str:
+    fields = _Fields()
+    memo: dict[str, tuple[str, str]] = {}
+    count = len(rows)
+    minimal: list[pa.Array | str] = []
+    quoted: list[pa.Array | str] = []
+    breaks = np.zeros(count, dtype=bool)
+    for position in range(len(rows.columns)):
+        column = rows.iloc[:, position]
+        values = arrow_values(column)
+        fast = _csv_fast(values) if values is not None else None
+        if fast is None:
+            missing = list(range(count))
+        else:
+            missing = np.flatnonzero(fast[0].is_null().to_numpy(zero_copy_only=False)).tolist()
+        plain, all_quoted = fast if fast is not None else (None, None)
+        if missing:
+            written: list[tuple[str, str]] = []
+            for row, value in zip(missing, column.iloc[missing], strict=True):
+                cell = safe(value)
+                if type(cell) is str:
+                    breaks[row] |= "\r" in cell
+                    if cell in memo:
+                        written.append(memo[cell])
+                        continue
+                both = (fields.field(cell, False), fields.field(cell, True))
+                if type(cell) is str:
+                    memo[cell] = both
+                written.append(both)
+            plain = _merged(plain, count, missing, [w[0] for w in written])
+            all_quoted = _merged(all_quoted, count, missing, [w[1] for w in written])
+        assert plain is not None
+        assert all_quoted is not None
+        end = "," if position < len(rows.columns) - 1 else "\n"
+        minimal += [plain, end]
+        quoted += [all_quoted, end]
     if breaks.any():
-        minimal = [np.where(breaks, q, m) for q, m in zip(quoted, minimal, strict=True)]
-    return _interleaved(minimal)
+        chosen = pa.array(breaks)
+        minimal = [
+            p if isinstance(p, str) else pc.if_else(chosen, q, p)
+            for p, q in zip(minimal, quoted, strict=True)
+        ]
+    return _joined_text(minimal)
+
+
+def _merged(fast: pa.Array | None, count: int, rows: list[int], texts: list[str]) -> pa.Array:
+    """`fast` with `texts` at `rows` (where it is null)."""
+    filler = np.full(count, None, dtype=object)
+    filler[rows] = texts
+    written = pa.array(filler, type=_TEXT)
+    return written if fast is None else pc.coalesce(fast.cast(_TEXT), written)

@@ -53,9 +53,10 @@ class CsvRenderer(Renderer):
                 writer.writerow(["section", key])
             writer.writerow(header)
             if isinstance(rows, pd.DataFrame):
-                text = csv_rows(rows, safe_cell)
-                if text is not None:
-                    out.write(text)
+                pieces = csv_rows(rows, safe_cell)
+                if pieces is not None:
+                    for piece in pieces:
+                        out.write(piece)
                     continue
             for row in listed(rows):
                 writer.writerow(row)

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Sequence
 from typing import TextIO
 
-from analyzer.render.columns import json_document
+from analyzer.render.columns import json_pieces
 from analyzer.render.interface import Renderer
 from analyzer.render.text import json_visible
 from analyzer.reports.report import SigninReport
@@ -22,8 +22,10 @@ class JsonRenderer(Renderer):
         (`render.columns`): the same text as dumping `as_dict()`, without a Python object per
         row. The placeholders' token is random per run, so data cannot forge one."""
         try:
-            text = json_document(report.document, secrets.token_hex(16))
+            pieces = json_pieces(report.document, secrets.token_hex(16))
         except ValueError:  # a placeholder turned up twice: the data held the token
             dumped = json.dumps(report.as_dict(), indent=2, ensure_ascii=False, sort_keys=False)
-            text = json_visible(dumped)
-        out.write(text + "\n")
+            pieces = iter([json_visible(dumped)])
+        for piece in pieces:  # a big table comes in batches: never the whole text at once
+            out.write(piece)
+        out.write("\n")

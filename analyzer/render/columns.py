@@ -89,10 +89,13 @@ def _utc_micros(values: pa.Array) -> bool:
     )
 
 
-def _seconds(values: pa.Array, layout: str) -> pa.Array:
-    """Times to the second (floored, as Python's datetime fields are) in `layout`."""
-    floored = pc.floor_temporal(values, unit="second").cast(pa.timestamp("s", tz="UTC"))
-    return pc.strftime(floored, format=layout)
+def _seconds(values: pa.Array, after: str) -> pa.Array:
+    """Times to the second (floored, as Python's datetime fields are) as
+    `YYYY-MM-DDTHH:MM:SS` + `after`: Arrow's cast to text, ten times faster than its
+    `strftime`, writes `YYYY-MM-DD HH:MM:SS` for whole seconds of a zone-less time."""
+    floored = pc.floor_temporal(values, unit="second").cast(pa.timestamp("s"))
+    text = pc.replace_substring(floored.cast(pa.string()), " ", "T", max_replacements=1)
+    return pc.binary_join_element_wise(text, after, "")
 
 
 def _iso(values: pa.Array) -> pa.Array:
@@ -104,9 +107,7 @@ def _iso(values: pa.Array) -> pa.Array:
         "",
         pc.binary_join_element_wise(".", pc.utf8_lpad(micros.cast(pa.string()), 6, "0"), ""),
     )
-    return pc.binary_join_element_wise(
-        _seconds(values, "%Y-%m-%dT%H:%M:%S"), fraction, "+00:00", ""
-    )
+    return pc.binary_join_element_wise(_seconds(values, ""), fraction, "+00:00", "")
 
 
 def _plain_text(values: pa.Array, special: str) -> pa.Array:
@@ -323,7 +324,7 @@ def _csv_fast(values: pa.Array) -> tuple[pa.Array, pa.Array] | None:
     elif pa.types.is_boolean(kind):
         done = pc.if_else(values, "true", "false").cast(_TEXT)
     elif _utc_micros(values):
-        done = _seconds(values, "%Y-%m-%dT%H:%M:%SZ").cast(_TEXT)  # `cell_text`'s layout
+        done = _seconds(values, "Z").cast(_TEXT)  # `cell_text`'s layout
     else:
         return None
     done = pc.if_else(pc.is_null(values), pa.scalar("", _TEXT), done)

@@ -81,3 +81,4 @@ def run_rules(
 ) -> list[Finding]:
     """The findings to report (`evaluate_rules` also says which were suppressed)."""
     return evaluate_rules(frame, baseline, config).findings
+

@@ -105,14 +105,17 @@ def org_new_place_many_accounts(
     return found
 
 
-def member_root_signin(frame: pd.DataFrame, _: pd.DataFrame | None, s: MemberRoot) -> list[Finding]:
+def member_root_signin(
+    frame: pd.DataFrame, _: pd.DataFrame | None, s: MemberRoot
+) -> list[Finding]:
     """Root in any account but the management account. Needs `management_account`, which an
     `--org-role` run fills from Organizations; without it the rule cannot tell members."""
     if not s.management_account:
         return []
     rows = _successes(frame)
     rows = rows[
-        _mask(rows["identity_type"] == "Root") & _mask(rows["account_id"] != s.management_account)
+        _mask(rows["identity_type"] == "Root")
+        & _mask(rows["account_id"] != s.management_account)
     ]
     return [
         Finding(

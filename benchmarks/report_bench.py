@@ -9,6 +9,7 @@ itself costs, so the budget left for the work is the difference).
 
     python -m benchmarks.report_bench /work/bench-data --reps 3            # vs f5b2ec5
     python -m benchmarks.report_bench /work/bench-data --baseline main --reps 5
+    python -m benchmarks.report_bench /work/bench-data --baseline main --reps 2 --no-rules
 
 The baseline ref is checked out in a temporary `git worktree` and its child runs the same code
 with PYTHONPATH pointing there; children alternate (baseline, this, baseline, this, ...). The

@@ -12,9 +12,10 @@ import pyarrow.compute as pc
 from analyzer.reports.grouping import ArrowColumn, Encoded, Mask, Positions, Times, paired
 
 LOGIN = "login"
-# The columns reports and findings read. Both narrow the frame to these first: every boolean
-# selection copies each column it carries, and the other 15 columns made a large report's
-# selections twice as slow (benchmarks/README.md).
+# The columns reports and findings read. The findings narrow the frame to these first: every
+# boolean selection copies each column it carries, and the other 15 columns made a large
+# run's selections twice as slow (benchmarks/README.md). The report reads columns one by one
+# through `Rows`, which never copies a whole frame.
 ANALYZED_COLUMNS = [
     "event_id", "event_time", "event_name", "event_kind", "account_id", "user_name",
     "identity_type", "unknown_user", "role_name", "identity_provider", "source_ip",

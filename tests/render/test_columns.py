@@ -1,12 +1,13 @@
 """The column-wise JSON and CSV writers against the row-wise forms they replace.
 
-`render.columns` encodes each distinct value of a column once (much of it in Arrow) and
-assembles the rows from those pieces. The reference is the plain row-wise path: the records
-of a table dumped by `json.dumps(..., indent=2, ensure_ascii=False)` then `json_visible`,
-and `SafeCsvWriter` writing each row. Both must give the same text, byte for byte, on
-hostile values: quotes, line breaks, formulas, invisible and non-BMP characters, NaN and
-null, huge and negative integers, times with and without a fraction, before 1970 and before
-the year 1000, booleans, mixed Python objects and nested values.
+`render.columns` formats the plain cells of a column with Arrow kernels, the others through
+the row-wise conversion, and joins the rows in Arrow a batch at a time. The reference is the
+plain row-wise path: the records of a table dumped by `json.dumps(..., indent=2,
+ensure_ascii=False)` then `json_visible`, and `SafeCsvWriter` writing each row. Both must
+give the same text, byte for byte, on hostile values: quotes, line breaks, formulas,
+invisible and non-BMP characters, NaN and null, huge and negative integers, times with and
+without a fraction, before 1970 and before the year 1000, booleans, mixed Python objects
+and nested values.
 """
 
 from __future__ import annotations

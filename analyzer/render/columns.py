@@ -67,7 +67,8 @@ def _joined_text(parts: list[pa.Array | str]) -> str:
     """Row i is the concatenation of parts[k][i] (a str part is the same in every row); the
     rows are concatenated into one text, decoded once from Arrow's buffer."""
     rows = pc.binary_join_element_wise(
-        *[pa.scalar(p, _TEXT) if isinstance(p, str) else p for p in parts], pa.scalar("", _TEXT)
+        *[pa.scalar(p, _TEXT) if isinstance(p, str) else p.cast(_TEXT) for p in parts],
+        pa.scalar("", _TEXT),
     )
     if isinstance(rows, pa.ChunkedArray):
         rows = rows.combine_chunks()
@@ -117,7 +118,7 @@ def _plain_text(values: pa.Array, special: str) -> pa.Array:
 
 def _only(done: pa.Array, where: pa.Array) -> pa.Array:
     """`done` where `where` holds, null elsewhere (left for the exact path)."""
-    return pc.if_else(pc.fill_null(where, False), done, pa.scalar(None, pa.string()))
+    return pc.if_else(pc.fill_null(where, False), done, pa.scalar(None, done.type))
 
 
 # --- JSON -----------------------------------------------------------------------------

@@ -49,9 +49,7 @@ Job = Path | Span
 JobResult = FileResult | SpanResult
 
 
-def _read_job(
-    job: Job, *, keep_records: bool, max_file_bytes: int, prepare: bool
-) -> JobResult:
+def _read_job(job: Job, *, keep_records: bool, max_file_bytes: int, prepare: bool) -> JobResult:
     """One file (normalized in the worker when `prepare`), or one span of a large file."""
     if isinstance(job, Span):
         return read_span(job, max_file_bytes, keep_records)

@@ -51,9 +51,7 @@ def _claim(counter: Synchronized[int], chunks: int) -> int | None:
     return index
 
 
-def _read_chunk(
-    jobs: Sequence[Job], read: Callable[[Job], Result], chunk: Chunk
-) -> list[Result]:
+def _read_chunk(jobs: Sequence[Job], read: Callable[[Job], Result], chunk: Chunk) -> list[Result]:
     return [read(job) for job in jobs[chunk[0] : chunk[1]]]
 
 

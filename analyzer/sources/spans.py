@@ -154,7 +154,8 @@ def _bounded_lines(
     handle: IO[bytes], span: Span, limit: int, coverage: Coverage
 ) -> Iterator[tuple[int, str]]:
     """Numbered lines of a span holding a line longer than a block, never holding more than
-    `limit` bytes of one line: a longer line is skipped with a problem naming it."""
+    `limit` bytes up to a newline: a longer line is skipped with a problem naming it (a
+    file whose lines end in a lone `\r` only is one such line)."""
     handle.seek(span.start)
     remaining = span.end - span.start
     number = span.first_line
@@ -176,8 +177,10 @@ def _bounded_lines(
             continue
         if number == 1 and span.start == 0 and line.startswith(_BOM):
             line = line[len(_BOM) :]
-        yield number, line.decode("utf-8", "surrogateescape")
-        number += 1
+        text = line.decode("utf-8", "surrogateescape")
+        for part in io.StringIO(text, newline=None) if "\r" in text else (text,):
+            yield number, part  # a lone "\r" ends a line too
+            number += 1
 
 
 def _records(handle: IO[bytes], span: Span, limit: int, coverage: Coverage) -> Iterator[RawRecord]:

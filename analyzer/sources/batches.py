@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from analyzer.normalize import Normalized, RecordRejected
+from analyzer.normalize import RecordRejected
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -50,25 +50,6 @@ class RowBatch:
     candidates: int
     rejected: list[tuple[int, str, str]] = field(default_factory=list)
     anchor: Anchor = field(default_factory=Anchor)
-
-    def raw_records(self) -> Iterator[RawRecord]:
-        """The batch as prepared records again (without the raw record, as worker processes
-        send them), in candidate order: for callers that ask a source for `records()`."""
-        from analyzer.sources.interface import RawRecord
-
-        by_position: dict[int, RawRecord] = {
-            position: RawRecord(None, where, prepared=True, rejection=reason)
-            for position, where, reason in self.rejected
-        }
-        if self.rows is not None:
-            for row in self.rows.to_pylist():
-                position = row.pop(POSITION)
-                where = row.pop(WHERE)
-                issues = tuple(row["data_issues"].split(";")) if row["data_issues"] else ()
-                result = Normalized(row=row, issues=issues)
-                by_position[position] = RawRecord(None, where, prepared=True, result=result)
-        for position in sorted(by_position):
-            yield by_position[position]
 
 
 def _arrow_batch(rows: list[dict[str, Any]], wheres: list[str], positions: list[int]) -> Any:

@@ -20,7 +20,8 @@ from pathlib import Path
 from analyzer.domain.coverage import Coverage
 from analyzer.domain.scopes import ScopeOutcome
 from analyzer.domain.window import Window
-from analyzer.sources.batches import Anchor, RowBatch, row_batches
+from analyzer.normalize import Normalized
+from analyzer.sources.batches import POSITION, WHERE, Anchor, RowBatch, row_batches
 from analyzer.sources.decode import FileResult, read_and_normalize, read_file
 from analyzer.sources.interface import RawRecord, Source
 from analyzer.sources.limits import DEFAULT_MAX_FILE_BYTES
@@ -56,6 +57,24 @@ def _read_job(job: Job, *, keep_records: bool, max_file_bytes: int, prepare: boo
     if prepare:
         return read_and_normalize(job, keep_records=keep_records, max_file_bytes=max_file_bytes)
     return read_file(job, max_file_bytes=max_file_bytes)
+
+
+def _raw_records(batch: RowBatch) -> Iterator[RawRecord]:
+    """A row batch as prepared records again (without the raw record, as worker processes
+    send them), in candidate order: for callers that ask for `records()`."""
+    by_position: dict[int, RawRecord] = {
+        position: RawRecord(None, where, prepared=True, rejection=reason)
+        for position, where, reason in batch.rejected
+    }
+    if batch.rows is not None:
+        for row in batch.rows.to_pylist():
+            position = row.pop(POSITION)
+            where = row.pop(WHERE)
+            issues = tuple(row["data_issues"].split(";")) if row["data_issues"] else ()
+            result = Normalized(row=row, issues=issues)
+            by_position[position] = RawRecord(None, where, prepared=True, result=result)
+    for position in sorted(by_position):
+        yield by_position[position]
 
 
 def _chunks(jobs: list[Job]) -> list[Chunk]:
@@ -198,7 +217,7 @@ class FileSource(Source):
             else:
                 held.extend(result.candidates)
                 for batch in result.batches:
-                    held.extend(batch.raw_records())
+                    held.extend(_raw_records(batch))
                 if not result.span.last:
                     continue
                 yield from held

@@ -9,7 +9,9 @@ reads a JSON Lines file whole and would otherwise stop at the 256 MiB default li
 fresh process with PYTHONPATH at the checkout measured. The baseline ref is checked out in a
 temporary `git worktree`; runs alternate (baseline, this, baseline, this, ...).
 
-Measured per run: wall time; CPU time (user + system of the process and every worker it
+`--collect-only` runs only the collection through the Python API (`FileSource` and
+`collect`, the same limit), to separate it from the rules and the report, which both sides
+share. Measured per run: wall time; CPU time (user + system of the process and every worker it
 waited for, from `wait4`); the peak RSS of the command's own process (`ru_maxrss`); and the
 peak of the whole process tree's RSS summed, sampled from /proc every 50 ms (workers run at
 the same time as the caller, so their memory adds up). The report texts of both sides are
@@ -97,11 +99,38 @@ class TreeSampler(threading.Thread):
             self.done.wait(self.every)
 
 
+COLLECT = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from analyzer.domain.window import Window
+from analyzer.frame.collect import collect
+from analyzer.sources.files import FileSource
+path, since, until, limit, out = sys.argv[1:]
+window = Window(
+    datetime.fromisoformat(since).replace(tzinfo=UTC),
+    datetime.fromisoformat(until).replace(tzinfo=UTC),
+)
+source = FileSource([Path(path)], window=window, keep_records=False, max_file_bytes=int(limit))
+collection = collect([source], window)
+frame, coverage = collection.frame, collection.coverage
+Path(out).write_text(
+    f"{len(frame)} {frame['event_id'].iloc[0] if len(frame) else ''} "
+    f"{frame['event_id'].iloc[-1] if len(frame) else ''} {coverage.as_dict()}"
+)
+"""
+
+
 def run_once(side: str, checkout: Path, argv: list[str], out: Path) -> Run:
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     started = time.perf_counter()
+    command = (
+        [sys.executable, "-c", COLLECT, *argv, str(out)]
+        if argv[0] != "--logs"
+        else [sys.executable, "-m", "analyzer", *argv, "--output", str(out)]
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "analyzer", *argv, "--output", str(out)],
+        command,
         env=env,
         cwd=tempfile.gettempdir(),  # not a checkout: '' on sys.path must not shadow PYTHONPATH
         stdout=subprocess.DEVNULL,
@@ -141,11 +170,20 @@ def main() -> None:
     parser.add_argument("--until", default="2026-11-10")
     parser.add_argument("--max-file-mb", type=int, default=4096)
     parser.add_argument("--only-this", action="store_true", help="skip the baseline")
+    parser.add_argument(
+        "--collect-only",
+        action="store_true",
+        help="measure only the collection (FileSource + collect, Python API): the frame, "
+        "without the rules and the report",
+    )
     args = parser.parse_args()
     argv = [
         "--logs", str(args.jsonl.resolve()), "--format", "json", "--since", args.since,
         "--until", args.until, "-q", "--max-file-mb", str(args.max_file_mb),
     ]  # fmt: skip
+    if args.collect_only:
+        limit = str(args.max_file_mb * 2**20)
+        argv = [str(args.jsonl.resolve()), args.since, args.until, limit]
     scratch = Path(tempfile.mkdtemp(prefix="jsonl-bench-"))
     baseline = scratch / "baseline"
     sides = [("this", REPO)]

@@ -101,6 +101,8 @@ class TreeSampler(threading.Thread):
 
 COLLECT = """
 import sys
+import pyarrow
+pyarrow.set_memory_pool(pyarrow.system_memory_pool())  # as the CLI does
 from datetime import UTC, datetime
 from pathlib import Path
 from analyzer.domain.window import Window

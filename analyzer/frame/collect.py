@@ -288,14 +288,55 @@ class _Columnar:
         self._flag_issues(table)
         self._place_problems()
         self.coverage.kept = table.num_rows
-        table = _decoded(table.drop_columns([WHERE, _SEQUENCE]))
-        frame = canonical_user_names(resolve_identity_center_names(frame_from_table(table)))
-        del table
-        if not len(frame):
-            return Collection(frame=frame, coverage=self.coverage)
-        columns = {str(name): pa.array(frame[name]) for name in frame.columns}
-        del frame
-        return Collection(frame_from_table(_take_sorted(columns)), self.coverage)
+        table = table.drop_columns([WHERE, _SEQUENCE])
+        if not table.num_rows:
+            frame = frame_from_table(_decoded(table))
+            return Collection(
+                canonical_user_names(resolve_identity_center_names(frame)), self.coverage
+            )
+        table = _with_names(table)
+        return Collection(frame_from_table(_sorted_plain(table)), self.coverage)
+
+
+# What the name passes read (`normalize/names.py`); they change only `user_name`.
+_NAME_INPUTS = (
+    "account_id",
+    "event_time",
+    "identity_center_user_id",
+    "identity_type",
+    "outcome",
+    "principal_id",
+    "unknown_user",
+    "user_name",
+)
+
+
+def _with_names(table: pa.Table) -> pa.Table:
+    """The name passes run on the columns they read, in collection order (their ties are
+    broken by first appearance, as on the whole frame), and only `user_name` is taken back:
+    the whole frame is never decoded twice."""
+    inputs = frame_from_table(_decoded(table.select(list(_NAME_INPUTS))))
+    named = canonical_user_names(resolve_identity_center_names(inputs))
+    user_name = pa.array(named["user_name"])
+    del inputs, named
+    index = table.schema.get_field_index("user_name")
+    return table.set_column(index, "user_name", user_name)
+
+
+def _sorted_plain(table: pa.Table) -> pa.Table:
+    """By time (no time last), then eventID, stable, as `sort_values` orders the frame; each
+    column decoded and taken on its own, so the plain frame is made once, column by column,
+    beside the compact table (`sort_values` on the plain frame held it twice)."""
+    order = pc.sort_indices(
+        table.select(["event_time", "event_id"]),
+        sort_keys=[("event_time", "ascending", "at_end"), ("event_id", "ascending", "at_end")],
+    )
+    columns: dict[str, Any] = {}
+    for name in COLUMNS:
+        plain = table.column(name).cast(ARROW_SCHEMA.field(name).type)
+        columns[name] = plain.take(order)
+        del plain
+    return pa.table(columns, schema=ARROW_SCHEMA)
 
 
 def _encoded(table: pa.Table) -> pa.Table:
@@ -310,21 +351,8 @@ def _decoded(table: pa.Table) -> pa.Table:
     released as its plain one is made)."""
     for name in _REPEATED:
         index = table.schema.get_field_index(name)
+        if index < 0:
+            continue  # not among the columns selected
         plain = table.column(index).cast(ARROW_SCHEMA.field(name).type)
         table = table.set_column(index, name, plain)
     return table
-
-
-def _take_sorted(columns: dict[str, Any]) -> pa.Table:
-    """By time (no time last), then eventID, stable: as `sort_values` orders it, but taken
-    column by column from arrays nothing else holds, so each column is held twice only
-    while it is taken (`sort_values` holds the whole frame twice)."""
-    keys = pa.table({k: columns[k] for k in ("event_time", "event_id")})
-    order = pc.sort_indices(
-        keys,
-        sort_keys=[("event_time", "ascending", "at_end"), ("event_id", "ascending", "at_end")],
-    )
-    del keys
-    for name in columns:
-        columns[name] = columns[name].take(order)
-    return pa.table(columns)

@@ -295,7 +295,9 @@ class _Columnar:
                 canonical_user_names(resolve_identity_center_names(frame)), self.coverage
             )
         table = _with_names(table)
-        return Collection(frame_from_table(_sorted_plain(table)), self.coverage)
+        columns = {name: table.column(name) for name in COLUMNS}
+        del table  # each encoded column is released once its plain one is made
+        return Collection(frame_from_table(_sorted_plain(columns)), self.coverage)
 
 
 # What the name passes read (`normalize/names.py`); they change only `user_name`.
@@ -323,20 +325,20 @@ def _with_names(table: pa.Table) -> pa.Table:
     return table.set_column(index, "user_name", user_name)
 
 
-def _sorted_plain(table: pa.Table) -> pa.Table:
+def _sorted_plain(columns: dict[str, Any]) -> pa.Table:
     """By time (no time last), then eventID, stable, as `sort_values` orders the frame; each
-    column decoded and taken on its own, so the plain frame is made once, column by column,
-    beside the compact table (`sort_values` on the plain frame held it twice)."""
+    column decoded and taken on its own and its compact form dropped from `columns`, so the
+    plain frame is made once, column by column (`sort_values` held it twice)."""
+    keys = pa.table({name: columns[name] for name in ("event_time", "event_id")})
     order = pc.sort_indices(
-        table.select(["event_time", "event_id"]),
+        keys,
         sort_keys=[("event_time", "ascending", "at_end"), ("event_id", "ascending", "at_end")],
     )
-    columns: dict[str, Any] = {}
+    del keys
+    plain: dict[str, Any] = {}
     for name in COLUMNS:
-        plain = table.column(name).cast(ARROW_SCHEMA.field(name).type)
-        columns[name] = plain.take(order)
-        del plain
-    return pa.table(columns, schema=ARROW_SCHEMA)
+        plain[name] = columns.pop(name).cast(ARROW_SCHEMA.field(name).type).take(order)
+    return pa.table(plain, schema=ARROW_SCHEMA)
 
 
 def _encoded(table: pa.Table) -> pa.Table:

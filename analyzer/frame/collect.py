@@ -1,18 +1,34 @@
-"""Sources -> normalized, windowed, deduplicated frame, with the coverage that proves it."""
+"""Sources -> normalized, windowed, deduplicated frame, with the coverage that proves it.
+
+Two paths with one meaning. `collect_records` takes records one by one (the reference, and
+what `--save-raw` needs: the raw record of each kept row). `collect` takes the sources' Arrow
+row batches (`Source.batches()`), filters the window per batch and deduplicates once at the
+end, in Arrow: only the rows of an eventID seen more than once are looked at in Python. It
+holds the kept rows as Arrow columns, never a dict per row, so a million sign-ins read in
+worker processes cost their columns, not gigabytes of Python objects. The problem lines
+come out in the same order as the reference's (`tests/frame/test_collect_batches.py`).
+"""
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from analyzer.domain.coverage import Coverage
+from analyzer.domain.coverage import Coverage, Problem
 from analyzer.domain.window import Window
-from analyzer.frame.schema import frame_from_rows
+from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, conform, frame_from_rows, frame_from_table
 from analyzer.normalize import RecordRejected
 from analyzer.normalize.names import canonical_user_names, resolve_identity_center_names
+from analyzer.sources.batches import POSITION, WHERE, Anchor, RowBatch
 from analyzer.sources.interface import Source
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _ISSUE_TEXT = {
     "no_event_id": "no eventID (deduplicated by content hash)",
@@ -41,6 +57,22 @@ class Collection:
 
 
 def collect(
+    sources: Iterable[Source],
+    window: Window | None = None,
+    keep_raw: Callable[[object], None] | None = None,
+) -> Collection:
+    """The frame of the sources' sign-ins in the window (`collect_records` says what is
+    kept and why); from row batches unless `keep_raw` needs each raw record."""
+    if keep_raw is not None:
+        return collect_records(sources, window, keep_raw)
+    columnar = _Columnar(window)
+    for source in sources:
+        for batch in source.batches(columnar.coverage):
+            columnar.add(batch)
+    return columnar.finish()
+
+
+def collect_records(
     sources: Iterable[Source],
     window: Window | None = None,
     keep_raw: Callable[[object], None] | None = None,
@@ -103,3 +135,226 @@ def collect(
             ["event_time", "event_id"], na_position="last", kind="stable"
         ).reset_index(drop=True)
     return Collection(frame=frame, coverage=coverage)
+
+
+_NO_TIME = "no parseable eventTime, so it cannot be placed in the window"
+# Columns with few distinct values (names, kinds, agents, ARNs of the same users): held
+# dictionary-encoded per batch while collecting, a quarter of their size, and decoded
+# once at the end, column by column, into the frame's plain strings. Event ids, times,
+# addresses, LoginTo URLs and where a row was read are mostly distinct: kept plain.
+_REPEATED = tuple(
+    column.name
+    for column in ARROW_SCHEMA
+    if pa.types.is_string(column.type)
+    and column.name not in {"event_id", "source_ip", "login_to", "collected_from"}
+)
+_SEQUENCE = "_sequence"  # a row's candidate number in the whole collection
+
+
+@dataclass(order=True)
+class _Late:
+    """A problem the collection finds (not the source): where it goes among the source's
+    problems (`at`), then candidate order, then its rank among one candidate's lines."""
+
+    at: int
+    sequence: int
+    rank: int
+    problem: Problem = field(compare=False)
+
+
+class _Columnar:
+    """The state of one `collect` over row batches."""
+
+    def __init__(self, window: Window | None) -> None:
+        self.window = window
+        self.coverage = Coverage()
+        self.tables: list[pa.Table] = []
+        self.late: list[tuple[Anchor, int, int, Problem]] = []
+        self.starts: list[int] = []  # first candidate number of each batch
+        self.anchors: list[Anchor] = []
+        self.sequence = 0
+
+    def _later(self, anchor: Anchor, sequence: int, rank: int, problem: Problem) -> None:
+        self.late.append((anchor, sequence, rank, problem))
+
+    def _reject(self, anchor: Anchor, sequence: int, where: str, reason: str) -> None:
+        self.coverage.records_rejected += 1
+        self._later(anchor, sequence, 0, Problem(where, reason, skipped=True))
+
+    def add(self, batch: RowBatch) -> None:
+        first = self.sequence
+        self.sequence += batch.candidates
+        self.starts.append(first)
+        self.anchors.append(batch.anchor)
+        for position, where, reason in batch.rejected:
+            self._reject(batch.anchor, first + position, where, reason)
+        if batch.rows is None:
+            return
+        self.coverage.signin_records += batch.rows.num_rows
+        sequence = pc.add(batch.rows.column(POSITION).cast(pa.int64()), first)
+        table = conform(batch.rows).append_column(WHERE, batch.rows.column(WHERE))
+        table = table.append_column(_SEQUENCE, sequence)
+        if self.window is not None:
+            table = self._in_window(table, batch.anchor)
+        self.tables.append(_encoded(table))
+
+    def _in_window(self, table: pa.Table, anchor: Anchor) -> pa.Table:
+        assert self.window is not None
+        times = table.column("event_time")
+        missing = pc.is_null(times)
+        for row in table.filter(missing).select([WHERE, _SEQUENCE]).to_pylist():
+            self._reject(anchor, row[_SEQUENCE], row[WHERE], _NO_TIME)
+        inside = pc.invert(missing)
+        if self.window.since is not None:
+            since = pa.scalar(self.window.since, ARROW_SCHEMA.field("event_time").type)
+            inside = pc.and_(inside, pc.greater_equal(times, since))
+        if self.window.until is not None:
+            until = pa.scalar(self.window.until, ARROW_SCHEMA.field("event_time").type)
+            inside = pc.and_(inside, pc.less(times, until))
+        inside = pc.fill_null(inside, False)
+        kept = table.filter(inside)
+        self.coverage.outside_window += len(table) - kept.num_rows - (pc.sum(missing).as_py() or 0)
+        return kept
+
+    def _anchor_of(self, sequence: int) -> Anchor:
+        return self.anchors[bisect.bisect_right(self.starts, sequence) - 1]
+
+    def _deduplicate(self, table: pa.Table) -> pa.Table:
+        """An identical copy of a kept row is dropped; another row reusing its eventID is
+        kept with a line naming both. Only eventIDs seen more than once are looked at."""
+        ids = table.column("event_id")
+        counts = pc.value_counts(ids)
+        repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+        if not len(repeated):
+            return table
+        suspects = table.filter(pc.is_in(ids, value_set=repeated))
+        content = [c for c in COLUMNS if c != "collected_from"]
+        seen: dict[str, list[tuple[tuple[Any, ...], str]]] = {}
+        dropped: list[int] = []
+        for row in suspects.to_pylist():
+            event_id = str(row["event_id"])
+            said = tuple(row[c] for c in content)
+            earlier = seen.setdefault(event_id, [])
+            if any(said == known for known, _ in earlier):
+                self.coverage.duplicates_dropped += 1
+                dropped.append(row[_SEQUENCE])
+                continue
+            if earlier:
+                problem = Problem(
+                    row[WHERE],
+                    f"eventID {event_id} also names a different record ({earlier[0][1]}); "
+                    "both kept (event_id_conflict)",
+                    skipped=False,
+                )
+                self._later(self._anchor_of(row[_SEQUENCE]), row[_SEQUENCE], 1, problem)
+            earlier.append((said, row[WHERE]))
+        if not dropped:
+            return table
+        drop = pc.is_in(table.column(_SEQUENCE), value_set=pa.array(dropped, pa.int64()))
+        return table.filter(pc.invert(drop))
+
+    def _flag_issues(self, table: pa.Table) -> None:
+        flagged = table.filter(pc.is_valid(table.column("data_issues")))
+        for row in flagged.select([WHERE, _SEQUENCE, "data_issues"]).to_pylist():
+            issues = str(row["data_issues"]).split(";")
+            described = "; ".join(_ISSUE_TEXT.get(i, i) for i in issues)
+            problem = Problem(row[WHERE], f"kept with {described}", skipped=False)
+            self._later(self._anchor_of(row[_SEQUENCE]), row[_SEQUENCE], 2, problem)
+
+    def _place_problems(self) -> None:
+        """The collection's problem lines among the source's, where the record-by-record
+        path adds them."""
+        own = self.coverage.problems
+        ordered = sorted(
+            _Late(len(own) if a.value is None else a.value, sequence, rank, problem)
+            for a, sequence, rank, problem in self.late
+        )
+        placed: list[Problem] = []
+        done = 0
+        for late in ordered:
+            placed.extend(own[done : late.at])
+            done = max(done, late.at)
+            placed.append(late.problem)
+        placed.extend(own[done:])
+        self.coverage.problems = placed
+
+    def finish(self) -> Collection:
+        extra = [pa.field(WHERE, pa.string()), pa.field(_SEQUENCE, pa.int64())]
+        schema = pa.schema([*ARROW_SCHEMA, *extra])
+        empty = _encoded(schema.empty_table())
+        table = pa.concat_tables(self.tables) if self.tables else empty
+        self.tables = []
+        table = self._deduplicate(table)
+        self._flag_issues(table)
+        self._place_problems()
+        self.coverage.kept = table.num_rows
+        table = table.drop_columns([WHERE, _SEQUENCE])
+        if not table.num_rows:
+            frame = frame_from_table(_decoded(table))
+            return Collection(
+                canonical_user_names(resolve_identity_center_names(frame)), self.coverage
+            )
+        table = _with_names(table)
+        columns = {name: table.column(name) for name in COLUMNS}
+        del table  # each encoded column is released once its plain one is made
+        return Collection(frame_from_table(_sorted_plain(columns)), self.coverage)
+
+
+# What the name passes read (`normalize/names.py`); they change only `user_name`.
+_NAME_INPUTS = (
+    "account_id",
+    "event_time",
+    "identity_center_user_id",
+    "identity_type",
+    "outcome",
+    "principal_id",
+    "unknown_user",
+    "user_name",
+)
+
+
+def _with_names(table: pa.Table) -> pa.Table:
+    """The name passes run on the columns they read, in collection order (their ties are
+    broken by first appearance, as on the whole frame), and only `user_name` is taken back:
+    the whole frame is never decoded twice."""
+    inputs = frame_from_table(_decoded(table.select(list(_NAME_INPUTS))))
+    named = canonical_user_names(resolve_identity_center_names(inputs))
+    user_name = pa.array(named["user_name"])
+    del inputs, named
+    index = table.schema.get_field_index("user_name")
+    return table.set_column(index, "user_name", user_name)
+
+
+def _sorted_plain(columns: dict[str, Any]) -> pa.Table:
+    """By time (no time last), then eventID, stable, as `sort_values` orders the frame; each
+    column decoded and taken on its own and its compact form dropped from `columns`, so the
+    plain frame is made once, column by column (`sort_values` held it twice)."""
+    keys = pa.table({name: columns[name] for name in ("event_time", "event_id")})
+    order = pc.sort_indices(
+        keys,
+        sort_keys=[("event_time", "ascending", "at_end"), ("event_id", "ascending", "at_end")],
+    )
+    del keys
+    plain: dict[str, Any] = {}
+    for name in COLUMNS:
+        plain[name] = columns.pop(name).cast(ARROW_SCHEMA.field(name).type).take(order)
+    return pa.table(plain, schema=ARROW_SCHEMA)
+
+
+def _encoded(table: pa.Table) -> pa.Table:
+    for name in _REPEATED:
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, name, pc.dictionary_encode(table.column(index)))
+    return table
+
+
+def _decoded(table: pa.Table) -> pa.Table:
+    """The schema's plain columns again, decoded one at a time (each encoded column is
+    released as its plain one is made)."""
+    for name in _REPEATED:
+        index = table.schema.get_field_index(name)
+        if index < 0:
+            continue  # not among the columns selected
+        plain = table.column(index).cast(ARROW_SCHEMA.field(name).type)
+        table = table.set_column(index, name, plain)
+    return table

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made, not by row-batch readers
+    import pandas as pd
 
 SCHEMA_VERSION = 2
 
@@ -190,15 +192,36 @@ COLUMNS: tuple[str, ...] = tuple(c.name for c in SCHEMA)
 ARROW_SCHEMA = pa.schema([pa.field(c.name, c.arrow_type) for c in SCHEMA])
 
 
-def frame_from_rows(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """Build the frame through Arrow so every column gets its documented dtype even when empty.
-    Rows are turned into columns here first: Arrow converts a list per column about three
-    times faster than a list of row dicts. A key a row lacks is a null, as from_pylist has it."""
+def table_from_rows(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
+    """The schema's Arrow table of row dicts. Rows are turned into columns here first: Arrow
+    converts a list per column about three times faster than a list of row dicts. A key a
+    row lacks is a null, as from_pylist has it."""
     listed = list(rows)
     columns = {name: [row.get(name) for row in listed] for name in COLUMNS}
-    table = pa.Table.from_pydict(columns, schema=ARROW_SCHEMA)
+    return pa.Table.from_pydict(columns, schema=ARROW_SCHEMA)
+
+
+def conform(table: pa.Table | pa.RecordBatch) -> pa.Table:
+    """The schema's columns of a table whose types were inferred (row batches from worker
+    processes): an all-null column comes as the null type, a time with the zone `+00:00`."""
+    if isinstance(table, pa.RecordBatch):
+        table = pa.Table.from_batches([table])
+    return table.select(list(COLUMNS)).cast(ARROW_SCHEMA)
+
+
+def frame_from_table(table: pa.Table) -> pd.DataFrame:
+    """The frame of a schema table: every column Arrow-backed, with its documented dtype
+    even when empty."""
+    import pandas as pd
+
     frame: pd.DataFrame = table.to_pandas(types_mapper=pd.ArrowDtype)
     return frame
+
+
+def frame_from_rows(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Build the frame through Arrow so every column gets its documented dtype even when
+    empty."""
+    return frame_from_table(table_from_rows(rows))
 
 
 def empty_frame() -> pd.DataFrame:
@@ -207,6 +230,8 @@ def empty_frame() -> pd.DataFrame:
 
 def schema_frame() -> pd.DataFrame:
     """The schema itself as a frame (column, dtype, meaning), for notebooks and docs."""
+    import pandas as pd
+
     return pd.DataFrame(
         {
             "column": [c.name for c in SCHEMA],

@@ -295,36 +295,65 @@ def read_and_normalize(
     return result
 
 
-def _first_line(handle: IO[str]) -> str:
-    """The first line that is not blank; anything that does not start like JSON is refused
-    after a few kB (a gzip of zeros has no newline to wait for)."""
+def _first_line(handle: IO[str]) -> tuple[str, int]:
+    """The first line that is not blank, and how many blank lines came before it (so that
+    JSON Lines numbers stay the file's own); anything that does not start like JSON is
+    refused after a few kB (a gzip of zeros has no newline to wait for)."""
+    blank = 0
     probe = handle.readline(_PROBE)
     while probe and not probe.strip():
+        blank += probe.endswith("\n")
         probe = handle.readline(_PROBE)
     if not probe:
         raise UnreadableFile("empty file")
     if probe.lstrip()[0] not in "{[":
         # READMEs, notes and other non-log files beside a synced trail are expected
         raise NotJson(probe[:64])
-    return probe if probe.endswith("\n") else probe + handle.readline()
+    return (probe if probe.endswith("\n") else probe + handle.readline()), blank
 
 
-def decode_text(handle: IO[str], name: str, coverage: Coverage) -> Iterator[RawRecord]:
-    first = _first_line(handle)
+def starts_json_lines(first: str) -> bool:
+    """Whether a file whose first non-blank line is `first` is read as JSON Lines: a record
+    per line, or a first record broken but on one line. Shared with `spans.py`, which cuts
+    such files into spans for the worker pool."""
     try:
         head: object = json.loads(first)
     except (ValueError, RecursionError):
         head = None
-    if _looks_like_record(head) or (head is None and _one_object_line(first)):
-        yield from _json_lines(_numbered(first, handle), name, coverage)
+    return _looks_like_record(head) or (head is None and _one_object_line(first))
+
+
+def json_lines(
+    lines: Iterable[tuple[int, str]], name: str, coverage: Coverage
+) -> Iterator[RawRecord]:
+    """The records of numbered lines of a JSON Lines file (`name:line` each); a line that is
+    not a record costs that line, with a problem naming it when it may be a sign-in."""
+    return _json_lines(lines, name, coverage)
+
+
+def keep_candidates(result: FileResult, records: Iterator[RawRecord]) -> None:
+    """Count every record read and keep only those that may be sign-ins."""
+    _keep(result, records)
+
+
+def decode_text(handle: IO[str], name: str, coverage: Coverage) -> Iterator[RawRecord]:
+    first, blank = _first_line(handle)
+    if starts_json_lines(first):
+        yield from _json_lines(_numbered(first, handle, first_number=blank + 1), name, coverage)
         return
+    try:
+        head: object = json.loads(first)
+    except (ValueError, RecursionError):
+        head = None
     text = first + handle.read()
     if head is None:
         yield from _whole_text(text, name, coverage)
         return
     if text.strip() != first.strip():
         if isinstance(head, dict) and first.strip().endswith("}"):
-            yield from _json_lines(_numbered(text), name, coverage)  # documents, one a line
+            yield from _json_lines(  # documents, one a line
+                _numbered(text, first_number=blank + 1), name, coverage
+            )
             return
         raise UnreadableFile("unexpected data after the JSON document")
     if _has_escaped_bytes(text):
@@ -389,9 +418,11 @@ def _one_object_line(line: str) -> bool:
     )
 
 
-def _numbered(text: str, rest: IO[str] | None = None) -> Iterator[tuple[int, str]]:
-    number = 0
-    for number, line in enumerate(io.StringIO(text), start=1):
+def _numbered(
+    text: str, rest: IO[str] | None = None, first_number: int = 1
+) -> Iterator[tuple[int, str]]:
+    number = first_number - 1
+    for number, line in enumerate(io.StringIO(text), start=first_number):
         yield number, line
     if rest is not None:
         yield from enumerate(rest, start=number + 1)

@@ -5,10 +5,17 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from analyzer.domain.coverage import Coverage
 from analyzer.domain.scopes import KnownKeys, ScopeOutcome
 from analyzer.normalize import Normalized, RecordRejected, normalize_record
+
+if TYPE_CHECKING:
+    from analyzer.sources.batches import RowBatch
+
+
+_BATCH_ROWS = 4096  # candidates per batch of the default `Source.batches()`
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,27 @@ class Source(ABC):
     def records(self, coverage: Coverage) -> Iterator[RawRecord]:
         """Yield every record that may be a sign-in event; count every record read in
         `coverage.records_scanned` and add files, skips and problems to `coverage`."""
+
+    def batches(self, coverage: Coverage) -> Iterator[RowBatch]:
+        """The candidates of `records()` normalized into Arrow row batches (`batches.py`),
+        which `frame/collect.py` reads column by column. A source that reads in worker
+        processes overrides this to make the batches there. Each batch's anchor is the
+        number of problems the source had added when its candidates were read, so the
+        collection's own problem lines keep their place among the source's."""
+        from analyzer.sources.batches import Anchor, row_batches
+
+        pending: list[RawRecord] = []
+        anchor = Anchor(len(coverage.problems))
+        for raw in self.records(coverage):
+            if len(coverage.problems) != anchor.value:
+                yield from row_batches(pending, anchor)
+                pending = []
+                anchor = Anchor(len(coverage.problems))
+            pending.append(raw)
+            if len(pending) == _BATCH_ROWS:
+                yield from row_batches(pending, anchor)
+                pending = []
+        yield from row_batches(pending, anchor)
 
     def scope_families(self) -> list[str]:
         """Prefixes of the scope names this source reports (none: no progress kept)."""

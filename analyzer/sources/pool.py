@@ -25,16 +25,21 @@ from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.context import ForkContext, ForkProcess
 from multiprocessing.queues import Queue
 from multiprocessing.sharedctypes import Synchronized
-from pathlib import Path
-
-from analyzer.sources.decode import FileResult
+from typing import Generic, TypeVar
 
 CHUNK = 4  # files per claim: small enough to balance the processes at the end of a scan
 _POLL_SECONDS = 0.5  # how often a waiting caller checks that the workers are still alive
 
 _PR_SET_PDEATHSIG = 1  # prctl(2) option, Linux
 
-Reader = Callable[[Path], FileResult]
+Job = TypeVar("Job")  # what one call of the reader takes: a file, or a span of a large file
+Result = TypeVar("Result")
+Chunk = tuple[int, int]  # [start, end) indices into the jobs: what one claim reads
+
+
+def chunks_of(count: int, size: int = CHUNK) -> list[Chunk]:
+    """Consecutive jobs `size` at a time (the last chunk may be shorter)."""
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
 
 
 def _claim(counter: Synchronized[int], chunks: int) -> int | None:
@@ -46,8 +51,8 @@ def _claim(counter: Synchronized[int], chunks: int) -> int | None:
     return index
 
 
-def _chunk(files: Sequence[Path], index: int) -> Sequence[Path]:
-    return files[index * CHUNK : (index + 1) * CHUNK]
+def _read_chunk(jobs: Sequence[Job], read: Callable[[Job], Result], chunk: Chunk) -> list[Result]:
+    return [read(job) for job in jobs[chunk[0] : chunk[1]]]
 
 
 def _die_with(parent: int) -> None:
@@ -64,20 +69,20 @@ def _die_with(parent: int) -> None:
 
 
 def _work(
-    files: Sequence[Path],
-    read: Reader,
+    jobs: Sequence[Job],
+    read: Callable[[Job], Result],
+    chunks: Sequence[Chunk],
     counter: Synchronized[int],
-    results: Queue[tuple[int, list[FileResult] | BaseException]],
+    results: Queue[tuple[int, list[Result] | BaseException]],
     parent: int,
 ) -> None:
     _die_with(parent)
-    chunks = -(-len(files) // CHUNK)
-    while (index := _claim(counter, chunks)) is not None:
+    while (index := _claim(counter, len(chunks))) is not None:
         if os.getppid() != parent:
             results.cancel_join_thread()  # nobody reads the queue any more
             os._exit(1)
         try:
-            results.put((index, [read(path) for path in _chunk(files, index)]))
+            results.put((index, _read_chunk(jobs, read, chunks[index])))
         except BaseException as err:  # re-raised in the calling process
             results.put((index, err))
             return
@@ -85,33 +90,49 @@ def _work(
     results.join_thread()
 
 
-class SharedScan:
-    """`start()` forks the workers, which begin at once; iterating yields one FileResult per
-    file, in order, with the calling process reading chunks too whenever none is ready."""
+class SharedScan(Generic[Job, Result]):
+    """`start()` forks the workers, which begin at once; iterating yields one result per
+    job (a file, or a span of a large file), in order, with the calling process reading
+    chunks too whenever none is ready. `chunks` groups the jobs into claims (default: `CHUNK`
+    files at a time; a span of a large file is a claim of its own)."""
 
-    def __init__(self, files: Sequence[Path], read: Reader, workers: int) -> None:
+    def __init__(
+        self,
+        files: Sequence[Job],
+        read: Callable[[Job], Result],
+        workers: int,
+        chunks: Sequence[Chunk] | None = None,
+    ) -> None:
         self.files = list(files)
         self.read = read
         self.workers = workers
-        self.chunks = -(-len(self.files) // CHUNK)
+        self._chunks = list(chunks) if chunks is not None else chunks_of(len(self.files))
+        self.chunks = len(self._chunks)
         context: ForkContext = multiprocessing.get_context("fork")
         self._context = context
         self._counter: Synchronized[int] = context.Value("q", 0)
-        self._results: Queue[tuple[int, list[FileResult] | BaseException]] = context.Queue()
+        self._results: Queue[tuple[int, list[Result] | BaseException]] = context.Queue()
         self._processes: list[ForkProcess] = []
 
     def start(self) -> None:
         for _ in range(self.workers):
             process = self._context.Process(
                 target=_work,
-                args=(self.files, self.read, self._counter, self._results, os.getpid()),
+                args=(
+                    self.files,
+                    self.read,
+                    self._chunks,
+                    self._counter,
+                    self._results,
+                    os.getpid(),
+                ),
                 daemon=True,
             )
             process.start()
             self._processes.append(process)
 
-    def __iter__(self) -> Iterator[FileResult]:
-        ready: dict[int, list[FileResult]] = {}
+    def __iter__(self) -> Iterator[Result]:
+        ready: dict[int, list[Result]] = {}
         next_index = 0
         try:
             while next_index < self.chunks:
@@ -121,13 +142,16 @@ class SharedScan:
                 elif not self._take_a_result(ready, block=False):
                     index = _claim(self._counter, self.chunks)
                     if index is not None:
-                        ready[index] = [self.read(path) for path in _chunk(self.files, index)]
+                        ready[index] = self._read_here(index)
                     else:
                         self._wait_for(next_index, ready)
         finally:
             self.close()
 
-    def _take_a_result(self, ready: dict[int, list[FileResult]], *, block: bool) -> bool:
+    def _read_here(self, index: int) -> list[Result]:
+        return _read_chunk(self.files, self.read, self._chunks[index])
+
+    def _take_a_result(self, ready: dict[int, list[Result]], *, block: bool) -> bool:
         try:
             index, result = self._results.get(block, _POLL_SECONDS if block else None)
         except queue.Empty:
@@ -137,7 +161,7 @@ class SharedScan:
         ready[index] = result
         return True
 
-    def _wait_for(self, index: int, ready: dict[int, list[FileResult]]) -> None:
+    def _wait_for(self, index: int, ready: dict[int, list[Result]]) -> None:
         """Every chunk is taken; wait for a worker to deliver `index`, and read it here if no
         worker is left alive to do so."""
         while index not in ready:
@@ -147,7 +171,7 @@ class SharedScan:
                 while self._take_a_result(ready, block=False):
                     pass  # what the workers sent before they ended
                 if index not in ready:
-                    ready[index] = [self.read(path) for path in _chunk(self.files, index)]
+                    ready[index] = self._read_here(index)
 
     def close(self) -> None:
         """Stop the workers; safe to call more than once."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from analyzer.findings.config import SEVERITIES, FindingsConfig
@@ -18,9 +19,9 @@ from analyzer.findings.model import (
     worst_severity,
 )
 from analyzer.findings.org_rules import ORG_RULES
+from analyzer.findings.prepared import RuleInput
 from analyzer.findings.rules import RULES
-from analyzer.findings.suppress import Suppressed, suppressed_by
-from analyzer.reports.common import analyzed
+from analyzer.findings.suppress import Suppressed, suppressed_by_each
 
 __all__ = [
     "EVIDENCE_COLUMNS",
@@ -48,28 +49,59 @@ def _order(severity: str, rule_id: str, title: str) -> tuple[int, str, str]:
     return (-SEVERITY_RANK[severity], rule_id, title)
 
 
+def _suppression(
+    rule_id: str, findings: list[Finding], config: FindingsConfig
+) -> tuple[list[Finding], list[Suppressed]]:
+    """Which of one rule's findings stand and which the suppressions silence: every finding's
+    evidence rows are matched in one pass (`suppressed_by_each`)."""
+    if not any(entry.applies_to(rule_id) for entry in config.suppressions) or not findings:
+        return findings, []
+    lazy = [f.evidence_rows for f in findings]
+    tables = {id(rows.table) for rows in lazy if rows is not None}
+    if all(rows is not None for rows in lazy) and len(tables) == 1:
+        held = [rows for rows in lazy if rows is not None]
+        positions = np.concatenate([rows.positions for rows in held])
+        evidence = held[0].table.iloc[positions]
+        sizes = [len(rows.positions) for rows in held]
+    else:
+        evidence = pd.concat([f.evidence for f in findings], ignore_index=True)
+        sizes = [len(f.evidence) for f in findings]
+    labels = suppressed_by_each(rule_id, evidence, sizes, config.suppressions)
+    found: list[Finding] = []
+    silenced: list[Suppressed] = []
+    offset = 0
+    for finding, size, entries in zip(findings, sizes, labels, strict=True):
+        if not entries:
+            found.append(finding)
+        else:
+            first = evidence["event_time"].iloc[offset : offset + size].min()
+            silenced.append(Suppressed(
+                finding.rule_id, finding.severity, finding.title, size,
+                None if pd.isna(first) else first, entries))  # fmt: skip
+        offset += size
+    return found, silenced
+
+
 def evaluate_rules(
     frame: pd.DataFrame, baseline: pd.DataFrame | None, config: FindingsConfig
 ) -> RuleResults:
     """`baseline` is history before the report window (None: no history, so the first-seen
     and dormancy rules have nothing to compare with and stay silent). Every rule sees every
-    row; suppressions are applied to the findings (see `analyzer.findings.suppress`)."""
-    rows = analyzed(frame)
+    row; suppressions are applied to the findings (see `analyzer.findings.suppress`).
+
+    The frame and the baseline are prepared once (`RuleInput`: subsets, codes, times) and
+    shared by every rule; findings keep their evidence as row positions until read."""
+    rows = RuleInput.of(frame)
+    history = None if baseline is None else RuleInput.of(baseline, narrow=False)
     found: list[Finding] = []
     silenced: list[Suppressed] = []
     for rule_id, rule in {**RULES, **ORG_RULES}.items():
         settings = config.rules[rule_id]
         if not settings.enabled:
             continue
-        for finding in rule(rows, baseline, settings):
-            entries = suppressed_by(rule_id, finding.evidence, config.suppressions)
-            if not entries:
-                found.append(finding)
-                continue
-            first = finding.evidence["event_time"].min() if len(finding.evidence) else None
-            silenced.append(Suppressed(
-                finding.rule_id, finding.severity, finding.title, len(finding.evidence),
-                None if pd.isna(first) else first, entries))  # fmt: skip
+        standing, quiet = _suppression(rule_id, rule(rows, history, settings), config)
+        found += standing
+        silenced += quiet
     return RuleResults(
         sorted(found, key=lambda f: _order(f.severity, f.rule_id, f.title)),
         sorted(silenced, key=lambda f: _order(f.severity, f.rule_id, f.title)),
@@ -81,4 +113,3 @@ def run_rules(
 ) -> list[Finding]:
     """The findings to report (`evaluate_rules` also says which were suppressed)."""
     return evaluate_rules(frame, baseline, config).findings
-

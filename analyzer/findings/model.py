@@ -8,12 +8,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analyzer.domain.values import Severity
 from analyzer.frame.records import records_of
 
-__all__ = ["EVIDENCE_SHOWN", "SEVERITY_RANK", "Finding", "Severity", "evidence", "worst_severity"]
+__all__ = [
+    "EVIDENCE_SHOWN",
+    "SEVERITY_RANK",
+    "EvidenceRows",
+    "Finding",
+    "Severity",
+    "evidence",
+    "worst_severity",
+]
 
 
 SEVERITY_RANK: dict[str, int] = {s.value: rank for rank, s in enumerate(Severity, start=1)}
@@ -25,13 +34,64 @@ EVIDENCE_COLUMNS = [
 ]  # fmt: skip
 
 
-@dataclass(frozen=True)
+class EvidenceRows:
+    """A finding's evidence before it is taken out of the frame: the frame's evidence columns
+    and the positions of the rows, already in evidence order (by time, then frame order).
+
+    A rule over a million rows may report a hundred thousand findings (a new address for
+    each user, with a history); building a DataFrame for each one cost more than the whole
+    rule. Every finding of a run shares one table; a finding builds its own DataFrame the
+    first time someone reads `Finding.evidence`, and counts and first times come from the
+    positions without it."""
+
+    __slots__ = ("positions", "table")
+
+    def __init__(self, table: pd.DataFrame, positions: np.ndarray) -> None:
+        self.table = table
+        self.positions = positions
+
+    def frame(self) -> pd.DataFrame:
+        rows = self.table.iloc[self.positions]
+        return rows[EVIDENCE_COLUMNS].reset_index(drop=True)
+
+
+@dataclass(frozen=True, init=False, eq=False)
 class Finding:
+    """`evidence` may be given as a DataFrame or as `EvidenceRows`; reading it always gives
+    the DataFrame (built once, then kept)."""
+
     rule_id: str
     severity: str  # a Severity value (rules take it from their settings)
     title: str
     description: str
-    evidence: pd.DataFrame = field(repr=False)
+    _evidence: pd.DataFrame | EvidenceRows = field(repr=False)
+
+    def __init__(
+        self,
+        rule_id: str,
+        severity: str,
+        title: str,
+        description: str,
+        evidence: pd.DataFrame | EvidenceRows,
+    ) -> None:
+        object.__setattr__(self, "rule_id", rule_id)
+        object.__setattr__(self, "severity", severity)
+        object.__setattr__(self, "title", title)
+        object.__setattr__(self, "description", description)
+        object.__setattr__(self, "_evidence", evidence)
+
+    @property
+    def evidence(self) -> pd.DataFrame:
+        held = self._evidence
+        if isinstance(held, EvidenceRows):
+            held = held.frame()
+            object.__setattr__(self, "_evidence", held)
+        return held
+
+    @property
+    def evidence_rows(self) -> EvidenceRows | None:
+        """The unbuilt evidence, or None once it is a DataFrame (or was given as one)."""
+        return self._evidence if isinstance(self._evidence, EvidenceRows) else None
 
     def as_dict(self) -> dict[str, Any]:
         return {

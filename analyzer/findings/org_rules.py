@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from analyzer.findings.columns import arrow_of
 from analyzer.findings.defaults import AccountSpread, MemberRoot
 from analyzer.findings.model import Finding
-from analyzer.findings.prepared import RuleInput, encode
+from analyzer.findings.prepared import Codes, RuleInput, encode
 from analyzer.findings.rules import Rule, distinct_per_group, spreads
 from analyzer.findings.windows import segment_ids, segment_starts
 
@@ -66,14 +66,14 @@ def person_key(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(keys, index=frame.index, dtype=object)
 
 
-def _persons(inp: RuleInput, baseline: RuleInput | None) -> tuple[np.ndarray, np.ndarray]:
+def _persons(inp: RuleInput, baseline: RuleInput | None) -> tuple[Codes, np.ndarray]:
     """Person codes of the frame and of the baseline (empty without one), shared values."""
     now = pd.Series(pd.arrays.ArrowExtensionArray(_person_keys(inp.frame)))
     if baseline is None:
-        return encode(now)[0].codes, np.zeros(0, dtype=np.int64)
+        return encode(now)[0], np.zeros(0, dtype=np.int64)
     then = pd.Series(pd.arrays.ArrowExtensionArray(_person_keys(baseline.frame)))
     codes = encode(now, then)
-    return codes[0].codes, codes[1].codes
+    return codes[0], codes[1].codes
 
 
 def org_new_place_many_accounts(
@@ -86,13 +86,14 @@ def org_new_place_many_accounts(
     Rows are sorted by person, address and time once; each (person, address) run then
     starts with its first use, and the rows within `minutes` of it are a prefix of the run."""
     history = baseline if baseline is not None and len(baseline) else None
-    person_now, person_then = _persons(inp, history)
+    persons, person_then = _persons(inp, history)
+    person_now = persons.codes
     ips = encode(
         inp.frame["source_ip"], *([history.frame["source_ip"]] if history is not None else [])
     )
     ip_now = ips[0].codes
     rows = np.flatnonzero(inp.success & inp.timed & (ip_now >= 0) & (person_now >= 0))
-    width = np.int64(len(ips[0].values) + 1)
+    width = np.int64(ips[0].size + 1)
     known = np.zeros(0, dtype=np.int64)  # person * width + address, from the history
     has_known = np.zeros(int(person_now.max(initial=-1)) + 1, dtype=bool)
     if history is not None:
@@ -119,7 +120,9 @@ def org_new_place_many_accounts(
     )
     users, addresses = inp.codes("user_name"), ips[0]
     found: list[Finding] = []
-    for k in np.flatnonzero(fresh & (count >= s.accounts)).tolist():
+    hits = np.flatnonzero(fresh & (count >= s.accounts))
+    by_name = np.lexsort((addresses.ranks(ip[runs[hits]]), persons.ranks(person[runs[hits]])))
+    for k in hits[by_name].tolist():
         first = int(runs[k])
         last = first + int(np.count_nonzero(inside[first : ends[k]]))
         who = users.label(int(users.codes[rows[first]]))

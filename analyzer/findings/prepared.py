@@ -4,9 +4,9 @@ event times as integers, and key columns as integer codes.
 Selecting rows of an Arrow-backed frame copies every column, and the rules used to select
 the same login, success and failure rows over and over (and group them by string keys in
 Python). Here each subset is a NumPy mask computed once, and each key column a code array
-whose order is the order of its values (so grouping by codes visits groups in the order
-`DataFrame.groupby` does, nulls last); rules work on positions and only the evidence rows of
-a finding are ever taken out of the frame (see `analyzer.findings.evidence`).
+(`Codes.ranks` orders the few a rule reports as `DataFrame.groupby` orders its keys, nulls
+last); rules work on positions, and only the evidence rows of a finding are ever taken out of
+the frame, when read (`analyzer.findings.model.EvidenceRows`).
 """
 
 from __future__ import annotations
@@ -32,44 +32,64 @@ MICROS = 1_000_000
 
 @dataclass(frozen=True)
 class Codes:
-    """A column as integer codes: `codes[i]` indexes `values` (sorted as pandas sorts group
-    keys), -1 for a null. `group` puts nulls after every value, as `groupby(dropna=False)`."""
+    """A column as integer codes: `codes[i]` indexes `uniques` (in order of first sight, a
+    hash table's order), -1 for a null. Sorting a million distinct addresses costs more
+    than every rule together, so codes carry no order; `ranks` orders just the codes a rule
+    reports, as `groupby` sorts its keys (by value, nulls last)."""
 
     codes: np.ndarray
-    values: list[Any]
+    uniques: pa.Array
 
     @property
-    def null(self) -> np.ndarray:
-        return np.asarray(self.codes < 0)
+    def size(self) -> int:
+        return len(self.uniques)
 
     @property
     def group(self) -> np.ndarray:
-        return np.where(self.codes < 0, len(self.values), self.codes)
+        """Codes with the nulls as one more code, `size` (`groupby(dropna=False)`)."""
+        return np.where(self.codes < 0, self.size, self.codes)
 
     def label(self, code: int) -> Any:
         """The group key as `groupby(dropna=False)` gives it (pd.NA for the null group)."""
-        return self.values[code] if 0 <= code < len(self.values) else pd.NA
+        return self.uniques[code].as_py() if 0 <= code < self.size else pd.NA
+
+    def index(self, value: str) -> int:
+        """The code of `value`, or `size` (a code no row has) when no row holds it."""
+        found = pc.index(self.uniques, value).as_py()
+        return self.size if found is None or found < 0 else int(found)
+
+    def ranks(self, codes: np.ndarray) -> np.ndarray:
+        """For each code (-1 or `size` for a null), a number ordered as its value is, nulls
+        after every value; only the distinct codes given are sorted."""
+        valued = (codes >= 0) & (codes < self.size)
+        present = np.unique(codes[valued])
+        order = np.asarray(
+            pc.array_sort_indices(self.uniques.take(pa.array(present, pa.int64()))),
+            dtype=np.int64,
+        )
+        rank = np.empty(len(present), dtype=np.int64)
+        rank[order] = np.arange(len(present), dtype=np.int64)
+        found = np.full(len(codes), len(present), dtype=np.int64)
+        found[valued] = rank[np.searchsorted(present, codes[valued])]
+        return found
 
 
 def encode(*columns: pd.Series) -> list[Codes]:
     """Codes for one or more columns sharing one set of values (a frame's column and the
     baseline's, so equal values get equal codes on both sides)."""
     arrays = [arrow_of(c) for c in columns]
-    chunks = [chunk for array in arrays for chunk in array.chunks]
     kind = arrays[0].type
-    together = pa.chunked_array(chunks, type=kind) if chunks else pa.chunked_array([], kind)
-    uniques = pc.unique(together).drop_null()
-    order = np.asarray(pc.array_sort_indices(uniques), dtype=np.int64)
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    values = uniques.take(pa.array(order)).to_pylist()
-    found = []
-    for array in arrays:
-        index = pc.index_in(array, value_set=uniques)
-        raw = np.asarray(index.fill_null(-1).to_numpy(), dtype=np.int64)
-        codes = np.where(raw < 0, -1, rank[np.maximum(raw, 0)]) if len(rank) else raw
-        found.append(Codes(codes, values))
-    return found
+    chunks = [chunk.cast(kind) for array in arrays for chunk in array.chunks]
+    together = pa.chunked_array(chunks, type=kind)
+    if len(together) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return [Codes(empty, pa.array([], kind)) for _ in arrays]
+    encoded = pc.dictionary_encode(together)
+    uniques = encoded.chunks[-1].dictionary if encoded.num_chunks else pa.array([], kind)
+    indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks], pa.int32())
+    codes = np.asarray(indices.fill_null(-1).to_numpy(), dtype=np.int64)
+    bounds = np.cumsum([0, *(len(array) for array in arrays)])
+    return [Codes(codes[bounds[i] : bounds[i + 1]], uniques) for i in range(len(arrays))]
 
 
 @dataclass
@@ -151,6 +171,16 @@ class RuleInput:
         then position: the order of a stable sort by time inside `groupby` groups."""
         return positions[np.lexsort((positions, self.micros[positions], *reversed(keys)))]
 
+    def by_key(
+        self, positions: np.ndarray, codes: Codes
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`positions` in groupby order of `codes` (nulls last), each group in evidence
+        order; with each row's group rank (nondecreasing) and its code (for the label)."""
+        raw = codes.codes[positions]
+        rank = codes.ranks(raw)
+        order = np.lexsort((positions, self.micros[positions], rank))
+        return positions[order], rank[order], raw[order]
+
     def groups(self, mask: np.ndarray, column: str, *, dropna: bool = False) -> Groups:
         """The rows of `mask` grouped by `column` as `groupby(column, dropna=...)` orders
         them, each group's rows in evidence order."""
@@ -158,15 +188,15 @@ class RuleInput:
         positions = np.flatnonzero(mask)
         if dropna:
             positions = positions[codes.codes[positions] >= 0]
-        group = codes.group[positions]
-        ordered = self.in_time_order(positions, group)
-        return Groups.of(ordered, codes.group[ordered], codes)
+        raw = codes.codes[positions]
+        order = np.lexsort((positions, self.micros[positions], codes.ranks(raw)))
+        return Groups.of(positions[order], raw[order], codes)
 
 
 @dataclass(frozen=True)
 class Groups:
     """Rows split into groups: `positions[bounds[k]:bounds[k + 1]]` are group k's rows, and
-    `keys[k]` its code (`Codes.group` space; `codes.label` gives the groupby key)."""
+    `keys[k]` its code (`codes.label` gives the groupby key)."""
 
     keys: np.ndarray
     bounds: np.ndarray

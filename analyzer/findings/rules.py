@@ -8,7 +8,6 @@ except to build the findings themselves."""
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +24,7 @@ from analyzer.findings.defaults import (
     UserSpread,
 )
 from analyzer.findings.model import Finding
-from analyzer.findings.prepared import Codes, Groups, RuleInput, encode
+from analyzer.findings.prepared import NULL_TEXT, Codes, Groups, RuleInput, encode
 from analyzer.findings.windows import (
     first_argmax,
     most_distinct,
@@ -45,9 +44,7 @@ UNNAMED = "?"  # a missing user name, address or account counts as this one valu
 def filled(codes: Codes) -> np.ndarray:
     """Codes with nulls as the value `UNNAMED` (one value with a real `?`, as `fillna("?")`
     made them)."""
-    at = bisect_left(codes.values, UNNAMED)
-    same = at < len(codes.values) and codes.values[at] == UNNAMED
-    return np.where(codes.codes < 0, at if same else len(codes.values), codes.codes)
+    return np.where(codes.codes < 0, codes.index(UNNAMED), codes.codes)
 
 
 def distinct_per_group(group: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
@@ -119,13 +116,12 @@ def _bursts(
     failures in all, timed or not, are dropped first (most addresses fail once or twice)."""
     codes = inp.codes(key)
     failed = np.flatnonzero(inp.failure)
-    sizes = np.bincount(codes.group[failed], minlength=len(codes.values) + 1)
+    sizes = np.bincount(codes.group[failed], minlength=codes.size + 1)
     busy = failed[(sizes[codes.group[failed]] >= threshold) & inp.timed[failed]]
-    ordered = inp.in_time_order(busy, codes.group[busy])
-    group = codes.group[ordered]
+    ordered, group, raw = inp.by_key(busy, codes)
     ends = window_ends(group, inp.seconds[ordered], minutes * 60)
     best, at = first_argmax(ends - np.arange(len(ordered)), group)
-    keys = group[segment_starts(group)]
+    keys = raw[segment_starts(group)]
     return [
         (codes.label(k), int(count), ordered[start : ends[start]])
         for k, count, start in zip(keys.tolist(), best.tolist(), at.tolist(), strict=True)
@@ -168,14 +164,13 @@ def spreads(
     window that holds them. Keys with fewer distinct non-null values in all are skipped."""
     codes, values = inp.codes(key), inp.codes(column)
     rows = rows[codes.codes[rows] >= 0]
-    spread = distinct_per_group(codes.codes[rows], values.codes[rows], len(codes.values))
+    spread = distinct_per_group(codes.codes[rows], values.codes[rows], codes.size)
     rows = rows[spread[codes.codes[rows]] >= least]
-    ordered = inp.in_time_order(rows, codes.codes[rows])
-    group = codes.codes[ordered]
+    ordered, group, raw = inp.by_key(rows, codes)
     best, start, end = most_distinct(
         group, inp.seconds[ordered], filled(values)[ordered], minutes * 60
     )
-    keys = group[segment_starts(group)]
+    keys = raw[segment_starts(group)]
     return [
         (codes.label(k), int(count), ordered[first:last])
         for k, count, first, last in zip(
@@ -202,8 +197,7 @@ def success_after_failures(inp: RuleInput, _: RuleInput | None, s: FailureBurst)
     search for the window start; the first success with enough of them is the finding."""
     users = inp.codes("user_name")
     attempts = np.flatnonzero(inp.login & inp.timed & (users.codes >= 0))
-    ordered = inp.in_time_order(attempts, users.codes[attempts])
-    group = users.codes[ordered]
+    ordered, group, raw = inp.by_key(attempts, users)
     failed = inp.failure[ordered]
     before = np.concatenate(([0], np.cumsum(failed)))  # failures before position i
     starts = window_starts(group, inp.seconds[ordered], s.minutes * 60)
@@ -215,7 +209,7 @@ def success_after_failures(inp: RuleInput, _: RuleInput | None, s: FailureBurst)
         return []
     at = np.minimum.reduceat(np.where(hits, np.arange(n), n), first)
     found: list[Finding] = []
-    for key, hit in zip(group[first].tolist(), at.tolist(), strict=True):
+    for key, hit in zip(raw[first].tolist(), at.tolist(), strict=True):
         if hit >= n:
             continue
         window = np.arange(int(starts[hit]), hit + 1)
@@ -250,9 +244,7 @@ def unknown_user(inp: RuleInput, _: RuleInput | None, s: AttemptCount) -> list[F
 def as_text(codes: Codes) -> np.ndarray:
     """Codes as `str()` of the groupby key sees them: a null is the text `<NA>`, one value
     with a real `<NA>` (the history lookup of the first-seen rules has always matched so)."""
-    at = bisect_left(codes.values, "<NA>")
-    same = at < len(codes.values) and codes.values[at] == "<NA>"
-    return np.where(codes.codes < 0, at if same else len(codes.values), codes.codes)
+    return np.where(codes.codes < 0, codes.index(NULL_TEXT), codes.codes)
 
 
 def _pairs(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -280,7 +272,7 @@ def _first_seen(column: str, rule_id: str, noun: str) -> Rule:
         )
         person_now, person_then = person[: len(now)], person[len(now) :]
         value_now, value_then = values[0].codes[now], values[1].codes[then]
-        width = np.int64(len(values[0].values) + 1)
+        width = np.int64(values[0].size + 1)
         seen = np.unique(person_then[value_then >= 0] * width + value_then[value_then >= 0])
         new = (
             (value_now >= 0)
@@ -288,11 +280,15 @@ def _first_seen(column: str, rule_id: str, noun: str) -> Rule:
             & ~np.isin(person_now * width + value_now, seen)
         )
         rows = now[new]
-        keys = (accounts[0].group[rows], users[0].group[rows], values[0].codes[rows])
-        order = np.lexsort((rows, inp.micros[rows], *reversed(keys)))
+        raw = (accounts[0].codes[rows], users[0].codes[rows], values[0].codes[rows])
+        ranks = [
+            codes.ranks(key)
+            for codes, key in zip((accounts[0], users[0], values[0]), raw, strict=True)
+        ]
+        order = np.lexsort((rows, inp.micros[rows], *reversed(ranks)))
         ordered = rows[order]
-        account, user, value = (key[order] for key in keys)
-        first = segment_starts(account, user, value)
+        user, value = raw[1][order], raw[2][order]
+        first = segment_starts(*(rank[order] for rank in ranks))
         bounds = np.append(first, len(ordered))
         found = []
         for k, at in enumerate(first.tolist()):
@@ -310,12 +306,11 @@ def multiple_ips(inp: RuleInput, _: RuleInput | None, s: IpSpread) -> list[Findi
     succeeded = np.flatnonzero(inp.success & inp.timed)
     users = inp.codes("user_name")
     rows = succeeded[users.codes[succeeded] >= 0]
-    ordered = inp.in_time_order(rows, users.codes[rows])
-    group = users.codes[ordered]
+    ordered, group, raw = inp.by_key(rows, users)
     best, start, end = most_distinct(
         group, inp.seconds[ordered], filled(inp.codes("source_ip"))[ordered], s.minutes * 60
     )
-    keys = group[segment_starts(group)]
+    keys = raw[segment_starts(group)]
     return [
         Finding(
             "multiple_ips", s.severity, f"{users.label(k)} signed in from several addresses",
@@ -338,18 +333,19 @@ def dormant_user(inp: RuleInput, baseline: RuleInput | None, s: Dormancy) -> lis
     if baseline is None:
         return []
     users = encode(inp.frame["user_name"], baseline.frame["user_name"])
-    width = len(users[0].values)
+    width = users[0].size
     then = np.flatnonzero(baseline.success & (users[1].codes >= 0) & baseline.timed)
     last = np.full(width, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(last, users[1].codes[then], baseline.micros[then])
     now = np.flatnonzero(inp.success & (users[0].codes >= 0))
     code = users[0].codes[now]
-    head = np.full(width, -1, dtype=np.int64)  # first row of each user in frame order
-    head[code[::-1]] = now[::-1]
+    head = np.full(width, len(inp), dtype=np.int64)  # first row of each user, frame order
+    np.minimum.at(head, code, now)
     earliest = np.full(width, NAT, dtype=np.int64)
     np.minimum.at(earliest, code, inp.micros[now])
     found = []
-    for user in np.unique(code).tolist():
+    present = np.unique(code)
+    for user in present[np.argsort(users[0].ranks(present), kind="stable")].tolist():
         if last[user] == np.iinfo(np.int64).min or earliest[user] == NAT:
             continue
         idle = int(earliest[user]) - int(last[user])
@@ -382,7 +378,7 @@ def event_id_conflict(inp: RuleInput, _: RuleInput | None, s: RuleSettings) -> l
     one eventID differ in content, so one of them was forged or altered after CloudTrail
     wrote it (a tampering signal: a decoy copy would otherwise hide the real event)."""
     codes = inp.codes("event_id")
-    sizes = np.bincount(codes.group, minlength=len(codes.values) + 1)
+    sizes = np.bincount(codes.group, minlength=codes.size + 1)
     groups = inp.groups(sizes[codes.group] > 1, "event_id")
     found = []
     for event_id, rows in groups:

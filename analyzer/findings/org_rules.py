@@ -106,7 +106,10 @@ def org_new_place_many_accounts(
     rows, person, ip = rows[order], person[order], ip[order]
     micros = inp.micros[rows]
     # the person's first sign-in in the window (any address), and each address's first use
-    start = micros[segment_starts(person)][segment_ids(person)]
+    first_of_person = segment_starts(person)
+    start = (
+        np.minimum.reduceat(micros, first_of_person)[segment_ids(person)] if len(rows) else micros
+    )
     runs = segment_starts(person, ip)
     run_of = segment_ids(person, ip)
     ends = np.append(runs[1:], len(rows))

@@ -272,6 +272,13 @@ def _first_seen(column: str, rule_id: str, noun: str) -> Rule:
         )
         person_now, person_then = person[: len(now)], person[len(now) :]
         value_now, value_then = values[0].codes[now], values[1].codes[then]
+        # Pairs that read the same (a null and a literal "<NA>") have always kept only the
+        # values of the last of their groups in groupby order: the one with the most nulls,
+        # account first. Rows of the other groups do not count as seen.
+        nulls = (accounts[1].codes[then] < 0) * 2 + (users[1].codes[then] < 0)
+        last = np.zeros(int(person_then.max(initial=-1)) + 1, dtype=np.int64)
+        np.maximum.at(last, person_then, nulls)
+        value_then = np.where(nulls == last[person_then], value_then, -1)
         width = np.int64(values[0].size + 1)
         seen = np.unique(person_then[value_then >= 0] * width + value_then[value_then >= 0])
         new = (

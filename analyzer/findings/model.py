@@ -44,11 +44,23 @@ class EvidenceRows:
     first time someone reads `Finding.evidence`, and counts and first times come from the
     positions without it."""
 
-    __slots__ = ("positions", "table")
+    __slots__ = ("_rows", "start", "stop", "table")
 
-    def __init__(self, table: pd.DataFrame, positions: np.ndarray) -> None:
+    def __init__(
+        self, table: pd.DataFrame, rows: np.ndarray, start: int = 0, stop: int | None = None
+    ) -> None:
+        """The positions are `rows[start:stop]`: findings of one rule share one array."""
         self.table = table
-        self.positions = positions
+        self._rows = rows
+        self.start = start
+        self.stop = len(rows) if stop is None else stop
+
+    @property
+    def positions(self) -> np.ndarray:
+        return self._rows[self.start : self.stop]
+
+    def __len__(self) -> int:
+        return self.stop - self.start
 
     def frame(self) -> pd.DataFrame:
         rows = self.table.iloc[self.positions]
@@ -74,11 +86,12 @@ class Finding:
         description: str,
         evidence: pd.DataFrame | EvidenceRows,
     ) -> None:
-        object.__setattr__(self, "rule_id", rule_id)
-        object.__setattr__(self, "severity", severity)
-        object.__setattr__(self, "title", title)
-        object.__setattr__(self, "description", description)
-        object.__setattr__(self, "_evidence", evidence)
+        fields = self.__dict__  # frozen: set once here, as the generated __init__ would
+        fields["rule_id"] = rule_id
+        fields["severity"] = severity
+        fields["title"] = title
+        fields["description"] = description
+        fields["_evidence"] = evidence
 
     @property
     def evidence(self) -> pd.DataFrame:

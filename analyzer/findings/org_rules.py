@@ -88,8 +88,10 @@ def org_new_place_many_accounts(
     history = baseline if baseline is not None and len(baseline) else None
     persons, person_then = _persons(inp, history)
     person_now = persons.codes
-    ips = encode(
-        inp.frame["source_ip"], *([history.frame["source_ip"]] if history is not None else [])
+    ips = (
+        inp.joint(history, "source_ip")
+        if history is not None
+        else (inp.codes("source_ip"), inp.codes("source_ip"))
     )
     ip_now = ips[0].codes
     rows = np.flatnonzero(inp.success & inp.timed & (ip_now >= 0) & (person_now >= 0))

@@ -53,6 +53,12 @@ class Codes:
         """The group key as `groupby(dropna=False)` gives it (pd.NA for the null group)."""
         return self.uniques[code].as_py() if 0 <= code < self.size else pd.NA
 
+    def labels(self, codes: np.ndarray) -> list[Any]:
+        """`label` of many codes at once (one Arrow take instead of a scalar per code)."""
+        valid = (codes >= 0) & (codes < self.size)
+        picked = self.uniques.take(pa.array(codes, pa.int64(), mask=~valid)).to_pylist()
+        return [pd.NA if value is None else value for value in picked]
+
     def index(self, value: str) -> int:
         """The code of `value`, or `size` (a code no row has) when no row holds it."""
         found = pc.index(self.uniques, value).as_py()
@@ -108,6 +114,19 @@ class RuleInput:
 
     def __len__(self) -> int:
         return len(self.frame)
+
+    def joint(self, history: RuleInput, column: str) -> tuple[Codes, Codes]:
+        """Codes of `column` here and in `history`, one set of values for both."""
+
+        def build() -> tuple[Codes, Codes]:
+            here, there = encode(self.frame[column], history.frame[column])
+            return here, there
+
+        return self.cached(f"joint:{id(history)}:{column}", build)
+
+    def cached(self, key: str, build: Callable[[], T]) -> T:
+        """`build()`, once per run and key (what several rules derive alike)."""
+        return self._cached(key, build)
 
     def _cached(self, key: str, build: Callable[[], T]) -> T:
         if key not in self._cache:

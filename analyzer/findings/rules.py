@@ -23,8 +23,8 @@ from analyzer.findings.defaults import (
     RuleSettings,
     UserSpread,
 )
-from analyzer.findings.model import Finding
-from analyzer.findings.prepared import NULL_TEXT, Codes, Groups, RuleInput, encode
+from analyzer.findings.model import EvidenceRows, Finding
+from analyzer.findings.prepared import NULL_TEXT, Codes, Groups, RuleInput
 from analyzer.findings.windows import (
     first_argmax,
     most_distinct,
@@ -241,6 +241,14 @@ def unknown_user(inp: RuleInput, _: RuleInput | None, s: AttemptCount) -> list[F
     ]
 
 
+def contains(ordered: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """`np.isin(values, ordered)` for a sorted, duplicate-free `ordered`, by binary search."""
+    if not len(ordered):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    return np.asarray(ordered[at] == values)
+
+
 def as_text(codes: Codes) -> np.ndarray:
     """Codes as `str()` of the groupby key sees them: a null is the text `<NA>`, one value
     with a real `<NA>` (the history lookup of the first-seen rules has always matched so)."""
@@ -256,36 +264,45 @@ def _pairs(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return np.asarray(inverse, dtype=np.int64).reshape(-1)
 
 
+def _history_people(inp: RuleInput, baseline: RuleInput) -> tuple[Any, ...]:
+    """What the three first-seen rules share: account and user codes of both frames, the
+    successes of each, one number per (account, user) as text over both (frame's first),
+    and which history successes count as seen."""
+    accounts, users = inp.joint(baseline, "account_id"), inp.joint(baseline, "user_name")
+    now, then = np.flatnonzero(inp.success), np.flatnonzero(baseline.success)
+    person = _pairs(
+        np.concatenate((as_text(accounts[0])[now], as_text(accounts[1])[then])),
+        np.concatenate((as_text(users[0])[now], as_text(users[1])[then])),
+    )
+    person_then = person[len(now) :]
+    # Pairs that read the same (a null and a literal "<NA>") have always kept only the
+    # values of the last of their groups in groupby order: the one with the most nulls,
+    # account first. Rows of the other groups do not count as seen.
+    nulls = (accounts[1].codes[then] < 0) * 2 + (users[1].codes[then] < 0)
+    last = np.zeros(int(person_then.max(initial=-1)) + 1, dtype=np.int64)
+    np.maximum.at(last, person_then, nulls)
+    counted = nulls == last[person_then]
+    return accounts, users, now, then, person, person_then, counted
+
+
 def _first_seen(column: str, rule_id: str, noun: str) -> Rule:
     def rule(inp: RuleInput, baseline: RuleInput | None, s: RuleSettings) -> list[Finding]:
         """Successful sign-ins whose value was never seen for that account and user in the
         history's successes (users the history has no success for are skipped)."""
         if baseline is None:
             return []
-        accounts = encode(inp.frame["account_id"], baseline.frame["account_id"])
-        users = encode(inp.frame["user_name"], baseline.frame["user_name"])
-        values = encode(inp.frame[column], baseline.frame[column])
-        now, then = np.flatnonzero(inp.success), np.flatnonzero(baseline.success)
-        person = _pairs(
-            np.concatenate((as_text(accounts[0])[now], as_text(accounts[1])[then])),
-            np.concatenate((as_text(users[0])[now], as_text(users[1])[then])),
+        accounts, users, now, then, person, person_then, counted = inp.cached(
+            f"first-seen:{id(baseline)}", lambda: _history_people(inp, baseline)
         )
-        person_now, person_then = person[: len(now)], person[len(now) :]
+        person_now = person[: len(now)]
+        values = inp.joint(baseline, column)
         value_now, value_then = values[0].codes[now], values[1].codes[then]
-        # Pairs that read the same (a null and a literal "<NA>") have always kept only the
-        # values of the last of their groups in groupby order: the one with the most nulls,
-        # account first. Rows of the other groups do not count as seen.
-        nulls = (accounts[1].codes[then] < 0) * 2 + (users[1].codes[then] < 0)
-        last = np.zeros(int(person_then.max(initial=-1)) + 1, dtype=np.int64)
-        np.maximum.at(last, person_then, nulls)
-        value_then = np.where(nulls == last[person_then], value_then, -1)
+        value_then = np.where(counted, value_then, -1)
         width = np.int64(values[0].size + 1)
         seen = np.unique(person_then[value_then >= 0] * width + value_then[value_then >= 0])
-        new = (
-            (value_now >= 0)
-            & np.isin(person_now, person_then)
-            & ~np.isin(person_now * width + value_now, seen)
-        )
+        known = np.zeros(len(person), dtype=bool)
+        known[person_then] = True
+        new = (value_now >= 0) & known[person_now] & ~contains(seen, person_now * width + value_now)
         rows = now[new]
         raw = (accounts[0].codes[rows], users[0].codes[rows], values[0].codes[rows])
         ranks = [
@@ -294,17 +311,21 @@ def _first_seen(column: str, rule_id: str, noun: str) -> Rule:
         ]
         order = np.lexsort((rows, inp.micros[rows], *reversed(ranks)))
         ordered = rows[order]
-        user, value = raw[1][order], raw[2][order]
         first = segment_starts(*(rank[order] for rank in ranks))
-        bounds = np.append(first, len(ordered))
-        found = []
-        for k, at in enumerate(first.tolist()):
-            name, seen_value = users[0].label(int(user[at])), values[0].label(int(value[at]))
-            found.append(Finding(
-                rule_id, s.severity, f"New {noun} for {name}: {seen_value}",
+        names = users[0].labels(raw[1][order][first])
+        new_values = values[0].labels(raw[2][order][first])
+        table = inp.evidence_table
+        stops = np.append(first[1:], len(ordered)) if len(first) else first
+        return [
+            Finding(
+                rule_id, s.severity, f"New {noun} for {name}: {value}",
                 f"{name} signed in with a {noun} not seen in history before.",
-                inp.evidence(ordered[at : bounds[k + 1]])))  # fmt: skip
-        return found
+                EvidenceRows(table, ordered, start, stop),
+            )
+            for name, value, start, stop in zip(
+                names, new_values, first.tolist(), stops.tolist(), strict=True
+            )
+        ]  # fmt: skip
 
     return rule
 
@@ -339,7 +360,7 @@ def dormant_user(inp: RuleInput, baseline: RuleInput | None, s: Dormancy) -> lis
     the history; the evidence is the user's first row in the frame."""
     if baseline is None:
         return []
-    users = encode(inp.frame["user_name"], baseline.frame["user_name"])
+    users = inp.joint(baseline, "user_name")
     width = users[0].size
     then = np.flatnonzero(baseline.success & (users[1].codes >= 0) & baseline.timed)
     last = np.full(width, np.iinfo(np.int64).min, dtype=np.int64)

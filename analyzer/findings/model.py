@@ -62,8 +62,10 @@ class EvidenceRows:
     def __len__(self) -> int:
         return self.stop - self.start
 
-    def frame(self) -> pd.DataFrame:
-        rows = self.table.iloc[self.positions]
+    def frame(self, limit: int | None = None) -> pd.DataFrame:
+        """The evidence DataFrame (its first `limit` rows when given)."""
+        stop = self.stop if limit is None else min(self.stop, self.start + limit)
+        rows = self.table.iloc[self._rows[self.start : stop]]
         return rows[EVIDENCE_COLUMNS].reset_index(drop=True)
 
 
@@ -106,14 +108,25 @@ class Finding:
         """The unbuilt evidence, or None once it is a DataFrame (or was given as one)."""
         return self._evidence if isinstance(self._evidence, EvidenceRows) else None
 
+    @property
+    def evidence_total(self) -> int:
+        """len(evidence), without building it."""
+        lazy = self.evidence_rows
+        return len(lazy) if lazy is not None else len(self.evidence)
+
+    def evidence_head(self, rows: int) -> pd.DataFrame:
+        """evidence.head(rows), building only those rows when the evidence is unbuilt."""
+        lazy = self.evidence_rows
+        return lazy.frame(rows) if lazy is not None else self.evidence.head(rows)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "rule_id": self.rule_id,
             "severity": self.severity,
             "title": self.title,
             "description": self.description,
-            "evidence_total": len(self.evidence),
-            "evidence": records_of(self.evidence.head(EVIDENCE_SHOWN)),
+            "evidence_total": self.evidence_total,
+            "evidence": records_of(self.evidence_head(EVIDENCE_SHOWN)),
         }
 
 

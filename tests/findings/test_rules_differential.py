@@ -15,6 +15,7 @@ import pytest
 
 from analyzer.findings.config import FindingsConfig, parse_config
 from analyzer.findings.engine import evaluate_rules
+from analyzer.findings.model import Finding
 from analyzer.frame.schema import frame_from_rows
 from tests.findings.reference_rules import reference_results
 
@@ -120,6 +121,7 @@ def assert_same(frame: pd.DataFrame, baseline: pd.DataFrame | None, config: Find
     got = [(f.rule_id, f.severity, f.title, f.description) for f in results.findings]
     assert got == [finding[:4] for finding in expected]
     for finding, want in zip(results.findings, expected, strict=True):
+        assert finding.as_dict() == Finding(*want).as_dict()  # before the evidence is built
         pd.testing.assert_frame_equal(finding.evidence, want[4])
     assert [
         (s.rule_id, s.severity, s.title, s.events, s.first_event, s.entries)

@@ -17,7 +17,7 @@ from analyzer.findings.columns import arrow_of
 from analyzer.findings.defaults import AccountSpread, MemberRoot
 from analyzer.findings.model import Finding
 from analyzer.findings.prepared import Codes, RuleInput, encode
-from analyzer.findings.rules import Rule, distinct_per_group, spreads
+from analyzer.findings.rules import Rule, contains, distinct_per_group, spreads
 from analyzer.findings.windows import segment_ids, segment_starts
 
 _PROVIDER_ACCOUNT = re.compile(r"^arn:[^:]*:iam::\d*:")
@@ -116,9 +116,10 @@ def org_new_place_many_accounts(
     run_of = segment_ids(person, ip)
     ends = np.append(runs[1:], len(rows))
     since = micros[runs]
-    seen = np.isin(person[runs] * width + ip[runs], known)
+    seen = contains(known, person[runs] * width + ip[runs])
     fresh = ~seen & (has_known[person[runs]] | (since > start[runs]))
     inside = (micros - since[run_of] <= s.minutes * 60_000_000) & fresh[run_of]
+    inside &= (np.bincount(run_of[inside], minlength=len(runs)) >= s.accounts)[run_of]
     accounts = inp.codes("account_id").codes[rows]
     count = distinct_per_group(
         run_of[inside], np.where(accounts[inside] >= 0, accounts[inside], -1), len(runs)

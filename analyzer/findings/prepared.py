@@ -197,8 +197,24 @@ class RuleInput:
         order; with each row's group rank (nondecreasing) and its code (for the label)."""
         raw = codes.codes[positions]
         rank = codes.ranks(raw)
-        order = np.lexsort((positions, self.micros[positions], rank))
+        order = self.time_order(positions, rank)
         return positions[order], rank[order], raw[order]
+
+    def time_order(self, positions: np.ndarray, rank: np.ndarray) -> np.ndarray:
+        """The order of increasing `positions` by `rank`, then time (missing last), then
+        position. One stable radix sort of a combined key when it fits in 63 bits (a
+        three-key lexsort of a million rows costs several times more)."""
+        micros = self.micros[positions]
+        timed = micros != NAT
+        if not len(positions) or not timed.any():
+            return np.lexsort((positions, micros, rank))
+        low, high = int(micros[timed].min()), int(micros[timed].max())
+        width = high - low + 2
+        if (int(rank.max()) + 1) * width >= 2**62:
+            return np.lexsort((positions, micros, rank))
+        offset = np.where(timed, micros - np.int64(low), np.int64(width - 1))
+        found: np.ndarray = np.argsort(rank * np.int64(width) + offset, kind="stable")
+        return found
 
     def groups(self, mask: np.ndarray, column: str, *, dropna: bool = False) -> Groups:
         """The rows of `mask` grouped by `column` as `groupby(column, dropna=...)` orders
@@ -208,7 +224,7 @@ class RuleInput:
         if dropna:
             positions = positions[codes.codes[positions] >= 0]
         raw = codes.codes[positions]
-        order = np.lexsort((positions, self.micros[positions], codes.ranks(raw)))
+        order = self.time_order(positions, codes.ranks(raw))
         return Groups.of(positions[order], raw[order], codes)
 
 

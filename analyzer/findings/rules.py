@@ -164,6 +164,8 @@ def spreads(
     window that holds them. Keys with fewer distinct non-null values in all are skipped."""
     codes, values = inp.codes(key), inp.codes(column)
     rows = rows[codes.codes[rows] >= 0]
+    sizes = np.bincount(codes.codes[rows], minlength=codes.size)
+    rows = rows[sizes[codes.codes[rows]] >= least]  # fewer rows than `least`: fewer values
     spread = distinct_per_group(codes.codes[rows], values.codes[rows], codes.size)
     rows = rows[spread[codes.codes[rows]] >= least]
     ordered, group, raw = inp.by_key(rows, codes)

@@ -129,13 +129,13 @@ def assert_same(frame: pd.DataFrame, baseline: pd.DataFrame | None, config: Find
     ] == silenced
 
 
-@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("seed", range(25))
 def test_same_findings_without_history(seed: int) -> None:
     rng = _rng(seed)
     assert_same(random_frame(rng, rng.randrange(1, 160)), None, random_config(rng, False))
 
 
-@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("seed", range(25))
 def test_same_findings_with_history(seed: int) -> None:
     rng = _rng(1000 + seed)
     baseline = random_frame(
@@ -144,7 +144,7 @@ def test_same_findings_with_history(seed: int) -> None:
     assert_same(random_frame(rng, rng.randrange(1, 160)), baseline, random_config(rng, False))
 
 
-@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("seed", range(25))
 def test_same_findings_and_suppressions(seed: int) -> None:
     rng = _rng(2000 + seed)
     baseline = (

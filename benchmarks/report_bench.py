@@ -9,6 +9,7 @@ itself costs, so the budget left for the work is the difference).
 
     python -m benchmarks.report_bench /work/bench-data --reps 3            # vs f5b2ec5
     python -m benchmarks.report_bench /work/bench-data --baseline main --reps 5
+    python -m benchmarks.report_bench /work/bench-data --baseline main --reps 2 --no-rules
 
 The baseline ref is checked out in a temporary `git worktree` and its child runs the same code
 with PYTHONPATH pointing there; children alternate (baseline, this, baseline, this, ...). The
@@ -59,8 +60,10 @@ def _load_frame(path: Path) -> Any:
     return module.load_frame(path)
 
 
-def child(frame_path: Path) -> dict[str, Any]:
-    """One repetition in this process (run with PYTHONPATH at the checkout measured)."""
+def child(frame_path: Path, rules: bool = True) -> dict[str, Any]:
+    """One repetition in this process (run with PYTHONPATH at the checkout measured);
+    `rules=False` skips `run_rules` (the report then has no findings), to time the report
+    and renderers alone."""
     import hashlib
     import io
     from datetime import UTC, datetime
@@ -84,7 +87,7 @@ def child(frame_path: Path) -> dict[str, Any]:
     result["rss_load"] = _peak_mb()
 
     started = time.perf_counter()
-    findings = run_rules(frame, None, FindingsConfig())
+    findings = run_rules(frame, None, FindingsConfig()) if rules else []
     times["run_rules"] = time.perf_counter() - started
     result["rss_run_rules"] = _peak_mb()
     result["findings"] = len(findings)
@@ -110,10 +113,11 @@ def child(frame_path: Path) -> dict[str, Any]:
     return result
 
 
-def run_child(checkout: Path, frame_path: Path) -> dict[str, Any]:
+def run_child(checkout: Path, frame_path: Path, rules: bool = True) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(checkout)}
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", str(frame_path)]
     done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child", str(frame_path)],
+        command + ([] if rules else ["--no-rules"]),
         env=env,
         cwd=tempfile.gettempdir(),  # not a checkout: '' on sys.path must not shadow PYTHONPATH
         capture_output=True,
@@ -191,10 +195,13 @@ def main() -> None:
     parser.add_argument("--baseline", default=DEFAULT_BASELINE, help="git ref to compare with")
     parser.add_argument("--no-baseline", action="store_true", help="measure this checkout only")
     parser.add_argument("--reps", type=int, default=3, help="repetitions per side")
+    parser.add_argument(
+        "--no-rules", action="store_true", help="skip run_rules: time the report and renderers"
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child)))
+        print(json.dumps(child(args.child, rules=not args.no_rules)))
         return
     if args.frame is None:
         if args.root is None:
@@ -216,8 +223,8 @@ def main() -> None:
         try:
             for rep in range(args.reps):
                 if not args.no_baseline:
-                    old.append(run_child(baseline, args.frame))
-                new.append(run_child(REPO, args.frame))
+                    old.append(run_child(baseline, args.frame, not args.no_rules))
+                new.append(run_child(REPO, args.frame, not args.no_rules))
                 print(f"rep {rep + 1}/{args.reps}: baseline "
                       f"{_total(old[-1]) if old else float('nan'):.2f} s, this "
                       f"{_total(new[-1]):.2f} s", file=sys.stderr)  # fmt: skip

@@ -25,7 +25,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _column_values(column: pd.Series) -> list[Any]:
+def column_values(column: pd.Series) -> list[Any]:
     """Plain Python values of one column. Arrow-backed columns convert in one `to_pylist`
     call; iterating them value by value goes through a pandas scalar each time, which made
     this conversion the slowest step of a large JSON report."""
@@ -39,5 +39,5 @@ def _column_values(column: pd.Series) -> list[Any]:
 
 def records_of(table: pd.DataFrame) -> list[dict[str, Any]]:
     names = [str(column) for column in table.columns]
-    columns = [_column_values(table.iloc[:, i]) for i in range(len(names))]
+    columns = [column_values(table.iloc[:, i]) for i in range(len(names))]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]

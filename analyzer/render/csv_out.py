@@ -6,9 +6,12 @@ import csv
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
+import pandas as pd
+
 from analyzer.render.cells import cell_text, spreadsheet_safe
+from analyzer.render.columns import csv_rows
 from analyzer.render.interface import Renderer
-from analyzer.render.sections import section_rows
+from analyzer.render.sections import listed, section_blocks
 from analyzer.reports.report import SigninReport
 
 
@@ -37,16 +40,23 @@ class SafeCsvWriter:
 
 
 class CsvRenderer(Renderer):
-    """With one `--section`, the output is a plain single-table CSV."""
+    """With one `--section`, the output is a plain single-table CSV. The report's tables are
+    written column by column (`render.columns`), the same text as `SafeCsvWriter` row by row."""
 
     def render(self, report: SigninReport, out: TextIO, sections: Sequence[str]) -> None:
         writer = SafeCsvWriter(out)
-        blocks = section_rows(report, sections)
+        blocks = section_blocks(report, sections)
         for number, (key, _title, header, rows) in enumerate(blocks):
             if len(blocks) > 1:
                 if number:
                     writer.writerow([])
                 writer.writerow(["section", key])
             writer.writerow(header)
-            for row in rows:
+            if isinstance(rows, pd.DataFrame):
+                pieces = csv_rows(rows, safe_cell)
+                if pieces is not None:
+                    for piece in pieces:
+                        out.write(piece)
+                    continue
+            for row in listed(rows):
                 writer.writerow(row)

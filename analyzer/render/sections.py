@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import pandas as pd
+
 from analyzer.render.formats import TABLE_SECTIONS
 from analyzer.reports.report import SigninReport
 
 Block = tuple[str, str, list[str], list[list[Any]]]
+# A block whose rows may still be the report's table itself, for writers that go column by
+# column (`render.columns`) instead of listing the rows first.
+TableBlock = tuple[str, str, list[str], list[list[Any]] | pd.DataFrame]
 
 
 def _key_values(mapping: dict[str, Any]) -> list[list[Any]]:
@@ -59,16 +64,15 @@ def _listed_blocks(report: SigninReport) -> list[Block]:
     return found
 
 
-def _accounts(report: SigninReport) -> list[Block]:
+def _accounts(report: SigninReport) -> list[TableBlock]:
     table = report.tables.get("accounts")
     if table is None:
         return []  # not an organization run
-    rows = [list(r) for r in table.itertuples(index=False, name=None)]
     title = (
         f"Accounts of the organization: covered {report.coverage.get('accounts_covered')}"
         f" of {report.coverage.get('accounts_total')}"
     )
-    return [("accounts", title, [str(c) for c in table.columns], rows)]
+    return [("accounts", title, [str(c) for c in table.columns], table)]
 
 
 def _coverage(report: SigninReport) -> list[Block]:
@@ -90,7 +94,7 @@ def _suppressed(report: SigninReport) -> list[Block]:
 
 # Sections that are not one of the report's tables: each gives its blocks (none when the
 # report has nothing of that kind).
-_SPECIAL: dict[str, Callable[[SigninReport], list[Block]]] = {
+_SPECIAL: dict[str, Callable[[SigninReport], Sequence[TableBlock]]] = {
     "summary": _summary,
     "findings": _findings,
     "suppressed": _suppressed,
@@ -100,14 +104,28 @@ _SPECIAL: dict[str, Callable[[SigninReport], list[Block]]] = {
 }
 
 
-def section_rows(report: SigninReport, sections: Sequence[str]) -> list[Block]:
+def listed(rows: list[list[Any]] | pd.DataFrame) -> list[list[Any]]:
+    """A table's rows as lists of its values."""
+    if isinstance(rows, pd.DataFrame):
+        return [list(r) for r in rows.itertuples(index=False, name=None)]
+    return rows
+
+
+def section_blocks(report: SigninReport, sections: Sequence[str]) -> list[TableBlock]:
+    """`section_rows`, with each report table's block holding the table itself."""
     titles = dict(TABLE_SECTIONS)
-    blocks: list[Block] = []
+    blocks: list[TableBlock] = []
     for key in sections:
         if key in _SPECIAL:
             blocks.extend(_SPECIAL[key](report))
         else:
             table = report.tables[key]
-            rows = [list(r) for r in table.itertuples(index=False, name=None)]
-            blocks.append((key, titles[key], [str(c) for c in table.columns], rows))
+            blocks.append((key, titles[key], [str(c) for c in table.columns], table))
     return blocks
+
+
+def section_rows(report: SigninReport, sections: Sequence[str]) -> list[Block]:
+    return [
+        (key, title, header, listed(rows))
+        for key, title, header, rows in section_blocks(report, sections)
+    ]

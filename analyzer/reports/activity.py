@@ -15,7 +15,12 @@ TIMELINE_COLUMNS = [
 def signins_per_day(frame: pd.DataFrame) -> pd.DataFrame:
     """Sign-ins per UTC day (index) and outcome (columns success / failure / unknown); days
     without sign-ins inside the covered range are present with zeros, so plots show gaps."""
-    attempts = logins(frame).dropna(subset=["event_time"])
+    return per_day(logins(frame))
+
+
+def per_day(attempts: pd.DataFrame) -> pd.DataFrame:
+    """`signins_per_day` of sign-in rows already selected (columns event_time, outcome)."""
+    attempts = attempts.dropna(subset=["event_time"])
     columns = ["success", "failure", "unknown"]
     if attempts.empty:
         return pd.DataFrame(columns=columns, index=pd.DatetimeIndex([], name="day", tz="UTC"))

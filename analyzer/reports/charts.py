@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analyzer.reports.activity import signins_per_day
-from analyzer.reports.common import logins
+from analyzer.reports.activity import per_day
+from analyzer.reports.common import Rows
 
 TOP_USERS = 10
 TOP_PLACES = 12
@@ -27,7 +27,14 @@ def _counted(values: pd.Series) -> list[tuple[str, int]]:
 
 
 def chart_series(frame: pd.DataFrame) -> ChartSeries:
-    attempts = logins(frame)
+    return chart_series_of(Rows(frame))
+
+
+def chart_series_of(rows: Rows) -> ChartSeries:
+    """`chart_series` over rows already selected."""
+    attempts = rows.table(
+        "logins", ["event_time", "outcome", "mfa_status", "user_name", "endpoint", "region"]
+    )
     succeeded = attempts[(attempts["outcome"] == "success").fillna(False).astype(bool)]
     places = (
         attempts["endpoint"].astype(object).fillna("(unknown)")
@@ -35,7 +42,7 @@ def chart_series(frame: pd.DataFrame) -> ChartSeries:
         + attempts["region"].astype(object).fillna("?")
     )
     return ChartSeries(
-        per_day=signins_per_day(frame),
+        per_day=per_day(attempts),
         mfa=_counted(succeeded["mfa_status"].astype(object).value_counts()),
         users=_counted(
             attempts["user_name"].astype(object).fillna("(none)").value_counts().head(TOP_USERS)

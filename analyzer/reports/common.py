@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analyzer.reports.grouping import ArrowColumn, Encoded, Mask, Positions, Times, paired
 
 LOGIN = "login"
-# The columns reports and findings read. Both narrow the frame to these first: every boolean
-# selection copies each column it carries, and the other 15 columns made a large report's
-# selections twice as slow (benchmarks/README.md).
+# The columns reports and findings read. The findings narrow the frame to these first: every
+# boolean selection copies each column it carries, and the other 15 columns made a large
+# run's selections twice as slow (benchmarks/README.md). The report reads columns one by one
+# through `Rows`, which never copies a whole frame.
 ANALYZED_COLUMNS = [
     "event_id", "event_time", "event_name", "event_kind", "account_id", "user_name",
     "identity_type", "unknown_user", "role_name", "identity_provider", "source_ip",
@@ -47,3 +55,153 @@ def joined(values: pd.Series) -> str:
 
 def count_of(mask: pd.Series) -> int:
     return int(mask.fillna(False).astype(bool).sum())
+
+
+# The row subsets the report's sections read: sign-in attempts, and those that succeeded or
+# failed. `without_mfa` is the without-MFA listing's rows (a subset of the successes).
+Subset = Literal["all", "logins", "successes", "failures", "without_mfa"]
+_PARENT: dict[str, tuple[Subset, str, str]] = {
+    "logins": ("all", "event_kind", LOGIN),
+    "successes": ("logins", "outcome", "success"),
+    "failures": ("logins", "outcome", "failure"),
+}
+
+
+def arrow_column(column: pd.Series) -> ArrowColumn:
+    """A frame column as Arrow data, without a copy when it already is (the frame contract's
+    dtypes); other dtypes (a hand-made frame) are converted."""
+    if isinstance(column.dtype, pd.ArrowDtype):
+        chunked: pa.ChunkedArray = column.array.__arrow_array__()
+        return chunked
+    return pa.array(column, from_pandas=True)
+
+
+def taken(values: ArrowColumn, positions: Positions) -> ArrowColumn:
+    """`values.take(positions)` for ascending positions, chunk by chunk: Arrow's take on a
+    chunked array joins the chunks into one array first, a copy of the whole column."""
+    if not isinstance(values, pa.ChunkedArray):
+        return values.take(pa.array(positions))
+    starts = np.cumsum([0] + [len(chunk) for chunk in values.chunks])
+    bounds = np.searchsorted(positions, starts)
+    pieces = [
+        chunk.take(pa.array(positions[bounds[i] : bounds[i + 1]] - starts[i]))
+        for i, chunk in enumerate(values.chunks)
+    ]
+    return pa.chunked_array(pieces, type=values.type)
+
+
+def as_series_data(values: ArrowColumn) -> pd.api.extensions.ExtensionArray:
+    """Arrow values as a pandas column of the matching `ArrowDtype`."""
+    return pd.arrays.ArrowExtensionArray(values)
+
+
+class Rows:
+    """The frame's row subsets, each selected once per report and shared by every section.
+
+    A boolean selection of a DataFrame copies every column it carries, and each section used
+    to select the sign-in rows again (26 times per run with the rules): over a million rows
+    that was half of the report's time and a gigabyte of copies. Here a subset is an array of
+    row positions found once. The columns the sections group and count by are encoded once
+    for the whole frame (`grouping.Encoded`: integer codes), so a subset of them is a NumPy
+    take of integers; only the without-MFA listing takes real values, one Arrow `take` per
+    column.
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._positions: dict[str, Positions | None] = {"all": None}
+        self._encoded: dict[tuple[str, str], Encoded] = {}
+        self._times: dict[tuple[str, str], Times] = {}
+        self._flags: dict[tuple[str, str], Mask] = {}
+        self._persons: dict[str, Encoded] = {}
+
+    def positions(self, subset: Subset) -> Positions | None:
+        """Row positions in the frame (None: every row, in order)."""
+        if subset not in self._positions:
+            if subset == "without_mfa":
+                self._positions[subset] = self._without_mfa()
+            else:
+                parent, name, value = _PARENT[subset]
+                within = self.positions(parent)
+                found = np.flatnonzero(self.equals(parent, name, value))
+                self._positions[subset] = found if within is None else within[found]
+        return self._positions[subset]
+
+    def _without_mfa(self) -> Positions:
+        """Successful sign-ins of IAM users and root that AWS saw without MFA."""
+        identity = self.encoded("successes", "identity_type")
+        mask = identity.equals("IAMUser") | identity.equals("Root")
+        mask &= self.equals("successes", "mfa_status", "no_mfa")
+        within = self.positions("successes")
+        assert within is not None
+        chosen: Positions = within[mask]
+        return chosen
+
+    def size(self, subset: Subset) -> int:
+        chosen = self.positions(subset)
+        return len(self.frame) if chosen is None else len(chosen)
+
+    def column(self, subset: Subset, name: str) -> ArrowColumn:
+        """One column of a subset as Arrow data."""
+        whole = arrow_column(self.frame[name])
+        chosen = self.positions(subset)
+        return whole if chosen is None else taken(whole, chosen)
+
+    def encoded(self, subset: Subset, name: str) -> Encoded:
+        """One column of a subset as codes (the frame's column encoded once)."""
+        key = (subset, name)
+        if key not in self._encoded:
+            if ("all", name) not in self._encoded:
+                self._encoded[("all", name)] = Encoded.of(arrow_column(self.frame[name]))
+            self._encoded[key] = self._encoded[("all", name)].take(self.positions(subset))
+        return self._encoded[key]
+
+    def times(self, subset: Subset, name: str) -> Times:
+        """A timestamp column of a subset as integers and a validity mask."""
+        key = (subset, name)
+        if key not in self._times:
+            if ("all", name) not in self._times:
+                self._times[("all", name)] = Times.of(arrow_column(self.frame[name]))
+            self._times[key] = self._times[("all", name)].take(self.positions(subset))
+        return self._times[key]
+
+    def equals(self, subset: Subset, name: str, value: object) -> Mask:
+        """Rows of the subset whose column equals `value` (a null is never equal)."""
+        return self.encoded(subset, name).equals(value)
+
+    def flag(self, subset: Subset, name: str) -> Mask:
+        """A boolean column of the subset with nulls as False."""
+        key = (subset, name)
+        if key not in self._flags:
+            if ("all", name) not in self._flags:
+                filled = pc.fill_null(arrow_column(self.frame[name]), False)
+                whole = np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
+                self._flags[("all", name)] = whole
+            chosen = self.positions(subset)
+            flags = self._flags[("all", name)]
+            self._flags[key] = flags if chosen is None else flags[chosen]
+        return self._flags[key]
+
+    def person(self, subset: Subset) -> Encoded:
+        """`person` of each row of the subset, encoded."""
+        if subset not in self._persons:
+            if "all" not in self._persons:
+                account = self.encoded("all", "account_id")
+                self._persons["all"] = paired(account, self.encoded("all", "user_name"), "/", "?")
+            self._persons[subset] = self._persons["all"].take(self.positions(subset))
+        return self._persons[subset]
+
+    def table(self, subset: Subset, names: list[str]) -> pd.DataFrame:
+        """The subset's rows and these columns as a frame with a fresh 0..n-1 index, each
+        column of the frame's own dtype."""
+        chosen = self.positions(subset)
+        data: dict[str, object] = {}
+        for name in names:
+            source = self.frame[name]
+            if isinstance(source.dtype, pd.ArrowDtype):
+                data[name] = as_series_data(self.column(subset, name))
+            elif chosen is None:
+                data[name] = source.reset_index(drop=True)
+            else:
+                data[name] = source.take(chosen).reset_index(drop=True)
+        return pd.DataFrame(data, index=pd.RangeIndex(self.size(subset)))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analyzer.reports.common import logins
+from analyzer.reports.common import Rows
+from analyzer.reports.grouping import Groups, filled
 
 WITHOUT_MFA_COLUMNS = [
     "event_time",
@@ -22,17 +23,12 @@ WITHOUT_MFA_COLUMNS = [
 def without_mfa(frame: pd.DataFrame) -> pd.DataFrame:
     """Every successful console sign-in by an IAM user or root that AWS saw without MFA.
     Federated sessions are never listed: their MFA is at the identity provider."""
-    attempts = logins(frame)
-    mask = (
-        (
-            (attempts["outcome"] == "success")
-            & attempts["identity_type"].isin(["IAMUser", "Root"])
-            & (attempts["mfa_status"] == "no_mfa")
-        )
-        .fillna(False)
-        .astype(bool)
-    )
-    return attempts.loc[mask, WITHOUT_MFA_COLUMNS].reset_index(drop=True)
+    return without_mfa_table(Rows(frame))
+
+
+def without_mfa_table(rows: Rows) -> pd.DataFrame:
+    """`without_mfa` over rows already selected."""
+    return rows.table("without_mfa", WITHOUT_MFA_COLUMNS)
 
 
 # mfa_status value -> column name: the same names as the summary's counts, which also say
@@ -47,18 +43,28 @@ MFA_COUNT_COLUMNS = {
 
 def mfa_by_identity(frame: pd.DataFrame) -> pd.DataFrame:
     """Successful sign-ins per identity type and MFA status (mfa / no_mfa / idp / unknown)."""
-    attempts = logins(frame)
-    succeeded = attempts[(attempts["outcome"] == "success").fillna(False).astype(bool)]
+    return mfa_table(Rows(frame))
+
+
+def mfa_table(rows: Rows) -> pd.DataFrame:
+    """`mfa_by_identity` over rows already selected: the successes are counted per (identity
+    type, status) pair by the group helper, and the cross table is drawn from those few
+    pairs, so it has the index order and dtypes a cross table of every row has."""
     columns = ["identity_type", *MFA_COUNT_COLUMNS.values()]
-    if succeeded.empty:
+    if not rows.size("successes"):
         return pd.DataFrame(columns=columns)
+    identity = filled(rows.encoded("successes", "identity_type"), "(none)")
+    status = filled(rows.encoded("successes", "mfa_status"), "unknown")
+    groups = Groups([identity, status])
     table = pd.crosstab(
-        succeeded["identity_type"].astype(object).fillna("(none)"),
-        succeeded["mfa_status"].astype(object).fillna("unknown"),
-    )
-    for status in MFA_COUNT_COLUMNS:
-        if status not in table.columns:
-            table[status] = 0
+        pd.Series(groups.key(0).to_pylist(), dtype=object, name="identity_type"),
+        pd.Series(groups.key(1).to_pylist(), dtype=object, name="mfa_status"),
+        values=groups.size(),
+        aggfunc="sum",
+    ).fillna(0)
+    for name in MFA_COUNT_COLUMNS:
+        if name not in table.columns:
+            table[name] = 0
     table = table[list(MFA_COUNT_COLUMNS)].astype(int).rename(columns=MFA_COUNT_COLUMNS)
     table.columns.name = None
     return table.reset_index().rename(columns={"index": "identity_type"})[columns]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,14 +15,14 @@ from analyzer.findings.model import Finding
 from analyzer.findings.suppress import Suppressed
 from analyzer.frame.records import records_of
 from analyzer.render.formats import SECTION_NAMES, TABLE_SECTIONS
-from analyzer.reports.accounts import by_account
-from analyzer.reports.charts import ChartSeries, chart_series
-from analyzer.reports.common import analyzed
-from analyzer.reports.endpoints import by_endpoint
-from analyzer.reports.failures import failures_by_kind, failures_by_source_ip, failures_by_user
-from analyzer.reports.mfa import mfa_by_identity, without_mfa
-from analyzer.reports.summary import summary
-from analyzer.reports.users import by_user
+from analyzer.reports.accounts import account_table
+from analyzer.reports.charts import ChartSeries, chart_series_of
+from analyzer.reports.common import Rows
+from analyzer.reports.endpoints import endpoint_table
+from analyzer.reports.failures import kind_table, source_ip_table, user_failure_table
+from analyzer.reports.mfa import mfa_table, without_mfa_table
+from analyzer.reports.summary import summary_of
+from analyzer.reports.users import user_table
 
 __all__ = ["SECTION_NAMES", "TABLE_SECTIONS", "SigninReport", "build_report", "records_of"]
 
@@ -51,7 +52,12 @@ class SigninReport:
     def as_dict(self) -> dict[str, Any]:
         """The documented JSON structure (README "JSON output"); DataFrames become lists of
         row objects with ISO-8601 times."""
-        rows = {key: records_of(table) for key, table in self.tables.items()}
+        return self.document(records_of)
+
+    def document(self, table_value: Callable[[pd.DataFrame], Any]) -> dict[str, Any]:
+        """`as_dict` with each table given by `table_value(table)`: the JSON renderer puts a
+        placeholder there and writes the tables column by column (`render.columns`)."""
+        rows = {key: table_value(table) for key, table in self.tables.items()}
         return {
             "report_version": REPORT_VERSION,
             "generated_at": self.generated_at.isoformat(),
@@ -87,23 +93,23 @@ def build_report(
     charts: bool = False,
 ) -> SigninReport:
     """`charts=True` also computes the series the HTML report draws."""
-    series = chart_series(frame) if charts else None
-    frame = analyzed(frame)
+    rows = Rows(frame)  # each subset selected once, shared by every section
+    series = chart_series_of(rows) if charts else None
     tables = {
-        "users": by_user(frame),
-        "endpoints": by_endpoint(frame),
-        "mfa_by_identity": mfa_by_identity(frame),
-        "without_mfa": without_mfa(frame),
-        "failures_by_kind": failures_by_kind(frame),
-        "failures_by_user": failures_by_user(frame),
-        "failures_by_source_ip": failures_by_source_ip(frame),
+        "users": user_table(rows),
+        "endpoints": endpoint_table(rows),
+        "mfa_by_identity": mfa_table(rows),
+        "without_mfa": without_mfa_table(rows),
+        "failures_by_kind": kind_table(rows),
+        "failures_by_user": user_failure_table(rows),
+        "failures_by_source_ip": source_ip_table(rows),
     }
     if coverage is not None and coverage.accounts:  # an organization run
-        tables["accounts"] = by_account(frame, coverage.accounts)
+        tables["accounts"] = account_table(rows, coverage.accounts)
     return SigninReport(
         generated_at=generated_at,
         window=window,
-        summary=summary(frame),
+        summary=summary_of(rows),
         tables=tables,
         coverage=coverage.as_dict() if coverage else {},
         findings=list(findings or []),

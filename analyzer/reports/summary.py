@@ -4,39 +4,67 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from analyzer.reports.common import count_of, logins, person
+from analyzer.reports.common import Rows
+from analyzer.reports.grouping import Encoded
 
 
 def summary(frame: pd.DataFrame) -> dict[str, Any]:
     """`mfa_share` is measured over successful sign-ins where AWS can see MFA (status `mfa` or
     `no_mfa`): federated (`idp`) sessions are left out instead of counted as "without MFA"."""
-    attempts = logins(frame)
-    succeeded = attempts[attempts["outcome"] == "success"]
-    with_mfa = count_of(succeeded["mfa_status"] == "mfa")
-    without_mfa = count_of(succeeded["mfa_status"] == "no_mfa")
-    idp = count_of(succeeded["mfa_status"] == "idp")
+    return summary_of(Rows(frame))
+
+
+def _sorted_distinct(column: Encoded) -> list[str]:
+    """The column's distinct non-null values (every encoded value occurs in some row)."""
+    return sorted(str(v) for v in column.values.drop_null().to_pylist())
+
+
+def _nulls(column: Encoded) -> int:
+    null = column.null_code
+    return 0 if null is None else int((column.codes == null).sum())
+
+
+def _moment(value: pa.Scalar) -> str | None:
+    """ISO form of a time as pandas writes it (`Timestamp.isoformat`)."""
+    return None if not value.is_valid else pd.Timestamp(value.as_py()).isoformat()
+
+
+def summary_of(rows: Rows) -> dict[str, Any]:
+    """`summary` over rows already selected."""
+    with_mfa = int(rows.equals("successes", "mfa_status", "mfa").sum())
+    without_mfa = int(rows.equals("successes", "mfa_status", "no_mfa").sum())
+    idp = int(rows.equals("successes", "mfa_status", "idp").sum())
     visible = with_mfa + without_mfa
-    known_users = attempts[~attempts["unknown_user"].fillna(False).astype(bool)]
-    times = frame["event_time"].dropna()
-    accounts = sorted(str(a) for a in frame["account_id"].dropna().unique())
+    unknown_user = rows.flag("logins", "unknown_user")
+    names = rows.encoded("logins", "user_name")
+    named = (
+        np.ones(len(names.codes), dtype=bool)
+        if names.null_code is None
+        else (names.codes != names.null_code)
+    )
+    known = rows.person("logins").codes[~unknown_user & named]
+    times = pc.min_max(rows.column("all", "event_time"))
     return {
-        "signin_events": len(frame),
-        "sign_ins": len(attempts),
-        "successes": count_of(attempts["outcome"] == "success"),
-        "failures": count_of(attempts["outcome"] == "failure"),
-        "outcome_unknown": int(attempts["outcome"].isna().sum()),
-        "distinct_users": int(person(known_users.dropna(subset=["user_name"])).nunique()),
-        "unknown_user_attempts": count_of(attempts["unknown_user"]),
+        "signin_events": rows.size("all"),
+        "sign_ins": rows.size("logins"),
+        "successes": rows.size("successes"),
+        "failures": rows.size("failures"),
+        "outcome_unknown": _nulls(rows.encoded("logins", "outcome")),
+        "distinct_users": len(pd.unique(known)),
+        "unknown_user_attempts": int(unknown_user.sum()),
         "successes_with_mfa": with_mfa,
         "successes_without_mfa": without_mfa,
         "successes_federated_idp": idp,
-        "successes_mfa_unknown": len(succeeded) - with_mfa - without_mfa - idp,
+        "successes_mfa_unknown": rows.size("successes") - with_mfa - without_mfa - idp,
         "mfa_share": round(with_mfa / visible, 4) if visible else None,
-        "accounts": len(accounts),
-        "account_ids": accounts,
-        "regions": sorted(str(r) for r in frame["region"].dropna().unique()),
-        "first_event": times.min().isoformat() if len(times) else None,
-        "last_event": times.max().isoformat() if len(times) else None,
+        "accounts": len(_sorted_distinct(rows.encoded("all", "account_id"))),
+        "account_ids": _sorted_distinct(rows.encoded("all", "account_id")),
+        "regions": _sorted_distinct(rows.encoded("all", "region")),
+        "first_event": _moment(times["min"]),
+        "last_event": _moment(times["max"]),
     }

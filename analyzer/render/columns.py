@@ -1,0 +1,402 @@
+"""The report's tables written column by column, by Arrow, a batch of rows at a time.
+
+Writing row by row made a Python dict (JSON) or list (CSV) per row and encoded every cell
+through Python: over a million sign-ins that was most of the JSON and CSV time and memory.
+Here each column of a batch of rows is turned into its texts by Arrow kernels (quoting,
+integer and time formatting) wherever the value is plain (ASCII text without characters to
+escape, integers, booleans, UTC times); the other cells (non-ASCII text, quotes, line
+breaks, formulas, other types) go through the very conversion the row-wise path applies
+(`records.column_values` + `json.dumps` + `json_visible`; iteration of the pandas column +
+`safe_cell` + the csv module), remembered per distinct text. The rows are then joined by
+Arrow and the batch's text is decoded at once: no Python object per row. The result is the
+same text, byte for byte, as `json.dumps(..., indent=2, ensure_ascii=False)` and
+`csv_out.SafeCsvWriter`; tests/render/test_columns.py compares them on hostile values.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analyzer.frame.records import column_values, records_of
+from analyzer.render.text import json_visible
+
+BATCH_ROWS = 50_000  # rows joined into one text at a time: bounds the memory of a big table
+_JSON_SCALAR = (str, int, float, bool, type(None))
+_TEXT = pa.large_string()  # 64-bit offsets: a batch's text may exceed 2 GB in principle
+
+
+def arrow_values(column: pd.Series) -> pa.Array | None:
+    """The column as one Arrow array when its values are ones the Arrow path formats: any
+    Arrow-backed column (its chunks joined), NumPy integers and booleans (which both paths
+    turn into Python ints and bools); None for other columns (floats, objects)."""
+    if isinstance(column.dtype, pd.ArrowDtype):
+        values = column.array.__arrow_array__()
+        return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":
+        return pa.array(column.to_numpy())
+    return None
+
+
+def _completed(
+    fast: pa.Array | None, count: int, exact: Callable[[list[int]], list[str]]
+) -> pa.Array:
+    """`fast` (texts, null where not plain) with the null rows written by `exact`."""
+    if fast is None:
+        missing = list(range(count))
+    else:
+        missing = np.flatnonzero(fast.is_null().to_numpy(zero_copy_only=False)).tolist()
+        if not missing:
+            return fast.cast(_TEXT)
+    filler = np.full(count, None, dtype=object)
+    filler[missing] = exact(missing)
+    written = pa.array(filler, type=_TEXT)
+    return written if fast is None else pc.coalesce(fast.cast(_TEXT), written)
+
+
+def _joined_text(parts: list[pa.Array | str]) -> str:
+    """Row i is the concatenation of parts[k][i] (a str part is the same in every row); the
+    rows are concatenated into one text, decoded once from Arrow's buffer."""
+    rows = pc.binary_join_element_wise(
+        *[pa.scalar(p, _TEXT) if isinstance(p, str) else p.cast(_TEXT) for p in parts],
+        pa.scalar("", _TEXT),
+    )
+    if isinstance(rows, pa.ChunkedArray):
+        rows = rows.combine_chunks()
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)
+    first, last = offsets[rows.offset], offsets[rows.offset + len(rows)]
+    data = rows.buffers()[2]
+    return "" if data is None else str(memoryview(data)[first:last], "utf-8")
+
+
+def _utc_micros(values: pa.Array) -> bool:
+    """Microsecond UTC times within years 1000-9999, where Arrow's formatting matches
+    Python's `isoformat` and `strftime` (both pad years to four digits only there)."""
+    kind = values.type
+    if not (pa.types.is_timestamp(kind) and kind.unit == "us" and kind.tz == "UTC"):
+        return False
+    years = pc.min_max(pc.year(values))
+    return not years["min"].is_valid or (
+        years["min"].as_py() >= 1000 and years["max"].as_py() <= 9999
+    )
+
+
+def _seconds(values: pa.Array, after: str) -> pa.Array:
+    """Times to the second (floored, as Python's datetime fields are) as
+    `YYYY-MM-DDTHH:MM:SS` + `after`: Arrow's cast to text, ten times faster than its
+    `strftime`, writes `YYYY-MM-DD HH:MM:SS` for whole seconds of a zone-less time."""
+    floored = pc.floor_temporal(values, unit="second").cast(pa.timestamp("s"))
+    text = pc.replace_substring(floored.cast(pa.string()), " ", "T", max_replacements=1)
+    return pc.binary_join_element_wise(text, after, "")
+
+
+def _iso(values: pa.Array) -> pa.Array:
+    """`datetime.isoformat()` of UTC times: the fraction only when there is one."""
+    whole = pc.floor_temporal(values, unit="second")
+    micros = pc.subtract(values.cast(pa.int64()), whole.cast(pa.int64()))
+    fraction = pc.if_else(
+        pc.equal(micros, 0),
+        "",
+        pc.binary_join_element_wise(".", pc.utf8_lpad(micros.cast(pa.string()), 6, "0"), ""),
+    )
+    return pc.binary_join_element_wise(_seconds(values, ""), fraction, "+00:00", "")
+
+
+def _plain_text(values: pa.Array, special: str) -> pa.Array:
+    """ASCII strings holding none of the `special` regex class (null for null)."""
+    return pc.and_(pc.string_is_ascii(values), pc.invert(pc.match_substring_regex(values, special)))
+
+
+def _only(done: pa.Array, where: pa.Array) -> pa.Array:
+    """`done` where `where` holds, null elsewhere (left for the exact path)."""
+    return pc.if_else(pc.fill_null(where, False), done, pa.scalar(None, done.type))
+
+
+# --- JSON -----------------------------------------------------------------------------
+
+# What `json.dumps(..., ensure_ascii=False)` escapes in a string; `json_visible` touches no
+# ASCII character.
+_JSON_CONTROL = r"[\x00-\x1f]"  # written as \n, \u001b, ...: left to json.dumps
+
+
+def _json_fast(values: pa.Array) -> pa.Array | None:
+    """JSON texts computed by Arrow for the plain values (null where the exact path must
+    write them), or None for a type it does not handle."""
+    kind = values.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        escaped = pc.replace_substring(pc.replace_substring(values, "\\", "\\\\"), '"', '\\"')
+        mark = pa.scalar('"', kind)
+        quoted = pc.binary_join_element_wise(mark, escaped, mark, pa.scalar("", kind))
+        done = _only(quoted, _plain_text(values, _JSON_CONTROL))
+    elif pa.types.is_integer(kind):
+        done = values.cast(pa.string())
+    elif pa.types.is_boolean(kind):
+        done = pc.if_else(values, "true", "false")
+    elif _utc_micros(values):
+        done = pc.binary_join_element_wise('"', _iso(values), '"', "")
+    else:
+        return None
+    return pc.if_else(pc.is_null(values), "null", done)
+
+
+class _Nested(Exception):
+    """A cell holds a list or dict: `json.dumps` lays those out over lines."""
+
+
+def _json_exact(values: pd.Series, memo: dict[str, str]) -> Callable[[list[int]], list[str]]:
+    def exact(rows: list[int]) -> list[str]:
+        texts = []
+        for value in column_values(values.iloc[rows]):
+            if not isinstance(value, _JSON_SCALAR):
+                raise _Nested
+            if type(value) is str and value in memo:
+                texts.append(memo[value])
+                continue
+            text = json_visible(json.dumps(value, ensure_ascii=False))
+            if type(value) is str:
+                memo[value] = text
+            texts.append(text)
+        return texts
+
+    return exact
+
+
+def json_rows(table: pd.DataFrame, indent: str) -> Iterator[str]:
+    """`table`'s records (`records_of`) as `json.dumps(records, indent=2,
+    ensure_ascii=False)` writes them at a nesting whose lines start with `indent`, with
+    invisible characters escaped (`json_visible`), in pieces of `BATCH_ROWS` rows."""
+    names = [str(column) for column in table.columns]
+    if table.empty or not names or len(set(names)) < len(names):
+        yield _json_whole(table, indent)  # (records of repeated names keep the last)
+        return
+    try:
+        first = _json_batch(table.iloc[:BATCH_ROWS], names, indent)
+    except _Nested:
+        yield _json_whole(table, indent)
+        return
+    yield "[" + first
+    for start in range(BATCH_ROWS, len(table), BATCH_ROWS):
+        yield "," + _json_batch(table.iloc[start : start + BATCH_ROWS], names, indent)
+    yield f"\n{indent}]"
+
+
+def _json_batch(rows: pd.DataFrame, names: list[str], indent: str) -> str:
+    """The batch's row objects, comma-separated (no brackets)."""
+    inner, field = indent + "  ", "\n" + indent + "    "
+    parts: list[pa.Array | str] = [f"\n{inner}{{"]
+    for position, name in enumerate(names):
+        column = rows.iloc[:, position]
+        values = arrow_values(column)
+        fast = _json_fast(values) if values is not None else None
+        texts = _completed(fast, len(rows), _json_exact(column, {}))
+        key = json_visible(json.dumps(name, ensure_ascii=False))
+        parts += [f",{field}{key}: " if position else f"{field}{key}: ", texts]
+    parts.append(f"\n{inner}}},")
+    return _joined_text(parts)[:-1]  # the last row's comma
+
+
+def _json_whole(table: pd.DataFrame, indent: str) -> str:
+    """The row-wise form: a nested value's lines are the top-level dump's, indented."""
+    text = json.dumps(records_of(table), indent=2, ensure_ascii=False)
+    return json_visible(text.replace("\n", "\n" + indent))
+
+
+def json_pieces(build: Callable[[Callable[[pd.DataFrame], Any]], Any], token: str) -> Iterator[str]:
+    """The JSON text of the document `build(table_value)` returns, in pieces, each table
+    written by `json_rows` instead of being listed as records.
+
+    `build` is called with a function that stands a table in for a placeholder string
+    (`token` plus a number: a random token, so that no value of the data can be one); the
+    small document is dumped as usual, then each placeholder is replaced by its table's text
+    at the indentation of the line holding it. Raises ValueError (before any piece) when a
+    placeholder is not found exactly once."""
+    tables: list[pd.DataFrame] = []
+
+    def placeholder(table: pd.DataFrame) -> str:
+        tables.append(table)
+        return f"{token}-{len(tables) - 1}"
+
+    skeleton = json_visible(json.dumps(build(placeholder), indent=2, ensure_ascii=False))
+    spans: list[tuple[int, int, str]] = []
+    done = 0
+    for number in range(len(tables)):
+        quoted = f'"{token}-{number}"'
+        found = skeleton.find(quoted, done)
+        if found < 0 or skeleton.count(quoted) != 1:
+            raise ValueError("placeholder not found once in the document")
+        line = skeleton[skeleton.rfind("\n", 0, found) + 1 : found]
+        spans.append((found, found + len(quoted), line[: len(line) - len(line.lstrip(" "))]))
+        done = found + len(quoted)
+    return _spliced(skeleton, spans, tables)
+
+
+def _spliced(
+    skeleton: str, spans: list[tuple[int, int, str]], tables: list[pd.DataFrame]
+) -> Iterator[str]:
+    done = 0
+    for (start, end, indent), table in zip(spans, tables, strict=True):
+        yield skeleton[done:start]
+        yield from json_rows(table, indent)
+        done = end
+    yield skeleton[done:]
+
+
+def json_document(build: Callable[[Callable[[pd.DataFrame], Any]], Any], token: str) -> str:
+    """`json_pieces` joined."""
+    return "".join(json_pieces(build, token))
+
+
+# --- CSV ------------------------------------------------------------------------------
+
+_PLAIN = re.compile(r'[^,"\r\n]+\Z')
+
+
+def _probe_plain() -> bool:
+    """Whether this Python's csv writer writes fields the way the Arrow path does: a field
+    without `, " CR LF` as it is, one with `,` or `"` in quotes with its quotes doubled, and
+    every field in plain quotes under QUOTE_ALL."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(["a b\t'x", 12, "=y", 'x,"y"', ""])
+    csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerow(["a b", 12, ""])
+    return buffer.getvalue() == 'a b\t\'x,12,=y,"x,""y""",\n"a b","12",""\n'
+
+
+_PLAIN_FIELDS = _probe_plain()
+
+
+class _Fields:
+    """One field's text as Python's csv writer writes it (minimal quoting, or QUOTE_ALL for
+    a row holding a carriage return), asked of the csv module itself unless plain."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        self._minimal = csv.writer(self._buffer, lineterminator="\n")
+        self._quoted = csv.writer(self._buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def _written(self, cell: str | int | float, quote_all: bool) -> str:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        # A trailing empty field: a row of one empty field would be written as `""`.
+        (self._quoted if quote_all else self._minimal).writerow([cell, ""])
+        text = self._buffer.getvalue()
+        suffix = ',""\n' if quote_all else ",\n"
+        assert text.endswith(suffix)
+        return text[: -len(suffix)]
+
+    def field(self, cell: str | int | float, quote_all: bool) -> str:
+        if _PLAIN_FIELDS and ((type(cell) is str and _PLAIN.match(cell)) or type(cell) is int):
+            return f'"{cell}"' if quote_all else str(cell)
+        return self._written(cell, quote_all)
+
+
+# A cell `spreadsheet_safe` does not touch: ASCII (so `visible` keeps it), no line break,
+# no formula start; of those, a cell with a delimiter or a quote is quoted.
+_CSV_EXACT = r"[\r\n]|^[=+\-@\t]"
+_CSV_QUOTED = r'[,"]'
+
+
+def _csv_fast(values: pa.Array) -> tuple[pa.Array, pa.Array] | None:
+    """Fields computed by Arrow for the plain values, as a row without and with a carriage
+    return has them (null where the exact path must write them), or None for a type it
+    does not handle."""
+    if not _PLAIN_FIELDS:
+        return None
+    kind = values.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        text = values.cast(_TEXT)
+        doubled = _quoted(pc.replace_substring(text, '"', '""'))
+        plain = _plain_text(values, _CSV_EXACT)
+        needs_quotes = pc.match_substring_regex(values, _CSV_QUOTED)
+        return (
+            _only(pc.if_else(needs_quotes, doubled, text), plain),
+            _only(doubled, plain),
+        )
+    if pa.types.is_integer(kind):
+        done = values.cast(_TEXT)
+    elif pa.types.is_boolean(kind):
+        done = pc.if_else(values, "true", "false").cast(_TEXT)
+    elif _utc_micros(values):
+        done = _seconds(values, "Z").cast(_TEXT)  # `cell_text`'s layout
+    else:
+        return None
+    done = pc.if_else(pc.is_null(values), pa.scalar("", _TEXT), done)
+    return done, _quoted(done)
+
+
+def _quoted(texts: pa.Array) -> pa.Array:
+    mark = pa.scalar('"', _TEXT)
+    return pc.binary_join_element_wise(mark, texts.cast(_TEXT), mark, pa.scalar("", _TEXT))
+
+
+def csv_rows(table: pd.DataFrame, safe: Callable[[Any], str | int | float]) -> Iterator[str] | None:
+    """The rows of `table` as `SafeCsvWriter` writes them, `safe` turning a value into its
+    cell, in pieces of `BATCH_ROWS` rows; None for a table of fewer than two columns (a row
+    of one empty field is special to the csv writer; the row-wise writer handles it)."""
+    if len(table.columns) < 2:
+        return None
+    return (
+        _csv_batch(table.iloc[start : start + BATCH_ROWS], safe)
+        for start in range(0, len(table), BATCH_ROWS)
+    )
+
+
+def _csv_batch(rows: pd.DataFrame, safe: Callable[[Any], str | int | float]) -> str:
+    fields = _Fields()
+    memo: dict[str, tuple[str, str]] = {}
+    count = len(rows)
+    minimal: list[pa.Array | str] = []
+    quoted: list[pa.Array | str] = []
+    breaks = np.zeros(count, dtype=bool)
+    for position in range(len(rows.columns)):
+        column = rows.iloc[:, position]
+        values = arrow_values(column)
+        fast = _csv_fast(values) if values is not None else None
+        if fast is None:
+            missing = list(range(count))
+        else:
+            missing = np.flatnonzero(fast[0].is_null().to_numpy(zero_copy_only=False)).tolist()
+        plain, all_quoted = fast if fast is not None else (None, None)
+        if missing:
+            written: list[tuple[str, str]] = []
+            for row, value in zip(missing, column.iloc[missing], strict=True):
+                cell = safe(value)
+                if type(cell) is str:
+                    breaks[row] |= "\r" in cell
+                    if cell in memo:
+                        written.append(memo[cell])
+                        continue
+                both = (fields.field(cell, False), fields.field(cell, True))
+                if type(cell) is str:
+                    memo[cell] = both
+                written.append(both)
+            plain = _merged(plain, count, missing, [w[0] for w in written])
+            all_quoted = _merged(all_quoted, count, missing, [w[1] for w in written])
+        assert plain is not None
+        assert all_quoted is not None
+        end = "," if position < len(rows.columns) - 1 else "\n"
+        minimal += [plain, end]
+        quoted += [all_quoted, end]
+    if breaks.any():
+        chosen = pa.array(breaks)
+        minimal = [
+            p if isinstance(p, str) else pc.if_else(chosen, q, p)
+            for p, q in zip(minimal, quoted, strict=True)
+        ]
+    return _joined_text(minimal)
+
+
+def _merged(fast: pa.Array | None, count: int, rows: list[int], texts: list[str]) -> pa.Array:
+    """`fast` with `texts` at `rows` (where it is null)."""
+    filler = np.full(count, None, dtype=object)
+    filler[rows] = texts
+    written = pa.array(filler, type=_TEXT)
+    return written if fast is None else pc.coalesce(fast.cast(_TEXT), written)

@@ -1,0 +1,216 @@
+"""The column-wise JSON and CSV writers against the row-wise forms they replace.
+
+`render.columns` formats the plain cells of a column with Arrow kernels, the others through
+the row-wise conversion, and joins the rows in Arrow a batch at a time. The reference is the
+plain row-wise path: the records of a table dumped by `json.dumps(..., indent=2,
+ensure_ascii=False)` then `json_visible`, and `SafeCsvWriter` writing each row. Both must
+give the same text, byte for byte, on hostile values: quotes, line breaks, formulas,
+invisible and non-BMP characters, NaN and null, huge and negative integers, times with and
+without a fraction, before 1970 and before the year 1000, booleans, mixed Python objects
+and nested values.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from analyzer.frame.records import records_of
+from analyzer.frame.schema import frame_from_rows
+from analyzer.render.columns import csv_rows as csv_pieces
+from analyzer.render.columns import json_document
+from analyzer.render.csv_out import CsvRenderer, SafeCsvWriter, safe_cell
+from analyzer.render.formats import SECTION_NAMES
+from analyzer.render.json_out import JsonRenderer
+from analyzer.render.sections import section_rows
+from analyzer.render.text import json_visible
+from analyzer.reports import build_report
+from tests.reports.test_reference import ACCOUNTS, random_rows
+
+TEXTS = [
+    "", " ", "plain", "=cmd|' /C calc'!A0", "+1", "-1", "@SUM(A1)", "\tlead", "\rlead",
+    "a\r\nb", "a\n=b", "a\r+b", 'q"uote', '"', "a,b", "back\\slash", "\x00nul", "\x1b[31m",
+    "\x7f", "é", "😀", "\u202egnp.exe", "zero\u200bwidth", "\u2028", "\U000e0041", "\uff21\uff22",
+]  # fmt: skip
+MOMENTS = [
+    datetime(2026, 11, 1, 8, 0, 0, tzinfo=UTC),
+    datetime(2026, 11, 1, 8, 0, 0, 1, tzinfo=UTC),
+    datetime(2026, 11, 1, 8, 0, 0, 999999, tzinfo=UTC),
+    datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
+    datetime(1, 1, 1, tzinfo=UTC),
+    datetime(999, 12, 31, 23, 59, 59, tzinfo=UTC),
+    datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+]
+INTEGERS = [0, 1, -1, 2**62, -(2**63), 2**63 - 1, 10]
+FLOATS = [0.0, -0.0, 1.5, float("nan"), float("inf"), -float("inf"), 1e300, 0.1]
+OBJECTS = [1, True, 1.0, "1", None, float("nan"), pd.NA, 2**100, -0.0, "x\ud800y"]
+
+
+def arrow(values: list[Any], kind: pa.DataType) -> pd.Series:
+    """An Arrow-backed column in several chunks, as a frame read from many files has."""
+    third = max(len(values) // 3, 1)
+    chunks = [values[:third], values[third : 2 * third], values[2 * third :]]
+    data = pa.chunked_array([pa.array(chunk, type=kind) for chunk in chunks], type=kind)
+    return pd.Series(pd.arrays.ArrowExtensionArray(data))
+
+
+def columns(rng: random.Random, rows: int) -> dict[str, pd.Series]:
+    """One column of each kind, values drawn with repeats (distinct values matter) and
+    nulls."""
+
+    def draw(pool: list[Any], nulls: bool = True) -> list[Any]:
+        return [None if nulls and rng.random() < 0.2 else rng.choice(pool) for _ in range(rows)]
+
+    return {
+        "text": arrow(draw(TEXTS), pa.string()),
+        "big text": arrow(draw(TEXTS), pa.large_string()),
+        "time": arrow(draw(MOMENTS), pa.timestamp("us", tz="UTC")),
+        "time_s": arrow(draw(MOMENTS[:4]), pa.timestamp("s", tz="UTC")),
+        "time_ns": arrow(draw(MOMENTS[:4]), pa.timestamp("ns", tz="UTC")),
+        "time_paris": arrow(draw(MOMENTS[:4]), pa.timestamp("us", tz="Europe/Paris")),
+        "int": arrow(draw(INTEGERS), pa.int64()),
+        "int8": arrow(draw([-128, 0, 127]), pa.int8()),
+        "uint": arrow(draw([0, 2**64 - 1]), pa.uint64()),
+        "flag": arrow(draw([True, False]), pa.bool_()),
+        "float": arrow(draw(FLOATS), pa.float64()),
+        "numpy int": pd.Series(draw(INTEGERS, nulls=False), dtype="int64"),
+        "numpy bool": pd.Series(draw([True, False], nulls=False), dtype=bool),
+        "numpy float": pd.Series(draw(FLOATS, nulls=False), dtype="float64"),
+        "objects": pd.Series(draw(OBJECTS, nulls=False), dtype=object),
+        "strings": pd.Series(draw(["a", "=b", "c\rd", None], nulls=False), dtype="str"),
+        'na"me\u202e': arrow(draw(TEXTS[:5]), pa.string()),
+    }
+
+
+def csv_text(table: pd.DataFrame) -> str | None:
+    pieces = csv_pieces(table, safe_cell)
+    return None if pieces is None else "".join(pieces)
+
+
+def json_reference(document: Any) -> str:
+    return json_visible(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def csv_reference(table: pd.DataFrame) -> str:
+    buffer = io.StringIO()
+    writer = SafeCsvWriter(buffer)
+    for row in table.itertuples(index=False, name=None):
+        writer.writerow(list(row))
+    return buffer.getvalue()
+
+
+def nest(table_value: Callable[[pd.DataFrame], Any], table: pd.DataFrame) -> Any:
+    """Tables at two depths, beside other values, as in the report's document."""
+    return {
+        "top": table_value(table),
+        "other": ["x", {"y": None}],
+        "inner": {"rows": table_value(table.iloc[::-1]), "empty": table_value(table.iloc[:0])},
+    }
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_json_tables_equal_the_dumped_records(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    monkeypatch.setattr("analyzer.render.columns.BATCH_ROWS", rng.choice([1, 7, 50_000]))
+    data = columns(rng, rng.choice([1, 3, 40, 200]))
+    names = rng.sample(sorted(data), rng.randint(1, len(data)))
+    table = pd.DataFrame({name: data[name] for name in names})
+    expected = json_reference(nest(records_of, table))
+    assert json_document(lambda value: nest(value, table), "tok" + str(seed)) == expected
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_csv_rows_equal_the_row_writer(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    monkeypatch.setattr("analyzer.render.columns.BATCH_ROWS", rng.choice([1, 7, 50_000]))
+    data = columns(rng, rng.choice([1, 3, 40, 200]))
+    names = rng.sample(sorted(data), rng.randint(2, len(data)))
+    table = pd.DataFrame({name: data[name] for name in names})
+    assert csv_text(table) == csv_reference(table)
+
+
+def test_each_column_alone() -> None:
+    """Every kind of column, in a table of its own (with a plain neighbour for CSV)."""
+    rng = random.Random(5)  # noqa: S311 - reproducible test data, not secrets
+    for name, column in columns(rng, 300).items():
+        alone = pd.DataFrame({name: column})
+
+        def document(value: Callable[[pd.DataFrame], Any], table: pd.DataFrame = alone) -> Any:
+            return {"t": value(table)}
+
+        assert json_document(document, "tok") == json_reference(document(records_of)), name
+        pair = pd.DataFrame({name: column, "n": np.arange(300)})
+        assert csv_text(pair) == csv_reference(pair), name
+
+
+def test_nested_values_and_repeated_names_fall_back_to_the_dump() -> None:
+    nested = pd.DataFrame({"a": pd.Series([[1, 2], {"k": "v"}, None], dtype=object)})
+    assert json_document(lambda value: {"t": value(nested)}, "tok") == json_reference(
+        {"t": records_of(nested)}
+    )
+    repeated = pd.DataFrame([[1, "x"], [2, "y"]], columns=["a", "a"])
+    assert json_document(lambda value: {"t": value(repeated)}, "tok") == json_reference(
+        {"t": records_of(repeated)}
+    )
+
+
+def test_a_placeholder_in_the_data_is_refused() -> None:
+    table = pd.DataFrame({"a": ["x"]})
+    with pytest.raises(ValueError, match="placeholder"):
+        json_document(lambda value: {"t": value(table), "u": "tok-0"}, "tok")
+
+
+def test_a_one_column_table_is_left_to_the_row_writer() -> None:
+    assert csv_text(pd.DataFrame({"a": ["", "x"]})) is None
+
+
+def old_csv(report: Any) -> str:
+    """CsvRenderer as it was: every block's rows listed, written row by row."""
+    buffer = io.StringIO()
+    writer = SafeCsvWriter(buffer)
+    blocks = section_rows(report, list(SECTION_NAMES))
+    for number, (key, _title, header, rows) in enumerate(blocks):
+        if number:
+            writer.writerow([])
+        writer.writerow(["section", key])
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(row)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_whole_reports_render_as_before(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer.domain.coverage import Coverage
+
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    frame = frame_from_rows(random_rows(rng, rng.choice([0, 5, 300])))
+    report = build_report(
+        frame,
+        Coverage(accounts=ACCOUNTS),
+        window=None,
+        generated_at=datetime(2026, 11, 26, tzinfo=timezone(timedelta(hours=2))),
+    )
+    sections = list(SECTION_NAMES)
+    out = io.StringIO()
+    JsonRenderer().render(report, out, sections)
+    assert out.getvalue() == json_reference(report.as_dict()) + "\n"
+    out = io.StringIO()
+    CsvRenderer().render(report, out, sections)
+    assert out.getvalue() == old_csv(report)
+    if len(frame):  # a token the data holds: the renderer falls back to the whole dump
+        user = report.tables["users"]["user_name"].dropna()
+        if len(user):
+            monkeypatch.setattr("secrets.token_hex", lambda _n: str(user.iloc[0])[:-2])
+            out = io.StringIO()
+            JsonRenderer().render(report, out, sections)
+            assert out.getvalue() == json_reference(report.as_dict()) + "\n"

@@ -8,12 +8,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analyzer.domain.values import Severity
 from analyzer.frame.records import records_of
 
-__all__ = ["EVIDENCE_SHOWN", "SEVERITY_RANK", "Finding", "Severity", "evidence", "worst_severity"]
+__all__ = [
+    "EVIDENCE_SHOWN",
+    "SEVERITY_RANK",
+    "EvidenceRows",
+    "Finding",
+    "Severity",
+    "evidence",
+    "worst_severity",
+]
 
 
 SEVERITY_RANK: dict[str, int] = {s.value: rank for rank, s in enumerate(Severity, start=1)}
@@ -25,13 +34,90 @@ EVIDENCE_COLUMNS = [
 ]  # fmt: skip
 
 
-@dataclass(frozen=True)
+class EvidenceRows:
+    """A finding's evidence before it is taken out of the frame: the frame's evidence columns
+    and the positions of the rows, already in evidence order (by time, then frame order).
+
+    A rule over a million rows may report a hundred thousand findings (a new address for
+    each user, with a history); building a DataFrame for each one cost more than the whole
+    rule. Every finding of a run shares one table; a finding builds its own DataFrame the
+    first time someone reads `Finding.evidence`, and counts and first times come from the
+    positions without it."""
+
+    __slots__ = ("_rows", "start", "stop", "table")
+
+    def __init__(
+        self, table: pd.DataFrame, rows: np.ndarray, start: int = 0, stop: int | None = None
+    ) -> None:
+        """The positions are `rows[start:stop]`: findings of one rule share one array."""
+        self.table = table
+        self._rows = rows
+        self.start = start
+        self.stop = len(rows) if stop is None else stop
+
+    @property
+    def positions(self) -> np.ndarray:
+        return self._rows[self.start : self.stop]
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def frame(self, limit: int | None = None) -> pd.DataFrame:
+        """The evidence DataFrame (its first `limit` rows when given)."""
+        stop = self.stop if limit is None else min(self.stop, self.start + limit)
+        rows = self.table.iloc[self._rows[self.start : stop]]
+        return rows[EVIDENCE_COLUMNS].reset_index(drop=True)
+
+
+@dataclass(frozen=True, init=False, eq=False)
 class Finding:
+    """`evidence` may be given as a DataFrame or as `EvidenceRows`; reading it always gives
+    the DataFrame (built once, then kept)."""
+
     rule_id: str
     severity: str  # a Severity value (rules take it from their settings)
     title: str
     description: str
-    evidence: pd.DataFrame = field(repr=False)
+    _evidence: pd.DataFrame | EvidenceRows = field(repr=False)
+
+    def __init__(
+        self,
+        rule_id: str,
+        severity: str,
+        title: str,
+        description: str,
+        evidence: pd.DataFrame | EvidenceRows,
+    ) -> None:
+        fields = self.__dict__  # frozen: set once here, as the generated __init__ would
+        fields["rule_id"] = rule_id
+        fields["severity"] = severity
+        fields["title"] = title
+        fields["description"] = description
+        fields["_evidence"] = evidence
+
+    @property
+    def evidence(self) -> pd.DataFrame:
+        held = self._evidence
+        if isinstance(held, EvidenceRows):
+            held = held.frame()
+            object.__setattr__(self, "_evidence", held)
+        return held
+
+    @property
+    def evidence_rows(self) -> EvidenceRows | None:
+        """The unbuilt evidence, or None once it is a DataFrame (or was given as one)."""
+        return self._evidence if isinstance(self._evidence, EvidenceRows) else None
+
+    @property
+    def evidence_total(self) -> int:
+        """len(evidence), without building it."""
+        lazy = self.evidence_rows
+        return len(lazy) if lazy is not None else len(self.evidence)
+
+    def evidence_head(self, rows: int) -> pd.DataFrame:
+        """evidence.head(rows), building only those rows when the evidence is unbuilt."""
+        lazy = self.evidence_rows
+        return lazy.frame(rows) if lazy is not None else self.evidence.head(rows)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -39,8 +125,8 @@ class Finding:
             "severity": self.severity,
             "title": self.title,
             "description": self.description,
-            "evidence_total": len(self.evidence),
-            "evidence": records_of(self.evidence.head(EVIDENCE_SHOWN)),
+            "evidence_total": self.evidence_total,
+            "evidence": records_of(self.evidence_head(EVIDENCE_SHOWN)),
         }
 
 

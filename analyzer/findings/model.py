@@ -13,6 +13,7 @@ import pandas as pd
 
 from analyzer.domain.values import Severity
 from analyzer.frame.records import records_of
+from analyzer.frame.take import rows_at
 
 __all__ = [
     "EVIDENCE_SHOWN",
@@ -65,8 +66,7 @@ class EvidenceRows:
     def frame(self, limit: int | None = None) -> pd.DataFrame:
         """The evidence DataFrame (its first `limit` rows when given)."""
         stop = self.stop if limit is None else min(self.stop, self.start + limit)
-        rows = self.table.iloc[self._rows[self.start : stop]]
-        return rows[EVIDENCE_COLUMNS].reset_index(drop=True)
+        return rows_at(self.table[EVIDENCE_COLUMNS], self._rows[self.start : stop])
 
 
 @dataclass(frozen=True, init=False, eq=False)

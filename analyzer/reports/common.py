@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analyzer.frame.take import taken
 from analyzer.reports.grouping import ArrowColumn, Encoded, Mask, Positions, Times, paired
 
 LOGIN = "login"
@@ -74,20 +75,6 @@ def arrow_column(column: pd.Series) -> ArrowColumn:
         chunked: pa.ChunkedArray = column.array.__arrow_array__()
         return chunked
     return pa.array(column, from_pandas=True)
-
-
-def taken(values: ArrowColumn, positions: Positions) -> ArrowColumn:
-    """`values.take(positions)` for ascending positions, chunk by chunk: Arrow's take on a
-    chunked array joins the chunks into one array first, a copy of the whole column."""
-    if not isinstance(values, pa.ChunkedArray):
-        return values.take(pa.array(positions))
-    starts = np.cumsum([0] + [len(chunk) for chunk in values.chunks])
-    bounds = np.searchsorted(positions, starts)
-    pieces = [
-        chunk.take(pa.array(positions[bounds[i] : bounds[i + 1]] - starts[i]))
-        for i, chunk in enumerate(values.chunks)
-    ]
-    return pa.chunked_array(pieces, type=values.type)
 
 
 def as_series_data(values: ArrowColumn) -> pd.api.extensions.ExtensionArray:

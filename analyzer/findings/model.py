@@ -4,7 +4,7 @@ depend on each other."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ __all__ = [
     "EvidenceRows",
     "Finding",
     "Severity",
+    "as_dicts",
     "evidence",
     "worst_severity",
 ]
@@ -121,13 +122,43 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            **self.as_dict_without_evidence(),
+            "evidence": records_of(self.evidence_head(EVIDENCE_SHOWN)),
+        }
+
+    def as_dict_without_evidence(self) -> dict[str, Any]:
+        """`as_dict` up to its evidence rows, which `as_dicts` fills for many at once."""
+        return {
             "rule_id": self.rule_id,
             "severity": self.severity,
             "title": self.title,
             "description": self.description,
             "evidence_total": self.evidence_total,
-            "evidence": records_of(self.evidence_head(EVIDENCE_SHOWN)),
         }
+
+
+def as_dicts(findings: Sequence[Finding]) -> list[dict[str, Any]]:
+    """`[f.as_dict() for f in findings]`, with the shown rows of every finding that shares
+    one frame taken in one pass. Taking fifty rows is a take per column per chunk, whatever
+    the number of rows; a million-row report from a history (a chunk per part) held 239
+    findings, and taking their rows one finding at a time was most of its JSON time."""
+    documents = [f.as_dict_without_evidence() for f in findings]
+    sharing: dict[int, list[tuple[int, EvidenceRows]]] = {}
+    for index, finding in enumerate(findings):
+        lazy = finding.evidence_rows
+        if lazy is None:
+            documents[index]["evidence"] = records_of(finding.evidence.head(EVIDENCE_SHOWN))
+        else:
+            sharing.setdefault(id(lazy.table), []).append((index, lazy))
+    for members in sharing.values():
+        heads = [lazy.positions[:EVIDENCE_SHOWN] for _, lazy in members]
+        table = members[0][1].table[EVIDENCE_COLUMNS]
+        records = records_of(rows_at(table, np.concatenate(heads)))
+        offset = 0
+        for (index, _), head in zip(members, heads, strict=True):
+            documents[index]["evidence"] = records[offset : offset + len(head)]
+            offset += len(head)
+    return documents
 
 
 def evidence(rows: pd.DataFrame) -> pd.DataFrame:

@@ -27,9 +27,9 @@ def taken(values: ArrowColumn, positions: Positions) -> ArrowColumn:
         return values.take(pa.array(positions))
     starts = np.cumsum([0] + [len(chunk) for chunk in values.chunks])
     bounds = np.searchsorted(positions, starts)
-    pieces = [
-        chunk.take(pa.array(positions[bounds[i] : bounds[i + 1]] - starts[i]))
-        for i, chunk in enumerate(values.chunks)
+    pieces = [  # only the chunks holding a position: a history read has a chunk per part
+        values.chunk(i).take(pa.array(positions[bounds[i] : bounds[i + 1]] - starts[i]))
+        for i in np.flatnonzero(bounds[1:] > bounds[:-1])
     ]
     return pa.chunked_array(pieces, type=values.type)
 

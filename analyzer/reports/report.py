@@ -11,7 +11,7 @@ import pandas as pd
 
 from analyzer.domain.coverage import Coverage
 from analyzer.domain.window import Window
-from analyzer.findings.model import Finding
+from analyzer.findings.model import Finding, as_dicts
 from analyzer.findings.suppress import Suppressed
 from analyzer.frame.records import records_of
 from analyzer.render.formats import SECTION_NAMES, TABLE_SECTIONS
@@ -63,7 +63,7 @@ class SigninReport:
             "generated_at": self.generated_at.isoformat(),
             "window": self.window.as_dict() if self.window else {"since": None, "until": None},
             "summary": self.summary,
-            "findings": [finding.as_dict() for finding in self.findings],
+            "findings": as_dicts(self.findings),
             "suppressed": {
                 "total": len(self.suppressed),
                 "by_entry": self.suppressed_by_entry(),

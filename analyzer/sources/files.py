@@ -21,7 +21,7 @@ from analyzer.domain.coverage import Coverage
 from analyzer.domain.scopes import ScopeOutcome
 from analyzer.domain.window import Window
 from analyzer.normalize import Normalized
-from analyzer.sources.batches import POSITION, WHERE, Anchor, RowBatch, row_batches
+from analyzer.sources.batches import BATCH_ROWS, POSITION, WHERE, Anchor, RowBatch, row_batches
 from analyzer.sources.decode import FileResult, read_and_normalize, read_file
 from analyzer.sources.interface import RawRecord, Source
 from analyzer.sources.limits import DEFAULT_MAX_FILE_BYTES
@@ -238,12 +238,28 @@ class FileSource(Source):
         coverage.inputs.extend(self._listing.inputs)
         done = 0
         anchor: Anchor | None = None
+        pending: list[RawRecord] = []  # whole files' candidates not yet in a batch
+        pending_at = 0  # the problem count they are anchored at
         for result in self._results():
             coverage.merge(result.coverage)
             if isinstance(result, FileResult):
-                yield from row_batches(result.candidates, Anchor(len(coverage.problems)))
+                # Consecutive files whose reading added no problem share one anchor, so
+                # their candidates share batches: a tree of small files made one Arrow batch
+                # per file (0.7 ms each; 1,182 files with sign-ins cost a second).
+                at = len(coverage.problems)
+                if pending and at != pending_at:
+                    yield from row_batches(pending, Anchor(pending_at))
+                    pending = []
+                pending.extend(result.candidates)
+                pending_at = at
+                if len(pending) >= BATCH_ROWS:
+                    yield from row_batches(pending, Anchor(pending_at))
+                    pending = []
                 name = result.name
             else:
+                if pending:
+                    yield from row_batches(pending, Anchor(pending_at))
+                    pending = []
                 if anchor is None:
                     anchor = Anchor()
                 for batch in result.batches:
@@ -258,3 +274,5 @@ class FileSource(Source):
             done += 1
             if self.progress:
                 self.progress(name, done)
+        if pending:
+            yield from row_batches(pending, Anchor(pending_at))

@@ -204,17 +204,24 @@ def _within(table: pa.Table, since: datetime | None, until: datetime | None) -> 
     return table.filter(_time_mask(table, since, until))
 
 
-def _first_copies(table: pa.Table) -> pa.Table:
-    """Rows whose eventID did not occur before in `table` (the first copy wins)."""
+def _first_copies(table: pa.Table, *, per_day: bool = False) -> pa.Table:
+    """Rows whose eventID did not occur before in `table` (the first copy wins).
+
+    `per_day`: an eventID is one row per UTC day of its time, the identity a day part has
+    always had. A month part folds thirty day parts; keying it on the eventID alone would
+    drop for good a copy stored under another day (an altered or replayed record), which a
+    read of that day found before the month was compacted."""
     if table.num_rows < 2:
         return table
     ids = table.column("event_id")
     if pc.count_distinct(ids, mode="all").as_py() == table.num_rows:
         return table  # the usual case: one hash pass, no copy
-    order = pa.array(np.arange(table.num_rows))
+    keys = {"id": ids, "at": pa.array(np.arange(table.num_rows))}
+    if per_day:
+        keys["day"] = pc.cast(table.column("event_time"), pa.date32())
     first = (
-        pa.table({"id": ids, "at": order})
-        .group_by("id", use_threads=False)
+        pa.table(keys)
+        .group_by([k for k in keys if k != "at"], use_threads=False)
         .aggregate([("at", "min")])
         .column("at_min")
     )
@@ -387,11 +394,12 @@ class History:
         replaces are deleted after, so a crash between the two leaves rows twice, never once
         less; readers keep each eventID once."""
         tables, used = self._tables(parts)
-        existing = _first_copies(pa.concat_tables(tables)) if tables else None
+        existing = _first_copies(pa.concat_tables(tables), per_day=True) if tables else None
         before = 0 if existing is None else existing.num_rows
         incoming = pa.Table.from_pandas(new, schema=ARROW_SCHEMA, preserve_index=False)
         merged = _first_copies(
-            incoming if existing is None else pa.concat_tables([existing, incoming])
+            incoming if existing is None else pa.concat_tables([existing, incoming]),
+            per_day=True,
         )
         fresh = merged.num_rows - before
         if fresh == 0 and len(used) <= 1 and all(_part(u).period == target for u in used):

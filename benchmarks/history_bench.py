@@ -202,22 +202,9 @@ def read_child(history: Path) -> dict[str, Any]:
 
 
 def _child(checkout: Path, *args: str) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(checkout)}
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child", *args],
-        env=env,
-        cwd=tempfile.gettempdir(),  # not a checkout: '' on sys.path must not shadow PYTHONPATH
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"child for {checkout} failed:\n{done.stderr}")
-    measured: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    where = measured.get("analyzer")
-    if where and Path(where).resolve() != (checkout / "analyzer").resolve():
-        raise SystemExit(f"child imported {where}, not {checkout}")
-    return measured
+    from benchmarks.report_bench import measure  # the parent's own; a child never needs it
+
+    return measure(Path(__file__).resolve(), checkout, list(args))
 
 
 def _cli(checkout: Path, history: Path) -> dict[str, Any]:
@@ -248,6 +235,8 @@ def _cli(checkout: Path, history: Path) -> dict[str, Any]:
 def _slope(values: list[float]) -> float:
     """Least-squares change per week over weeks 2.. (index 1..)."""
     points = list(enumerate(values, start=1))[1:]
+    if len(points) < 2:
+        return float("nan")  # `--weeks 2` or fewer: no line through one point
     mean_x = statistics.mean(x for x, _ in points)
     mean_y = statistics.mean(y for _, y in points)
     top = sum((x - mean_x) * (y - mean_y) for x, y in points)

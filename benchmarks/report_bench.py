@@ -113,12 +113,12 @@ def child(frame_path: Path, rules: bool = True) -> dict[str, Any]:
     return result
 
 
-def run_child(checkout: Path, frame_path: Path, rules: bool = True) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(checkout)}
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", str(frame_path)]
+def measure(script: Path, checkout: Path, args: list[str]) -> dict[str, Any]:
+    """Run `script --child ARGS` with `checkout` first on the import path, and return the
+    JSON its last output line holds (the benchmarks' children all report that way)."""
     done = subprocess.run(
-        command + ([] if rules else ["--no-rules"]),
-        env=env,
+        [sys.executable, str(script), "--child", *args],
+        env={**os.environ, "PYTHONPATH": str(checkout)},
         cwd=tempfile.gettempdir(),  # not a checkout: '' on sys.path must not shadow PYTHONPATH
         capture_output=True,
         text=True,
@@ -127,9 +127,15 @@ def run_child(checkout: Path, frame_path: Path, rules: bool = True) -> dict[str,
     if done.returncode != 0:
         raise SystemExit(f"child for {checkout} failed:\n{done.stderr}")
     measured: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    if Path(measured["analyzer"]).resolve() != (checkout / "analyzer").resolve():
-        raise SystemExit(f"child imported {measured['analyzer']}, not {checkout}")
+    where = measured.get("analyzer")
+    if where and Path(where).resolve() != (checkout / "analyzer").resolve():
+        raise SystemExit(f"child imported {where}, not {checkout}")
     return measured
+
+
+def run_child(checkout: Path, frame_path: Path, rules: bool = True) -> dict[str, Any]:
+    args = [str(frame_path)] + ([] if rules else ["--no-rules"])
+    return measure(Path(__file__).resolve(), checkout, args)
 
 
 def _total(run: dict[str, Any]) -> float:

@@ -108,23 +108,10 @@ def child(frame_path: Path, history: bool, disabled: list[str]) -> dict[str, Any
 
 
 def run_child(checkout: Path, args: argparse.Namespace) -> dict[str, Any]:
-    argv = [sys.executable, str(Path(__file__).resolve()), "--child", str(args.frame)]
-    argv += ["--history"] if args.history else []
+    argv = [str(args.frame)] + (["--history"] if args.history else [])
     for rule in args.disable:
         argv += ["--disable", rule]
-    done = subprocess.run(
-        argv,
-        env={**os.environ, "PYTHONPATH": str(checkout)},
-        cwd=tempfile.gettempdir(),  # not a checkout: '' on sys.path must not shadow PYTHONPATH
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"child for {checkout} failed:\n{done.stderr}")
-    measured: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    if Path(measured["analyzer"]).resolve() != (checkout / "analyzer").resolve():
-        raise SystemExit(f"child imported {measured['analyzer']}, not {checkout}")
+    measured: dict[str, Any] = _shared.measure(Path(__file__).resolve(), checkout, argv)
     return measured
 
 

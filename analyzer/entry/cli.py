@@ -487,7 +487,8 @@ def signin_report(
         _option(
             metavar="N",
             min=1,
-            help="Skip, with a warning, a --logs file that inflates to more than N MiB.",
+            help="Skip, with a warning, a --logs file that inflates to more than N MiB (a plain"
+            " JSON Lines file is streamed instead: the limit applies to each of its lines).",
             rich_help_panel=SOURCES,
         ),
     ] = DEFAULT_MAX_FILE_BYTES // MIB,

@@ -184,7 +184,7 @@ def _bounded_lines(
 
 
 def _records(handle: IO[bytes], span: Span, limit: int, coverage: Coverage) -> Iterator[RawRecord]:
-    if span.long:
+    if span.long or limit < span.end - span.start:  # a line of the span may pass the limit
         yield from json_lines(_bounded_lines(handle, span, limit, coverage), span.name, coverage)
         return
     handle.seek(span.start)

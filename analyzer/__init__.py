@@ -47,7 +47,13 @@ if TYPE_CHECKING:
     from analyzer.findings.config import FindingsConfig, load_config
     from analyzer.findings.engine import Finding, evaluate_rules, run_rules
     from analyzer.frame.collect import Collection, collect
-    from analyzer.frame.schema import COLUMNS, SCHEMA, SCHEMA_VERSION, schema_frame
+    from analyzer.frame.schema import (
+        COLUMNS,
+        REPORT_COLUMNS,
+        SCHEMA,
+        SCHEMA_VERSION,
+        schema_frame,
+    )
     from analyzer.normalize import normalize_record
     from analyzer.reports import (
         SigninReport,
@@ -94,6 +100,7 @@ _HOME: dict[str, str] = {
     "RunError": "analyzer.domain.errors",
     "SigninError": "analyzer.domain.errors",
     "COLUMNS": "analyzer.frame.schema",
+    "REPORT_COLUMNS": "analyzer.frame.schema",
     "Collection": "analyzer.frame.collect",
     "Coverage": "analyzer.domain.coverage",
     "LiveSetupError": "analyzer.domain.errors",
@@ -128,6 +135,7 @@ _HOME: dict[str, str] = {
 
 __all__ = [
     "COLUMNS",
+    "REPORT_COLUMNS",
     "SCHEMA",
     "SCHEMA_VERSION",
     "AuditRequest",

@@ -7,7 +7,7 @@ turns them into one Python warning so a notebook user sees that something was sk
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -169,10 +169,15 @@ def load_history(
     until: Moment | None = None,
     *,
     profile: str | None = None,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Sign-ins stored by `signin-report --history` (a folder or s3://bucket/prefix), with
     the same schema as `read_logs`; `since` inclusive, `until` exclusive. A history in S3 is
-    read with a session from `profile` (default: the standard credential chain)."""
+    read with a session from `profile` (default: the standard credential chain).
+
+    `columns`: only these are decoded (and `event_id`, `event_time`, and the columns that
+    settle a user's name when `user_name` is asked); `REPORT_COLUMNS` is what `run_rules`
+    and `build_report` need, about half a whole frame's memory."""
     from analyzer.history.store import History
 
     window = _window(since, until)
@@ -182,7 +187,9 @@ def load_history(
 
         client = make_session(profile).client("s3")
     history = History.open(str(location), s3_client=client)
-    frame = history.read(window.since if window else None, window.until if window else None)
+    frame = history.read(
+        window.since if window else None, window.until if window else None, columns
+    )
     if history.problems:  # parts that could not be used: their days are incomplete
         first = history.problems[0].line()
         warnings.warn(

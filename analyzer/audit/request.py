@@ -3,11 +3,13 @@ boto3 at import time: the CLI builds a request before the heavy imports start.""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import IntEnum, StrEnum
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.domain.values import Engine, Severity
@@ -94,6 +96,10 @@ class Rendering:
     output: Path | None = None
     events: Path | None = None  # also write the rows: .parquet, .csv or .jsonl
     save_raw: Path | None = None  # also write the kept raw records as trail files
+    # False: a report read from a history decodes only `REPORT_COLUMNS` (AuditResult.frame
+    # then holds just those), about half the memory and decoding of a big history. The CLI
+    # and the Lambda handler ask for it; rows written with `events` keep every column.
+    every_column: bool = True
 
 
 @dataclass(frozen=True)
@@ -144,12 +150,29 @@ class AuditResult:
     coverage: Coverage
     findings: list[Finding]
     report: SigninReport
-    text: str  # the report rendered as asked
     appended: RunResult | None = None  # what history gained (None: no collection stored)
     progress_kept: list[str] = field(default_factory=list)  # scopes collected incompletely
     delivered: list[str] = field(default_factory=list)  # s3:// URL and/or SNS topic
     warnings: list[str] = field(default_factory=list)  # setup, history and --save-raw notes
     suppressed: list[Suppressed] = field(default_factory=list)  # what the config silenced
+
+    def write_report(self, out: TextIO) -> None:
+        """The report rendered as asked (`request.rendering`), written to `out` a piece at a
+        time: the JSON of a million-row report (80 MB) is never one string in memory."""
+        from analyzer.render.registry import renderer_for
+
+        rendering = self.request.rendering
+        renderer = renderer_for(
+            rendering.format, color=rendering.color, max_rows=rendering.max_rows
+        )
+        renderer.render(self.report, out, list(rendering.sections))
+
+    @cached_property
+    def text(self) -> str:
+        """The report rendered as asked, whole (rendered on first use, then kept)."""
+        buffer = io.StringIO()
+        self.write_report(buffer)
+        return buffer.getvalue()
 
     @property
     def skipped(self) -> int:

@@ -14,12 +14,12 @@ run widens the window it collects by the progress of its sources' scopes
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from analyzer.audit.memory import release_free_memory
 from analyzer.audit.request import AuditRequest, AuditResult, Sources
 from analyzer.domain.coverage import Coverage, RegionCoverage
 from analyzer.domain.errors import (
@@ -286,26 +286,31 @@ class AuditRun:
         from analyzer.findings.config import FindingsConfig, with_management_account
         from analyzer.findings.engine import evaluate_rules
         from analyzer.reports import build_report
+        from analyzer.reports.grouping import shared_encodings
 
         request = self.request
         frame, baseline, appended, kept = self._through_history()
+        release_free_memory()  # (each stage's scratch memory goes before the next one's)
         window = request.window
         if window.since is not None:
             frame = frame[(frame["event_time"] >= window.since).fillna(True).astype(bool)]
         config = with_management_account(
             request.findings or FindingsConfig(), self.coverage.management_account
         )
-        results = evaluate_rules(frame, baseline, config)
-        findings = results.findings
-        report = build_report(
-            frame,
-            self.coverage,
-            window=window,
-            generated_at=datetime.now(UTC),
-            findings=findings,
-            suppressed=results.suppressed,
-            charts=request.rendering.format is OutputFormat.html,
-        )
+        with shared_encodings():  # (the rules and the report encode the same columns)
+            results = evaluate_rules(frame, baseline, config)
+            release_free_memory()
+            findings = results.findings
+            report = build_report(
+                frame,
+                self.coverage,
+                window=window,
+                generated_at=datetime.now(UTC),
+                findings=findings,
+                suppressed=results.suppressed,
+                charts=request.rendering.format is OutputFormat.html,
+            )
+        release_free_memory()
         self._write_events(frame)
         return AuditResult(
             request=request,
@@ -314,7 +319,6 @@ class AuditRun:
             findings=findings,
             suppressed=results.suppressed,
             report=report,
-            text=self._render(report),
             appended=appended,
             progress_kept=kept,
             warnings=self.warnings,
@@ -485,14 +489,15 @@ class AuditRun:
                     "interrupted write, ignored (the next run that writes removes them)"
                 )
         from analyzer.findings.baseline import BASELINE_COLUMNS, reduce_baseline
+        from analyzer.frame.schema import REPORT_COLUMNS
 
+        rendering = self.request.rendering
+        every = rendering.every_column or rendering.events is not None
         try:
-            frame = history.read(window.since, window.until)
+            frame = history.read(window.since, window.until, None if every else REPORT_COLUMNS)
             # The rules need sets and maxima of a few columns of the rows before the window,
             # not the rows: a weekly run no longer loads every column of the whole history.
-            baseline = reduce_baseline(
-                history.read(None, window.since, columns=BASELINE_COLUMNS)
-            )
+            baseline = reduce_baseline(history.read(None, window.since, columns=BASELINE_COLUMNS))
         except Exception as err:  # S3 refusing a listing
             raise RunError(
                 f"cannot read history at {history.store}: {err}", subject="history"
@@ -536,16 +541,6 @@ class AuditRun:
         except (ValueError, OSError) as err:
             raise RunError(f"cannot write events to {path}: {err}", subject="events") from None
 
-    def _render(self, report: Any) -> str:
-        from analyzer.render.registry import renderer_for
-
-        rendering = self.request.rendering
-        buffer = io.StringIO()
-        renderer = renderer_for(
-            rendering.format, color=rendering.color, max_rows=rendering.max_rows
-        )
-        renderer.render(report, buffer, list(rendering.sections))
-        return buffer.getvalue()
 
 
 def run_audit(

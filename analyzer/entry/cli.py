@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
 import typer
 
@@ -294,20 +294,34 @@ def execute(request: AuditRequest, *, quiet: bool) -> AuditResult:
             _report_problems(run.coverage)
         run.check_collection()
         result = run.report()
-        _write_report(result.text, request.rendering.output)
+        _write_report(result, request.rendering.output)
         return run.deliver(result)
     except SigninError as err:
         raise CliError(cli_words(err), _error_code(err)) from None
 
 
-def _write_report(text: str, output: Path | None) -> None:
+WRITE_CHARS = 1 << 20  # a whole text is encoded a slice at a time
+
+
+def _write_report(result: AuditResult, output: Path | None) -> None:
+    """Streamed as rendered, unless the upload needs the whole text anyway (rendered once)."""
     if output is None:
-        sys.stdout.write(text)
+        _write_to(result, sys.stdout)
         return
     try:
-        output.write_text(text, encoding="utf-8", newline="")
+        with output.open("w", encoding="utf-8", newline="") as out:
+            _write_to(result, out)
     except OSError as err:
         raise CliError(f"cannot write --output {output}: {err}", ExitCode.ERROR) from None
+
+
+def _write_to(result: AuditResult, out: TextIO) -> None:
+    if not result.request.delivery.report_s3:
+        result.write_report(out)
+        return
+    text = result.text
+    for start in range(0, len(text), WRITE_CHARS):
+        out.write(text[start : start + WRITE_CHARS])
 
 
 def exit_code(result: AuditResult) -> ExitCode:
@@ -693,6 +707,7 @@ def signin_report(
                 output=output,
                 events=events,
                 save_raw=save_raw,
+                every_column=False,  # the command's frame is never handed out
             ),
             aws=Aws(
                 profile=profile,

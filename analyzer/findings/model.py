@@ -4,7 +4,7 @@ depend on each other."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,28 +137,40 @@ class Finding:
         }
 
 
-def as_dicts(findings: Sequence[Finding]) -> list[dict[str, Any]]:
+def as_dicts(
+    findings: Sequence[Finding], table_value: Callable[[pd.DataFrame], Any] = records_of
+) -> list[dict[str, Any]]:
     """`[f.as_dict() for f in findings]`, with the shown rows of every finding that shares
     one frame taken in one pass. Taking fifty rows is a take per column per chunk, whatever
     the number of rows; a million-row report from a history (a chunk per part) held 239
-    findings, and taking their rows one finding at a time was most of its JSON time."""
+    findings, and taking their rows one finding at a time was most of its JSON time.
+
+    `table_value`: what a finding's shown rows become (records; the JSON renderer's
+    placeholder, see `SigninReport.document`)."""
     documents = [f.as_dict_without_evidence() for f in findings]
+    for index, shown in _shown_tables(findings).items():
+        documents[index]["evidence"] = table_value(shown)
+    return documents
+
+
+def _shown_tables(findings: Sequence[Finding]) -> dict[int, pd.DataFrame]:
+    """Each finding's shown evidence rows (by index), taken as `as_dicts` takes them."""
+    shown: dict[int, pd.DataFrame] = {}
     sharing: dict[int, list[tuple[int, EvidenceRows]]] = {}
     for index, finding in enumerate(findings):
         lazy = finding.evidence_rows
         if lazy is None:
-            documents[index]["evidence"] = records_of(finding.evidence.head(EVIDENCE_SHOWN))
+            shown[index] = finding.evidence.head(EVIDENCE_SHOWN)
         else:
             sharing.setdefault(id(lazy.table), []).append((index, lazy))
     for members in sharing.values():
         heads = [lazy.positions[:EVIDENCE_SHOWN] for _, lazy in members]
-        table = members[0][1].table[EVIDENCE_COLUMNS]
-        records = records_of(rows_at(table, np.concatenate(heads)))
+        taken = rows_at(members[0][1].table[EVIDENCE_COLUMNS], np.concatenate(heads))
         offset = 0
         for (index, _), head in zip(members, heads, strict=True):
-            documents[index]["evidence"] = records[offset : offset + len(head)]
+            shown[index] = taken.iloc[offset : offset + len(head)].reset_index(drop=True)
             offset += len(head)
-    return documents
+    return dict(sorted(shown.items()))
 
 
 def evidence(rows: pd.DataFrame) -> pd.DataFrame:

@@ -23,7 +23,8 @@ import pyarrow.compute as pc
 from analyzer.findings.columns import NAT, arrow_of, equals, flag, micros_of, starts_with
 from analyzer.findings.model import EVIDENCE_COLUMNS, EvidenceRows
 from analyzer.findings.windows import segment_starts
-from analyzer.reports.common import LOGIN, analyzed
+from analyzer.reports.common import LOGIN, analyzed, arrow_column
+from analyzer.reports.grouping import Encoded
 
 T = TypeVar("T")
 NULL_TEXT = str(pd.NA)  # how a null group key prints in a title ("<NA>")
@@ -39,6 +40,21 @@ class Codes:
 
     codes: np.ndarray
     uniques: pa.Array
+
+    @staticmethod
+    def of(column: pd.Series) -> Codes:
+        """`encode(column)[0]`, from the report's encoding of the column (`Encoded.shared`:
+        inside `shared_encodings()` one encoding serves both), its null code taken out."""
+        encoded = Encoded.shared(arrow_column(column))
+        codes = encoded.codes.astype(np.int64)
+        nulls = np.flatnonzero(encoded.values.is_null().to_numpy(zero_copy_only=False))
+        if not len(nulls):
+            return Codes(codes, encoded.values)
+        null = int(nulls[0])  # (one null value at most: it is encoded as a value)
+        renumbered = np.arange(len(encoded.values), dtype=np.int64)
+        renumbered[null + 1 :] -= 1
+        renumbered[null] = -1
+        return Codes(renumbered[codes], encoded.values.drop_null())
 
     @property
     def size(self) -> int:
@@ -119,6 +135,9 @@ class RuleInput:
         """Codes of `column` here and in `history`, one set of values for both."""
 
         def build() -> tuple[Codes, Codes]:
+            if len(history) == 0:  # (a first run): this frame's own codes, encoded once
+                here = self.codes(column)
+                return here, Codes(np.zeros(0, dtype=np.int64), here.uniques)
             here, there = encode(self.frame[column], history.frame[column])
             return here, there
 
@@ -175,7 +194,7 @@ class RuleInput:
         )
 
     def codes(self, column: str) -> Codes:
-        return self._cached(f"codes:{column}", lambda: encode(self.frame[column])[0])
+        return self._cached(f"codes:{column}", lambda: Codes.of(self.frame[column]))
 
     @property
     def evidence_table(self) -> pd.DataFrame:

@@ -189,6 +189,16 @@ SCHEMA: tuple[Column, ...] = (
 )
 
 COLUMNS: tuple[str, ...] = tuple(c.name for c in SCHEMA)
+# What the rules (`run_rules`) and the reports (`build_report`) read, in schema order; the
+# other columns (where a row was read, the raw ARN and ids, error texts, ...) are for people
+# and exports. A frame of just these holds about half the bytes of a whole one: the CLI reads
+# a history that way unless it writes the rows (`--events`).
+REPORT_COLUMNS: tuple[str, ...] = (
+    "event_id", "event_time", "event_name", "event_kind", "account_id", "user_name",
+    "identity_type", "unknown_user", "role_name", "identity_provider", "source_ip",
+    "user_agent", "outcome", "failure_kind", "mfa_status", "region", "endpoint",
+    "endpoint_scope", "endpoint_inferred", "session_name", "identity_center_user_id",
+)  # fmt: skip
 ARROW_SCHEMA = pa.schema([pa.field(c.name, c.arrow_type) for c in SCHEMA])
 
 

@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 
 from analyzer.domain.scopes import ScopeOutcome
 from analyzer.domain.window import Window
+from analyzer.frame.distinct import all_distinct
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION, empty_frame
 from analyzer.history.backends import (
     HistoryBusy,
@@ -214,8 +215,8 @@ def _first_copies(table: pa.Table, *, per_day: bool = False) -> pa.Table:
     if table.num_rows < 2:
         return table
     ids = table.column("event_id")
-    if pc.count_distinct(ids, mode="all").as_py() == table.num_rows:
-        return table  # the usual case: one hash pass, no copy
+    if all_distinct(ids):
+        return table  # the usual case: no copy
     keys = {"id": ids, "at": pa.array(np.arange(table.num_rows))}
     if per_day:
         keys["day"] = pc.cast(table.column("event_time"), pa.date32())

@@ -31,6 +31,7 @@ from analyzer.frame.records import column_values, records_of
 from analyzer.render.text import json_visible
 
 BATCH_ROWS = 50_000  # rows joined into one text at a time: bounds the memory of a big table
+SMALL_TABLE_ROWS = 1_000  # tables this small are written together (`_small_tables`)
 _JSON_SCALAR = (str, int, float, bool, type(None))
 _TEXT = pa.large_string()  # 64-bit offsets: a batch's text may exceed 2 GB in principle
 
@@ -66,14 +67,23 @@ def _completed(
 def _joined_text(parts: list[pa.Array | str]) -> str:
     """Row i is the concatenation of parts[k][i] (a str part is the same in every row); the
     rows are concatenated into one text, decoded once from Arrow's buffer."""
+    return _decoded(_joined_rows(parts))
+
+
+def _joined_rows(parts: list[pa.Array | str]) -> pa.Array:
+    """Row i's text is the concatenation of parts[k][i] (a str part is in every row)."""
     rows = pc.binary_join_element_wise(
         *[pa.scalar(p, _TEXT) if isinstance(p, str) else p.cast(_TEXT) for p in parts],
         pa.scalar("", _TEXT),
     )
-    if isinstance(rows, pa.ChunkedArray):
-        rows = rows.combine_chunks()
+    return rows.combine_chunks() if isinstance(rows, pa.ChunkedArray) else rows
+
+
+def _decoded(rows: pa.Array, start: int = 0, stop: int | None = None) -> str:
+    """Rows `start:stop` of a large_string array as one text, decoded once."""
+    stop = len(rows) if stop is None else stop
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)
-    first, last = offsets[rows.offset], offsets[rows.offset + len(rows)]
+    first, last = offsets[rows.offset + start], offsets[rows.offset + stop]
     data = rows.buffers()[2]
     return "" if data is None else str(memoryview(data)[first:last], "utf-8")
 
@@ -191,6 +201,11 @@ def json_rows(table: pd.DataFrame, indent: str) -> Iterator[str]:
 
 def _json_batch(rows: pd.DataFrame, names: list[str], indent: str) -> str:
     """The batch's row objects, comma-separated (no brackets)."""
+    return _decoded(_json_objects(rows, names, indent))[:-1]  # the last row's comma
+
+
+def _json_objects(rows: pd.DataFrame, names: list[str], indent: str) -> pa.Array:
+    """Each row's object, followed by a comma, as one text per row."""
     inner, field = indent + "  ", "\n" + indent + "    "
     parts: list[pa.Array | str] = [f"\n{inner}{{"]
     for position, name in enumerate(names):
@@ -201,7 +216,7 @@ def _json_batch(rows: pd.DataFrame, names: list[str], indent: str) -> str:
         key = json_visible(json.dumps(name, ensure_ascii=False))
         parts += [f",{field}{key}: " if position else f"{field}{key}: ", texts]
     parts.append(f"\n{inner}}},")
-    return _joined_text(parts)[:-1]  # the last row's comma
+    return _joined_rows(parts)
 
 
 def _json_whole(table: pd.DataFrame, indent: str) -> str:
@@ -226,28 +241,61 @@ def json_pieces(build: Callable[[Callable[[pd.DataFrame], Any]], Any], token: st
         return f"{token}-{len(tables) - 1}"
 
     skeleton = json_visible(json.dumps(build(placeholder), indent=2, ensure_ascii=False))
-    spans: list[tuple[int, int, str]] = []
-    done = 0
-    for number in range(len(tables)):
+    found: list[tuple[int, int, str, pd.DataFrame]] = []
+    for number, table in enumerate(tables):  # (in the document's order, whatever the calls')
         quoted = f'"{token}-{number}"'
-        found = skeleton.find(quoted, done)
-        if found < 0 or skeleton.count(quoted) != 1:
+        at = skeleton.find(quoted)
+        if at < 0 or skeleton.count(quoted) != 1:
             raise ValueError("placeholder not found once in the document")
-        line = skeleton[skeleton.rfind("\n", 0, found) + 1 : found]
-        spans.append((found, found + len(quoted), line[: len(line) - len(line.lstrip(" "))]))
-        done = found + len(quoted)
-    return _spliced(skeleton, spans, tables)
+        line = skeleton[skeleton.rfind("\n", 0, at) + 1 : at]
+        found.append((at, at + len(quoted), line[: len(line) - len(line.lstrip(" "))], table))
+    found.sort(key=lambda span: span[0])
+    spans = [(start, end, indent) for start, end, indent, _ in found]
+    return _spliced(skeleton, spans, [table for *_, table in found])
 
 
 def _spliced(
     skeleton: str, spans: list[tuple[int, int, str]], tables: list[pd.DataFrame]
 ) -> Iterator[str]:
+    written = _small_tables(tables, [indent for _, _, indent in spans])
     done = 0
-    for (start, end, indent), table in zip(spans, tables, strict=True):
+    for number, ((start, end, indent), table) in enumerate(zip(spans, tables, strict=True)):
         yield skeleton[done:start]
-        yield from json_rows(table, indent)
+        if number in written:
+            yield written[number]
+        else:
+            yield from json_rows(table, indent)
         done = end
     yield skeleton[done:]
+
+
+def _small_tables(tables: list[pd.DataFrame], indents: list[str]) -> dict[int, str]:
+    """The texts of the small tables (by number), written together: a report holds a few
+    hundred findings of up to fifty evidence rows each, and the Arrow kernels of one table
+    cost about the same for fifty rows as for ten thousand. Tables alike (column names and
+    types, indentation) are concatenated, their row objects written at once and cut apart
+    again; a group holding a nested value is left to `json_rows`, table by table."""
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...], str], list[int]] = {}
+    for number, (table, indent) in enumerate(zip(tables, indents, strict=True)):
+        names = tuple(str(column) for column in table.columns)
+        if 0 < len(table) <= SMALL_TABLE_ROWS and names and len(set(names)) == len(names):
+            key = (names, tuple(str(kind) for kind in table.dtypes), indent)
+            groups.setdefault(key, []).append(number)
+    written: dict[int, str] = {}
+    for (names, _, indent), numbers in groups.items():
+        members = [tables[number] for number in numbers]
+        together = pd.concat(members, ignore_index=True) if len(members) > 1 else members[0]
+        try:
+            objects = _json_objects(together, list(names), indent)
+        except _Nested:
+            continue
+        start = 0
+        for number, table in zip(numbers, members, strict=True):
+            stop = start + len(table)
+            body = _decoded(objects, start, stop)[:-1]  # the last row's comma
+            written[number] = f"[{body}\n{indent}]"
+            start = stop
+    return written
 
 
 def json_document(build: Callable[[Callable[[pd.DataFrame], Any]], Any], token: str) -> str:

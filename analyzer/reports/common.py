@@ -9,20 +9,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analyzer.frame.schema import REPORT_COLUMNS
 from analyzer.frame.take import taken
 from analyzer.reports.grouping import ArrowColumn, Encoded, Mask, Positions, Times, paired
 
 LOGIN = "login"
-# The columns reports and findings read. The findings narrow the frame to these first: every
-# boolean selection copies each column it carries, and the other 15 columns made a large
-# run's selections twice as slow (benchmarks/README.md). The report reads columns one by one
-# through `Rows`, which never copies a whole frame.
-ANALYZED_COLUMNS = [
-    "event_id", "event_time", "event_name", "event_kind", "account_id", "user_name",
-    "identity_type", "unknown_user", "role_name", "identity_provider", "source_ip",
-    "user_agent", "outcome", "failure_kind", "mfa_status", "region", "endpoint",
-    "endpoint_scope", "endpoint_inferred", "session_name", "identity_center_user_id",
-]  # fmt: skip
+# The columns reports and findings read (`frame.schema.REPORT_COLUMNS`). The findings narrow
+# the frame to these first: every boolean selection copies each column it carries, and the
+# other 15 columns made a large run's selections twice as slow (benchmarks/README.md). The
+# report reads columns one by one through `Rows`, which never copies a whole frame.
+ANALYZED_COLUMNS = list(REPORT_COLUMNS)
 
 
 def analyzed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -139,7 +135,7 @@ class Rows:
         key = (subset, name)
         if key not in self._encoded:
             if ("all", name) not in self._encoded:
-                self._encoded[("all", name)] = Encoded.of(arrow_column(self.frame[name]))
+                self._encoded[("all", name)] = Encoded.shared(arrow_column(self.frame[name]))
             self._encoded[key] = self._encoded[("all", name)].take(self.positions(subset))
         return self._encoded[key]
 

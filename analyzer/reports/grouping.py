@@ -13,7 +13,9 @@ again for the groups' own values.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -55,6 +57,17 @@ class Encoded:
         codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
         return Encoded(codes, encoded.dictionary)
 
+    @staticmethod
+    def shared(column: ArrowColumn) -> Encoded:
+        """`of(column)`, computed once per Arrow column inside `shared_encodings()`."""
+        held = _SHARED.get()
+        if held is None or not isinstance(column, pa.ChunkedArray):
+            return Encoded.of(column)
+        found = held.get(id(column))
+        if found is None or found[0] is not column:
+            found = held[id(column)] = (column, Encoded.of(column))
+        return found[1]
+
     def take(self, positions: Positions | None) -> Encoded:
         return self if positions is None else Encoded(self.codes[positions], self.values)
 
@@ -82,6 +95,25 @@ class Encoded:
 
     def decoded(self) -> pa.Array:
         return self.values.take(pa.array(self.codes))
+
+
+# Encodings by the id of their column, which they hold (so no other column takes the id).
+_SHARED: ContextVar[dict[int, tuple[pa.ChunkedArray, Encoded]] | None] = ContextVar(
+    "shared_encodings", default=None
+)
+
+
+@contextmanager
+def shared_encodings() -> Iterator[None]:
+    """Within it, the rules and the report encode each column of a frame once: both turn the
+    same columns into codes (a million distinct source addresses take 0.12 s a time). An
+    Arrow column is immutable and shared by every frame that selects it, so the encoding
+    found under it is its own; all are let go when the block ends."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
 
 
 def filled(column: Encoded, text: str) -> Encoded:

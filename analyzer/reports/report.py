@@ -63,7 +63,7 @@ class SigninReport:
             "generated_at": self.generated_at.isoformat(),
             "window": self.window.as_dict() if self.window else {"since": None, "until": None},
             "summary": self.summary,
-            "findings": as_dicts(self.findings),
+            "findings": as_dicts(self.findings, table_value),
             "suppressed": {
                 "total": len(self.suppressed),
                 "by_entry": self.suppressed_by_entry(),

@@ -214,3 +214,44 @@ def test_whole_reports_render_as_before(seed: int, monkeypatch: pytest.MonkeyPat
             out = io.StringIO()
             JsonRenderer().render(report, out, sections)
             assert out.getvalue() == json_reference(report.as_dict()) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_small_tables_written_together_equal_the_dump(seed: int) -> None:
+    """Many small tables (a report's evidence lists): alike ones are written at once and cut
+    apart, at each one's own depth, whatever order their placeholders were made in."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    hostile = pd.DataFrame(columns(rng, 40))
+    pieces = [hostile.iloc[start : start + rng.randint(1, 9)] for start in range(0, 40, 7)]
+    other = pd.DataFrame({"n": np.arange(5), "t": arrow(["a", "b", None, "é", "x"], pa.string())})
+
+    def document(value: Callable[[pd.DataFrame], Any]) -> Any:
+        later = [value(piece) for piece in pieces]  # made first, placed last
+        return {
+            "first": value(other),
+            "deeper": {"lists": [{"evidence": value(piece)} for piece in reversed(pieces)]},
+            "empty": value(other.iloc[:0]),
+            "last": later,
+        }
+
+    assert json_document(document, "tok") == json_reference(document(records_of))
+
+
+def test_a_report_with_findings_is_written_without_the_whole_dump() -> None:
+    from analyzer.domain.coverage import Coverage
+    from analyzer.findings.config import FindingsConfig
+    from analyzer.findings.engine import run_rules
+
+    rng = random.Random(3)  # noqa: S311 - reproducible test data, not secrets
+    frame = frame_from_rows(random_rows(rng, 400))
+    findings = run_rules(frame, None, FindingsConfig())
+    assert len(findings) > 3
+    report = build_report(
+        frame, Coverage(accounts=ACCOUNTS), window=None,
+        generated_at=datetime(2026, 11, 26, tzinfo=UTC), findings=findings,
+    )  # fmt: skip
+    # json_document raises where the renderer would fall back to dumping as_dict()
+    assert json_document(report.document, "tok") == json_reference(report.as_dict())
+    out = io.StringIO()
+    JsonRenderer().render(report, out, list(SECTION_NAMES))
+    assert out.getvalue() == json_reference(report.as_dict()) + "\n"

@@ -1,0 +1,69 @@
+"""A report read from a history decodes only the columns the rules and the report read
+(`Rendering.every_column=False`, as the CLI asks), and is the same report; rows written
+with `events` keep every column. The rendered text streams as it is kept whole."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analyzer.audit.request import AuditRequest, Rendering, Sources
+from analyzer.audit.run import run_audit
+from analyzer.frame.schema import COLUMNS, REPORT_COLUMNS
+from analyzer.history.store import NAME_COLUMNS
+from analyzer.render.formats import OutputFormat
+from tests.audit.test_run import SAMPLE, WEEK
+
+MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(\+00:00|Z| UTC)?")
+
+
+def from_history(history: Path, fmt: OutputFormat, **rendering: Any) -> Any:
+    return run_audit(
+        AuditRequest(
+            window=WEEK, history=str(history), rendering=Rendering(format=fmt, **rendering)
+        )
+    )
+
+
+def test_a_history_report_reads_only_what_it_needs_and_is_the_same(tmp_path: Path) -> None:
+    history = tmp_path / "h"
+    run_audit(AuditRequest(window=WEEK, sources=Sources(logs=(SAMPLE,)), history=str(history)))
+    for fmt in OutputFormat:
+        whole = from_history(history, fmt)
+        narrow = from_history(history, fmt, every_column=False)
+        assert list(whole.frame.columns) == list(COLUMNS)
+        assert set(narrow.frame.columns) == {*REPORT_COLUMNS, *NAME_COLUMNS}
+        assert len(narrow.frame) == len(whole.frame) > 0
+        assert _timeless(narrow.text) == _timeless(whole.text)
+        assert [f.title for f in narrow.findings] == [f.title for f in whole.findings]
+        pd.testing.assert_frame_equal(
+            narrow.frame[list(REPORT_COLUMNS)], whole.frame[list(REPORT_COLUMNS)]
+        )
+
+
+def test_rows_written_from_a_history_keep_every_column(tmp_path: Path) -> None:
+    history = tmp_path / "h"
+    run_audit(AuditRequest(window=WEEK, sources=Sources(logs=(SAMPLE,)), history=str(history)))
+    events = tmp_path / "rows.parquet"
+    result = from_history(history, OutputFormat.json, every_column=False, events=events)
+    assert list(result.frame.columns) == list(COLUMNS)
+    assert list(pd.read_parquet(events).columns) == list(COLUMNS)
+
+
+def test_the_streamed_report_is_the_kept_text() -> None:
+    for fmt in OutputFormat:
+        result = run_audit(
+            AuditRequest(window=WEEK, sources=Sources(logs=(SAMPLE,)), rendering=Rendering(fmt))
+        )
+        out = io.StringIO()
+        result.write_report(out)
+        assert out.getvalue() == result.text
+
+
+def _timeless(text: str) -> str:
+    """The text with its moments masked: each run names the time it was generated at."""
+    return MOMENT.sub("T", text)

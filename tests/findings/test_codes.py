@@ -1,0 +1,59 @@
+"""`Codes.of` (derived from the report's encoding) equals `encode` (the rules' own), and
+inside `shared_encodings()` a column is encoded once for both."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from analyzer.findings.prepared import Codes, encode
+from analyzer.reports import grouping
+from analyzer.reports.grouping import Encoded, shared_encodings
+
+TEXT = pd.ArrowDtype(pa.string())
+COLUMNS = {
+    "no nulls": pd.Series(["b", "a", "b", "c"], dtype=TEXT),
+    "null first": pd.Series([None, "a", "b", "a"], dtype=TEXT),
+    "null in the middle": pd.Series(["c", "a", None, "b", None, "c"], dtype=TEXT),
+    "null last": pd.Series(["a", "b", None], dtype=TEXT),
+    "only nulls": pd.Series([None, None], dtype=TEXT),
+    "empty": pd.Series([], dtype=TEXT),
+    "object dtype": pd.Series(["x", None, "y", "x"], dtype=object),
+    "chunked": pd.Series(
+        pd.arrays.ArrowExtensionArray(pa.chunked_array([["a", None], ["b", "a"], [None, "c"]]))
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COLUMNS))
+def test_codes_of_equals_encode(name: str) -> None:
+    column = COLUMNS[name]
+    derived, own = Codes.of(column), encode(column)[0]
+    np.testing.assert_array_equal(derived.codes, own.codes)
+    assert derived.uniques.to_pylist() == own.uniques.to_pylist()
+    assert [derived.label(c) for c in range(-1, derived.size + 1)] == [
+        own.label(c) for c in range(-1, own.size + 1)
+    ]
+
+
+def test_one_encoding_per_column_inside_the_scope(monkeypatch: pytest.MonkeyPatch) -> None:
+    column = COLUMNS["null in the middle"]
+    calls: list[int] = []
+    real = Encoded.of
+
+    def counted(values: grouping.ArrowColumn) -> Encoded:
+        calls.append(len(values))
+        return real(values)
+
+    monkeypatch.setattr(Encoded, "of", staticmethod(counted))
+    with shared_encodings():
+        first = Codes.of(column)
+        again = Codes.of(column)
+        report = Encoded.shared(column.array.__arrow_array__())
+    assert len(calls) == 1
+    np.testing.assert_array_equal(first.codes, again.codes)
+    Codes.of(column)  # outside the scope: encoded again, nothing kept
+    assert len(calls) == 2
+    assert report.values.to_pylist() == ["c", "a", None, "b"]

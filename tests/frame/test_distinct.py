@@ -1,0 +1,61 @@
+"""`all_distinct` is the exact count's answer on every shape of column (differential)."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from analyzer.frame import distinct
+from analyzer.frame.distinct import all_distinct
+
+
+def exact(values: pa.Array | pa.ChunkedArray) -> bool:
+    return bool(pc.count_distinct(values, mode="all").as_py() == len(values))
+
+
+def uuids(count: int, seed: int) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return [str(uuid.UUID(bytes=rng.bytes(16))) for _ in range(count)]
+
+
+SHAPES = {
+    "uuids": pa.array(uuids(5000, 1)),
+    "one repeated uuid": pa.array([*uuids(3000, 2), uuids(1, 2)[0]]),
+    "repeat far apart in chunks": pa.chunked_array(
+        [pa.array(uuids(2000, 3)), pa.array(uuids(2000, 4)), pa.array(uuids(1, 3))]
+    ),
+    "mixed lengths": pa.array([*uuids(100, 5), "sha256:" + "a" * 64, "sha256:" + "b" * 64]),
+    "mixed lengths repeated": pa.array([*uuids(100, 6), "x", "x"]),
+    "a null": pa.array([*uuids(100, 7), None]),
+    "two nulls": pa.array([*uuids(100, 8), None, None]),
+    "sliced": pa.array(["dup", *uuids(500, 9), "dup"]).slice(1, 500),
+    "sliced with its repeat": pa.array(["zz", *uuids(50, 10), *uuids(50, 10)]).slice(1),
+    "large_string": pa.array(uuids(300, 11), pa.large_string()),
+    "large_string repeated": pa.array(uuids(300, 12) * 2, pa.large_string()),
+    "odd width": pa.array([f"{n:013d}" for n in range(4000)]),
+    "odd width repeated": pa.array([f"{n % 3999:013d}" for n in range(4000)]),
+    "one byte": pa.array(list("abcdefg")),
+    "empty strings": pa.array(["", ""]),
+    "long texts": pa.array(["y" * 700 + str(n % 10) for n in range(11)]),
+    "one value": pa.array(["only"]),
+    "nothing": pa.array([], pa.string()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_same_answer_as_the_exact_count(name: str) -> None:
+    assert all_distinct(SHAPES[name]) == exact(SHAPES[name])
+
+
+def test_a_collision_of_the_mixed_numbers_asks_the_exact_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Numbers that collide for distinct texts must not be read as a repeat."""
+    values = pa.array(uuids(1000, 13))
+    monkeypatch.setattr(distinct, "_MULTIPLIERS", np.zeros(64, dtype=np.uint64))
+    assert all_distinct(values) is True
+    assert all_distinct(pa.array([*uuids(10, 14), uuids(1, 14)[0]])) is False

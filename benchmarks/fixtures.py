@@ -102,11 +102,13 @@ def ensure_frame(root: Path, spec: TreeSpec = MILLION) -> Path:
     return path
 
 
-def load_frame(path: Path) -> pd.DataFrame:
-    """An `--events` Parquet file back as the documented frame (Arrow dtypes)."""
+def load_frame(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """An `--events` Parquet file back as the documented frame (Arrow dtypes); `columns`:
+    only those (e.g. `analyzer.REPORT_COLUMNS`, what the rules and the report read)."""
     import pyarrow.parquet as pq
 
-    frame: pd.DataFrame = pq.read_table(path).to_pandas(types_mapper=pd.ArrowDtype)
+    table = pq.read_table(path, columns=columns)
+    frame: pd.DataFrame = table.to_pandas(types_mapper=pd.ArrowDtype)
     return frame
 
 

@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 # The commit the issue-15 branches started from (before any of its changes).
 DEFAULT_BASELINE = "f5b2ec5"
@@ -46,7 +46,7 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000  # KiB on Linux
 
 
-def _load_frame(path: Path) -> Any:
+def _load_frame(path: Path, columns: list[str] | None) -> Any:
     """`benchmarks.fixtures.load_frame`, loaded from this file's folder: a baseline checkout
     may predate fixtures.py, and its `benchmarks` package would shadow this one."""
     spec = importlib.util.spec_from_file_location(
@@ -57,13 +57,15 @@ def _load_frame(path: Path) -> Any:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
-    return module.load_frame(path)
+    return module.load_frame(path, columns)
 
 
-def child(frame_path: Path, rules: bool = True) -> dict[str, Any]:
+def child(
+    frame_path: Path, rules: bool = True, columns: list[str] | None = None
+) -> dict[str, Any]:
     """One repetition in this process (run with PYTHONPATH at the checkout measured);
     `rules=False` skips `run_rules` (the report then has no findings), to time the report
-    and renderers alone."""
+    and renderers alone; `columns`: load only those."""
     import hashlib
     import io
     from datetime import UTC, datetime
@@ -81,7 +83,7 @@ def child(frame_path: Path, rules: bool = True) -> dict[str, Any]:
     result["rss_imports"] = _peak_mb()
     times: dict[str, float] = {}
     started = time.perf_counter()
-    frame = _load_frame(frame_path)
+    frame = _load_frame(frame_path, columns)
     times["load"] = time.perf_counter() - started
     result["rows"] = len(frame)
     result["rss_load"] = _peak_mb()
@@ -99,16 +101,28 @@ def child(frame_path: Path, rules: bool = True) -> dict[str, Any]:
     times["build_report"] = time.perf_counter() - started
     result["rss_build_report"] = _peak_mb()
 
+    class Digest(io.TextIOBase):
+        """A file that keeps only the size and hash of what is written: the report streamed
+        as the CLI streams it to --output (AuditResult.write_report), measured without
+        holding a copy of the text the benchmark itself would add to the peak."""
+
+        def __init__(self) -> None:
+            self.hash, self.size = hashlib.sha256(), 0
+
+        def write(self, text: str) -> int:
+            data = text.encode("utf-8")
+            self.hash.update(data)
+            self.size += len(data)
+            return len(text)
+
     for stage, renderer in (("json", JsonRenderer()), ("csv", CsvRenderer())):
         started = time.perf_counter()
-        buffer = io.StringIO()  # as the audit run renders (AuditResult.text)
-        renderer.render(report, buffer, list(SECTION_NAMES))
-        text = buffer.getvalue()
+        sink = Digest()
+        renderer.render(report, cast(TextIO, sink), list(SECTION_NAMES))
         times[stage] = time.perf_counter() - started
         result[f"rss_{stage}"] = _peak_mb()
-        result[f"{stage}_bytes"] = len(text.encode("utf-8"))
-        result[f"{stage}_sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        del buffer, text
+        result[f"{stage}_bytes"] = sink.size
+        result[f"{stage}_sha256"] = sink.hash.hexdigest()
     result["seconds"] = times
     return result
 
@@ -133,8 +147,11 @@ def measure(script: Path, checkout: Path, args: list[str]) -> dict[str, Any]:
     return measured
 
 
-def run_child(checkout: Path, frame_path: Path, rules: bool = True) -> dict[str, Any]:
+def run_child(
+    checkout: Path, frame_path: Path, rules: bool = True, columns: list[str] | None = None
+) -> dict[str, Any]:
     args = [str(frame_path)] + ([] if rules else ["--no-rules"])
+    args += ["--columns", ",".join(columns)] if columns else []
     return measure(Path(__file__).resolve(), checkout, args)
 
 
@@ -204,11 +221,23 @@ def main() -> None:
     parser.add_argument(
         "--no-rules", action="store_true", help="skip run_rules: time the report and renderers"
     )
+    parser.add_argument(
+        "--report-columns",
+        action="store_true",
+        help="load only analyzer.REPORT_COLUMNS (what the rules and report read), both sides",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--columns", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, rules=not args.no_rules)))
+        columns = args.columns.split(",") if args.columns else None
+        print(json.dumps(child(args.child, rules=not args.no_rules, columns=columns)))
         return
+    columns = None
+    if args.report_columns:
+        from analyzer.frame.schema import REPORT_COLUMNS
+
+        columns = list(REPORT_COLUMNS)
     if args.frame is None:
         if args.root is None:
             parser.error("give the fixture cache folder or --frame")
@@ -229,8 +258,8 @@ def main() -> None:
         try:
             for rep in range(args.reps):
                 if not args.no_baseline:
-                    old.append(run_child(baseline, args.frame, not args.no_rules))
-                new.append(run_child(REPO, args.frame, not args.no_rules))
+                    old.append(run_child(baseline, args.frame, not args.no_rules, columns))
+                new.append(run_child(REPO, args.frame, not args.no_rules, columns))
                 print(f"rep {rep + 1}/{args.reps}: baseline "
                       f"{_total(old[-1]) if old else float('nan'):.2f} s, this "
                       f"{_total(new[-1]):.2f} s", file=sys.stderr)  # fmt: skip
@@ -240,7 +269,8 @@ def main() -> None:
                     [GIT, "-C", str(REPO), "worktree", "remove", "--force", str(baseline)],
                     check=False,
                 )
-    print(f"{new[0]['rows']:,} rows from {args.frame}; {new[0]['findings']} findings; "
+    loaded = f"the {len(columns)} report columns" if columns else "every column"
+    print(f"{new[0]['rows']:,} rows ({loaded}) from {args.frame}; {new[0]['findings']} findings; "
           f"{args.reps} repetitions per side, alternating")  # fmt: skip
     print(table(old, new, ref if not args.no_baseline else "-"))
     print(report_goal(new))

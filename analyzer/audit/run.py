@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analyzer.audit.memory import release_free_memory
 from analyzer.audit.request import AuditRequest, AuditResult, Sources
 from analyzer.domain.coverage import Coverage, RegionCoverage
 from analyzer.domain.errors import (
@@ -290,7 +289,6 @@ class AuditRun:
 
         request = self.request
         frame, baseline, appended, kept = self._through_history()
-        release_free_memory()  # (each stage's scratch memory goes before the next one's)
         window = request.window
         if window.since is not None:
             frame = frame[(frame["event_time"] >= window.since).fillna(True).astype(bool)]
@@ -299,7 +297,6 @@ class AuditRun:
         )
         with shared_encodings():  # (the rules and the report encode the same columns)
             results = evaluate_rules(frame, baseline, config)
-            release_free_memory()
             findings = results.findings
             report = build_report(
                 frame,
@@ -310,7 +307,6 @@ class AuditRun:
                 suppressed=results.suppressed,
                 charts=request.rendering.format is OutputFormat.html,
             )
-        release_free_memory()
         self._write_events(frame)
         return AuditResult(
             request=request,

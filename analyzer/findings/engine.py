@@ -27,6 +27,7 @@ from analyzer.findings.org_rules import ORG_RULES
 from analyzer.findings.prepared import RuleInput
 from analyzer.findings.rules import RULES
 from analyzer.findings.suppress import Suppressed, suppressed_by_each
+from analyzer.frame.memory import release_free_memory
 
 __all__ = [
     "EVIDENCE_COLUMNS",
@@ -141,6 +142,8 @@ def evaluate_rules(
             standing, quiet = _suppression(rule_id, rule(rows, history, settings), config)
             found += standing
             silenced += quiet
+    del rows, history  # the prepared masks and codes: freed, and handed back
+    release_free_memory()
     return RuleResults(_ordered(found), _ordered(silenced))
 
 

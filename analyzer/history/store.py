@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 from analyzer.domain.scopes import ScopeOutcome
 from analyzer.domain.window import Window
 from analyzer.frame.distinct import all_distinct
+from analyzer.frame.memory import release_free_memory
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION, empty_frame
 from analyzer.history.backends import (
     HistoryBusy,
@@ -361,8 +362,11 @@ class History:
             return empty if columns is None else empty[columns]
         table = _sorted(_first_copies(pa.concat_tables(tables)))
         frame: pd.DataFrame = table.to_pandas(types_mapper=pd.ArrowDtype)
+        del tables, table
         # Runs stored the spelling each one saw; one person is one user_name across runs.
-        return canonical_user_names(frame).reset_index(drop=True)
+        named = canonical_user_names(frame).reset_index(drop=True)
+        release_free_memory()  # the decoded parts' scratch memory, handed back
+        return named
 
     def _merge(self, frame: pd.DataFrame, closed_before: date) -> _Merge:
         """Merge the new rows into their periods (a day, or a closed month), and fold the

@@ -13,6 +13,7 @@ from analyzer.domain.coverage import Coverage
 from analyzer.domain.window import Window
 from analyzer.findings.model import Finding, as_dicts
 from analyzer.findings.suppress import Suppressed
+from analyzer.frame.memory import release_free_memory
 from analyzer.frame.records import records_of
 from analyzer.render.formats import SECTION_NAMES, TABLE_SECTIONS
 from analyzer.reports.accounts import account_table
@@ -106,7 +107,7 @@ def build_report(
     }
     if coverage is not None and coverage.accounts:  # an organization run
         tables["accounts"] = account_table(rows, coverage.accounts)
-    return SigninReport(
+    report = SigninReport(
         generated_at=generated_at,
         window=window,
         summary=summary_of(rows),
@@ -116,3 +117,6 @@ def build_report(
         suppressed=list(suppressed or []),
         charts=series,
     )
+    del rows  # the subsets and encodings: freed, and handed back
+    release_free_memory()
+    return report

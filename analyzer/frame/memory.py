@@ -1,4 +1,5 @@
-"""Handing freed heap memory back to the system between the stages of a run.
+"""Handing freed heap memory back to the system at the end of a stage (a history read, the
+rules, the report).
 
 The rules and the report allocate and free hundreds of MB of short-lived arrays. glibc keeps
 freed heap pages resident (its mmap threshold grows to 32 MB once a large block is freed),

@@ -178,8 +178,15 @@ def load_history(
     `columns`: only these are decoded (and `event_id`, `event_time`, and the columns that
     settle a user's name when `user_name` is asked); `REPORT_COLUMNS` is what `run_rules`
     and `build_report` need, about half a whole frame's memory."""
+    from analyzer.frame.schema import COLUMNS
     from analyzer.history.store import History
 
+    if columns is not None:
+        if isinstance(columns, str):
+            raise TypeError("columns must be a list of column names, not one string")
+        unknown = [name for name in columns if name not in COLUMNS]
+        if unknown:
+            raise ValueError(f"no such column(s) in the schema: {', '.join(map(str, unknown))}")
     window = _window(since, until)
     client = None
     if str(location).startswith("s3://"):

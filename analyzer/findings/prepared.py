@@ -43,9 +43,14 @@ class Codes:
 
     @staticmethod
     def of(column: pd.Series) -> Codes:
-        """`encode(column)[0]`, from the report's encoding of the column (`Encoded.shared`:
-        inside `shared_encodings()` one encoding serves both), its null code taken out."""
-        encoded = Encoded.shared(arrow_column(column))
+        """`encode(column)[0]`; for a text column of the frame contract, from the report's
+        encoding of it (`Encoded.shared`: inside `shared_encodings()` one encoding serves
+        both), its null code taken out. Other columns (a hand-made frame's categorical or
+        objects) are encoded as `encode` does."""
+        values = arrow_column(column)
+        if not (isinstance(values, pa.ChunkedArray) and pa.types.is_string(values.type)):
+            return encode(column)[0]
+        encoded = Encoded.shared(values)
         codes = encoded.codes.astype(np.int64)
         nulls = np.flatnonzero(encoded.values.is_null().to_numpy(zero_copy_only=False))
         if not len(nulls):

@@ -24,14 +24,18 @@ _MULTIPLIERS = np.random.default_rng(0x5EED).integers(1, 2**63, size=64, dtype=n
 
 def all_distinct(values: pa.Array | pa.ChunkedArray) -> bool:
     """True when no value occurs twice (a null counts as a value, as `count_distinct`'s
-    mode "all" counts it)."""
+    mode "all" counts it). False when one does, or for a type Arrow cannot count (a
+    dictionary or all-null column of a hand-made frame): the caller's own path decides."""
     if len(values) < 2:
         return True
     array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     mixed = _mixed_rows(array)
     if mixed is not None and len(pd.unique(mixed)) == len(array):
         return True
-    return bool(pc.count_distinct(array, mode="all").as_py() == len(array))
+    try:
+        return bool(pc.count_distinct(array, mode="all").as_py() == len(array))
+    except pa.ArrowNotImplementedError:
+        return False
 
 
 def _mixed_rows(array: pa.Array) -> np.ndarray | None:

@@ -47,7 +47,9 @@ def _version(metadata: dict[bytes, bytes] | None) -> int:
 def decode_part(data: bytes, columns: Sequence[str] | None = None) -> pa.Table:
     """The part as a table in ARROW_SCHEMA (see the module docstring), or PartError.
     `columns`: only these (in schema order): a baseline read decodes a third of the columns,
-    and Parquet is columnar, so the others are never decompressed."""
+    and Parquet is columnar, so the others are never decompressed. A part is refused for a
+    column it lacks or cannot cast whether or not that column is read, so reading fewer
+    columns never lets a damaged part through."""
     wanted_fields = (
         list(ARROW_SCHEMA)
         if columns is None
@@ -65,20 +67,32 @@ def decode_part(data: bytes, columns: Sequence[str] | None = None) -> pa.Table:
         raise PartError(
             f"written with schema version {version}, newer than this tool's {SCHEMA_VERSION}"
         )
-    arrays: list[pa.Array | pa.ChunkedArray] = []
-    for wanted in wanted_fields:
+    arrays: dict[str, pa.Array | pa.ChunkedArray] = {}
+    for wanted in ARROW_SCHEMA:
+        read = wanted in wanted_fields
         if wanted.name not in present:
             if version == SCHEMA_VERSION:
                 raise PartError(f"column {wanted.name} missing (schema version {version})")
-            arrays.append(pa.nulls(table.num_rows, wanted.type))  # added after this part
+            arrays[wanted.name] = pa.nulls(table.num_rows if read else 0, wanted.type)
+            continue  # (a column added after this part was written)
+        stored = file.schema_arrow.field(wanted.name).type
+        if stored == wanted.type:
+            if read:
+                arrays[wanted.name] = table.column(wanted.name)
             continue
-        column = table.column(wanted.name)
-        if column.type != wanted.type:
-            try:
-                column = column.cast(wanted.type)
-            except (pa.ArrowException, ValueError):
-                raise PartError(
-                    f"column {wanted.name} is {column.type}, expected {wanted.type}"
-                ) from None
-        arrays.append(column)
-    return pa.Table.from_arrays(arrays, schema=pa.schema(wanted_fields))
+        # Another type: usable if every value casts, so an unread column is read to see.
+        column = table.column(wanted.name) if read else _column(file, wanted.name)
+        try:
+            arrays[wanted.name] = column.cast(wanted.type)
+        except (pa.ArrowException, ValueError):
+            raise PartError(f"column {wanted.name} is {stored}, expected {wanted.type}") from None
+    return pa.Table.from_arrays(
+        [arrays[f.name] for f in wanted_fields], schema=pa.schema(wanted_fields)
+    )
+
+
+def _column(file: pq.ParquetFile, name: str) -> pa.ChunkedArray:
+    try:
+        return file.read(columns=[name]).column(name)
+    except (pa.ArrowException, OSError, ValueError) as err:
+        raise PartError(f"not a readable Parquet file ({type(err).__name__}: {err})") from None

@@ -278,7 +278,10 @@ def _small_tables(tables: list[pd.DataFrame], indents: list[str]) -> dict[int, s
     groups: dict[tuple[tuple[str, ...], tuple[str, ...], str], list[int]] = {}
     for number, (table, indent) in enumerate(zip(tables, indents, strict=True)):
         names = tuple(str(column) for column in table.columns)
-        if 0 < len(table) <= SMALL_TABLE_ROWS and names and len(set(names)) == len(names):
+        labels = all(isinstance(column, str) for column in table.columns)  # (concat aligns
+        # by label: 1 and "1" print alike but are two columns, 1 and 1.0 one)
+        alike = names and labels and len(set(names)) == len(names)
+        if 0 < len(table) <= SMALL_TABLE_ROWS and alike:
             key = (names, tuple(str(kind) for kind in table.dtypes), indent)
             groups.setdefault(key, []).append(number)
     written: dict[int, str] = {}

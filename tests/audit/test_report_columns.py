@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from analyzer.audit.request import AuditRequest, Rendering, Sources
 from analyzer.audit.run import run_audit
@@ -67,3 +68,35 @@ def test_the_streamed_report_is_the_kept_text() -> None:
 def _timeless(text: str) -> str:
     """The text with its moments masked: each run names the time it was generated at."""
     return MOMENT.sub("T", text)
+
+
+def test_a_damaged_part_is_skipped_whatever_columns_are_read(tmp_path: Path) -> None:
+    """A part lacking a column the report does not read is refused by the narrow read too:
+    reading fewer columns must not let it through (its day is then reported incomplete)."""
+    history = tmp_path / "h"
+    run_audit(AuditRequest(window=WEEK, sources=Sources(logs=(SAMPLE,)), history=str(history)))
+    (part,) = sorted(history.glob("events/day=2026-11-03/*.parquet"))
+    table = pq.read_table(part)
+    pq.write_table(table.drop_columns(["error_message"]), part)  # (keeps the version mark)
+    whole = from_history(history, OutputFormat.json)
+    narrow = from_history(history, OutputFormat.json, every_column=False)
+    assert any("error_message missing" in p.message for p in narrow.coverage.problems)
+    assert narrow.skipped == whole.skipped == 1
+    assert _timeless(narrow.text) == _timeless(whole.text)
+
+
+def test_load_history_reads_the_columns_asked(tmp_path: Path) -> None:
+    import pytest
+
+    import analyzer
+
+    history = tmp_path / "h"
+    run_audit(AuditRequest(window=WEEK, sources=Sources(logs=(SAMPLE,)), history=str(history)))
+    narrow = analyzer.load_history(history, WEEK.since, WEEK.until, columns=REPORT_COLUMNS)
+    whole = analyzer.load_history(history, WEEK.since, WEEK.until)
+    assert set(narrow.columns) == {*REPORT_COLUMNS, *NAME_COLUMNS}
+    pd.testing.assert_frame_equal(narrow[list(REPORT_COLUMNS)], whole[list(REPORT_COLUMNS)])
+    with pytest.raises(TypeError, match="list of column names"):
+        analyzer.load_history(history, columns="source_ip")
+    with pytest.raises(ValueError, match=r"no such column.*sourceIP"):
+        analyzer.load_history(history, columns=["sourceIP"])

@@ -57,3 +57,38 @@ def test_one_encoding_per_column_inside_the_scope(monkeypatch: pytest.MonkeyPatc
     Codes.of(column)  # outside the scope: encoded again, nothing kept
     assert len(calls) == 2
     assert report.values.to_pylist() == ["c", "a", None, "b"]
+
+
+def test_columns_outside_the_frame_contract_are_encoded_as_before() -> None:
+    for column in (
+        pd.Series(["b", None, "a", "b"], dtype="category"),
+        pd.Series([None, None], dtype=object),
+        pd.Series(
+            pd.arrays.ArrowExtensionArray(
+                pa.chunked_array([pa.array(["a", "b"]).dictionary_encode()])
+            )
+        ),
+    ):
+        derived, own = Codes.of(column), encode(column)[0]
+        np.testing.assert_array_equal(derived.codes, own.codes)
+        assert derived.uniques.to_pylist() == own.uniques.to_pylist()
+
+
+def test_rules_on_an_event_id_column_arrow_cannot_count() -> None:
+    """A hand-made frame's dictionary eventIDs: the same findings as plain text gives."""
+    import random
+
+    from analyzer.findings.config import FindingsConfig
+    from analyzer.findings.engine import run_rules
+    from analyzer.frame.schema import frame_from_rows
+    from tests.reports.test_reference import random_rows
+
+    rows = random_rows(random.Random(3), 60)  # noqa: S311 - test data
+    rows[1] = {**rows[1], "event_id": rows[0]["event_id"]}  # one conflict
+    frame = frame_from_rows(rows)
+    plain = run_rules(frame, None, FindingsConfig())
+    encoded = frame.copy()
+    ids = pa.chunked_array([pa.array(frame["event_id"]).dictionary_encode()])
+    encoded["event_id"] = pd.Series(pd.arrays.ArrowExtensionArray(ids))
+    assert [f.title for f in run_rules(encoded, None, FindingsConfig())] == [f.title for f in plain]
+    assert any(f.rule_id == "event_id_conflict" for f in plain)

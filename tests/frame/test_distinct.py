@@ -59,3 +59,8 @@ def test_a_collision_of_the_mixed_numbers_asks_the_exact_count(
     monkeypatch.setattr(distinct, "_MULTIPLIERS", np.zeros(64, dtype=np.uint64))
     assert all_distinct(values) is True
     assert all_distinct(pa.array([*uuids(10, 14), uuids(1, 14)[0]])) is False
+
+
+def test_types_arrow_cannot_count_are_left_to_the_caller() -> None:
+    assert all_distinct(pa.nulls(3)) is False
+    assert all_distinct(pa.array(["a", "b"]).dictionary_encode()) is False

@@ -255,3 +255,15 @@ def test_a_report_with_findings_is_written_without_the_whole_dump() -> None:
     out = io.StringIO()
     JsonRenderer().render(report, out, list(SECTION_NAMES))
     assert out.getvalue() == json_reference(report.as_dict()) + "\n"
+
+
+def test_small_tables_with_labels_that_print_alike_stay_apart() -> None:
+    """1 and "1" print as one key but are two columns to pandas: never written together."""
+    first = pd.DataFrame({1: [1], "x": [2]})
+    second = pd.DataFrame({"1": [3], "x": [4]})
+    columnless = pd.DataFrame(index=range(2))
+
+    def document(value: Callable[[pd.DataFrame], Any]) -> Any:
+        return [value(first), value(second), value(columnless), value(first)]
+
+    assert json_document(document, "tok") == json_reference(document(records_of))

@@ -96,9 +96,10 @@ class Rendering:
     output: Path | None = None
     events: Path | None = None  # also write the rows: .parquet, .csv or .jsonl
     save_raw: Path | None = None  # also write the kept raw records as trail files
-    # False: a report read from a history decodes only `REPORT_COLUMNS` (AuditResult.frame
-    # then holds just those), about half the memory and decoding of a big history. The CLI
-    # and the Lambda handler ask for it; rows written with `events` keep every column.
+    # False: a report read from a history decodes only `REPORT_COLUMNS`, and collected rows
+    # no history stores keep only those (AuditResult.frame then holds just them, and what
+    # settles user names): about half the memory of a big run. The CLI and the Lambda
+    # handler ask for it; rows written with `events` keep every column.
     every_column: bool = True
 
 

@@ -257,9 +257,14 @@ class AuditRun:
         if not self.request.collects:
             return
         from analyzer.frame.collect import collect
+        from analyzer.frame.schema import REPORT_COLUMNS
 
         keep = self._archive.add if self._archive is not None else None
-        collection = collect(self.sources, self.collect_window, keep_raw=keep)
+        rendering = self.request.rendering
+        # Rows neither stored nor written: the frame needs only what the report reads.
+        narrow = not rendering.every_column and self.history is None and rendering.events is None
+        columns = REPORT_COLUMNS if narrow else None
+        collection = collect(self.sources, self.collect_window, keep_raw=keep, columns=columns)
         self.coverage = collection.coverage
         self.collected = collection.frame
 
@@ -536,7 +541,6 @@ class AuditRun:
             write_events(frame, path)
         except (ValueError, OSError) as err:
             raise RunError(f"cannot write events to {path}: {err}", subject="events") from None
-
 
 
 def run_audit(

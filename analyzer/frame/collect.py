@@ -12,7 +12,7 @@ come out in the same order as the reference's (`tests/frame/test_collect_batches
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -60,12 +60,17 @@ def collect(
     sources: Iterable[Source],
     window: Window | None = None,
     keep_raw: Callable[[object], None] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> Collection:
     """The frame of the sources' sign-ins in the window (`collect_records` says what is
-    kept and why); from row batches unless `keep_raw` needs each raw record."""
+    kept and why); from row batches unless `keep_raw` needs each raw record.
+
+    `columns`: the frame holds only these (and what settles user names), in schema order;
+    rows are still compared whole for duplicates, and problems found as before. A report
+    that writes no rows needs `REPORT_COLUMNS`: the plain frame is then half the size."""
     if keep_raw is not None:
         return collect_records(sources, window, keep_raw)
-    columnar = _Columnar(window)
+    columnar = _Columnar(window, columns)
     for source in sources:
         for batch in source.batches(columnar.coverage):
             columnar.add(batch)
@@ -165,8 +170,10 @@ class _Late:
 class _Columnar:
     """The state of one `collect` over row batches."""
 
-    def __init__(self, window: Window | None) -> None:
+    def __init__(self, window: Window | None, columns: Sequence[str] | None = None) -> None:
         self.window = window
+        wanted = set(COLUMNS if columns is None else [*columns, *_NAME_INPUTS])
+        self.kept = [name for name in COLUMNS if name in wanted]
         self.coverage = Coverage()
         self.tables: list[pa.Table] = []
         self.late: list[tuple[Anchor, int, int, Problem]] = []
@@ -291,11 +298,10 @@ class _Columnar:
         table = table.drop_columns([WHERE, _SEQUENCE])
         if not table.num_rows:
             frame = frame_from_table(_decoded(table))
-            return Collection(
-                canonical_user_names(resolve_identity_center_names(frame)), self.coverage
-            )
+            named = canonical_user_names(resolve_identity_center_names(frame))
+            return Collection(named[self.kept], self.coverage)
         table = _with_names(table)
-        columns = {name: table.column(name) for name in COLUMNS}
+        columns = {name: table.column(name) for name in self.kept}
         del table  # each encoded column is released once its plain one is made
         return Collection(frame_from_table(_sorted_plain(columns)), self.coverage)
 
@@ -336,9 +342,10 @@ def _sorted_plain(columns: dict[str, Any]) -> pa.Table:
     )
     del keys
     plain: dict[str, Any] = {}
-    for name in COLUMNS:
+    schema = pa.schema([ARROW_SCHEMA.field(name) for name in columns])
+    for name in schema.names:
         plain[name] = columns.pop(name).cast(ARROW_SCHEMA.field(name).type).take(order)
-    return pa.table(plain, schema=ARROW_SCHEMA)
+    return pa.table(plain, schema=schema)
 
 
 def _encoded(table: pa.Table) -> pa.Table:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +101,27 @@ def test_load_history_reads_the_columns_asked(tmp_path: Path) -> None:
         analyzer.load_history(history, columns="source_ip")
     with pytest.raises(ValueError, match=r"no such column.*sourceIP"):
         analyzer.load_history(history, columns=["sourceIP"])
+
+
+def test_a_collection_neither_stored_nor_written_keeps_the_report_columns(
+    tmp_path: Path,
+) -> None:
+    """--logs without --history or --events: the frame holds what the report reads, and the
+    report, findings and coverage are the same as from the whole frame."""
+    for fmt in OutputFormat:
+        request = AuditRequest(window=WEEK, sources=Sources(logs=(SAMPLE,)))
+        whole = run_audit(replace(request, rendering=Rendering(fmt)))
+        narrow = run_audit(replace(request, rendering=Rendering(fmt, every_column=False)))
+        assert set(narrow.frame.columns) == {*REPORT_COLUMNS, *NAME_COLUMNS}
+        assert _timeless(narrow.text) == _timeless(whole.text)
+        assert narrow.coverage.as_dict() == whole.coverage.as_dict()
+    stored = run_audit(
+        AuditRequest(
+            window=WEEK, sources=Sources(logs=(SAMPLE,)), history=str(tmp_path / "h"),
+            rendering=Rendering(every_column=False),
+        )
+    )  # fmt: skip
+    part = next((tmp_path / "h").rglob("*.parquet"))
+    assert list(pd.read_parquet(part).columns) == list(COLUMNS)
+    assert stored.appended is not None
+    assert stored.appended.added > 0

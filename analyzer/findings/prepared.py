@@ -24,7 +24,7 @@ from analyzer.findings.columns import NAT, arrow_of, equals, flag, micros_of, st
 from analyzer.findings.model import EVIDENCE_COLUMNS, EvidenceRows
 from analyzer.findings.windows import segment_starts
 from analyzer.reports.common import LOGIN, analyzed, arrow_column
-from analyzer.reports.grouping import Encoded
+from analyzer.reports.grouping import Encoded, sharing
 
 T = TypeVar("T")
 NULL_TEXT = str(pd.NA)  # how a null group key prints in a title ("<NA>")
@@ -43,12 +43,13 @@ class Codes:
 
     @staticmethod
     def of(column: pd.Series) -> Codes:
-        """`encode(column)[0]`; for a text column of the frame contract, from the report's
-        encoding of it (`Encoded.shared`: inside `shared_encodings()` one encoding serves
-        both), its null code taken out. Other columns (a hand-made frame's categorical or
-        objects) are encoded as `encode` does."""
+        """`encode(column)[0]`; inside `shared_encodings()`, for a text column of the frame
+        contract, from the report's encoding of it (`Encoded.shared`: one encoding serves
+        both), its null code taken out. Otherwise (no report to share with, a hand-made
+        frame's categorical or objects) encoded as `encode` does."""
         values = arrow_column(column)
-        if not (isinstance(values, pa.ChunkedArray) and pa.types.is_string(values.type)):
+        text = isinstance(values, pa.ChunkedArray) and pa.types.is_string(values.type)
+        if not (text and sharing()):
             return encode(column)[0]
         encoded = Encoded.shared(values)
         codes = encoded.codes.astype(np.int64)

@@ -103,6 +103,11 @@ _SHARED: ContextVar[dict[int, tuple[pa.ChunkedArray, Encoded]] | None] = Context
 )
 
 
+def sharing() -> bool:
+    """True inside `shared_encodings()`."""
+    return _SHARED.get() is not None
+
+
 @contextmanager
 def shared_encodings() -> Iterator[None]:
     """Within it, the rules and the report encode each column of a frame once: both turn the

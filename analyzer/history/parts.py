@@ -57,9 +57,10 @@ def decode_part(data: bytes, columns: Sequence[str] | None = None) -> pa.Table:
     )
     try:
         file = pq.ParquetFile(io.BytesIO(data))
-        present = set(file.schema_arrow.names)
+        stored_schema = file.schema_arrow  # (built anew on each access)
+        present = set(stored_schema.names)
         table = file.read(columns=[f.name for f in wanted_fields if f.name in present])
-        metadata = file.schema_arrow.metadata
+        metadata = stored_schema.metadata
     except (pa.ArrowException, OSError, ValueError) as err:
         raise PartError(f"not a readable Parquet file ({type(err).__name__}: {err})") from None
     version = _version(metadata)
@@ -75,7 +76,7 @@ def decode_part(data: bytes, columns: Sequence[str] | None = None) -> pa.Table:
                 raise PartError(f"column {wanted.name} missing (schema version {version})")
             arrays[wanted.name] = pa.nulls(table.num_rows if read else 0, wanted.type)
             continue  # (a column added after this part was written)
-        stored = file.schema_arrow.field(wanted.name).type
+        stored = stored_schema.field(wanted.name).type
         if stored == wanted.type:
             if read:
                 arrays[wanted.name] = table.column(wanted.name)

@@ -7,7 +7,7 @@ turns them into one Python warning so a notebook user sees that something was sk
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -169,7 +169,7 @@ def load_history(
     until: Moment | None = None,
     *,
     profile: str | None = None,
-    columns: Sequence[str] | None = None,
+    columns: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Sign-ins stored by `signin-report --history` (a folder or s3://bucket/prefix), with
     the same schema as `read_logs`; `since` inclusive, `until` exclusive. A history in S3 is
@@ -184,6 +184,7 @@ def load_history(
     if columns is not None:
         if isinstance(columns, str):
             raise TypeError("columns must be a list of column names, not one string")
+        columns = list(columns)  # (an iterator is read once)
         unknown = [name for name in columns if name not in COLUMNS]
         if unknown:
             raise ValueError(f"no such column(s) in the schema: {', '.join(map(str, unknown))}")

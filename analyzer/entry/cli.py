@@ -305,25 +305,18 @@ WRITE_CHARS = 1 << 20  # a whole text is encoded a slice at a time
 
 def _write_report(result: AuditResult, output: Path | None) -> None:
     """Streamed as rendered, unless the upload needs the whole text anyway (rendered once).
-    A file is written beside `output` and renamed over it when complete: a run that fails
-    while rendering leaves the previous report, never a truncated one. What is not a file
-    (/dev/stdout, a pipe) is written in place."""
+    The file is written in place, as a shell redirection writes it: through a symbolic
+    link, keeping its owner and mode, in a folder the user may not write to; a run that
+    fails while rendering leaves it incomplete (and exits with an error)."""
     if output is None:
         _write_to(result, sys.stdout)
         return
-    in_place = output.exists() and not output.is_file()
-    target = output if in_place else output.with_name(f".{output.name}.partial")
     try:
-        with target.open("w", encoding="utf-8", newline="") as out:
+        with output.open("w", encoding="utf-8", newline="") as out:
             _write_to(result, out)
-        if not in_place:
-            os.replace(target, output)
     except OSError as err:
-        reason = err.strerror or str(err)  # (not the partial file's name)
+        reason = err.strerror or str(err)
         raise CliError(f"cannot write --output {output}: {reason}", ExitCode.ERROR) from None
-    finally:
-        if not in_place:
-            target.unlink(missing_ok=True)
 
 
 def _write_to(result: AuditResult, out: TextIO) -> None:

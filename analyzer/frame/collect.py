@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from analyzer.domain.coverage import Coverage, Problem
 from analyzer.domain.window import Window
+from analyzer.frame.memory import release_free_memory
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, conform, frame_from_rows, frame_from_table
 from analyzer.normalize import RecordRejected
 from analyzer.normalize.names import canonical_user_names, resolve_identity_center_names
@@ -303,7 +304,10 @@ class _Columnar:
         table = _with_names(table)
         columns = {name: table.column(name) for name in self.kept}
         del table  # each encoded column is released once its plain one is made
-        return Collection(frame_from_table(_sorted_plain(columns)), self.coverage)
+        release_free_memory()  # what the batches and the other columns held, handed back
+        frame = frame_from_table(_sorted_plain(columns))
+        release_free_memory()
+        return Collection(frame, self.coverage)
 
 
 # What the name passes read (`normalize/names.py`); they change only `user_name`.

@@ -30,7 +30,8 @@ import pyarrow.compute as pc
 from analyzer.frame.records import column_values, records_of
 from analyzer.render.text import json_visible
 
-BATCH_ROWS = 50_000  # rows joined into one text at a time: bounds the memory of a big table
+BATCH_ROWS = 10_000  # rows joined into one text at a time: a piece of 5 MB (50,000 rows: 108 MB of
+# scratch at the peak of a million-row JSON, for no speed measured)
 SMALL_TABLE_ROWS = 1_000  # tables this small are written together (`_small_tables`)
 _JSON_SCALAR = (str, int, float, bool, type(None))
 _TEXT = pa.large_string()  # 64-bit offsets: a batch's text may exceed 2 GB in principle

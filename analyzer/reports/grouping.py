@@ -53,6 +53,17 @@ class Encoded:
 
     @staticmethod
     def of(column: ArrowColumn) -> Encoded:
+        """Arrow encodes the chunks of a column with one table of values, each chunk's
+        dictionary being the values seen up to its end: the codes of every chunk index the
+        last chunk's dictionary, so the column is never joined into one copy first (a
+        year's history is a chunk per part; joining its `user_agent` copied 115 MB)."""
+        if isinstance(column, pa.ChunkedArray) and column.num_chunks > 1:
+            encoded = pc.dictionary_encode(column, null_encoding="encode")
+            values = encoded.chunks[-1].dictionary
+            indices = np.concatenate(
+                [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
+            )
+            return Encoded(np.asarray(indices, dtype=np.int32), values)
         encoded = pc.dictionary_encode(whole(column), null_encoding="encode")
         codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
         return Encoded(codes, encoded.dictionary)

@@ -125,3 +125,12 @@ def test_a_collection_neither_stored_nor_written_keeps_the_report_columns(
     assert list(pd.read_parquet(part).columns) == list(COLUMNS)
     assert stored.appended is not None
     assert stored.appended.added > 0
+
+
+def test_load_history_takes_columns_from_an_iterator(tmp_path: Path) -> None:
+    import analyzer
+
+    history = tmp_path / "h"
+    run_audit(AuditRequest(window=WEEK, sources=Sources(logs=(SAMPLE,)), history=str(history)))
+    frame = analyzer.load_history(history, columns=(c for c in ["source_ip"]))
+    assert "source_ip" in frame.columns

@@ -1,7 +1,9 @@
-"""The report file: written whole or not at all (the previous one stays)."""
+"""The report file is written as a shell redirection writes it: streamed in place, through a
+symbolic link, keeping the file's mode; an unwritable place is one line naming it."""
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -11,34 +13,35 @@ from analyzer.entry.cli import CliError, _write_report
 
 
 class Rendered:
-    """An AuditResult as far as writing goes: renders `pieces`, failing after them if told."""
+    """An AuditResult as far as writing goes: renders `pieces`."""
 
-    def __init__(self, pieces: list[str], fail: bool = False) -> None:
-        self.pieces, self.fail = pieces, fail
+    def __init__(self, pieces: list[str]) -> None:
+        self.pieces = pieces
         self.request: Any = type("R", (), {"delivery": type("D", (), {"report_s3": None})()})()
 
     def write_report(self, out: TextIO) -> None:
         for piece in self.pieces:
             out.write(piece)
-        if self.fail:
-            raise RuntimeError("renderer broke")
 
 
-def test_a_complete_report_replaces_the_file(tmp_path: Path) -> None:
+def test_the_report_replaces_the_content_of_the_file(tmp_path: Path) -> None:
     output = tmp_path / "report.json"
-    output.write_text("old")
+    output.write_text("an older, longer report")
+    output.chmod(0o600)
     _write_report(Rendered(["new ", "report"]), output)  # type: ignore[arg-type]
     assert output.read_text() == "new report"
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
 
 
-def test_a_failed_rendering_leaves_the_previous_report(tmp_path: Path) -> None:
-    output = tmp_path / "report.json"
-    output.write_text("old")
-    with pytest.raises(RuntimeError):
-        _write_report(Rendered(["half of a"], fail=True), output)  # type: ignore[arg-type]
-    assert output.read_text() == "old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+def test_a_symbolic_link_is_written_through(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    _write_report(Rendered(["new"]), link)  # type: ignore[arg-type]
+    assert link.is_symlink()
+    assert real.read_text() == "new"
 
 
 def test_an_unwritable_place_is_one_line_naming_the_output(tmp_path: Path) -> None:

@@ -95,3 +95,21 @@ def test_rules_on_an_event_id_column_arrow_cannot_count() -> None:
     encoded["event_id"] = pd.Series(pd.arrays.ArrowExtensionArray(ids))
     assert [f.title for f in run_rules(encoded, None, FindingsConfig())] == [f.title for f in plain]
     assert any(f.rule_id == "event_id_conflict" for f in plain)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_chunked_column_encodes_as_its_joined_copy(seed: int) -> None:
+    """Codes of a column in many chunks (a history read: a chunk per part) are the codes of
+    the same column joined into one chunk, values in order of first appearance."""
+    import random
+
+    rng = random.Random(seed)  # noqa: S311 - test data
+    pool = ["a", "b", None, "c", "é", "", "d"]
+    chunks = [
+        [rng.choice(pool) for _ in range(rng.randint(0, 7))] for _ in range(rng.randint(2, 6))
+    ]
+    column = pa.chunked_array([pa.array(chunk, pa.string()) for chunk in chunks], pa.string())
+    chunked, joined = Encoded.of(column), Encoded.of(column.combine_chunks())
+    np.testing.assert_array_equal(chunked.codes, joined.codes)
+    assert chunked.values.to_pylist() == joined.values.to_pylist()
+    assert chunked.codes.dtype == joined.codes.dtype

@@ -64,6 +64,9 @@ def decode_part(data: bytes, columns: Sequence[str] | None = None) -> pa.Table:
     except (pa.ArrowException, OSError, ValueError) as err:
         raise PartError(f"not a readable Parquet file ({type(err).__name__}: {err})") from None
     version = _version(metadata)
+    repeated = sorted({name for name in stored_schema.names if stored_schema.names.count(name) > 1})
+    if repeated:
+        raise PartError(f"column {repeated[0]} appears more than once")
     if version > SCHEMA_VERSION:
         raise PartError(
             f"written with schema version {version}, newer than this tool's {SCHEMA_VERSION}"

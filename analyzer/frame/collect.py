@@ -175,6 +175,9 @@ class _Columnar:
         self.window = window
         wanted = set(COLUMNS if columns is None else [*columns, *_NAME_INPUTS])
         self.kept = [name for name in COLUMNS if name in wanted]
+        # Dropped as rows arrive: not kept, and no part of what duplicates are compared by
+        # (where a row was read: a path per row, 180 MB for a million rows of a tree).
+        self.dropped = [name for name in _NOT_CONTENT if name not in wanted]
         self.coverage = Coverage()
         self.tables: list[pa.Table] = []
         self.late: list[tuple[Anchor, int, int, Problem]] = []
@@ -204,7 +207,7 @@ class _Columnar:
         table = table.append_column(_SEQUENCE, sequence)
         if self.window is not None:
             table = self._in_window(table, batch.anchor)
-        self.tables.append(_encoded(table))
+        self.tables.append(_encoded(table.drop_columns(self.dropped)))
 
     def _in_window(self, table: pa.Table, anchor: Anchor) -> pa.Table:
         assert self.window is not None
@@ -236,7 +239,7 @@ class _Columnar:
         if not len(repeated):
             return table
         suspects = table.filter(pc.is_in(ids, value_set=repeated))
-        content = [c for c in COLUMNS if c != "collected_from"]
+        content = [c for c in COLUMNS if c not in _NOT_CONTENT]
         seen: dict[str, list[tuple[tuple[Any, ...], str]]] = {}
         dropped: list[int] = []
         for row in suspects.to_pylist():
@@ -288,7 +291,8 @@ class _Columnar:
 
     def finish(self) -> Collection:
         extra = [pa.field(WHERE, pa.string()), pa.field(_SEQUENCE, pa.int64())]
-        schema = pa.schema([*ARROW_SCHEMA, *extra])
+        fields = [field for field in ARROW_SCHEMA if field.name not in self.dropped]
+        schema = pa.schema([*fields, *extra])
         empty = _encoded(schema.empty_table())
         table = pa.concat_tables(self.tables) if self.tables else empty
         self.tables = []

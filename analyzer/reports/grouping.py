@@ -53,10 +53,10 @@ class Encoded:
 
     @staticmethod
     def of(column: ArrowColumn) -> Encoded:
-        """Arrow encodes the chunks of a column with one table of values, each chunk's
-        dictionary being the values seen up to its end: the codes of every chunk index the
-        last chunk's dictionary, so the column is never joined into one copy first (a
-        year's history is a chunk per part; joining its `user_agent` copied 115 MB)."""
+        """Arrow encodes the chunks of a column with one table of values, so the codes of
+        every chunk index the last chunk's dictionary (which holds every value, in order of
+        first appearance): the column is never joined into one copy first (a year's
+        history is a chunk per part; joining its `user_agent` copied 115 MB)."""
         if isinstance(column, pa.ChunkedArray) and column.num_chunks > 1:
             encoded = pc.dictionary_encode(column, null_encoding="encode")
             values = encoded.chunks[-1].dictionary

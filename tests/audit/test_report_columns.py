@@ -134,3 +134,51 @@ def test_load_history_takes_columns_from_an_iterator(tmp_path: Path) -> None:
     run_audit(AuditRequest(window=WEEK, sources=Sources(logs=(SAMPLE,)), history=str(history)))
     frame = analyzer.load_history(history, columns=(c for c in ["source_ip"]))
     assert "source_ip" in frame.columns
+
+
+def test_rows_written_from_a_collection_keep_every_column(tmp_path: Path) -> None:
+    events = tmp_path / "rows.parquet"
+    result = run_audit(
+        AuditRequest(
+            window=WEEK, sources=Sources(logs=(SAMPLE,)),
+            rendering=Rendering(every_column=False, events=events),
+        )
+    )  # fmt: skip
+    assert list(result.frame.columns) == list(COLUMNS)
+    assert list(pd.read_parquet(events).columns) == list(COLUMNS)
+
+
+def test_the_text_is_rendered_once(monkeypatch: Any) -> None:
+    from analyzer.audit.request import AuditResult
+
+    result = run_audit(AuditRequest(window=WEEK, sources=Sources(logs=(SAMPLE,))))
+    calls: list[int] = []
+    real = AuditResult.write_report
+
+    def counted(self: AuditResult, out: Any) -> None:
+        calls.append(1)
+        real(self, out)
+
+    monkeypatch.setattr(AuditResult, "write_report", counted)
+    assert result.text is result.text
+    assert len(calls) == 1
+
+
+def test_a_part_with_an_unread_column_that_does_not_cast_is_refused(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from analyzer.frame.schema import SCHEMA_VERSION
+    from analyzer.history import parts
+    from analyzer.history.store import History
+    from tests.history.test_store import _write_part, frame
+
+    table = pa.Table.from_pandas(frame(("a", "2026-11-01T10:00:00Z")), preserve_index=False)
+    index = table.column_names.index("error_message")
+    table = table.set_column(index, "error_message", pa.array([[1, 2]], pa.list_(pa.int64())))
+    version = str(SCHEMA_VERSION).encode()
+    _write_part(tmp_path, "2026-11-01", table.replace_schema_metadata({parts.VERSION_KEY: version}))
+    history = History.open(str(tmp_path))
+    assert history.read(columns=REPORT_COLUMNS).empty
+    assert "column error_message is list<element: int64>, expected string" in (
+        history.problems[0].reason
+    )

@@ -48,3 +48,18 @@ def test_an_unwritable_place_is_one_line_naming_the_output(tmp_path: Path) -> No
     output = tmp_path / "missing" / "report.json"
     with pytest.raises(CliError, match=r"cannot write --output .*missing/report.json: No such"):
         _write_report(Rendered(["x"]), output)  # type: ignore[arg-type]
+
+
+def test_a_report_also_uploaded_is_written_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --report-s3 the text is rendered once, whole, and written a slice at a time."""
+    from analyzer.entry import cli
+
+    result = Rendered([])
+    result.request.delivery.report_s3 = "s3://bucket/report.html"
+    result.text = "abcdefghij" * 3  # type: ignore[attr-defined]
+    monkeypatch.setattr(cli, "WRITE_CHARS", 4)
+    output = tmp_path / "report.html"
+    _write_report(result, output)  # type: ignore[arg-type]
+    assert output.read_text() == "abcdefghij" * 3

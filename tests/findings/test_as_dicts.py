@@ -23,3 +23,16 @@ def test_as_dicts_equals_each_as_dict(seed: int) -> None:
             first.rule_id, first.severity, first.title, first.description, first.evidence
         )
     assert as_dicts(findings) == [f.as_dict() for f in findings]
+
+
+def test_findings_with_more_evidence_than_is_shown() -> None:
+    """Findings sharing one frame with more rows than EVIDENCE_SHOWN: each shows its first
+    fifty, as its own as_dict does."""
+    from analyzer.findings.model import EVIDENCE_SHOWN
+
+    rng = _rng(0)
+    frame = random_frame(rng, 3000)
+    history = random_frame(rng, 500, START.replace(year=START.year - 1))
+    findings = evaluate_rules(frame, history, random_config(rng, suppress=False)).findings
+    assert any(f.evidence_total > EVIDENCE_SHOWN for f in findings)
+    assert as_dicts(findings) == [f.as_dict() for f in findings]

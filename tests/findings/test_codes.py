@@ -113,3 +113,18 @@ def test_a_chunked_column_encodes_as_its_joined_copy(seed: int) -> None:
     np.testing.assert_array_equal(chunked.codes, joined.codes)
     assert chunked.values.to_pylist() == joined.values.to_pylist()
     assert chunked.codes.dtype == joined.codes.dtype
+
+
+def test_a_lone_run_encodes_its_own_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside `shared_encodings()` (a lone run_rules) nothing goes through the report's
+    shared encoding: the rules encode as they always did."""
+    calls: list[int] = []
+    real = Encoded.shared
+
+    def counted(values: grouping.ArrowColumn) -> Encoded:
+        calls.append(len(values))
+        return real(values)
+
+    monkeypatch.setattr(Encoded, "shared", staticmethod(counted))
+    Codes.of(COLUMNS["chunked"])
+    assert calls == []

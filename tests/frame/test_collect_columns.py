@@ -35,3 +35,10 @@ def test_the_asked_columns_of_the_whole_collection(tmp_path: Path) -> None:
     ]
     assert whole.coverage.duplicates_dropped == 1
     assert (whole.frame["event_id"] == "conflict").sum() == 2
+
+
+def test_an_empty_collection_keeps_the_asked_columns(tmp_path: Path) -> None:
+    write_trail(tmp_path / "old.json.gz", [console_login(eventTime="2001-01-01T00:00:00Z")])
+    narrow = collect([FileSource([tmp_path], keep_records=False)], WINDOW, columns=REPORT_COLUMNS)
+    assert narrow.frame.empty
+    assert set(narrow.frame.columns) == {*REPORT_COLUMNS, "principal_id"}

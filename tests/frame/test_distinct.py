@@ -64,3 +64,10 @@ def test_a_collision_of_the_mixed_numbers_asks_the_exact_count(
 def test_types_arrow_cannot_count_are_left_to_the_caller() -> None:
     assert all_distinct(pa.nulls(3)) is False
     assert all_distinct(pa.array(["a", "b"]).dictionary_encode()) is False
+
+
+def test_a_slice_is_read_from_its_own_offset() -> None:
+    """Values before the slice must not be mixed in: u1 repeats inside the slice."""
+    u0, u1, u2 = uuids(3, 15)
+    assert all_distinct(pa.array([u0, u1, u2, u1]).slice(1)) is False
+    assert all_distinct(pa.array([u1, u0, u2, u1]).slice(1)) is True

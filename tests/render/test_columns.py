@@ -267,3 +267,31 @@ def test_small_tables_with_labels_that_print_alike_stay_apart() -> None:
         return [value(first), value(second), value(columnless), value(first)]
 
     assert json_document(document, "tok") == json_reference(document(records_of))
+
+
+def test_small_tables_of_other_types_stay_apart() -> None:
+    """The same names with an integer and a float column: written apart (1 stays 1)."""
+    whole = pd.DataFrame({"n": [1], "t": ["x"]})
+    fraction = pd.DataFrame({"n": [1.5], "t": ["y"]})
+
+    def document(value: Callable[[pd.DataFrame], Any]) -> Any:
+        return [value(whole), value(fraction)]
+
+    assert json_document(document, "tok") == json_reference(document(records_of))
+
+
+def test_the_findings_evidence_goes_through_the_table_writer() -> None:
+    """`document(table_value)` hands every finding's evidence to `table_value`, as it does
+    the tables (the JSON renderer's placeholders): records would render the same bytes,
+    only slower, so the output alone cannot show it."""
+    from analyzer.findings.config import FindingsConfig
+    from analyzer.findings.engine import run_rules
+
+    frame = frame_from_rows(random_rows(random.Random(3), 400))  # noqa: S311 - test data
+    report = build_report(
+        frame, None, window=None, generated_at=datetime(2026, 11, 26, tzinfo=UTC),
+        findings=run_rules(frame, None, FindingsConfig()),
+    )  # fmt: skip
+    document = report.document(lambda table: "TABLE")
+    assert document["findings"]
+    assert all(finding["evidence"] == "TABLE" for finding in document["findings"])

@@ -148,13 +148,14 @@ def as_dicts(
     `table_value`: what a finding's shown rows become (records; the JSON renderer's
     placeholder, see `SigninReport.document`)."""
     documents = [f.as_dict_without_evidence() for f in findings]
-    for index, shown in _shown_tables(findings).items():
-        documents[index]["evidence"] = table_value(shown)
+    for document, shown in zip(documents, shown_evidence(findings), strict=True):
+        document["evidence"] = table_value(shown)
     return documents
 
 
-def _shown_tables(findings: Sequence[Finding]) -> dict[int, pd.DataFrame]:
-    """Each finding's shown evidence rows (by index), taken as `as_dicts` takes them."""
+def shown_evidence(findings: Sequence[Finding]) -> list[pd.DataFrame]:
+    """Each finding's shown evidence rows (`evidence_head(EVIDENCE_SHOWN)`), in order, the
+    rows of every finding that shares one frame taken in one pass."""
     shown: dict[int, pd.DataFrame] = {}
     sharing: dict[int, list[tuple[int, EvidenceRows]]] = {}
     for index, finding in enumerate(findings):
@@ -170,7 +171,7 @@ def _shown_tables(findings: Sequence[Finding]) -> dict[int, pd.DataFrame]:
         for (index, _), head in zip(members, heads, strict=True):
             shown[index] = taken.iloc[offset : offset + len(head)].reset_index(drop=True)
             offset += len(head)
-    return dict(sorted(shown.items()))
+    return [shown[index] for index in range(len(findings))]
 
 
 def evidence(rows: pd.DataFrame) -> pd.DataFrame:

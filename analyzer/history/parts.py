@@ -77,8 +77,9 @@ def decode_part(data: bytes, columns: Sequence[str] | None = None) -> pa.Table:
         if wanted.name not in present:
             if version == SCHEMA_VERSION:
                 raise PartError(f"column {wanted.name} missing (schema version {version})")
-            arrays[wanted.name] = pa.nulls(table.num_rows if read else 0, wanted.type)
-            continue  # (a column added after this part was written)
+            if read:  # (a column added after this part was written)
+                arrays[wanted.name] = pa.nulls(table.num_rows, wanted.type)
+            continue
         stored = stored_schema.field(wanted.name).type
         if stored == wanted.type:
             if read:

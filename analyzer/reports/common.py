@@ -14,16 +14,15 @@ from analyzer.frame.take import taken
 from analyzer.reports.grouping import ArrowColumn, Encoded, Mask, Positions, Times, paired
 
 LOGIN = "login"
-# The columns reports and findings read (`frame.schema.REPORT_COLUMNS`). The findings narrow
-# the frame to these first: every boolean selection copies each column it carries, and the
-# other 15 columns made a large run's selections twice as slow (benchmarks/README.md). The
-# report reads columns one by one through `Rows`, which never copies a whole frame.
-ANALYZED_COLUMNS = list(REPORT_COLUMNS)
 
 
 def analyzed(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame narrowed to ANALYZED_COLUMNS (no copy: the columns are shared)."""
-    return frame[ANALYZED_COLUMNS]
+    """The frame narrowed to `REPORT_COLUMNS`, the columns reports and findings read (no
+    copy: the columns are shared). The findings narrow the frame first: every boolean
+    selection copies each column it carries, and the other columns made a large run's
+    selections twice as slow (benchmarks/README.md). The report reads columns one by one
+    through `Rows`, which never copies a whole frame."""
+    return frame[list(REPORT_COLUMNS)]
 
 
 def logins(frame: pd.DataFrame) -> pd.DataFrame:

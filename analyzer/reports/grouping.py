@@ -36,8 +36,7 @@ ArrowColumn: TypeAlias = pa.Array | pa.ChunkedArray
 
 
 def whole(values: ArrowColumn) -> pa.Array:
-    """One contiguous array (dictionary encoding of a chunked array may give each chunk its
-    own dictionary)."""
+    """One contiguous array (a chunked column joined)."""
     if isinstance(values, pa.ChunkedArray):
         return values.combine_chunks()
     return values
@@ -57,13 +56,14 @@ class Encoded:
         every chunk index the last chunk's dictionary (which holds every value, in order of
         first appearance): the column is never joined into one copy first (a year's
         history is a chunk per part; joining its `user_agent` copied 115 MB)."""
-        if isinstance(column, pa.ChunkedArray) and column.num_chunks > 1:
+        if isinstance(column, pa.ChunkedArray):
             encoded = pc.dictionary_encode(column, null_encoding="encode")
-            values = encoded.chunks[-1].dictionary
-            indices = np.concatenate(
-                [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
-            )
-            return Encoded(np.asarray(indices, dtype=np.int32), values)
+            if encoded.num_chunks:  # (none for a column without rows)
+                values = encoded.chunks[-1].dictionary
+                indices = np.concatenate(
+                    [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
+                )
+                return Encoded(np.asarray(indices, dtype=np.int32), values)
         encoded = pc.dictionary_encode(whole(column), null_encoding="encode")
         codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
         return Encoded(codes, encoded.dictionary)
@@ -75,7 +75,7 @@ class Encoded:
         if held is None or not isinstance(column, pa.ChunkedArray):
             return Encoded.of(column)
         found = held.get(id(column))
-        if found is None or found[0] is not column:
+        if found is None:  # (the entry holds its column: no other one can take the id)
             found = held[id(column)] = (column, Encoded.of(column))
         return found[1]
 

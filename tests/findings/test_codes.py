@@ -128,3 +128,14 @@ def test_a_lone_run_encodes_its_own_codes(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(Encoded, "shared", staticmethod(counted))
     Codes.of(COLUMNS["chunked"])
     assert calls == []
+
+
+def test_columns_without_rows_encode_to_nothing() -> None:
+    for column in (
+        pa.chunked_array([], pa.string()),
+        pa.chunked_array([pa.array([], pa.string())]),
+        pa.chunked_array([pa.array([], pa.string()), pa.array([], pa.string())]),
+    ):
+        encoded = Encoded.of(column)
+        assert len(encoded.codes) == 0
+        assert len(encoded.values) == 0

@@ -27,6 +27,20 @@ COLUMNS = {
 }
 
 
+def counted(monkeypatch: pytest.MonkeyPatch, method: str) -> list[int]:
+    """The lengths of the columns `Encoded.<method>` is called with, from now on."""
+    calls: list[int] = []
+    real = getattr(Encoded, method)
+
+    def counting(values: grouping.ArrowColumn) -> Encoded:
+        calls.append(len(values))
+        encoded: Encoded = real(values)
+        return encoded
+
+    monkeypatch.setattr(Encoded, method, staticmethod(counting))
+    return calls
+
+
 @pytest.mark.parametrize("name", sorted(COLUMNS))
 def test_codes_of_equals_encode(name: str) -> None:
     column = COLUMNS[name]
@@ -42,14 +56,7 @@ def test_codes_of_equals_encode(name: str) -> None:
 
 def test_one_encoding_per_column_inside_the_scope(monkeypatch: pytest.MonkeyPatch) -> None:
     column = COLUMNS["null in the middle"]
-    calls: list[int] = []
-    real = Encoded.of
-
-    def counted(values: grouping.ArrowColumn) -> Encoded:
-        calls.append(len(values))
-        return real(values)
-
-    monkeypatch.setattr(Encoded, "of", staticmethod(counted))
+    calls = counted(monkeypatch, "of")
     with shared_encodings():
         first = Codes.of(column)
         again = Codes.of(column)
@@ -118,14 +125,7 @@ def test_a_chunked_column_encodes_as_its_joined_copy(seed: int) -> None:
 def test_a_lone_run_encodes_its_own_codes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Outside `shared_encodings()` (a lone run_rules) nothing goes through the report's
     shared encoding: the rules encode as they always did."""
-    calls: list[int] = []
-    real = Encoded.shared
-
-    def counted(values: grouping.ArrowColumn) -> Encoded:
-        calls.append(len(values))
-        return real(values)
-
-    monkeypatch.setattr(Encoded, "shared", staticmethod(counted))
+    calls = counted(monkeypatch, "shared")
     Codes.of(COLUMNS["chunked"])
     assert calls == []
 

@@ -30,8 +30,7 @@ REMEDY_TEXT: dict[Remedy, str] = {
     Remedy.bounded_window: "give the window a start",
     Remedy.name_a_source: "name a trail, or read a bucket as s3://bucket/prefix",
     Remedy.start_history: "run once with a source to start it",
-    Remedy.identity_center_region: "name the Identity Center region to collect its portal "
-    "events",
+    Remedy.identity_center_region: "name the Identity Center region to collect its portal events",
     Remedy.try_without_aws: "to try it without AWS, read the sample trail the package ships "
     "(analyzer.read_logs(analyzer.sources.sample.sample_path(), since='2026-11-02', "
     "until='2026-11-09'))",

@@ -7,7 +7,11 @@ importing them creates hundreds of thousands of long-lived objects: with the cyc
 collector on, it walks them again and again while they load (about a fifth of pandas' import
 time, benchmarks/startup_bench.py). The collector is off from here until `cli.execute` has
 imported what the run needs, frozen those objects out of its reach and turned it back on;
-a process forked in between (a scan worker) turns it on for itself at once."""
+a process forked in between (a scan worker) turns it on for itself at once.
+
+OpenBLAS, which numpy loads with pandas, starts a thread per core and keeps them spinning
+for work no report gives it (nothing here is linear algebra): 0.08 CPU-s of the import, taken
+from the scan workers on a small machine. One thread is asked for unless the user set it."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ import sys
 
 
 def main() -> None:
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     gc.disable()
     os.register_at_fork(after_in_child=gc.enable)
     from analyzer.entry import prestart

@@ -49,6 +49,5 @@ def write_events(frame: pd.DataFrame, path: Path) -> None:
                 handle.write(json_visible(json.dumps(record, ensure_ascii=False)) + "\n")
     else:
         raise ValueError(
-            f"{path}: unknown extension {suffix or '(none)'}; use "
-            + ", ".join(EVENT_FORMATS)
+            f"{path}: unknown extension {suffix or '(none)'}; use " + ", ".join(EVENT_FORMATS)
         )

@@ -49,8 +49,7 @@ def _first_event(finding: Finding) -> object:
 def _findings(report: SigninReport) -> list[Block]:
     header = ["severity", "rule", "finding", "events", "first event"]
     rows = [
-        [f.severity, f.rule_id, f.title, f.evidence_total, _first_event(f)]
-        for f in report.findings
+        [f.severity, f.rule_id, f.title, f.evidence_total, _first_event(f)] for f in report.findings
     ]
     return [("findings", "Findings", header, rows)]
 

@@ -5,6 +5,7 @@ process forked to scan."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,7 @@ begin, collect, work = prestart.begin, run.AuditRun.collect, pool._work
 
 def probe_begin(argv):
     seen["imports"] = gc.isenabled()
+    seen["openblas"] = os.environ.get("OPENBLAS_NUM_THREADS")
     begin(argv)
 
 def probe_collect(self, *args, **kwargs):
@@ -52,11 +54,15 @@ main()
 HEAVY_FOR_JSON = ("rich", "boto3", "botocore", "jinja2", "matplotlib", "typer.rich_utils")
 
 
-def _probe(*args: str) -> dict[str, object]:
-    """A run over the packaged sample, with these arguments."""
+def _probe(*args: str, env: dict[str, str] | None = None) -> dict[str, object]:
+    """A run over the packaged sample, with these arguments (and this environment)."""
     sample = ("--logs", str(sample_path()), "--since", SAMPLE_SINCE, "--until", SAMPLE_UNTIL)
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, *sample, *args], capture_output=True, text=True, check=False
+        [sys.executable, "-c", PROBE, *sample, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     seen: dict[str, object] = json.loads(result.stderr.strip().splitlines()[-1])
@@ -86,3 +92,13 @@ def test_the_collector_is_off_for_the_imports_only(tmp_path: Path) -> None:
     assert isinstance(workers, list)
     assert workers
     assert set(workers) == {"True"}
+
+
+def test_openblas_gets_one_thread_unless_the_user_chose(tmp_path: Path) -> None:
+    """Set before numpy loads (the start-up imports come after `prestart.begin`); a user's
+    own setting is left as it is."""
+    output = str(tmp_path / "report.json")
+    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    assert _probe("--format", "json", "--output", output, env=environment)["openblas"] == "1"
+    chosen = {**environment, "OPENBLAS_NUM_THREADS": "2"}
+    assert _probe("--format", "json", "--output", output, env=chosen)["openblas"] == "2"

@@ -33,4 +33,5 @@ def test_findings_rows_same_with_lazy_and_built_evidence(seed: int) -> None:
     def rows(chosen: list[Finding]) -> list[Block]:
         report = build_report(frame, None, window=None, generated_at=NOW, findings=chosen)
         return section_rows(report, ["findings"])
+
     assert rows(lazy) == rows(built)

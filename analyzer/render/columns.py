@@ -452,3 +452,69 @@ def _merged(fast: pa.Array | None, count: int, rows: list[int], texts: list[str]
     filler[rows] = texts
     written = pa.array(filler, type=_TEXT)
     return written if fast is None else pc.coalesce(fast.cast(_TEXT), written)
+
+
+# --- HTML ------------------------------------------------------------------------------
+
+# What `printable` changes in an ASCII text: C0 controls and DEL (a non-ASCII text, whose C1
+# controls and invisible characters it also escapes, is left to the exact path).
+_HTML_EXACT = r"[\x00-\x1f\x7f]"
+# MarkupSafe's escapes, the ones Jinja2's autoescaping writes (`&` first).
+_HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;"), ("'", "&#39;"))
+
+
+def _html_fast(values: pa.Array) -> pa.Array | None:
+    """Cells (`printable(cell_text(value))`, HTML-escaped) computed by Arrow for the plain
+    values (null where the exact path must write them), or None for a type it does not
+    handle (floats, whose `str` Arrow does not spell alike)."""
+    kind = values.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        escaped = values
+        for character, escape in _HTML_ESCAPES:
+            escaped = pc.replace_substring(escaped, character, escape)
+        done = _only(escaped, _plain_text(values, _HTML_EXACT))
+    elif pa.types.is_integer(kind):
+        done = values.cast(pa.string())
+    elif pa.types.is_boolean(kind):
+        done = pc.if_else(values, "True", "False")  # `str()` of a bool
+    elif _utc_micros(values):
+        done = _seconds(values, "Z")  # `cell_text`'s layout
+    else:
+        return None
+    return pc.if_else(pc.is_null(values), pa.scalar("", done.type), done)
+
+
+def _html_exact(values: pd.Series, memo: dict[str, str]) -> Callable[[list[int]], list[str]]:
+    from markupsafe import escape
+
+    from analyzer.render.cells import cell_text, printable
+
+    def exact(rows: list[int]) -> list[str]:
+        texts = []
+        for value in values.iloc[rows]:
+            text = cell_text(value)
+            if text not in memo:
+                memo[text] = str(escape(printable(text)))
+            texts.append(memo[text])
+        return texts
+
+    return exact
+
+
+def html_rows(table: pd.DataFrame) -> Iterator[str]:
+    """`table`'s rows as the report template writes them (`<tr><td>…</td></tr>`, each cell
+    `printable(cell_text(value))` escaped as Jinja2's autoescaping escapes it), one line per
+    row, in pieces of `BATCH_ROWS` rows."""
+    if not len(table.columns):
+        yield "<tr></tr>\n" * len(table)
+        return
+    for start in range(0, len(table), BATCH_ROWS):
+        rows = table.iloc[start : start + BATCH_ROWS]
+        parts: list[pa.Array | str] = ["<tr><td>"]
+        for position in range(len(rows.columns)):
+            column = rows.iloc[:, position]
+            values = arrow_values(column)
+            fast = _html_fast(values) if values is not None else None
+            parts.append(_completed(fast, len(rows), _html_exact(column, {})))
+            parts.append("</td><td>" if position < len(rows.columns) - 1 else "</td></tr>\n")
+        yield _joined_text(parts)

@@ -4,7 +4,7 @@ Jinja2 autoescaping makes every value from an event text, never markup."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, TextIO
 
 import pandas as pd
@@ -12,8 +12,9 @@ import pandas as pd
 from analyzer.findings.model import EVIDENCE_SHOWN, shown_evidence
 from analyzer.render.cells import cell_text, printable
 from analyzer.render.charts import charts
+from analyzer.render.columns import html_rows
 from analyzer.render.interface import Renderer
-from analyzer.render.sections import section_rows
+from analyzer.render.sections import TableBlock, section_blocks
 from analyzer.reports.charts import chart_series
 from analyzer.reports.report import SigninReport
 
@@ -35,6 +36,19 @@ def _environment() -> Any:
     return environment
 
 
+def _block(block: TableBlock) -> tuple[str, list[str], Any, Iterator[Any] | None, bool]:
+    """(title, header, rows, body, filled) for the template: a report table's rows come as
+    `body`, its HTML written column by column (`html_rows`: the same text as the template's
+    own loop, without a Python value per cell); listed rows go through the template."""
+    _, title, header, rows = block
+    if isinstance(rows, pd.DataFrame):
+        from markupsafe import Markup
+
+        body = (Markup(piece) for piece in html_rows(rows))  # noqa: S704 (escaped cells)
+        return title, header, None, body, len(rows) > 0
+    return title, header, rows, None, len(rows) > 0
+
+
 class HtmlRenderer(Renderer):
     def __init__(self, frame: pd.DataFrame | None = None) -> None:
         """`frame` is only for reports built without `charts=True` (older callers)."""
@@ -53,7 +67,7 @@ class HtmlRenderer(Renderer):
         shown = zip(findings, shown_evidence(findings), strict=True)
         pieces = template.generate(
             report=report,
-            blocks=[b for b in section_rows(report, sections) if b[0] != "findings"],
+            blocks=[_block(b) for b in section_blocks(report, sections) if b[0] != "findings"],
             show_findings=show_findings,
             findings_shown=list(shown),
             evidence_shown=EVIDENCE_SHOWN,

@@ -1,13 +1,14 @@
-"""The column-wise JSON and CSV writers against the row-wise forms they replace.
+"""The column-wise JSON, CSV and HTML writers against the row-wise forms they replace.
 
 `render.columns` formats the plain cells of a column with Arrow kernels, the others through
 the row-wise conversion, and joins the rows in Arrow a batch at a time. The reference is the
 plain row-wise path: the records of a table dumped by `json.dumps(..., indent=2,
-ensure_ascii=False)` then `json_visible`, and `SafeCsvWriter` writing each row. Both must
-give the same text, byte for byte, on hostile values: quotes, line breaks, formulas,
-invisible and non-BMP characters, NaN and null, huge and negative integers, times with and
-without a fraction, before 1970 and before the year 1000, booleans, mixed Python objects
-and nested values.
+ensure_ascii=False)` then `json_visible`, `SafeCsvWriter` writing each row, and the report
+template's own loop over each row's cells (Jinja2, autoescaping). Each must give the same
+text, byte for byte, on hostile values: quotes, line breaks, formulas, markup, invisible
+and non-BMP characters, NaN and null, huge and negative integers, times with and without a
+fraction, before 1970 and before the year 1000, booleans, mixed Python objects and nested
+values.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ import pytest
 from analyzer.frame.records import records_of
 from analyzer.frame.schema import frame_from_rows
 from analyzer.render.columns import csv_rows as csv_pieces
-from analyzer.render.columns import json_document
+from analyzer.render.columns import html_rows, json_document
 from analyzer.render.csv_out import CsvRenderer, SafeCsvWriter, safe_cell
 from analyzer.render.formats import SECTION_NAMES
+from analyzer.render.html import HtmlRenderer, _environment
 from analyzer.render.json_out import JsonRenderer
-from analyzer.render.sections import section_rows
+from analyzer.render.sections import listed, section_rows
 from analyzer.render.text import json_visible
 from analyzer.reports import build_report
 from tests.reports.test_reference import ACCOUNTS, random_rows
@@ -40,6 +42,7 @@ TEXTS = [
     "", " ", "plain", "=cmd|' /C calc'!A0", "+1", "-1", "@SUM(A1)", "\tlead", "\rlead",
     "a\r\nb", "a\n=b", "a\r+b", 'q"uote', '"', "a,b", "back\\slash", "\x00nul", "\x1b[31m",
     "\x7f", "é", "😀", "\u202egnp.exe", "zero\u200bwidth", "\u2028", "\U000e0041", "\uff21\uff22",
+    "<script>alert('x')</script>", "a&amp;b", "<&>\"'", "<é>",
 ]  # fmt: skip
 MOMENTS = [
     datetime(2026, 11, 1, 8, 0, 0, tzinfo=UTC),
@@ -138,6 +141,36 @@ def test_csv_rows_equal_the_row_writer(seed: int, monkeypatch: pytest.MonkeyPatc
     assert csv_text(table) == csv_reference(table)
 
 
+# The report template's row loop, as it writes a table's listed rows.
+HTML_LOOP = (
+    "{% for row in rows %}\n"
+    "<tr>{% for value in row %}<td>{{ value | cell }}</td>{% endfor %}</tr>\n"
+    "{% endfor %}\n"
+)
+
+
+def html_reference(table: pd.DataFrame) -> str:
+    return str(_environment().from_string(HTML_LOOP).render(rows=listed(table)))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_html_rows_equal_the_template_loop(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    monkeypatch.setattr("analyzer.render.columns.BATCH_ROWS", rng.choice([1, 7, 50_000]))
+    data = columns(rng, rng.choice([1, 3, 40, 200]))
+    names = rng.sample(sorted(data), rng.randint(1, len(data)))
+    table = pd.DataFrame({name: data[name] for name in names})
+    assert "".join(html_rows(table)) == html_reference(table)
+
+
+def test_html_rows_of_no_rows_or_no_columns() -> None:
+    for table in (
+        pd.DataFrame({"a": pd.Series([], dtype="string[pyarrow]")}),
+        pd.DataFrame(index=[0, 1]),
+    ):
+        assert "".join(html_rows(table)) == html_reference(table)
+
+
 def test_each_column_alone() -> None:
     """Every kind of column, in a table of its own (with a plain neighbour for CSV)."""
     rng = random.Random(5)  # noqa: S311 - reproducible test data, not secrets
@@ -150,6 +183,7 @@ def test_each_column_alone() -> None:
         assert json_document(document, "tok") == json_reference(document(records_of)), name
         pair = pd.DataFrame({name: column, "n": np.arange(300)})
         assert csv_text(pair) == csv_reference(pair), name
+        assert "".join(html_rows(alone)) == html_reference(alone), name
 
 
 def test_nested_values_and_repeated_names_fall_back_to_the_dump() -> None:
@@ -188,6 +222,24 @@ def old_csv(report: Any) -> str:
     return buffer.getvalue()
 
 
+def html(report: Any, sections: list[str]) -> str:
+    out = io.StringIO()
+    HtmlRenderer().render(report, out, sections)
+    return out.getvalue()
+
+
+def old_html(report: Any, sections: list[str], monkeypatch: pytest.MonkeyPatch) -> str:
+    """HtmlRenderer as it was: every table's rows listed and written by the template."""
+    with monkeypatch.context() as patched:
+        patched.setattr("analyzer.render.html._block", _listed_block)
+        return html(report, sections)
+
+
+def _listed_block(block: Any) -> tuple[Any, ...]:
+    _, title, header, rows = block
+    return title, header, listed(rows), None, len(rows) > 0
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_whole_reports_render_as_before(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     from analyzer.domain.coverage import Coverage
@@ -207,6 +259,7 @@ def test_whole_reports_render_as_before(seed: int, monkeypatch: pytest.MonkeyPat
     out = io.StringIO()
     CsvRenderer().render(report, out, sections)
     assert out.getvalue() == old_csv(report)
+    assert html(report, sections) == old_html(report, sections, monkeypatch)
     if len(frame):  # a token the data holds: the renderer falls back to the whole dump
         user = report.tables["users"]["user_name"].dropna()
         if len(user):

@@ -1,0 +1,101 @@
+"""The HTML report's chart series from the report's encodings against the pandas forms they
+replace (`value_counts` and `crosstab` over the rows' Python values), on random frames with
+nulls, values that print like the placeholders for nulls, ties among many users, and days
+with gaps, before 1970 too."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from analyzer.frame.schema import frame_from_rows
+from analyzer.reports.charts import TOP_PLACES, TOP_USERS, ChartSeries, chart_series
+from analyzer.reports.common import logins
+from tests.reports.test_reference import chunked_frame, random_rows
+
+
+def ref_counted(values: pd.Series) -> list[tuple[str, int]]:
+    return [(str(k), int(v)) for k, v in values.items()]
+
+
+def ref_per_day(attempts: pd.DataFrame) -> pd.DataFrame:
+    attempts = attempts.dropna(subset=["event_time"])
+    columns = ["success", "failure", "unknown"]
+    if attempts.empty:
+        return pd.DataFrame(columns=columns, index=pd.DatetimeIndex([], name="day", tz="UTC"))
+    days = pd.DatetimeIndex(attempts["event_time"].astype("datetime64[us, UTC]")).floor("D")
+    outcome = attempts["outcome"].astype(object).fillna("unknown").to_numpy()
+    table = pd.crosstab(days, outcome).reindex(columns=columns, fill_value=0)
+    full = pd.date_range(table.index.min(), table.index.max(), freq="D", tz="UTC")
+    table = table.reindex(full, fill_value=0)
+    table.index.name = "day"
+    table.columns.name = None
+    return table.astype(int)
+
+
+def ref_series(frame: pd.DataFrame) -> ChartSeries:
+    """`chart_series` as it was: boolean selections and `value_counts` of object columns."""
+    attempts = logins(frame).reset_index(drop=True)
+    succeeded = attempts[(attempts["outcome"] == "success").fillna(False).astype(bool)]
+    places = (
+        attempts["endpoint"].astype(object).fillna("(unknown)")
+        + " @ "
+        + attempts["region"].astype(object).fillna("?")
+    )
+    return ChartSeries(
+        per_day=ref_per_day(attempts),
+        mfa=ref_counted(succeeded["mfa_status"].astype(object).value_counts()),
+        users=ref_counted(
+            attempts["user_name"].astype(object).fillna("(none)").value_counts().head(TOP_USERS)
+        ),
+        places=ref_counted(places.value_counts().head(TOP_PLACES)),
+    )
+
+
+def spread(rng: random.Random, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Times over weeks (days without sign-ins between) and on both sides of 1970, more
+    users than the chart shows (ties among them), and values that print like the
+    placeholders for nulls."""
+    start = rng.choice([datetime(2026, 10, 1, tzinfo=UTC), datetime(1969, 12, 20, tzinfo=UTC)])
+    users = [f"user{n}" for n in range(25)] + ["(none)", None]
+    for row in rows:
+        if rng.random() < 0.6:
+            row["event_time"] = start + timedelta(seconds=rng.randrange(0, 40 * 86_400))
+        row["user_name"] = rng.choice(users)
+        if rng.random() < 0.1:
+            row["outcome"] = rng.choice(["unknown", "other", None])
+        if rng.random() < 0.1:
+            row["endpoint"] = rng.choice(["(unknown)", None])
+        if rng.random() < 0.1:
+            row["region"] = rng.choice(["?", None])
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_series_equal_the_pandas_reference(seed: int) -> None:
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    rows = random_rows(rng, rng.choice([0, 1, 7, 60, 400]))
+    if seed % 2:
+        rows = spread(rng, rows)
+    frame = chunked_frame(rows, rng.choice([1, 3])) if rows else frame_from_rows(rows)
+    found, expected = chart_series(frame), ref_series(frame)
+    assert found.mfa == expected.mfa
+    assert found.users == expected.users
+    assert found.places == expected.places
+    pd.testing.assert_frame_equal(found.per_day, expected.per_day)
+    found_days, expected_days = found.per_day.index, expected.per_day.index
+    assert isinstance(found_days, pd.DatetimeIndex)
+    assert isinstance(expected_days, pd.DatetimeIndex)
+    assert found_days.freq == expected_days.freq
+
+
+def test_no_times_and_no_rows() -> None:
+    rows = random_rows(random.Random(3), 20)  # noqa: S311 - reproducible test data
+    for row in rows:
+        row["event_time"] = None
+    for frame in (frame_from_rows(rows), frame_from_rows([])):
+        pd.testing.assert_frame_equal(chart_series(frame).per_day, ref_series(frame).per_day)

@@ -28,7 +28,7 @@ from rich.text import Text
 from analyzer.render.cells import cell_text, printable
 from analyzer.render.formats import DEFAULT_ROWS, TABLE_SECTIONS
 from analyzer.render.interface import Renderer
-from analyzer.render.sections import section_rows
+from analyzer.render.sections import listed, section_blocks
 from analyzer.reports.report import SigninReport
 
 PIPED_WIDTH = 200  # a file or pipe without COLUMNS: wide, so a saved report wraps little
@@ -190,15 +190,20 @@ class TableRenderer(Renderer):
             highlight=False,
             soft_wrap=False,
         )
-        for key, title, header, rows in section_rows(report, sections):
+        for key, title, header, table in section_blocks(report, sections):
             caption = None
-            if self.max_rows and key in CAPPED_SECTIONS and len(rows) > self.max_rows:
+            if self.max_rows and key in CAPPED_SECTIONS and len(table) > self.max_rows:
                 caption = Text(
-                    f"{self.max_rows} of {len(rows)} rows shown; all of them: --rows 0, "
+                    f"{self.max_rows} of {len(table)} rows shown; all of them: --rows 0, "
                     "or --format csv / json / html",
                     style="italic",
                 )
-                rows = rows[: self.max_rows]
+                # Only the rows shown become Python values (a million-row table is cut first).
+                if isinstance(table, pd.DataFrame):
+                    table = table.iloc[: self.max_rows]
+                else:
+                    table = table[: self.max_rows]
+            rows = listed(table)
             block = _Block(key, header, rows)
             if not rows:  # at any width: the table is there, and empty
                 console.print(Text(title, style="bold"))

@@ -518,3 +518,80 @@ def html_rows(table: pd.DataFrame) -> Iterator[str]:
             parts.append(_completed(fast, len(rows), _html_exact(column, {})))
             parts.append("</td><td>" if position < len(rows.columns) - 1 else "</td></tr>\n")
         yield _joined_text(parts)
+
+
+# --- Markdown --------------------------------------------------------------------------
+
+# A cell `markdown_safe` may do more with than escape: a control character (`printable`), or
+# a possible link (its `_may_link` pre-check): left to the exact path.
+_MARKDOWN_EXACT = r"[\x00-\x1f\x7f@]|://|(?i:www\.|mailto:|xmpp:)"
+_MARKDOWN_SPECIAL = r"([\\`*_{}\[\]()#+!|~>-])"  # backslashed, as `text._MARKDOWN_SPECIAL`
+
+
+def _cell_texts(values: pa.Array) -> pa.Array | None:
+    """`cell_text` of each value where Arrow spells it alike (texts, integers, booleans, UTC
+    times to the second), or None for another type."""
+    kind = values.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        done = values
+    elif pa.types.is_integer(kind):
+        done = values.cast(pa.string())
+    elif pa.types.is_boolean(kind):
+        done = pc.if_else(values, "True", "False")  # `str()` of a bool
+    elif _utc_micros(values):
+        done = _seconds(values, "Z")
+    else:
+        return None
+    return pc.if_else(pc.is_null(values), pa.scalar("", done.type), done)
+
+
+def _markdown_fast(values: pa.Array) -> pa.Array | None:
+    """`markdown_safe(cell_text(value))` computed by Arrow for plain cells (null where the
+    exact path must write them): HTML's three escapes, then a backslash before each
+    Markdown punctuation character."""
+    texts = _cell_texts(values)
+    if texts is None:
+        return None
+    escaped = texts
+    for character, escape in _HTML_ESCAPES[:3]:
+        escaped = pc.replace_substring(escaped, character, escape)
+    escaped = pc.replace_substring_regex(escaped, _MARKDOWN_SPECIAL, r"\\\1")
+    return _only(escaped, _plain_text(texts, _MARKDOWN_EXACT))
+
+
+def _markdown_exact(values: pd.Series, memo: dict[str, str]) -> Callable[[list[int]], list[str]]:
+    from analyzer.render.cells import cell_text, markdown_safe
+
+    def exact(rows: list[int]) -> list[str]:
+        texts = []
+        for value in values.iloc[rows]:
+            text = cell_text(value)
+            if text not in memo:
+                memo[text] = markdown_safe(text)
+            texts.append(memo[text])
+        return texts
+
+    return exact
+
+
+def markdown_rows(table: pd.DataFrame) -> Iterator[str] | None:
+    """`table`'s rows as the Markdown renderer writes them (`| a | b |`, each cell
+    `markdown_safe(cell_text(value))`), in pieces of `BATCH_ROWS` rows; None for a table
+    without columns (the renderer's own loop writes those)."""
+    if not len(table.columns):
+        return None
+    return (
+        _markdown_batch(table.iloc[start : start + BATCH_ROWS])
+        for start in range(0, len(table), BATCH_ROWS)
+    )
+
+
+def _markdown_batch(rows: pd.DataFrame) -> str:
+    parts: list[pa.Array | str] = ["| "]
+    for position in range(len(rows.columns)):
+        column = rows.iloc[:, position]
+        values = arrow_values(column)
+        fast = _markdown_fast(values) if values is not None else None
+        parts.append(_completed(fast, len(rows), _markdown_exact(column, {})))
+        parts.append(" | " if position < len(rows.columns) - 1 else " |\n")
+    return _joined_text(parts)

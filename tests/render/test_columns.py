@@ -1,10 +1,12 @@
-"""The column-wise JSON, CSV and HTML writers against the row-wise forms they replace.
+"""The column-wise JSON, CSV, HTML and Markdown writers against the row-wise forms they
+replace.
 
 `render.columns` formats the plain cells of a column with Arrow kernels, the others through
 the row-wise conversion, and joins the rows in Arrow a batch at a time. The reference is the
 plain row-wise path: the records of a table dumped by `json.dumps(..., indent=2,
-ensure_ascii=False)` then `json_visible`, `SafeCsvWriter` writing each row, and the report
-template's own loop over each row's cells (Jinja2, autoescaping). Each must give the same
+ensure_ascii=False)` then `json_visible`, `SafeCsvWriter` writing each row, the report
+template's own loop over each row's cells (Jinja2, autoescaping), and `markdown_safe` of
+each cell joined by pipes. Each must give the same
 text, byte for byte, on hostile values: quotes, line breaks, formulas, markup, invisible
 and non-BMP characters, NaN and null, huge and negative integers, times with and without a
 fraction, before 1970 and before the year 1000, booleans, mixed Python objects and nested
@@ -27,12 +29,14 @@ import pytest
 
 from analyzer.frame.records import records_of
 from analyzer.frame.schema import frame_from_rows
+from analyzer.render.cells import cell_text, markdown_safe
 from analyzer.render.columns import csv_rows as csv_pieces
-from analyzer.render.columns import html_rows, json_document
+from analyzer.render.columns import html_rows, json_document, markdown_rows
 from analyzer.render.csv_out import CsvRenderer, SafeCsvWriter, safe_cell
 from analyzer.render.formats import SECTION_NAMES
 from analyzer.render.html import HtmlRenderer, _environment
 from analyzer.render.json_out import JsonRenderer
+from analyzer.render.markdown import MarkdownRenderer
 from analyzer.render.sections import listed, section_rows
 from analyzer.render.text import json_visible
 from analyzer.reports import build_report
@@ -43,6 +47,8 @@ TEXTS = [
     "a\r\nb", "a\n=b", "a\r+b", 'q"uote', '"', "a,b", "back\\slash", "\x00nul", "\x1b[31m",
     "\x7f", "é", "😀", "\u202egnp.exe", "zero\u200bwidth", "\u2028", "\U000e0041", "\uff21\uff22",
     "<script>alert('x')</script>", "a&amp;b", "<&>\"'", "<é>",
+    "a-b #c [x](y) |z~ !+*{}`_", "see http://evil.example/x", "WWW.Evil.example", "a@b.c",
+    "MailTo:x", "xmpp:y", "x://", "@", "www", "-5",
 ]  # fmt: skip
 MOMENTS = [
     datetime(2026, 11, 1, 8, 0, 0, tzinfo=UTC),
@@ -171,6 +177,32 @@ def test_html_rows_of_no_rows_or_no_columns() -> None:
         assert "".join(html_rows(table)) == html_reference(table)
 
 
+def markdown_reference(table: pd.DataFrame) -> str:
+    return "".join(
+        "| " + " | ".join(markdown_safe(cell_text(v)) for v in row) + " |\n"
+        for row in listed(table)
+    )
+
+
+def markdown_text(table: pd.DataFrame) -> str | None:
+    pieces = markdown_rows(table)
+    return None if pieces is None else "".join(pieces)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_markdown_rows_equal_the_row_writer(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    monkeypatch.setattr("analyzer.render.columns.BATCH_ROWS", rng.choice([1, 7, 50_000]))
+    data = columns(rng, rng.choice([1, 3, 40, 200]))
+    names = rng.sample(sorted(data), rng.randint(1, len(data)))
+    table = pd.DataFrame({name: data[name] for name in names})
+    assert markdown_text(table) == markdown_reference(table)
+
+
+def test_a_table_without_columns_is_left_to_the_markdown_loop() -> None:
+    assert markdown_text(pd.DataFrame(index=[0, 1])) is None
+
+
 def test_each_column_alone() -> None:
     """Every kind of column, in a table of its own (with a plain neighbour for CSV)."""
     rng = random.Random(5)  # noqa: S311 - reproducible test data, not secrets
@@ -184,6 +216,7 @@ def test_each_column_alone() -> None:
         pair = pd.DataFrame({name: column, "n": np.arange(300)})
         assert csv_text(pair) == csv_reference(pair), name
         assert "".join(html_rows(alone)) == html_reference(alone), name
+        assert markdown_text(alone) == markdown_reference(alone), name
 
 
 def test_nested_values_and_repeated_names_fall_back_to_the_dump() -> None:
@@ -220,6 +253,28 @@ def old_csv(report: Any) -> str:
         for row in rows:
             writer.writerow(row)
     return buffer.getvalue()
+
+
+def markdown(report: Any, sections: list[str]) -> str:
+    out = io.StringIO()
+    MarkdownRenderer().render(report, out, sections)
+    return out.getvalue()
+
+
+def old_markdown(report: Any, sections: list[str]) -> str:
+    """MarkdownRenderer as it was: every block's rows listed, written row by row."""
+    out = io.StringIO()
+    out.write("# AWS console sign-in report\n")
+    for _key, title, header, rows in section_rows(report, sections):
+        out.write(f"\n## {title}\n\n")
+        if not rows:
+            out.write("_none_\n")
+            continue
+        out.write("| " + " | ".join(markdown_safe(h) for h in header) + " |\n")
+        out.write("|" + "---|" * len(header) + "\n")
+        for row in rows:
+            out.write("| " + " | ".join(markdown_safe(cell_text(v)) for v in row) + " |\n")
+    return out.getvalue()
 
 
 def html(report: Any, sections: list[str]) -> str:
@@ -260,6 +315,7 @@ def test_whole_reports_render_as_before(seed: int, monkeypatch: pytest.MonkeyPat
     CsvRenderer().render(report, out, sections)
     assert out.getvalue() == old_csv(report)
     assert html(report, sections) == old_html(report, sections, monkeypatch)
+    assert markdown(report, sections) == old_markdown(report, sections)
     if len(frame):  # a token the data holds: the renderer falls back to the whole dump
         user = report.tables["users"]["user_name"].dropna()
         if len(user):

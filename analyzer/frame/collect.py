@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from analyzer.domain.coverage import Coverage, Problem
 from analyzer.domain.window import Window
+from analyzer.frame.distinct import all_distinct
 from analyzer.frame.memory import release_free_memory
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, conform, frame_from_rows, frame_from_table
 from analyzer.normalize import RecordRejected
@@ -234,6 +235,8 @@ class _Columnar:
         """An identical copy of a kept row is dropped; another row reusing its eventID is
         kept with a line naming both. Only eventIDs seen more than once are looked at."""
         ids = table.column("event_id")
+        if all_distinct(ids):
+            return table  # the usual case, answered without a hash table of every id
         counts = pc.value_counts(ids)
         repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
         if not len(repeated):
@@ -296,6 +299,7 @@ class _Columnar:
         empty = _encoded(schema.empty_table())
         table = pa.concat_tables(self.tables) if self.tables else empty
         self.tables = []
+        release_free_memory()  # what receiving the batches left free, handed back first
         table = self._deduplicate(table)
         self._flag_issues(table)
         self._place_problems()
@@ -352,7 +356,10 @@ def _sorted_plain(columns: dict[str, Any]) -> pa.Table:
     plain: dict[str, Any] = {}
     schema = pa.schema([ARROW_SCHEMA.field(name) for name in columns])
     for name in schema.names:
-        plain[name] = columns.pop(name).cast(ARROW_SCHEMA.field(name).type).take(order)
+        # Taken while still encoded (the row order moves codes, not texts), then decoded:
+        # the plain column is made once, not decoded unsorted and copied again in order.
+        plain[name] = columns.pop(name).take(order).cast(ARROW_SCHEMA.field(name).type)
+        release_free_memory()
     return pa.table(plain, schema=schema)
 
 

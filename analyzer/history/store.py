@@ -305,7 +305,10 @@ class History:
                 data = self.store.read(name)
                 if data is None:
                     return None  # removed by a concurrent append between list and read
-                return decode_part(data, columns)
+                decoded = decode_part(data, columns)
+                del data
+                release_free_memory()  # the part's bytes and decoding scratch, handed back
+                return decoded
             except (StoreReadError, PartError) as err:
                 return err
 

@@ -11,7 +11,8 @@ a process forked in between (a scan worker) turns it on for itself at once.
 
 OpenBLAS, which numpy loads with pandas, starts a thread per core and keeps them spinning
 for work no report gives it (nothing here is linear algebra): 0.08 CPU-s of the import, taken
-from the scan workers on a small machine. One thread is asked for unless the user set it."""
+from the scan workers on a small machine. One thread is asked for unless the user chose a
+number in any variable OpenBLAS reads."""
 
 from __future__ import annotations
 
@@ -19,9 +20,13 @@ import gc
 import os
 import sys
 
+# What OpenBLAS reads for its thread count, in its order of precedence.
+_THREAD_SETTINGS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
 
 def main() -> None:
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if not any(os.environ.get(name) for name in _THREAD_SETTINGS):
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
     gc.disable()
     os.register_at_fork(after_in_child=gc.enable)
     from analyzer.entry import prestart

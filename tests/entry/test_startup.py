@@ -27,6 +27,7 @@ begin, collect, work = prestart.begin, run.AuditRun.collect, pool._work
 def probe_begin(argv):
     seen["imports"] = gc.isenabled()
     seen["openblas"] = os.environ.get("OPENBLAS_NUM_THREADS")
+    seen["numpy before"] = "numpy" in sys.modules
     begin(argv)
 
 def probe_collect(self, *args, **kwargs):
@@ -98,7 +99,13 @@ def test_openblas_gets_one_thread_unless_the_user_chose(tmp_path: Path) -> None:
     """Set before numpy loads (the start-up imports come after `prestart.begin`); a user's
     own setting is left as it is."""
     output = str(tmp_path / "report.json")
-    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
-    assert _probe("--format", "json", "--output", output, env=environment)["openblas"] == "1"
+    settings = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+    environment = {k: v for k, v in os.environ.items() if k not in settings}
+    seen = _probe("--format", "json", "--output", output, env=environment)
+    assert seen["openblas"] == "1"
+    assert seen["numpy before"] is False  # set in time: numpy reads it when it loads
     chosen = {**environment, "OPENBLAS_NUM_THREADS": "2"}
     assert _probe("--format", "json", "--output", output, env=chosen)["openblas"] == "2"
+    for other in ("GOTO_NUM_THREADS", "OMP_NUM_THREADS"):
+        chosen = {**environment, other: "2"}
+        assert _probe("--format", "json", "--output", output, env=chosen)["openblas"] is None

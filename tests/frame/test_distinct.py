@@ -46,6 +46,19 @@ SHAPES = {
     "an empty chunk": pa.chunked_array(
         [pa.array([], pa.string()), pa.array(uuids(30, 22)), pa.array([], pa.string())]
     ),
+    "two lengths, the longer repeated": pa.array(["ab", "cde", "cde"]),
+    "two lengths, the shorter repeated": pa.array(["cde", "ab", "ab"]),
+    "width 512": pa.array([f"{n:0512d}" for n in range(40)]),
+    "width 512 repeated": pa.array([f"{n % 39:0512d}" for n in range(40)]),
+    "width 513": pa.array([f"{n:0513d}" for n in range(40)]),
+    "width 513 repeated": pa.array([f"{n % 39:0513d}" for n in range(40)]),
+    "width 520 repeated": pa.array([f"{n % 39:0520d}" for n in range(40)]),
+    "sliced large_string with its repeat": pa.array(
+        [*uuids(3, 23), uuids(3, 23)[1]], pa.large_string()
+    ).slice(1),
+    "sliced large_string": pa.array(
+        [uuids(1, 24)[0], *uuids(3, 25), uuids(1, 24)[0]], pa.large_string()
+    ).slice(1, 3),
     "mixed lengths": pa.array([*uuids(100, 5), "sha256:" + "a" * 64, "sha256:" + "b" * 64]),
     "mixed lengths repeated": pa.array([*uuids(100, 6), "x", "x"]),
     "a null": pa.array([*uuids(100, 7), None]),
@@ -91,7 +104,10 @@ def test_a_slice_is_read_from_its_own_offset() -> None:
     assert all_distinct(pa.array([u1, u0, u2, u1]).slice(1)) is True
 
 
-@pytest.mark.parametrize("name", ["uuids", "odd width", "sliced chunks", "large_string"])
+@pytest.mark.parametrize(
+    "name",
+    ["uuids", "odd width", "sliced chunks", "large_string", "an empty chunk", "width 512"],
+)
 def test_distinct_texts_of_one_width_need_no_exact_count(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

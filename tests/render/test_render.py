@@ -163,3 +163,34 @@ def test_events_files(tmp_path: Path, suffix: str) -> None:
 def test_events_unknown_extension(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"unknown extension \.xlsx"):
         write_events(report_frame(), tmp_path / "x.xlsx")
+
+
+def test_terminal_table_caps_the_findings_list_too() -> None:
+    """Listed sections (findings) are cut like report tables, with the same caption."""
+    from analyzer.findings.config import FindingsConfig
+    from analyzer.findings.engine import run_rules
+
+    rows = []
+    for index in range(5):
+        identity = {
+            "type": "IAMUser",
+            "userName": f"u{index}",
+            "accountId": "111111111111",
+            "arn": f"arn:aws:iam::111111111111:user/u{index}",
+            "principalId": f"P{index}",
+        }
+        record = console_login(eventID=f"e{index}", userIdentity=identity)
+        normalized = normalize_record(record, f"t#{index}")
+        assert normalized is not None
+        rows.append(normalized.row)
+    frame = frame_from_rows(rows)
+    findings = run_rules(frame, None, FindingsConfig())
+    assert len(findings) == 5
+    report = build_report(
+        frame, None, window=None, generated_at=datetime(2026, 11, 26, tzinfo=UTC), findings=findings
+    )
+    out = io.StringIO()
+    TableRenderer(width=400, max_rows=4).render(report, out, ["findings"])
+    text = out.getvalue()
+    assert sum(f"without MFA: u{i} " in text for i in range(5)) == 4
+    assert "4 of 5 rows shown" in text

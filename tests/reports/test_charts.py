@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from analyzer.frame.schema import frame_from_rows
@@ -99,3 +100,24 @@ def test_no_times_and_no_rows() -> None:
         row["event_time"] = None
     for frame in (frame_from_rows(rows), frame_from_rows([])):
         pd.testing.assert_frame_equal(chart_series(frame).per_day, ref_series(frame).per_day)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        pa.timestamp("s", tz="UTC"),
+        pa.timestamp("ms", tz="UTC"),
+        pa.timestamp("ns", tz="UTC"),
+        pa.timestamp("us", tz="Europe/Paris"),
+    ],
+)
+def test_times_of_another_unit_or_zone_count_the_same_days(kind: pa.DataType) -> None:
+    """A hand-made frame's times: counted by the pandas path, whatever the unit."""
+    rng = random.Random(9)  # noqa: S311 - reproducible test data, not secrets
+    rows = spread(rng, random_rows(rng, 300))
+    for row in rows:  # whole seconds: every unit holds them
+        if row["event_time"] is not None:
+            row["event_time"] = row["event_time"].replace(microsecond=0)
+    frame = frame_from_rows(rows)
+    frame["event_time"] = frame["event_time"].astype(pd.ArrowDtype(kind))
+    pd.testing.assert_frame_equal(chart_series(frame).per_day, ref_series(frame).per_day)

@@ -52,7 +52,13 @@ class Run:
 def run_once(run: Run) -> None:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    result = subprocess.run(run.argv, capture_output=True, env=run.env, check=False)
+    result = subprocess.run(
+        run.argv,
+        capture_output=True,
+        env=run.env,
+        check=False,
+        cwd=tempfile.gettempdir(),  # not a checkout: '' on sys.path must not shadow PYTHONPATH
+    )
     run.seconds.append(time.perf_counter() - started)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     run.cpu.append(

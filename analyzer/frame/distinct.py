@@ -22,12 +22,19 @@ import pyarrow.compute as pc
 _MULTIPLIERS = np.random.default_rng(0x5EED).integers(1, 2**63, size=64, dtype=np.uint64) | 1
 
 
+# A chunked column this small is joined first: each chunk costs a few Arrow and NumPy calls,
+# which a weekly history's fifty small parts felt more than the copy (2.4 ms against 1.1).
+JOIN_BYTES = 8 << 20
+
+
 def all_distinct(values: pa.Array | pa.ChunkedArray) -> bool:
     """True when no value occurs twice (a null counts as a value, as `count_distinct`'s
     mode "all" counts it). False when one does, or for a type Arrow cannot count (a
     dictionary or all-null column of a hand-made frame): the caller's own path decides."""
     if len(values) < 2:
         return True
+    if isinstance(values, pa.ChunkedArray) and values.nbytes <= JOIN_BYTES:
+        values = values.combine_chunks()  # many small parts: one pass beats one per chunk
     chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
     mixed = _mixed_rows([chunk for chunk in chunks if len(chunk)])
     if mixed is not None:

@@ -77,8 +77,17 @@ SHAPES = {
 }
 
 
+@pytest.fixture(params=["joined", "chunk by chunk"])
+def layout(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Small chunked columns are joined first; with no size joined, each chunk is read
+    where it lies (the path of a large column)."""
+    if request.param == "chunk by chunk":
+        monkeypatch.setattr(distinct, "JOIN_BYTES", -1)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("name", sorted(SHAPES))
-def test_same_answer_as_the_exact_count(name: str) -> None:
+def test_same_answer_as_the_exact_count(name: str, layout: str) -> None:
     assert all_distinct(SHAPES[name]) == exact(SHAPES[name])
 
 
@@ -109,7 +118,7 @@ def test_a_slice_is_read_from_its_own_offset() -> None:
     ["uuids", "odd width", "sliced chunks", "large_string", "an empty chunk", "width 512"],
 )
 def test_distinct_texts_of_one_width_need_no_exact_count(
-    name: str, monkeypatch: pytest.MonkeyPatch
+    name: str, layout: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The mixed numbers alone prove these distinct: every byte of a row, the last partial
     word's too, counts in its own place (a mix that loses bytes would collide and fall back)."""

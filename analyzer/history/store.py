@@ -79,6 +79,8 @@ class _Scratch:
                 self._since = 0
         if due:
             release_free_memory()
+
+
 DAY = "day="
 MONTH = "month="
 # What `canonical_user_names` reads: a projected read brings them along with `user_name`.

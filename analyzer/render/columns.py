@@ -454,78 +454,7 @@ def _merged(fast: pa.Array | None, count: int, rows: list[int], texts: list[str]
     return written if fast is None else pc.coalesce(fast.cast(_TEXT), written)
 
 
-# --- HTML ------------------------------------------------------------------------------
-
-# What `printable` changes in an ASCII text: C0 controls and DEL (a non-ASCII text, whose C1
-# controls and invisible characters it also escapes, is left to the exact path).
-_HTML_EXACT = r"[\x00-\x1f\x7f]"
-# MarkupSafe's escapes, the ones Jinja2's autoescaping writes (`&` first).
-_HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;"), ("'", "&#39;"))
-
-
-def _html_fast(values: pa.Array) -> pa.Array | None:
-    """Cells (`printable(cell_text(value))`, HTML-escaped) computed by Arrow for the plain
-    values (null where the exact path must write them), or None for a type it does not
-    handle (floats, whose `str` Arrow does not spell alike)."""
-    kind = values.type
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        escaped = values
-        for character, escape in _HTML_ESCAPES:
-            escaped = pc.replace_substring(escaped, character, escape)
-        done = _only(escaped, _plain_text(values, _HTML_EXACT))
-    elif pa.types.is_integer(kind):
-        done = values.cast(pa.string())
-    elif pa.types.is_boolean(kind):
-        done = pc.if_else(values, "True", "False")  # `str()` of a bool
-    elif _utc_micros(values):
-        done = _seconds(values, "Z")  # `cell_text`'s layout
-    else:
-        return None
-    return pc.if_else(pc.is_null(values), pa.scalar("", done.type), done)
-
-
-def _html_exact(values: pd.Series, memo: dict[str, str]) -> Callable[[list[int]], list[str]]:
-    from markupsafe import escape
-
-    from analyzer.render.cells import cell_text, printable
-
-    def exact(rows: list[int]) -> list[str]:
-        texts = []
-        for value in values.iloc[rows]:
-            text = cell_text(value)
-            if text not in memo:
-                memo[text] = str(escape(printable(text)))
-            texts.append(memo[text])
-        return texts
-
-    return exact
-
-
-def html_rows(table: pd.DataFrame) -> Iterator[str]:
-    """`table`'s rows as the report template writes them (`<tr><td>…</td></tr>`, each cell
-    `printable(cell_text(value))` escaped as Jinja2's autoescaping escapes it), one line per
-    row, in pieces of `BATCH_ROWS` rows."""
-    if not len(table.columns):
-        yield "<tr></tr>\n" * len(table)
-        return
-    for start in range(0, len(table), BATCH_ROWS):
-        rows = table.iloc[start : start + BATCH_ROWS]
-        parts: list[pa.Array | str] = ["<tr><td>"]
-        for position in range(len(rows.columns)):
-            column = rows.iloc[:, position]
-            values = arrow_values(column)
-            fast = _html_fast(values) if values is not None else None
-            parts.append(_completed(fast, len(rows), _html_exact(column, {})))
-            parts.append("</td><td>" if position < len(rows.columns) - 1 else "</td></tr>\n")
-        yield _joined_text(parts)
-
-
-# --- Markdown --------------------------------------------------------------------------
-
-# A cell `markdown_safe` may do more with than escape: a control character (`printable`), or
-# a possible link (its `_may_link` pre-check): left to the exact path.
-_MARKDOWN_EXACT = r"[\x00-\x1f\x7f@]|://|(?i:www\.|mailto:|xmpp:)"
-_MARKDOWN_SPECIAL = r"([\\`*_{}\[\]()#+!|~>-])"  # backslashed, as `text._MARKDOWN_SPECIAL`
+# --- Cell text (HTML, Markdown) -------------------------------------------------------
 
 
 def _cell_texts(values: pa.Array) -> pa.Array | None:
@@ -545,6 +474,101 @@ def _cell_texts(values: pa.Array) -> pa.Array | None:
     return pc.if_else(pc.is_null(values), pa.scalar("", done.type), done)
 
 
+def _exact_cells(
+    cell: Callable[[str], str],
+) -> Callable[[pd.Series], Callable[[list[int]], list[str]]]:
+    """The exact path of a text writer: `cell(cell_text(value))` of each value the fast path
+    left, remembered per distinct text."""
+
+    def of(values: pd.Series) -> Callable[[list[int]], list[str]]:
+        from analyzer.render.cells import cell_text
+
+        memo: dict[str, str] = {}
+
+        def exact(rows: list[int]) -> list[str]:
+            texts = []
+            for value in values.iloc[rows]:
+                text = cell_text(value)
+                if text not in memo:
+                    memo[text] = cell(text)
+                texts.append(memo[text])
+            return texts
+
+        return exact
+
+    return of
+
+
+def _cell_rows(
+    rows: pd.DataFrame,
+    fast: Callable[[pa.Array], pa.Array | None],
+    exact: Callable[[pd.Series], Callable[[list[int]], list[str]]],
+    marks: tuple[str, str, str],
+) -> str:
+    """Each row's cells between the row's opening, separating and closing `marks`, one text
+    for the batch: the cells `fast` writes, the others `exact`."""
+    opening, between, closing = marks
+    parts: list[pa.Array | str] = [opening]
+    for position in range(len(rows.columns)):
+        column = rows.iloc[:, position]
+        values = arrow_values(column)
+        done = fast(values) if values is not None else None
+        parts.append(_completed(done, len(rows), exact(column)))
+        parts.append(between if position < len(rows.columns) - 1 else closing)
+    return _joined_text(parts)
+
+
+# --- HTML ------------------------------------------------------------------------------
+
+# What `printable` changes in an ASCII text: C0 controls and DEL (a non-ASCII text, whose C1
+# controls and invisible characters it also escapes, is left to the exact path).
+_HTML_EXACT = r"[\x00-\x1f\x7f]"
+# MarkupSafe's escapes, the ones Jinja2's autoescaping writes (`&` first).
+_HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;"), ("'", "&#39;"))
+
+
+def _html_fast(values: pa.Array) -> pa.Array | None:
+    """Cells (`printable(cell_text(value))`, HTML-escaped) computed by Arrow for the plain
+    values (null where the exact path must write them), or None for a type it does not
+    handle (floats, whose `str` Arrow does not spell alike)."""
+    texts = _cell_texts(values)
+    if texts is None:
+        return None
+    escaped = texts
+    for character, escape in _HTML_ESCAPES:
+        escaped = pc.replace_substring(escaped, character, escape)
+    return _only(escaped, _plain_text(texts, _HTML_EXACT))
+
+
+def _html_cell(text: str) -> str:
+    from markupsafe import escape
+
+    from analyzer.render.cells import printable
+
+    return str(escape(printable(text)))
+
+
+def html_rows(table: pd.DataFrame) -> Iterator[str]:
+    """`table`'s rows as the report template writes them (`<tr><td>…</td></tr>`, each cell
+    `printable(cell_text(value))` escaped as Jinja2's autoescaping escapes it), one line per
+    row, in pieces of `BATCH_ROWS` rows."""
+    if not len(table.columns):
+        yield "<tr></tr>\n" * len(table)
+        return
+    exact = _exact_cells(_html_cell)
+    for start in range(0, len(table), BATCH_ROWS):
+        rows = table.iloc[start : start + BATCH_ROWS]
+        yield _cell_rows(rows, _html_fast, exact, ("<tr><td>", "</td><td>", "</td></tr>\n"))
+
+
+# --- Markdown --------------------------------------------------------------------------
+
+# A cell `markdown_safe` may do more with than escape: a control character (`printable`), or
+# a possible link (its `_may_link` pre-check): left to the exact path.
+_MARKDOWN_EXACT = r"[\x00-\x1f\x7f@]|://|(?i:www\.|mailto:|xmpp:)"
+_MARKDOWN_SPECIAL = r"([\\`*_{}\[\]()#+!|~>-])"  # backslashed, as `text._MARKDOWN_SPECIAL`
+
+
 def _markdown_fast(values: pa.Array) -> pa.Array | None:
     """`markdown_safe(cell_text(value))` computed by Arrow for plain cells (null where the
     exact path must write them): HTML's three escapes, then a backslash before each
@@ -559,39 +583,19 @@ def _markdown_fast(values: pa.Array) -> pa.Array | None:
     return _only(escaped, _plain_text(texts, _MARKDOWN_EXACT))
 
 
-def _markdown_exact(values: pd.Series, memo: dict[str, str]) -> Callable[[list[int]], list[str]]:
-    from analyzer.render.cells import cell_text, markdown_safe
-
-    def exact(rows: list[int]) -> list[str]:
-        texts = []
-        for value in values.iloc[rows]:
-            text = cell_text(value)
-            if text not in memo:
-                memo[text] = markdown_safe(text)
-            texts.append(memo[text])
-        return texts
-
-    return exact
-
-
 def markdown_rows(table: pd.DataFrame) -> Iterator[str] | None:
     """`table`'s rows as the Markdown renderer writes them (`| a | b |`, each cell
     `markdown_safe(cell_text(value))`), in pieces of `BATCH_ROWS` rows; None for a table
     without columns (the renderer's own loop writes those)."""
     if not len(table.columns):
         return None
+    from analyzer.render.cells import markdown_safe
+
+    exact = _exact_cells(markdown_safe)
     return (
-        _markdown_batch(table.iloc[start : start + BATCH_ROWS])
+        _cell_rows(table.iloc[start : start + BATCH_ROWS], _markdown_fast, exact, MARKDOWN_MARKS)
         for start in range(0, len(table), BATCH_ROWS)
     )
 
 
-def _markdown_batch(rows: pd.DataFrame) -> str:
-    parts: list[pa.Array | str] = ["| "]
-    for position in range(len(rows.columns)):
-        column = rows.iloc[:, position]
-        values = arrow_values(column)
-        fast = _markdown_fast(values) if values is not None else None
-        parts.append(_completed(fast, len(rows), _markdown_exact(column, {})))
-        parts.append(" | " if position < len(rows.columns) - 1 else " |\n")
-    return _joined_text(parts)
+MARKDOWN_MARKS = ("| ", " | ", " |\n")

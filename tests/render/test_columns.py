@@ -126,24 +126,26 @@ def nest(table_value: Callable[[pd.DataFrame], Any], table: pd.DataFrame) -> Any
     }
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_json_tables_equal_the_dumped_records(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def random_table(seed: int, monkeypatch: pytest.MonkeyPatch, fewest: int = 1) -> pd.DataFrame:
+    """A random choice of at least `fewest` of the columns, written in batches of a random
+    size (one row, a few, all)."""
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     monkeypatch.setattr("analyzer.render.columns.BATCH_ROWS", rng.choice([1, 7, 50_000]))
     data = columns(rng, rng.choice([1, 3, 40, 200]))
-    names = rng.sample(sorted(data), rng.randint(1, len(data)))
-    table = pd.DataFrame({name: data[name] for name in names})
+    names = rng.sample(sorted(data), rng.randint(fewest, len(data)))
+    return pd.DataFrame({name: data[name] for name in names})
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_json_tables_equal_the_dumped_records(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    table = random_table(seed, monkeypatch)
     expected = json_reference(nest(records_of, table))
     assert json_document(lambda value: nest(value, table), "tok" + str(seed)) == expected
 
 
 @pytest.mark.parametrize("seed", range(12))
 def test_csv_rows_equal_the_row_writer(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
-    monkeypatch.setattr("analyzer.render.columns.BATCH_ROWS", rng.choice([1, 7, 50_000]))
-    data = columns(rng, rng.choice([1, 3, 40, 200]))
-    names = rng.sample(sorted(data), rng.randint(2, len(data)))
-    table = pd.DataFrame({name: data[name] for name in names})
+    table = random_table(seed, monkeypatch, fewest=2)
     assert csv_text(table) == csv_reference(table)
 
 
@@ -161,11 +163,7 @@ def html_reference(table: pd.DataFrame) -> str:
 
 @pytest.mark.parametrize("seed", range(12))
 def test_html_rows_equal_the_template_loop(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
-    monkeypatch.setattr("analyzer.render.columns.BATCH_ROWS", rng.choice([1, 7, 50_000]))
-    data = columns(rng, rng.choice([1, 3, 40, 200]))
-    names = rng.sample(sorted(data), rng.randint(1, len(data)))
-    table = pd.DataFrame({name: data[name] for name in names})
+    table = random_table(seed, monkeypatch)
     assert "".join(html_rows(table)) == html_reference(table)
 
 
@@ -191,11 +189,7 @@ def markdown_text(table: pd.DataFrame) -> str | None:
 
 @pytest.mark.parametrize("seed", range(12))
 def test_markdown_rows_equal_the_row_writer(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
-    monkeypatch.setattr("analyzer.render.columns.BATCH_ROWS", rng.choice([1, 7, 50_000]))
-    data = columns(rng, rng.choice([1, 3, 40, 200]))
-    names = rng.sample(sorted(data), rng.randint(1, len(data)))
-    table = pd.DataFrame({name: data[name] for name in names})
+    table = random_table(seed, monkeypatch)
     assert markdown_text(table) == markdown_reference(table)
 
 

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pytest
 
 from analyzer.frame.schema import frame_from_rows
+from analyzer.reports.activity import per_day
 from analyzer.reports.charts import TOP_PLACES, TOP_USERS, ChartSeries, chart_series
 from analyzer.reports.common import logins
 from tests.reports.test_reference import chunked_frame, random_rows
@@ -21,21 +22,6 @@ from tests.reports.test_reference import chunked_frame, random_rows
 
 def ref_counted(values: pd.Series) -> list[tuple[str, int]]:
     return [(str(k), int(v)) for k, v in values.items()]
-
-
-def ref_per_day(attempts: pd.DataFrame) -> pd.DataFrame:
-    attempts = attempts.dropna(subset=["event_time"])
-    columns = ["success", "failure", "unknown"]
-    if attempts.empty:
-        return pd.DataFrame(columns=columns, index=pd.DatetimeIndex([], name="day", tz="UTC"))
-    days = pd.DatetimeIndex(attempts["event_time"].astype("datetime64[us, UTC]")).floor("D")
-    outcome = attempts["outcome"].astype(object).fillna("unknown").to_numpy()
-    table = pd.crosstab(days, outcome).reindex(columns=columns, fill_value=0)
-    full = pd.date_range(table.index.min(), table.index.max(), freq="D", tz="UTC")
-    table = table.reindex(full, fill_value=0)
-    table.index.name = "day"
-    table.columns.name = None
-    return table.astype(int)
 
 
 def ref_series(frame: pd.DataFrame) -> ChartSeries:
@@ -48,7 +34,7 @@ def ref_series(frame: pd.DataFrame) -> ChartSeries:
         + attempts["region"].astype(object).fillna("?")
     )
     return ChartSeries(
-        per_day=ref_per_day(attempts),
+        per_day=per_day(attempts),  # (the pandas form, still the path of other time units)
         mfa=ref_counted(succeeded["mfa_status"].astype(object).value_counts()),
         users=ref_counted(
             attempts["user_name"].astype(object).fillna("(none)").value_counts().head(TOP_USERS)

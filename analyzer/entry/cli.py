@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
 import typer
+import typer.core
 
 from analyzer.audit.request import (
     AuditRequest,
@@ -118,6 +119,17 @@ app = typer.Typer(
     rich_markup_mode="rich",  # for the panels; every help text is escaped by _option
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+class _Command(typer.core.TyperCommand):
+    """The command with its help option's metavar blank too (`_flag`): click 8.5 makes the
+    help option itself and typer labels it `<bool>`."""
+
+    def get_help_option(self, ctx: Any) -> Any:  # (typer vendors click since 0.26: its types)
+        option = super().get_help_option(ctx)
+        if option is not None and option.metavar is None:
+            option.metavar = " "
+        return option
 
 
 def _option(*names: str, help: str = "", **settings: Any) -> Any:
@@ -344,7 +356,7 @@ def exit_code(result: AuditResult) -> ExitCode:
     return result.exit_code
 
 
-@app.command(help="Report AWS console sign-ins from CloudTrail logs.")
+@app.command(cls=_Command, help="Report AWS console sign-ins from CloudTrail logs.")
 def signin_report(
     logs: Annotated[
         list[Path] | None,

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION
-from analyzer.render.cells import cell_text
-from analyzer.render.csv_out import SafeCsvWriter
+from analyzer.render.columns import csv_rows, jsonl_rows
+from analyzer.render.csv_out import SafeCsvWriter, safe_cell
 from analyzer.render.formats import EVENT_FORMATS
-from analyzer.render.text import json_visible
-
-
-def _json_value(value: object) -> object:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return cell_text(value)
-    return value
 
 
 def write_events(frame: pd.DataFrame, path: Path) -> None:
@@ -38,15 +28,13 @@ def write_events(frame: pd.DataFrame, path: Path) -> None:
         pq.write_table(table, path)
     elif suffix == ".csv":
         with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = SafeCsvWriter(handle)
-            writer.writerow(COLUMNS)
-            for row in frame[list(COLUMNS)].itertuples(index=False, name=None):
-                writer.writerow(row)
+            SafeCsvWriter(handle).writerow(COLUMNS)
+            rows = csv_rows(frame[list(COLUMNS)], safe_cell)  # column by column, the same text
+            assert rows is not None  # (None only for a table of fewer than two columns)
+            handle.writelines(rows)
     elif suffix == ".jsonl":
         with path.open("w", encoding="utf-8") as handle:
-            for row in frame[list(COLUMNS)].itertuples(index=False, name=None):
-                record = {c: _json_value(v) for c, v in zip(COLUMNS, row, strict=True)}
-                handle.write(json_visible(json.dumps(record, ensure_ascii=False)) + "\n")
+            handle.writelines(jsonl_rows(frame[list(COLUMNS)]))
     else:
         raise ValueError(
             f"{path}: unknown extension {suffix or '(none)'}; use " + ", ".join(EVENT_FORMATS)

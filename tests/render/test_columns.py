@@ -20,6 +20,7 @@ import json
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,11 +29,12 @@ import pyarrow as pa
 import pytest
 
 from analyzer.frame.records import records_of
-from analyzer.frame.schema import frame_from_rows
+from analyzer.frame.schema import COLUMNS, frame_from_rows
 from analyzer.render.cells import cell_text, markdown_safe
 from analyzer.render.columns import csv_rows as csv_pieces
-from analyzer.render.columns import html_rows, json_document, markdown_rows
+from analyzer.render.columns import event_line, html_rows, json_document, jsonl_rows, markdown_rows
 from analyzer.render.csv_out import CsvRenderer, SafeCsvWriter, safe_cell
+from analyzer.render.events import write_events
 from analyzer.render.formats import SECTION_NAMES
 from analyzer.render.html import HtmlRenderer, _environment
 from analyzer.render.json_out import JsonRenderer
@@ -193,6 +195,44 @@ def test_markdown_rows_equal_the_row_writer(seed: int, monkeypatch: pytest.Monke
     assert markdown_text(table) == markdown_reference(table)
 
 
+def jsonl_reference(table: pd.DataFrame) -> str:
+    names = [str(column) for column in table.columns]
+    return "".join(event_line(names, row) for row in table.itertuples(index=False, name=None))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_jsonl_rows_equal_the_line_writer(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    table = random_table(seed, monkeypatch)
+    assert "".join(jsonl_rows(table)) == jsonl_reference(table)
+
+
+def test_jsonl_rows_of_repeated_names_or_no_columns_fall_back_to_the_line_writer() -> None:
+    repeated = pd.DataFrame([[1, "x"], [2, "y"]], columns=["a", "a"])
+    assert "".join(jsonl_rows(repeated)) == '{"a": "x"}\n{"a": "y"}\n'
+    empty = pd.DataFrame(index=[0, 1])
+    assert "".join(jsonl_rows(empty)) == "{}\n{}\n"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_events_files_as_written_row_by_row(seed: int, tmp_path: Path) -> None:
+    """`--events` CSV and JSON Lines of a frame of the contract, hostile values in it, as the
+    row writers wrote them."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    frame = frame_from_rows(random_rows(rng, rng.choice([1, 5, 300])))
+    rows = list(frame[list(COLUMNS)].itertuples(index=False, name=None))
+    write_events(frame, tmp_path / "e.jsonl")
+    lines = "".join(event_line(list(COLUMNS), row) for row in rows)
+    assert (tmp_path / "e.jsonl").read_text(encoding="utf-8") == lines
+    write_events(frame, tmp_path / "e.csv")
+    expected = io.StringIO()
+    writer = SafeCsvWriter(expected)
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow(row)
+    written = (tmp_path / "e.csv").read_bytes().decode("utf-8")
+    assert written == expected.getvalue()
+
+
 def test_a_table_without_columns_is_left_to_the_markdown_loop() -> None:
     assert markdown_text(pd.DataFrame(index=[0, 1])) is None
 
@@ -211,6 +251,7 @@ def test_each_column_alone() -> None:
         assert csv_text(pair) == csv_reference(pair), name
         assert "".join(html_rows(alone)) == html_reference(alone), name
         assert markdown_text(alone) == markdown_reference(alone), name
+        assert "".join(jsonl_rows(alone)) == jsonl_reference(alone), name
 
 
 def test_nested_values_and_repeated_names_fall_back_to_the_dump() -> None:

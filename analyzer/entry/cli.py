@@ -765,6 +765,7 @@ def main() -> None:
         code = app(prog_name=PROG, standalone_mode=False)
     except _TYPER_USAGE_ERROR as err:  # typer's own checks, worded like ours: one style
         message: str = getattr(err, "format_message", err.__str__)()
+        message = message.replace(": Value error, ", ": ")  # pydantic's label for a ValueError
         _say("error", f"{message} (see {PROG} --help)")
         raise SystemExit(int(ExitCode.USAGE)) from None
     except typer.Abort:

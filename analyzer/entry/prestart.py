@@ -18,6 +18,7 @@ import stat
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from analyzer.domain.window import Window, WindowError, resolve_window
 from analyzer.sources.files import FileSource
@@ -31,8 +32,20 @@ _NOT_A_PLAIN_SCAN = frozenset({"--history", "--help", "-h", "--version"})
 _started: FileSource | None = None
 
 
+class _Unparsed(Exception):
+    """The early parser's own objection to the arguments: typer words it a moment later."""
+
+
+class _QuietParser(argparse.ArgumentParser):
+    """argparse prints its usage and error to stderr before exiting; typer then printed the
+    same mistake again in its own words (`--days abc` gave five lines). Here it only raises."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _Unparsed(message)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser = _QuietParser(add_help=False, allow_abbrev=False)
     parser.add_argument("--logs", action="append", default=[])
     parser.add_argument("--since")
     parser.add_argument("--until")
@@ -66,7 +79,7 @@ def begin(argv: Sequence[str]) -> None:
         window = resolve_window(
             days=args.days, since=args.since, until=args.until, now=datetime.now(UTC)
         )
-    except (SystemExit, WindowError, ValueError):
+    except (_Unparsed, SystemExit, WindowError, ValueError):
         return
     if not args.logs or args.max_file_mb < 1 or not _plain_paths(args.logs):
         return

@@ -96,7 +96,10 @@ def test_fail_on_exit_codes(tmp_path: Path) -> None:
     assert json.loads(findings.stdout)["findings"][0]["severity"] == "high"
     write_trail(tmp_path / "clean.json.gz", [login("ok", "2026-11-03T09:00:00Z")])
     assert run("--logs", tmp_path, *window, "--fail-on", "low").returncode == 0
-    assert run("--logs", tmp_path, *window, "--fail-on", "urgent").returncode == 2
+    refused = run("--logs", tmp_path, *window, "--fail-on", "urgent")
+    assert refused.returncode == 2
+    assert len(refused.stderr.splitlines()) == 1
+    assert "Invalid value for '--fail-on': 'urgent'" in refused.stderr  # not pydantic's label
 
 
 @pytest.mark.parametrize(

@@ -113,3 +113,21 @@ def test_a_usage_error_after_an_early_scan_exits_cleanly(tmp_path: Path) -> None
     assert result.returncode == 2
     assert "--format" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "mistake", [["--days", "abc"], ["--days", "1.5"], ["--max-file-mb=abc"], ["--since"]]
+)
+def test_a_mistake_the_early_parser_sees_is_reported_once(
+    tmp_path: Path, mistake: list[str]
+) -> None:
+    """The early parser (argparse) stays silent: the one line is typer's, in the CLI's
+    style, not argparse's usage block and its own error line before it."""
+    root = tree(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "analyzer", "--logs", str(root), *mistake],
+        env=hermetic_env(), capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith("signin-report: error: ")
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr

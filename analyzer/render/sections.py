@@ -81,10 +81,20 @@ def _accounts(report: SigninReport) -> list[TableBlock]:
 
 
 def _coverage(report: SigninReport) -> list[Block]:
+    """The coverage metrics, then each problem with its culprit (the file, record, region or
+    account), so a saved report names what it could not read, not only how many."""
     listed = {"problems", "regions", "queries", "accounts"}  # shown in their own blocks
     coverage = {k: v for k, v in report.coverage.items() if k not in listed}
-    coverage["problems"] = len(report.coverage.get("problems", []))
-    return [("coverage", "Coverage", ["metric", "value"], _key_values(coverage))]
+    problems = report.coverage.get("problems") or []
+    coverage["problems"] = len(problems)
+    blocks = [("coverage", "Coverage", ["metric", "value"], _key_values(coverage))]
+    if problems:
+        rows = [
+            [p["culprit"], p["message"], "skipped" if p["skipped"] else "kept"] for p in problems
+        ]
+        title = f"Problems ({len(rows)}): input skipped, or kept with a flag"
+        blocks.append(("problems", title, ["culprit", "problem", "input"], rows))
+    return blocks
 
 
 def _suppressed(report: SigninReport) -> list[Block]:

@@ -215,7 +215,9 @@ class TableRenderer(Renderer):
             console.print()
 
 
-CAPPED_SECTIONS = frozenset({"findings", "suppressed", *(key for key, _ in TABLE_SECTIONS)})
+CAPPED_SECTIONS = frozenset(
+    {"findings", "suppressed", "problems", *(key for key, _ in TABLE_SECTIONS)}
+)
 
 
 def _boxed_widths(block: _Block, width: int) -> list[int]:

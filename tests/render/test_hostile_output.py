@@ -114,3 +114,48 @@ def test_markdown_links_are_code_spans() -> None:
     assert markdown_safe("see https://x.example/a.") == "see `https://x.example/a`."
     assert markdown_safe("a`|b https://x") == "a\\`\\|b `https://x`"
     assert markdown_safe("``https://x") == "``` ``https://x ```"
+
+
+HOSTILE_FILE = "=cmd|' \\C calc'!A0 <b>x</b> www.evil.example\u202e.json.gz"
+
+
+@pytest.mark.parametrize("fmt", [f for f in OutputFormat if f is not OutputFormat.json])
+def test_problems_are_listed_with_their_culprits_inert(fmt: OutputFormat) -> None:
+    """Every format names what it could not read (JSON always did, in coverage.problems);
+    the culprit, a file name anyone can choose, stays text."""
+    from datetime import UTC, datetime
+
+    from analyzer.domain.coverage import Coverage, Problem
+    from analyzer.render.registry import renderer_for
+    from analyzer.reports import build_report
+
+    coverage = Coverage()
+    coverage.problems += [
+        Problem(HOSTILE_FILE, "not a JSON file", skipped=True),
+        Problem("trail.json#3", "kept with no eventID", skipped=False),
+    ]
+    report = build_report(
+        report_frame(), coverage, window=None, generated_at=datetime(2026, 11, 26, tzinfo=UTC)
+    )
+    out = io.StringIO()
+    renderer_for(fmt, max_rows=1).render(report, out, ["coverage"])
+    text = out.getvalue()
+    assert "\u202e" not in text
+    assert "not a JSON file" in text
+    if fmt is OutputFormat.csv:
+        rows = spreadsheet_rows(text)
+        assert rows[rows.index(["section", "problems"]) + 2][0] == "'" + HOSTILE_FILE.replace(
+            "\u202e", "\\u202e"
+        )
+        assert ["trail.json#3", "kept with no eventID", "kept"] in rows
+    elif fmt is OutputFormat.html:
+        assert "&lt;b&gt;x&lt;/b&gt;" in text
+        assert "<b>x" not in text
+        assert "trail.json#3" in text
+    elif fmt is OutputFormat.markdown:
+        assert _links(text) == []
+        assert "trail.json\\#3" in text
+    else:  # the terminal table: capped like any long list
+        assert "1 of 2 rows shown" in text
+        assert "not a JSON file" in text
+        assert "kept with no eventID" not in text

@@ -568,7 +568,10 @@ def signin_report(
     ] = None,
     strict: Annotated[
         bool,
-        _flag(help="Exit 3 when any file or record had to be skipped.", rich_help_panel=AUDIT),
+        _flag(
+            help="Exit 3 when any file, record, region or account had to be skipped.",
+            rich_help_panel=AUDIT,
+        ),
     ] = False,
     sns_topic: Annotated[
         str | None,

@@ -27,7 +27,10 @@ def _axes(ax: Axes | None) -> Axes:
     try:
         import matplotlib.pyplot as plt
     except ImportError as err:  # pragma: no cover - depends on the installation
-        raise ImportError("plots need matplotlib: pip install 'signin-analyzer[notebook]'") from err
+        raise ImportError(
+            "plots need matplotlib, in the notebook extra: pip install '.[notebook]' in a "
+            "checkout of signin-analyzer ('signin-analyzer[notebook]' from a package index)"
+        ) from err
     _, created = plt.subplots(figsize=(9, 3.5))
     return created
 

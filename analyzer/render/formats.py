@@ -41,6 +41,7 @@ class Section(StrEnum):
     failures_by_user = "failures_by_user"
     failures_by_source_ip = "failures_by_source_ip"
     coverage = "coverage"
+    problems = "problems"  # shown when there are any (or asked for alone)
     regions = "regions"
     accounts = "accounts"  # organization runs only (--org-role)
 

@@ -81,20 +81,23 @@ def _accounts(report: SigninReport) -> list[TableBlock]:
 
 
 def _coverage(report: SigninReport) -> list[Block]:
-    """The coverage metrics, then each problem with its culprit (the file, record, region or
-    account), so a saved report names what it could not read, not only how many."""
     listed = {"problems", "regions", "queries", "accounts"}  # shown in their own blocks
     coverage = {k: v for k, v in report.coverage.items() if k not in listed}
+    coverage["problems"] = len(report.coverage.get("problems", []))
+    return [("coverage", "Coverage", ["metric", "value"], _key_values(coverage))]
+
+
+def _problems(report: SigninReport) -> list[Block]:
+    """Each problem with its culprit (the file, record, region or account), so a saved report
+    names what it could not read, not only how many; no block when there is none."""
     problems = report.coverage.get("problems") or []
-    coverage["problems"] = len(problems)
-    blocks = [("coverage", "Coverage", ["metric", "value"], _key_values(coverage))]
-    if problems:
-        rows = [
-            [p["culprit"], p["message"], "skipped" if p["skipped"] else "kept"] for p in problems
-        ]
-        title = f"Problems ({len(rows)}): input skipped, or kept with a flag"
-        blocks.append(("problems", title, ["culprit", "problem", "input"], rows))
-    return blocks
+    return [_problems_block(problems)] if problems else []
+
+
+def _problems_block(problems: list[dict[str, Any]]) -> Block:
+    rows = [[p["culprit"], p["message"], "skipped" if p["skipped"] else "kept"] for p in problems]
+    title = f"Problems ({len(rows)}): input skipped, or kept with a flag"
+    return ("problems", title, ["culprit", "problem", "input"], rows)
 
 
 def _suppressed(report: SigninReport) -> list[Block]:
@@ -116,6 +119,7 @@ _SPECIAL: dict[str, Callable[[SigninReport], Sequence[TableBlock]]] = {
     "regions": _listed_blocks,
     "accounts": _accounts,
     "coverage": _coverage,
+    "problems": _problems,
 }
 
 
@@ -131,7 +135,9 @@ def section_blocks(report: SigninReport, sections: Sequence[str]) -> list[TableB
     titles = dict(TABLE_SECTIONS)
     blocks: list[TableBlock] = []
     for key in sections:
-        if key in _SPECIAL:
+        if list(sections) == ["problems"]:  # asked for alone: its table, empty or not
+            blocks.append(_problems_block(report.coverage.get("problems") or []))
+        elif key in _SPECIAL:
             blocks.extend(_SPECIAL[key](report))
         else:
             table = report.tables[key]

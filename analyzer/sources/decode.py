@@ -493,7 +493,8 @@ def _records_one_by_one(
         while position < length and text[position] in " \t\r\n,":
             position += 1
         if position >= length:
-            raise UnreadableFile(f"truncated JSON after record {index - 1}{_at(error)}")
+            where = f"after record {index - 1}" if index else "before its first record"
+            raise UnreadableFile(f"truncated JSON {where}{_at(error)}")
         if text[position] == "]":
             rest = text[position + 1 :].strip()
             if rest not in ("", "}") and not rest.startswith(","):

@@ -48,7 +48,7 @@ TEXTS = [
     "", " ", "plain", "=cmd|' /C calc'!A0", "+1", "-1", "@SUM(A1)", "\tlead", "\rlead",
     "a\r\nb", "a\n=b", "a\r+b", 'q"uote', '"', "a,b", "back\\slash", "\x00nul", "\x1b[31m",
     "\x7f", "é", "😀", "\u202egnp.exe", "zero\u200bwidth", "\u2028", "\U000e0041", "\uff21\uff22",
-    "<script>alert('x')</script>", "a&amp;b", "<&>\"'", "<é>",
+    "<script>alert('x')</script>", "a&amp;b", "<&>\"'", "<é>", "\x1f", "a\x01b",
     "a-b #c [x](y) |z~ !+*{}`_", "see http://evil.example/x", "WWW.Evil.example", "a@b.c",
     "MailTo:x", "xmpp:y", "x://", "@", "www", "-5",
 ]  # fmt: skip

@@ -9,6 +9,7 @@ import json
 import sys
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -138,10 +139,11 @@ def test_problems_are_listed_with_their_culprits_inert(fmt: OutputFormat) -> Non
         report_frame(), coverage, window=None, generated_at=datetime(2026, 11, 26, tzinfo=UTC)
     )
     out = io.StringIO()
-    renderer_for(fmt, max_rows=1).render(report, out, ["coverage"])
+    renderer_for(fmt, max_rows=1).render(report, out, ["coverage", "problems"])
     text = out.getvalue()
     assert "\u202e" not in text
     assert "not a JSON file" in text
+    assert "Problems (2)" in text or fmt is OutputFormat.csv
     if fmt is OutputFormat.csv:
         rows = spreadsheet_rows(text)
         assert rows[rows.index(["section", "problems"]) + 2][0] == "'" + HOSTILE_FILE.replace(
@@ -159,3 +161,42 @@ def test_problems_are_listed_with_their_culprits_inert(fmt: OutputFormat) -> Non
         assert "1 of 2 rows shown" in text
         assert "not a JSON file" in text
         assert "kept with no eventID" not in text
+
+
+def _problems_report(problems: list[tuple[str, str, bool]]) -> Any:
+    from datetime import UTC, datetime
+
+    from analyzer.domain.coverage import Coverage, Problem
+    from analyzer.reports import build_report
+
+    coverage = Coverage()
+    coverage.problems += [Problem(*p) for p in problems]
+    return build_report(
+        report_frame(), coverage, window=None, generated_at=datetime(2026, 11, 26, tzinfo=UTC)
+    )
+
+
+def _csv(report: Any, sections: list[str]) -> list[list[str]]:
+    from analyzer.render.registry import renderer_for
+
+    out = io.StringIO()
+    renderer_for(OutputFormat.csv).render(report, out, sections)
+    return spreadsheet_rows(out.getvalue())
+
+
+def test_one_problem_is_listed_and_single_sections_stay_single_tables() -> None:
+    """A whole report lists even one problem; `--section coverage` alone is still one plain
+    table when there are problems, and `--section problems` alone is its table, empty or not."""
+    report = _problems_report([("bad.json.gz", "truncated gzip", True)])
+    whole = _csv(report, ["summary", "coverage", "problems"])
+    assert ["section", "problems"] in whole
+    assert ["bad.json.gz", "truncated gzip", "skipped"] in whole
+    coverage = _csv(report, ["coverage"])
+    assert coverage[0] == ["metric", "value"]
+    assert all(row[:1] != ["section"] for row in coverage)
+    assert _csv(report, ["problems"]) == [
+        ["culprit", "problem", "input"],
+        ["bad.json.gz", "truncated gzip", "skipped"],
+    ]
+    assert _csv(_problems_report([]), ["problems"]) == [["culprit", "problem", "input"]]
+    assert ["section", "problems"] not in _csv(_problems_report([]), ["summary", "problems"])

@@ -133,6 +133,23 @@ def test_truncated_json_keeps_the_complete_records(tmp_path: Path) -> None:
     assert line.endswith("kept the 2 records before it")
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('{"Records": [', "truncated JSON before its first record"),
+        ('{"Records": [{"eventName": "x"}, ', "truncated JSON after record 0"),
+    ],
+)
+def test_json_cut_between_records_names_the_last_whole_one(
+    tmp_path: Path, text: str, said: str
+) -> None:
+    path = tmp_path / "cut.json"
+    path.write_text(text)
+    _, coverage = read(path)
+    [line] = problems(coverage)
+    assert said in line
+
+
 def test_json_that_is_not_cloudtrail(tmp_path: Path) -> None:
     path = tmp_path / "config.json"
     path.write_text(json.dumps({"configurationItems": [], "fileVersion": "1.0"}))

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from analyzer.domain.coverage import Coverage, Problem
 from analyzer.domain.window import Window
 from analyzer.frame.distinct import all_distinct
-from analyzer.frame.memory import release_free_memory
+from analyzer.frame.memory import Trimmer, release_free_memory
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, conform, frame_from_rows, frame_from_table
 from analyzer.normalize import RecordRejected
 from analyzer.normalize.names import canonical_user_names, resolve_identity_center_names
@@ -355,11 +355,12 @@ def _sorted_plain(columns: dict[str, Any]) -> pa.Table:
     del keys
     plain: dict[str, Any] = {}
     schema = pa.schema([ARROW_SCHEMA.field(name) for name in columns])
+    scratch = Trimmer()
     for name in schema.names:
         # Taken while still encoded (the row order moves codes, not texts), then decoded:
         # the plain column is made once, not decoded unsorted and copied again in order.
         plain[name] = columns.pop(name).take(order).cast(ARROW_SCHEMA.field(name).type)
-        release_free_memory()
+        scratch.made(plain[name].nbytes)
     return pa.table(plain, schema=schema)
 
 

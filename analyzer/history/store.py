@@ -22,7 +22,6 @@ the run with one line naming the field.
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Iterable, Sequence, Set
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ import pyarrow.compute as pc
 from analyzer.domain.scopes import ScopeOutcome
 from analyzer.domain.window import Window
 from analyzer.frame.distinct import all_distinct
-from analyzer.frame.memory import release_free_memory
+from analyzer.frame.memory import Trimmer, release_free_memory
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION, empty_frame
 from analyzer.history.backends import (
     HistoryBusy,
@@ -57,30 +56,6 @@ __all__ = ["History", "HistoryBusy", "HistoryError", "PartProblem", "RunResult"]
 
 UNDATED = "undated"
 READERS = 4  # parts fetched and decoded at once
-TRIM_BYTES = 64 << 20  # decoded between two hand-backs of the decoding scratch (`_Scratch`)
-
-
-class _Scratch:
-    """Hands freed heap memory back after every TRIM_BYTES of decoded parts. Parts decoded
-    four at a time leave their bytes and decoding scratch in four glibc arenas until the
-    read ends: the million-row history peaked 100 MB higher. Trimming after every part cost
-    a sixth of the read in pages faulted in again; a weekly history's small parts never
-    reach the threshold."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._since = 0
-
-    def add(self, decoded: int) -> None:
-        with self._lock:
-            self._since += decoded
-            due = self._since >= TRIM_BYTES
-            if due:
-                self._since = 0
-        if due:
-            release_free_memory()
-
-
 DAY = "day="
 MONTH = "month="
 # What `canonical_user_names` reads: a projected read brings them along with `user_name`.
@@ -324,7 +299,7 @@ class History:
         others are added to `problems`. Parts are fetched and decoded a few at a time:
         S3 GETs wait on the network and Parquet decoding releases the GIL."""
         names = [part.name for part in parts]
-        scratch = _Scratch()
+        scratch = Trimmer()
 
         def fetch(name: str) -> pa.Table | Exception | None:
             try:
@@ -333,7 +308,7 @@ class History:
                     return None  # removed by a concurrent append between list and read
                 decoded = decode_part(data, columns)
                 del data
-                scratch.add(decoded.nbytes)
+                scratch.made(decoded.nbytes)
                 return decoded
             except (StoreReadError, PartError) as err:
                 return err

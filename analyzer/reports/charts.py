@@ -8,9 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from analyzer.reports.activity import per_day
+from analyzer.reports.activity import per_day, per_day_encoded
 from analyzer.reports.common import Rows
 from analyzer.reports.grouping import Encoded, Times, filled, paired
 
@@ -43,27 +42,6 @@ def _most_first(column: Encoded, top: int | None = None) -> list[tuple[str, int]
     return [(str(k), int(v)) for k, v in counted.items()]
 
 
-def _days(times: Times, outcome: Encoded) -> pd.DataFrame:
-    """`per_day` of the sign-in rows from their encoded time and outcome: a count per UTC day
-    and outcome by `bincount` (the crosstab of a million rows' Python strings took a second)."""
-    columns = ["success", "failure", "unknown"]
-    if not times.valid.any():
-        return pd.DataFrame(columns=columns, index=pd.DatetimeIndex([], name="day", tz="UTC"))
-    days = times.numbers[times.valid] // _MICROS_A_DAY
-    labels = pc.fill_null(outcome.values, "unknown").to_pylist()
-    column_of = np.array([columns.index(v) if v in columns else -1 for v in labels], np.int64)
-    chosen = column_of[outcome.codes[times.valid]]
-    first = int(days.min())
-    cells = (days - first) * len(columns) + chosen
-    counts = np.bincount(cells[chosen >= 0], minlength=(int(days.max()) - first + 1) * 3)
-    start = pd.Timestamp(first * _MICROS_A_DAY, unit="us", tz="UTC")
-    index = pd.date_range(start, periods=len(counts) // 3, freq="D", name="day")
-    return pd.DataFrame(counts.reshape(-1, 3), index=index, columns=columns).astype(int)
-
-
-_MICROS_A_DAY = 86_400_000_000
-
-
 def chart_series(frame: pd.DataFrame) -> ChartSeries:
     return chart_series_of(Rows(frame))
 
@@ -77,7 +55,7 @@ def chart_series_of(rows: Rows) -> ChartSeries:
         attempts = rows.table("logins", ["event_time", "outcome"])
         per_day_table = per_day(attempts)
     else:
-        per_day_table = _days(times, outcome)
+        per_day_table = per_day_encoded(times, outcome)
     places = paired(
         filled(rows.encoded("logins", "endpoint"), "(unknown)"),
         filled(rows.encoded("logins", "region"), "?"),
@@ -93,6 +71,6 @@ def chart_series_of(rows: Rows) -> ChartSeries:
 
 
 def _in_micros(times: Times) -> bool:
-    """Times of the frame contract (microseconds, UTC), which `_days` counts by day."""
+    """Times of the frame contract (microseconds, UTC), which `per_day_encoded` counts."""
     kind = times.kind
     return pa.types.is_timestamp(kind) and kind.unit == "us" and kind.tz in ("UTC", "+00:00")

@@ -102,6 +102,11 @@ class Rendering:
     # handler ask for it; rows written with `events` keep every column.
     every_column: bool = True
 
+    @property
+    def needs_every_column(self) -> bool:
+        """Whether the run's frame must hold every column: asked for, or written as rows."""
+        return self.every_column or self.events is not None
+
 
 @dataclass(frozen=True)
 class AuditRequest:

@@ -260,9 +260,8 @@ class AuditRun:
         from analyzer.frame.schema import REPORT_COLUMNS
 
         keep = self._archive.add if self._archive is not None else None
-        rendering = self.request.rendering
         # Rows neither stored nor written: the frame needs only what the report reads.
-        narrow = not rendering.every_column and self.history is None and rendering.events is None
+        narrow = not self.request.rendering.needs_every_column and self.history is None
         columns = REPORT_COLUMNS if narrow else None
         collection = collect(self.sources, self.collect_window, keep_raw=keep, columns=columns)
         self.coverage = collection.coverage
@@ -492,8 +491,7 @@ class AuditRun:
         from analyzer.findings.baseline import BASELINE_COLUMNS, reduce_baseline
         from analyzer.frame.schema import REPORT_COLUMNS
 
-        rendering = self.request.rendering
-        every = rendering.every_column or rendering.events is not None
+        every = self.request.rendering.needs_every_column
         try:
             frame = history.read(window.since, window.until, None if every else REPORT_COLUMNS)
             # The rules need sets and maxima of a few columns of the rows before the window,

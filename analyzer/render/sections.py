@@ -123,21 +123,23 @@ _SPECIAL: dict[str, Callable[[SigninReport], Sequence[TableBlock]]] = {
 }
 
 
-def listed(rows: list[list[Any]] | pd.DataFrame) -> list[list[Any]]:
-    """A table's rows as lists of its values."""
+def listed(rows: list[list[Any]] | pd.DataFrame, limit: int | None = None) -> list[list[Any]]:
+    """A table's rows as lists of its values (the first `limit` only: the rest never become
+    Python values)."""
     if isinstance(rows, pd.DataFrame):
-        return [list(r) for r in rows.itertuples(index=False, name=None)]
-    return rows
+        head = rows if limit is None else rows.iloc[:limit]
+        return [list(r) for r in head.itertuples(index=False, name=None)]
+    return rows if limit is None else rows[:limit]
 
 
 def section_blocks(report: SigninReport, sections: Sequence[str]) -> list[TableBlock]:
     """`section_rows`, with each report table's block holding the table itself."""
+    if list(sections) == ["problems"]:  # asked for alone: its table, empty or not
+        return [_problems_block(report.coverage.get("problems") or [])]
     titles = dict(TABLE_SECTIONS)
     blocks: list[TableBlock] = []
     for key in sections:
-        if list(sections) == ["problems"]:  # asked for alone: its table, empty or not
-            blocks.append(_problems_block(report.coverage.get("problems") or []))
-        elif key in _SPECIAL:
+        if key in _SPECIAL:
             blocks.extend(_SPECIAL[key](report))
         else:
             table = report.tables[key]

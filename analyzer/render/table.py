@@ -192,18 +192,15 @@ class TableRenderer(Renderer):
         )
         for key, title, header, table in section_blocks(report, sections):
             caption = None
+            limit = None
             if self.max_rows and key in CAPPED_SECTIONS and len(table) > self.max_rows:
                 caption = Text(
                     f"{self.max_rows} of {len(table)} rows shown; all of them: --rows 0, "
                     "or --format csv / json / html",
                     style="italic",
                 )
-                # Only the rows shown become Python values (a million-row table is cut first).
-                if isinstance(table, pd.DataFrame):
-                    table = table.iloc[: self.max_rows]
-                else:
-                    table = table[: self.max_rows]
-            rows = listed(table)
+                limit = self.max_rows  # only the rows shown become Python values
+            rows = listed(table, limit)
             block = _Block(key, header, rows)
             if not rows:  # at any width: the table is there, and empty
                 console.print(Text(title, style="bold"))

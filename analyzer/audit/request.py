@@ -101,11 +101,20 @@ class Rendering:
     # settles user names): about half the memory of a big run. The CLI and the Lambda
     # handler ask for it; rows written with `events` keep every column.
     every_column: bool = True
+    # True (with every_column False): that frame also holds its repeated texts
+    # dictionary-encoded (`frame.compact`), the report the same, the frame's text columns
+    # a quarter of their size. For callers that only want the report: the CLI, the Lambda.
+    compact: bool = False
 
     @property
     def needs_every_column(self) -> bool:
         """Whether the run's frame must hold every column: asked for, or written as rows."""
         return self.every_column or self.events is not None
+
+    @property
+    def compact_frame(self) -> bool:
+        """Whether the run's frame is compact (`compact`, and only the report reads it)."""
+        return self.compact and not self.needs_every_column
 
 
 @dataclass(frozen=True)

@@ -263,7 +263,10 @@ class AuditRun:
         # Rows neither stored nor written: the frame needs only what the report reads.
         narrow = not self.request.rendering.needs_every_column and self.history is None
         columns = REPORT_COLUMNS if narrow else None
-        collection = collect(self.sources, self.collect_window, keep_raw=keep, columns=columns)
+        compact = narrow and self.request.rendering.compact_frame
+        collection = collect(
+            self.sources, self.collect_window, keep_raw=keep, columns=columns, compact=compact
+        )
         self.coverage = collection.coverage
         self.collected = collection.frame
 
@@ -493,7 +496,12 @@ class AuditRun:
 
         every = self.request.rendering.needs_every_column
         try:
-            frame = history.read(window.since, window.until, None if every else REPORT_COLUMNS)
+            frame = history.read(
+                window.since,
+                window.until,
+                None if every else REPORT_COLUMNS,
+                compact=self.request.rendering.compact_frame,
+            )
             # The rules need sets and maxima of a few columns of the rows before the window,
             # not the rows: a weekly run no longer loads every column of the whole history.
             baseline = reduce_baseline(history.read(None, window.since, columns=BASELINE_COLUMNS))

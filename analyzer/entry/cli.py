@@ -727,6 +727,7 @@ def signin_report(
                 events=events,
                 save_raw=save_raw,
                 every_column=False,  # the command's frame is never handed out
+                compact=True,
             ),
             aws=Aws(
                 profile=profile,

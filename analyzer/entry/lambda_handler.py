@@ -79,7 +79,9 @@ def request_from_environment(env: Mapping[str, str], now: datetime) -> AuditRequ
         findings=findings,
         delivery=Delivery(report_s3=report_url, sns_topic=env.get("SIGNIN_SNS_TOPIC") or None),
         fail_on=Severity(fail_on) if fail_on else None,
-        rendering=Rendering(format=OutputFormat.html, output=REPORT_FILE, every_column=False),
+        rendering=Rendering(
+            format=OutputFormat.html, output=REPORT_FILE, every_column=False, compact=True
+        ),
         aws=Aws(external_id=external_id),
     )
 

@@ -4,24 +4,50 @@ operators on Arrow dtypes (each builds a nullable Series and a Python-level fill
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analyzer.frame.compact import plain
+
 NAT = np.iinfo(np.int64).max  # the time key of a row without a time: sorts after every time
 
 
-def arrow_of(series: pd.Series) -> pa.ChunkedArray:
-    """The column as Arrow, whatever its pandas dtype (frames built by hand may be object)."""
+def stored(series: pd.Series) -> pa.ChunkedArray:
+    """The column as Arrow, whatever its pandas dtype (frames built by hand may be object),
+    dictionary-encoded if it is (a compact frame's, `frame.compact`)."""
     if isinstance(series.dtype, pd.ArrowDtype):
         return pa.chunked_array(series.array._pa_array)
     return pa.chunked_array([pa.array(series.astype(object), from_pandas=True)])
 
 
+def arrow_of(series: pd.Series) -> pa.ChunkedArray:
+    """The column's values as Arrow, in their own type (decoded if dictionary-encoded)."""
+    values: pa.ChunkedArray = plain(stored(series))
+    return values
+
+
+def _holds(series: pd.Series, test: Callable[[pa.Array], pa.Array]) -> np.ndarray:
+    """Rows whose value passes `test` (an element-wise Arrow kernel), nulls False. An
+    encoded column is tested once per distinct value, then each row looks its value up."""
+    values = stored(series)
+    if not pa.types.is_dictionary(values.type):
+        return np.asarray(test(values).fill_null(False).to_numpy(), dtype=bool)
+    found = [np.zeros(0, dtype=bool)]
+    for chunk in values.chunks:
+        passed = test(chunk.dictionary).fill_null(False).to_numpy(zero_copy_only=False)
+        lookup = np.append(np.asarray(passed, dtype=bool), False)  # the last: a null row
+        codes = chunk.indices.fill_null(len(chunk.dictionary)).to_numpy(zero_copy_only=False)
+        found.append(lookup[codes])
+    return np.concatenate(found)
+
+
 def equals(series: pd.Series, value: str) -> np.ndarray:
     """`series == value` with nulls False (the rules' `_mask`)."""
-    return np.asarray(pc.equal(arrow_of(series), value).fill_null(False).to_numpy(), dtype=bool)
+    return _holds(series, lambda values: pc.equal(values, value))
 
 
 def flag(series: pd.Series) -> np.ndarray:
@@ -33,8 +59,7 @@ def flag(series: pd.Series) -> np.ndarray:
 
 
 def starts_with(series: pd.Series, prefix: str) -> np.ndarray:
-    array = arrow_of(series)
-    return np.asarray(pc.starts_with(array, pattern=prefix).fill_null(False).to_numpy(), dtype=bool)
+    return _holds(series, lambda values: pc.starts_with(values, pattern=prefix))
 
 
 def micros_of(series: pd.Series) -> np.ndarray:

@@ -45,13 +45,21 @@ class Codes:
     def of(column: pd.Series) -> Codes:
         """`encode(column)[0]`; inside `shared_encodings()`, for a text column of the frame
         contract, from the report's encoding of it (`Encoded.shared`: one encoding serves
-        both), its null code taken out. Otherwise (no report to share with, a hand-made
-        frame's categorical or objects) encoded as `encode` does."""
+        both), its null code taken out; a compact frame's encoded column from its codes.
+        Otherwise (no report to share with, a hand-made frame's categorical or objects)
+        encoded as `encode` does: the same codes."""
         values = arrow_column(column)
-        text = isinstance(values, pa.ChunkedArray) and pa.types.is_string(values.type)
-        if not (text and sharing()):
-            return encode(column)[0]
-        encoded = Encoded.shared(values)
+        kind = values.type.value_type if pa.types.is_dictionary(values.type) else values.type
+        text = isinstance(values, pa.ChunkedArray) and pa.types.is_string(kind)
+        if text and sharing():
+            return Codes.of_encoded(Encoded.shared(values))
+        if text and pa.types.is_dictionary(values.type):  # (`encode` would decode it)
+            return Codes.of_encoded(Encoded.of(values))
+        return encode(column)[0]
+
+    @staticmethod
+    def of_encoded(encoded: Encoded) -> Codes:
+        """The codes of an `Encoded` column, its null value taken out (code -1)."""
         codes = encoded.codes.astype(np.int64)
         nulls = np.flatnonzero(encoded.values.is_null().to_numpy(zero_copy_only=False))
         if not len(nulls):

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from analyzer.domain.coverage import Coverage, Problem
 from analyzer.domain.window import Window
+from analyzer.frame.compact import COMPACT_COLUMNS, compacted
 from analyzer.frame.distinct import all_distinct
 from analyzer.frame.memory import Trimmer, release_free_memory
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, conform, frame_from_rows, frame_from_table
@@ -63,16 +64,21 @@ def collect(
     window: Window | None = None,
     keep_raw: Callable[[object], None] | None = None,
     columns: Sequence[str] | None = None,
+    compact: bool = False,
 ) -> Collection:
     """The frame of the sources' sign-ins in the window (`collect_records` says what is
     kept and why); from row batches unless `keep_raw` needs each raw record.
 
     `columns`: the frame holds only these (and what settles user names), in schema order;
     rows are still compared whole for duplicates, and problems found as before. A report
-    that writes no rows needs `REPORT_COLUMNS`: the plain frame is then half the size."""
+    that writes no rows needs `REPORT_COLUMNS`: the plain frame is then half the size.
+    `compact`: the repeated text columns stay dictionary-encoded (`frame.compact`)."""
     if keep_raw is not None:
-        return collect_records(sources, window, keep_raw)
-    columnar = _Columnar(window, columns)
+        collection = collect_records(sources, window, keep_raw)
+        if not compact:
+            return collection
+        return Collection(compacted(collection.frame), collection.coverage)
+    columnar = _Columnar(window, columns, compact)
     for source in sources:
         for batch in source.batches(columnar.coverage):
             columnar.add(batch)
@@ -145,16 +151,10 @@ def collect_records(
 
 
 _NO_TIME = "no parseable eventTime, so it cannot be placed in the window"
-# Columns with few distinct values (names, kinds, agents, ARNs of the same users): held
-# dictionary-encoded per batch while collecting, a quarter of their size, and decoded
-# once at the end, column by column, into the frame's plain strings. Event ids, times,
-# addresses, LoginTo URLs and where a row was read are mostly distinct: kept plain.
-_REPEATED = tuple(
-    column.name
-    for column in ARROW_SCHEMA
-    if pa.types.is_string(column.type)
-    and column.name not in {"event_id", "source_ip", "login_to", "collected_from"}
-)
+# Columns with few distinct values (`frame.compact`): held dictionary-encoded per batch while
+# collecting, a quarter of their size, and decoded once at the end, column by column, into
+# the frame's plain strings (or kept encoded: a compact frame).
+_REPEATED = COMPACT_COLUMNS
 _SEQUENCE = "_sequence"  # a row's candidate number in the whole collection
 
 
@@ -172,8 +172,9 @@ class _Late:
 class _Columnar:
     """The state of one `collect` over row batches."""
 
-    def __init__(self, window: Window | None, columns: Sequence[str] | None = None) -> None:
+    def __init__(self, window: Window | None, columns: Sequence[str] | None, compact: bool) -> None:
         self.window = window
+        self.compact = compact
         wanted = set(COLUMNS if columns is None else [*columns, *_NAME_INPUTS])
         self.kept = [name for name in COLUMNS if name in wanted]
         # Dropped as rows arrive: not kept, and no part of what duplicates are compared by
@@ -307,13 +308,13 @@ class _Columnar:
         table = table.drop_columns([WHERE, _SEQUENCE])
         if not table.num_rows:
             frame = frame_from_table(_decoded(table))
-            named = canonical_user_names(resolve_identity_center_names(frame))
-            return Collection(named[self.kept], self.coverage)
+            named = canonical_user_names(resolve_identity_center_names(frame))[self.kept]
+            return Collection(compacted(named) if self.compact else named, self.coverage)
         table = _with_names(table)
         columns = {name: table.column(name) for name in self.kept}
         del table  # each encoded column is released once its plain one is made
         release_free_memory()  # what the batches and the other columns held, handed back
-        frame = frame_from_table(_sorted_plain(columns))
+        frame = frame_from_table(_sorted(columns, self.compact))
         release_free_memory()
         return Collection(frame, self.coverage)
 
@@ -343,25 +344,29 @@ def _with_names(table: pa.Table) -> pa.Table:
     return table.set_column(index, "user_name", user_name)
 
 
-def _sorted_plain(columns: dict[str, Any]) -> pa.Table:
+def _sorted(columns: dict[str, Any], compact: bool) -> pa.Table:
     """By time (no time last), then eventID, stable, as `sort_values` orders the frame; each
-    column decoded and taken on its own and its compact form dropped from `columns`, so the
-    plain frame is made once, column by column (`sort_values` held it twice)."""
+    column taken on its own and its collected form dropped from `columns`, so the frame is
+    made once, column by column (`sort_values` held it twice). An encoded column is taken
+    while still encoded (the row order moves codes, not texts), then decoded into the
+    documented type, unless the frame is `compact`: then its chunks are given one
+    dictionary."""
     keys = pa.table({name: columns[name] for name in ("event_time", "event_id")})
     order = pc.sort_indices(
         keys,
         sort_keys=[("event_time", "ascending", "at_end"), ("event_id", "ascending", "at_end")],
     )
     del keys
-    plain: dict[str, Any] = {}
-    schema = pa.schema([ARROW_SCHEMA.field(name) for name in columns])
+    made: dict[str, Any] = {}
     scratch = Trimmer()
-    for name in schema.names:
-        # Taken while still encoded (the row order moves codes, not texts), then decoded:
-        # the plain column is made once, not decoded unsorted and copied again in order.
-        plain[name] = columns.pop(name).take(order).cast(ARROW_SCHEMA.field(name).type)
-        scratch.made(plain[name].nbytes)
-    return pa.table(plain, schema=schema)
+    for name in [name for name in COLUMNS if name in columns]:
+        column = columns.pop(name).take(order)
+        if compact and pa.types.is_dictionary(column.type):
+            made[name] = column.unify_dictionaries()
+        else:
+            made[name] = column.cast(ARROW_SCHEMA.field(name).type)
+        scratch.made(made[name].nbytes)
+    return pa.table(made)
 
 
 def _encoded(table: pa.Table) -> pa.Table:

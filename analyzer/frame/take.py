@@ -15,6 +15,8 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
+from analyzer.frame.compact import plain
+
 __all__ = ["rows_at", "taken"]
 
 ArrowColumn: TypeAlias = pa.Array | pa.ChunkedArray
@@ -37,7 +39,9 @@ def taken(values: ArrowColumn, positions: Positions) -> ArrowColumn:
 def rows_at(frame: pd.DataFrame, positions: npt.NDArray[np.integer]) -> pd.DataFrame:
     """`frame.iloc[positions].reset_index(drop=True)` for any order of positions: Arrow
     columns are taken chunk by chunk in ascending order, then put back in the asked order
-    (a take over the few rows taken); other columns take as NumPy does."""
+    (a take over the few rows taken), and decoded if dictionary-encoded (a compact
+    frame's: rows taken out are read, in the frame contract's types); other columns take as
+    NumPy does."""
     wanted = np.asarray(positions, dtype=np.intp)
     order = np.argsort(wanted, kind="stable")
     ascending = wanted[order]
@@ -46,7 +50,7 @@ def rows_at(frame: pd.DataFrame, positions: npt.NDArray[np.integer]) -> pd.DataF
     for name in frame.columns:
         column = frame[name]
         if isinstance(column.dtype, pd.ArrowDtype):
-            chosen = taken(pa.chunked_array(pa.array(column)), ascending)
+            chosen = plain(taken(pa.chunked_array(pa.array(column)), ascending))
             columns[name] = pd.arrays.ArrowExtensionArray(chosen.take(back))
         else:
             columns[name] = column.iloc[wanted].reset_index(drop=True)

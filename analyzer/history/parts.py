@@ -13,7 +13,7 @@ naming the file: its day is then reported incomplete, never silently short.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -44,56 +44,86 @@ def _version(metadata: dict[bytes, bytes] | None) -> int:
         raise PartError(f"unreadable signin_schema_version {raw[:20]!r}") from None
 
 
-def decode_part(data: bytes, columns: Sequence[str] | None = None) -> pa.Table:
+def decode_part(
+    data: bytes, columns: Sequence[str] | None = None, encoded: Collection[str] = ()
+) -> pa.Table:
     """The part as a table in ARROW_SCHEMA (see the module docstring), or PartError.
     `columns`: only these (in schema order): a baseline read decodes a third of the columns,
     and Parquet is columnar, so the others are never decompressed. A part is refused for a
     column it lacks or cannot cast whether or not that column is read, so reading fewer
-    columns never lets a damaged part through."""
-    wanted_fields = (
-        list(ARROW_SCHEMA)
-        if columns is None
-        else [field for field in ARROW_SCHEMA if field.name in set(columns)]
-    )
+    columns never lets a damaged part through. `encoded`: text columns given as Parquet
+    stores them, dictionary-encoded (a compact frame's, `frame.compact`), not spelled out."""
+    wanted_fields = [
+        _as_read(field, encoded)
+        for field in ARROW_SCHEMA
+        if columns is None or field.name in set(columns)
+    ]
     try:
-        file = pq.ParquetFile(io.BytesIO(data))
+        file = pq.ParquetFile(io.BytesIO(data), read_dictionary=list(encoded) or None)
         stored_schema = file.schema_arrow  # (built anew on each access)
         present = set(stored_schema.names)
         table = file.read(columns=[f.name for f in wanted_fields if f.name in present])
-        metadata = stored_schema.metadata
     except (pa.ArrowException, OSError, ValueError) as err:
         raise PartError(f"not a readable Parquet file ({type(err).__name__}: {err})") from None
-    version = _version(metadata)
-    repeated = sorted({name for name in stored_schema.names if stored_schema.names.count(name) > 1})
-    if repeated:
-        raise PartError(f"column {repeated[0]} appears more than once")
-    if version > SCHEMA_VERSION:
-        raise PartError(
-            f"written with schema version {version}, newer than this tool's {SCHEMA_VERSION}"
-        )
+    version = _checked_version(stored_schema)
     arrays: dict[str, pa.Array | pa.ChunkedArray] = {}
+    given = {field.name: field.type for field in wanted_fields}
     for wanted in ARROW_SCHEMA:
-        read = wanted in wanted_fields
+        read = wanted.name in given
         if wanted.name not in present:
             if version == SCHEMA_VERSION:
                 raise PartError(f"column {wanted.name} missing (schema version {version})")
             if read:  # (a column added after this part was written)
-                arrays[wanted.name] = pa.nulls(table.num_rows, wanted.type)
+                arrays[wanted.name] = pa.nulls(table.num_rows, given[wanted.name])
             continue
-        stored = stored_schema.field(wanted.name).type
+        stored = _stored_type(stored_schema, wanted.name, encoded)
         if stored == wanted.type:
             if read:
                 arrays[wanted.name] = table.column(wanted.name)
             continue
         # Another type: usable if every value casts, so an unread column is read to see.
         column = table.column(wanted.name) if read else _column(file, wanted.name)
-        try:
-            arrays[wanted.name] = column.cast(wanted.type)
-        except (pa.ArrowException, ValueError):
-            raise PartError(f"column {wanted.name} is {stored}, expected {wanted.type}") from None
+        cast = _cast(column, wanted, stored)
+        if read:
+            arrays[wanted.name] = cast.dictionary_encode() if wanted.name in encoded else cast
     return pa.Table.from_arrays(
         [arrays[f.name] for f in wanted_fields], schema=pa.schema(wanted_fields)
     )
+
+
+def _checked_version(stored: pa.Schema) -> int:
+    """The part's schema version, once its columns and version are ones this tool reads."""
+    version = _version(stored.metadata)
+    repeated = sorted({name for name in stored.names if stored.names.count(name) > 1})
+    if repeated:
+        raise PartError(f"column {repeated[0]} appears more than once")
+    if version > SCHEMA_VERSION:
+        raise PartError(
+            f"written with schema version {version}, newer than this tool's {SCHEMA_VERSION}"
+        )
+    return version
+
+
+def _stored_type(stored: pa.Schema, name: str, encoded: Collection[str]) -> pa.DataType:
+    """The type the part stores a column in (its values' type, if read `encoded`)."""
+    kind: pa.DataType = stored.field(name).type
+    if name in encoded and pa.types.is_dictionary(kind):
+        return kind.value_type
+    return kind
+
+
+def _cast(column: pa.ChunkedArray, wanted: pa.Field, stored: pa.DataType) -> pa.ChunkedArray:
+    try:
+        cast: pa.ChunkedArray = column.cast(wanted.type)
+    except (pa.ArrowException, ValueError):
+        raise PartError(f"column {wanted.name} is {stored}, expected {wanted.type}") from None
+    return cast
+
+
+def _as_read(field: pa.Field, encoded: Collection[str]) -> pa.Field:
+    if field.name in encoded:
+        return field.with_type(pa.dictionary(pa.int32(), field.type))
+    return field
 
 
 def _column(file: pq.ParquetFile, name: str) -> pa.ChunkedArray:

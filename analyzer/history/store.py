@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 
 from analyzer.domain.scopes import ScopeOutcome
 from analyzer.domain.window import Window
+from analyzer.frame.compact import COMPACT_COLUMNS, compacted
 from analyzer.frame.distinct import all_distinct
 from analyzer.frame.memory import Trimmer, release_free_memory
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION, empty_frame
@@ -206,6 +207,23 @@ def _within(table: pa.Table, since: datetime | None, until: datetime | None) -> 
     return table.filter(_time_mask(table, since, until))
 
 
+def _read_columns(
+    columns: Sequence[str] | None, compact: bool
+) -> tuple[list[str] | None, list[str]]:
+    """The columns a read decodes (None: all), and those of them it keeps encoded."""
+    if columns is not None:
+        wanted = {"event_id", "event_time", *columns}
+        if "user_name" in wanted:
+            wanted |= set(NAME_COLUMNS)
+        columns = [c for c in COLUMNS if c in wanted]
+    encoded = [
+        name
+        for name in (COLUMNS if columns is None else columns)
+        if compact and name in COMPACT_COLUMNS and name not in NAME_COLUMNS
+    ]
+    return columns, encoded
+
+
 def _first_copies(table: pa.Table, *, per_day: bool = False) -> pa.Table:
     """Rows whose eventID did not occur before in `table` (the first copy wins).
 
@@ -293,7 +311,10 @@ class History:
         return self.store.leftovers()
 
     def _tables(
-        self, parts: Iterable[_Part], columns: Sequence[str] | None = None
+        self,
+        parts: Iterable[_Part],
+        columns: Sequence[str] | None = None,
+        encoded: Sequence[str] = (),
     ) -> tuple[list[pa.Table], list[str]]:
         """Each readable part decoded (in `parts`' order) and the names of those read; the
         others are added to `problems`. Parts are fetched and decoded a few at a time:
@@ -306,7 +327,7 @@ class History:
                 data = self.store.read(name)
                 if data is None:
                     return None  # removed by a concurrent append between list and read
-                decoded = decode_part(data, columns)
+                decoded = decode_part(data, columns, encoded)
                 del data
                 scratch.made(decoded.nbytes)
                 return decoded
@@ -342,28 +363,30 @@ class History:
         since: datetime | None = None,
         until: datetime | None = None,
         columns: Sequence[str] | None = None,
+        *,
+        compact: bool = False,
     ) -> pd.DataFrame:
         """Every stored sign-in with `since <= event_time < until`, sorted by time and
         eventID, each eventID once. Parts outside the days asked are never fetched, rows
         outside the window are dropped as each part is decoded, and `columns` (with
         `event_id`, `event_time` and what `canonical_user_names` reads, if `user_name` is
         asked) are the only ones decoded, so a baseline read of a year costs a fraction of
-        the whole rows. The work is done in Arrow; pandas sees only the result."""
-        if columns is not None:
-            wanted = {"event_id", "event_time", *columns}
-            if "user_name" in wanted:
-                wanted |= set(NAME_COLUMNS)
-            columns = [c for c in COLUMNS if c in wanted]
+        the whole rows. The work is done in Arrow; pandas sees only the result.
+
+        `compact`: the repeated text columns as Parquet stores them, dictionary-encoded
+        (`frame.compact`), except the ones the user names are settled from (plain text)."""
+        columns, encoded = _read_columns(columns, compact)
         parts = self._parts()
         if since is not None or until is not None:
             first = (since or datetime.min.replace(tzinfo=UTC)).astimezone(UTC).date()
             last = (until or datetime.max.replace(tzinfo=UTC)).astimezone(UTC).date()
             parts = [p for p in parts if p.rank < 2 and p.first <= last and p.last >= first]
-        tables, _ = self._tables(parts, columns)
+        tables, _ = self._tables(parts, columns, encoded)
         tables = [_within(t, since, until) for t in tables]
         if not tables:
             empty = empty_frame()
-            return empty if columns is None else empty[columns]
+            empty = empty if columns is None else empty[columns]
+            return compacted(empty, encoded) if encoded else empty
         table = _sorted(_first_copies(pa.concat_tables(tables)))
         frame: pd.DataFrame = table.to_pandas(types_mapper=pd.ArrowDtype)
         del tables, table

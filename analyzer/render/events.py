@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from analyzer.frame.compact import plain_frame
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION
 from analyzer.render.columns import csv_rows, jsonl_rows
 from analyzer.render.csv_out import SafeCsvWriter, safe_cell
@@ -20,7 +21,7 @@ def write_events(frame: pd.DataFrame, path: Path) -> None:
         import pyarrow.parquet as pq  # 60 ms of import that only this format needs
 
         table = pa.Table.from_pandas(
-            frame[list(COLUMNS)], schema=ARROW_SCHEMA, preserve_index=False
+            plain_frame(frame[list(COLUMNS)]), schema=ARROW_SCHEMA, preserve_index=False
         )
         table = table.replace_schema_metadata(
             {**(table.schema.metadata or {}), b"signin_schema_version": str(SCHEMA_VERSION)}

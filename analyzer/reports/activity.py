@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
+from analyzer.frame.compact import plain_frame
 from analyzer.reports.common import logins
 from analyzer.reports.grouping import Encoded, Times
 
@@ -18,7 +19,7 @@ TIMELINE_COLUMNS = [
 def signins_per_day(frame: pd.DataFrame) -> pd.DataFrame:
     """Sign-ins per UTC day (index) and outcome (columns success / failure / unknown); days
     without sign-ins inside the covered range are present with zeros, so plots show gaps."""
-    return per_day(logins(frame))
+    return per_day(logins(plain_frame(frame)))
 
 
 DAY_COLUMNS = ["success", "failure", "unknown"]  # a null outcome counts as "unknown"
@@ -65,7 +66,7 @@ def per_day_encoded(times: Times, outcome: Encoded) -> pd.DataFrame:
 def first_seen_ips(frame: pd.DataFrame) -> pd.DataFrame:
     """Per user and source IP: when it was first and last seen, how many sign-ins and
     failures. A new address for an established user is where an investigation starts."""
-    attempts = logins(frame).assign(
+    attempts = logins(plain_frame(frame)).assign(
         _failure=lambda f: (f["outcome"] == "failure").fillna(False).astype(int)
     )
     columns = [
@@ -95,5 +96,6 @@ def first_seen_ips(frame: pd.DataFrame) -> pd.DataFrame:
 
 def user_timeline(frame: pd.DataFrame, user_name: str) -> pd.DataFrame:
     """Every sign-in event of one user (all kinds: CheckMfa, role switches too), in order."""
+    frame = plain_frame(frame)
     rows = frame[(frame["user_name"] == user_name).fillna(False).astype(bool)]
     return rows.sort_values("event_time", kind="stable")[TIMELINE_COLUMNS].reset_index(drop=True)

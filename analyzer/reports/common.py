@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analyzer.frame.compact import plain
 from analyzer.frame.schema import REPORT_COLUMNS
 from analyzer.frame.take import taken
 from analyzer.reports.grouping import ArrowColumn, Encoded, Mask, Positions, Times, paired
@@ -124,10 +125,11 @@ class Rows:
         return len(self.frame) if chosen is None else len(chosen)
 
     def column(self, subset: Subset, name: str) -> ArrowColumn:
-        """One column of a subset as Arrow data."""
+        """One column of a subset as Arrow data, decoded if the frame is compact (the
+        tables a report hands out have the frame contract's types)."""
         whole = arrow_column(self.frame[name])
         chosen = self.positions(subset)
-        return whole if chosen is None else taken(whole, chosen)
+        return plain(whole if chosen is None else taken(whole, chosen))
 
     def encoded(self, subset: Subset, name: str) -> Encoded:
         """One column of a subset as codes (the frame's column encoded once)."""

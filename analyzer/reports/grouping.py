@@ -55,7 +55,10 @@ class Encoded:
         """Arrow encodes the chunks of a column with one table of values, so the codes of
         every chunk index the last chunk's dictionary (which holds every value, in order of
         first appearance): the column is never joined into one copy first (a year's
-        history is a chunk per part; joining its `user_agent` copied 115 MB)."""
+        history is a chunk per part; joining its `user_agent` copied 115 MB). An encoded
+        column (a compact frame's) is renumbered from its codes (`_of_dictionary`)."""
+        if pa.types.is_dictionary(column.type):
+            return _of_dictionary(column)
         if isinstance(column, pa.ChunkedArray):
             encoded = pc.dictionary_encode(column, null_encoding="encode")
             if encoded.num_chunks:  # (none for a column without rows)
@@ -106,6 +109,33 @@ class Encoded:
 
     def decoded(self) -> pa.Array:
         return self.values.take(pa.array(self.codes))
+
+
+def _of_dictionary(column: ArrowColumn) -> Encoded:
+    """`Encoded.of` the decoded column, from the codes: the values numbered in order of first
+    appearance, a null as one value, equal values one code even if the dictionary spelled
+    them twice. Only the distinct values are hashed as text, never the rows."""
+    chunks = column.unify_dictionaries().chunks if isinstance(column, pa.ChunkedArray) else [column]
+    kind = column.type.value_type
+    if not chunks:
+        return Encoded.of(pa.array([], kind))
+    dictionary = chunks[0].dictionary
+    distinct = pc.dictionary_encode(dictionary.cast(kind), null_encoding="encode")
+    spelled = distinct.dictionary  # each distinct value once (a null among them, if any)
+    nulls = np.flatnonzero(spelled.is_null().to_numpy(zero_copy_only=False))
+    null = int(nulls[0]) if len(nulls) else len(spelled)  # a null row's code
+    canonical = np.append(distinct.indices.to_numpy(zero_copy_only=False), null)
+    rows = np.concatenate(
+        [np.zeros(0, dtype=np.int64)]
+        + [
+            chunk.indices.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)
+            for chunk in chunks
+        ]
+    )
+    codes, present = pd.factorize(canonical[rows], sort=False)
+    with_null = pa.concat_arrays([spelled, pa.nulls(1, kind)])
+    values = with_null.take(pa.array(np.asarray(present, dtype=np.int64)))
+    return Encoded(np.asarray(codes, dtype=np.int32), values)
 
 
 # Encodings by the id of their column, which they hold (so no other column takes the id).

@@ -1,0 +1,90 @@
+"""The compact frame: the same rows and columns as the documented frame, with the text
+columns whose values repeat (names, kinds, agents, ARNs) held dictionary-encoded.
+
+A million sign-ins' plain report columns are 401 MB, 115 of them `user_agent`, whose few
+hundred distinct values are spelled out again on every row. Dictionary-encoded, such a
+column is a 32-bit code per row and its distinct values once. The documented dtypes stay
+the default of every public function (a notebook's `str` methods and sorts expect plain
+text); the command line, which only reports, asks for the compact frame
+(`collect(compact=True)`, `History.read(compact=True)`), and everything between the frame
+and the output reads either: the rules and the report work on codes anyway
+(`reports.grouping.Encoded`), and every table or row that leaves them is plain again
+(`plain`). tests/frame/test_compact.py holds the two forms to the same output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TYPE_CHECKING, TypeAlias
+
+import pyarrow as pa
+
+from analyzer.frame.schema import ARROW_SCHEMA
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ArrowColumn: TypeAlias = pa.Array | pa.ChunkedArray
+
+# Text columns with few distinct values. Event ids, addresses, LoginTo URLs and where a row
+# was read are mostly distinct: encoding them would cost more than it saves.
+COMPACT_COLUMNS = tuple(
+    column.name
+    for column in ARROW_SCHEMA
+    if pa.types.is_string(column.type)
+    and column.name not in {"event_id", "source_ip", "login_to", "collected_from"}
+)
+
+
+def plain(values: ArrowColumn) -> ArrowColumn:
+    """Dictionary-encoded values decoded into their value type; any other column as it is."""
+    if pa.types.is_dictionary(values.type):
+        return values.cast(values.type.value_type)
+    return values
+
+
+def is_compact(column: pd.Series) -> bool:
+    """Whether a frame column is dictionary-encoded Arrow data."""
+    import pandas as pd
+
+    dtype = column.dtype
+    return isinstance(dtype, pd.ArrowDtype) and pa.types.is_dictionary(dtype.pyarrow_dtype)
+
+
+def _series_of(values: ArrowColumn, like: pd.Series) -> pd.Series:
+    import pandas as pd
+
+    data = pd.arrays.ArrowExtensionArray(values)
+    return pd.Series(data, index=like.index, name=like.name, copy=False)
+
+
+def compacted(frame: pd.DataFrame, names: Collection[str] = COMPACT_COLUMNS) -> pd.DataFrame:
+    """`frame` with these of its text columns dictionary-encoded (one dictionary per
+    column); the other columns are shared, not copied."""
+    import pandas as pd
+
+    columns: dict[str, pd.Series] = {}
+    for name in frame.columns:
+        column = frame[name]
+        if name in names and isinstance(column.dtype, pd.ArrowDtype):
+            chunked = pa.chunked_array(column.array._pa_array)
+            if pa.types.is_string(chunked.type):
+                chunked = chunked.dictionary_encode().unify_dictionaries()
+                column = _series_of(chunked, column)
+        columns[name] = column
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with the documented dtypes again (nothing copied when nothing is encoded)."""
+    import pandas as pd
+
+    if not any(is_compact(frame[name]) for name in frame.columns):
+        return frame
+    columns: dict[str, pd.Series] = {}
+    for name in frame.columns:
+        column = frame[name]
+        if is_compact(column):
+            column = _series_of(plain(pa.chunked_array(column.array._pa_array)), column)
+        columns[name] = column
+    return pd.DataFrame(columns, index=frame.index)

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from analyzer.findings.config import FindingsConfig, load_config
     from analyzer.findings.engine import Finding, evaluate_rules, run_rules
     from analyzer.frame.collect import Collection, collect
+    from analyzer.frame.compact import COMPACT_COLUMNS, compacted, plain_frame
     from analyzer.frame.schema import (
         COLUMNS,
         REPORT_COLUMNS,
@@ -116,6 +117,9 @@ _HOME: dict[str, str] = {
     "by_endpoint": "analyzer.reports",
     "by_user": "analyzer.reports",
     "collect": "analyzer.frame.collect",
+    "COMPACT_COLUMNS": "analyzer.frame.compact",
+    "compacted": "analyzer.frame.compact",
+    "plain_frame": "analyzer.frame.compact",
     "collect_live": "analyzer.api",
     "collect_organization": "analyzer.api",
     "collect_logs": "analyzer.api",
@@ -135,6 +139,7 @@ _HOME: dict[str, str] = {
 
 __all__ = [
     "COLUMNS",
+    "COMPACT_COLUMNS",
     "REPORT_COLUMNS",
     "SCHEMA",
     "SCHEMA_VERSION",
@@ -175,6 +180,7 @@ __all__ = [
     "collect_logs",
     "collect_organization",
     "collect_trails",
+    "compacted",
     "evaluate_rules",
     "failures_by_kind",
     "failures_by_source_ip",
@@ -184,6 +190,7 @@ __all__ = [
     "load_history",
     "mfa_by_identity",
     "normalize_record",
+    "plain_frame",
     "read_logs",
     "run_audit",
     "run_audit_job",

@@ -170,6 +170,7 @@ def load_history(
     *,
     profile: str | None = None,
     columns: Iterable[str] | None = None,
+    compact: bool = False,
 ) -> pd.DataFrame:
     """Sign-ins stored by `signin-report --history` (a folder or s3://bucket/prefix), with
     the same schema as `read_logs`; `since` inclusive, `until` exclusive. A history in S3 is
@@ -177,7 +178,9 @@ def load_history(
 
     `columns`: only these are decoded (and `event_id`, `event_time`, and the columns that
     settle a user's name when `user_name` is asked); `REPORT_COLUMNS` is what `run_rules`
-    and `build_report` need, about half a whole frame's memory."""
+    and `build_report` need, about half a whole frame's memory. `compact`: the repeated
+    text columns dictionary-encoded as Parquet stores them (`compacted`): half again, the
+    same findings and report; `plain_frame` gives the documented dtypes back."""
     from analyzer.frame.schema import COLUMNS
     from analyzer.history.store import History
 
@@ -196,7 +199,10 @@ def load_history(
         client = make_session(profile).client("s3")
     history = History.open(str(location), s3_client=client)
     frame = history.read(
-        window.since if window else None, window.until if window else None, columns
+        window.since if window else None,
+        window.until if window else None,
+        columns,
+        compact=compact,
     )
     if history.problems:  # parts that could not be used: their days are incomplete
         first = history.problems[0].line()

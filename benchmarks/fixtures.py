@@ -102,12 +102,16 @@ def ensure_frame(root: Path, spec: TreeSpec = MILLION) -> Path:
     return path
 
 
-def load_frame(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+def load_frame(
+    path: Path, columns: list[str] | None = None, encoded: list[str] | None = None
+) -> pd.DataFrame:
     """An `--events` Parquet file back as the documented frame (Arrow dtypes); `columns`:
-    only those (e.g. `analyzer.REPORT_COLUMNS`, what the rules and the report read)."""
+    only those (e.g. `analyzer.REPORT_COLUMNS`, what the rules and the report read);
+    `encoded`: these text columns as Parquet stores them, dictionary-encoded (a compact
+    frame, `analyzer.frame.compact`)."""
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path, columns=columns)
+    table = pq.read_table(path, columns=columns, read_dictionary=encoded or None)
     frame: pd.DataFrame = table.to_pandas(types_mapper=pd.ArrowDtype)
     return frame
 

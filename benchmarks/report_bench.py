@@ -46,7 +46,7 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000  # KiB on Linux
 
 
-def _load_frame(path: Path, columns: list[str] | None) -> Any:
+def _load_frame(path: Path, columns: list[str] | None, encoded: list[str] | None) -> Any:
     """`benchmarks.fixtures.load_frame`, loaded from this file's folder: a baseline checkout
     may predate fixtures.py, and its `benchmarks` package would shadow this one."""
     spec = importlib.util.spec_from_file_location(
@@ -57,15 +57,24 @@ def _load_frame(path: Path, columns: list[str] | None) -> Any:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
-    return module.load_frame(path, columns)
+    return module.load_frame(path, columns, encoded)
+
+
+def _compact_columns(columns: list[str] | None) -> list[str] | None:
+    """The columns a compact frame keeps encoded, if the checkout measured has that form."""
+    if importlib.util.find_spec("analyzer.frame.compact") is None:
+        return None  # (a baseline before it: the documented frame)
+    from analyzer.frame.compact import COMPACT_COLUMNS
+
+    return [name for name in COMPACT_COLUMNS if columns is None or name in columns]
 
 
 def child(
-    frame_path: Path, rules: bool = True, columns: list[str] | None = None
+    frame_path: Path, rules: bool = True, columns: list[str] | None = None, compact: bool = False
 ) -> dict[str, Any]:
     """One repetition in this process (run with PYTHONPATH at the checkout measured);
     `rules=False` skips `run_rules` (the report then has no findings), to time the report
-    and renderers alone; `columns`: load only those."""
+    and renderers alone; `columns`: load only those; `compact`: as a compact frame."""
     import hashlib
     import io
     from datetime import UTC, datetime
@@ -83,7 +92,9 @@ def child(
     result["rss_imports"] = _peak_mb()
     times: dict[str, float] = {}
     started = time.perf_counter()
-    frame = _load_frame(frame_path, columns)
+    encoded = _compact_columns(columns) if compact else None
+    result["compact"] = bool(encoded)
+    frame = _load_frame(frame_path, columns, encoded)
     times["load"] = time.perf_counter() - started
     result["rows"] = len(frame)
     result["rss_load"] = _peak_mb()
@@ -148,9 +159,15 @@ def measure(script: Path, checkout: Path, args: list[str]) -> dict[str, Any]:
 
 
 def run_child(
-    checkout: Path, frame_path: Path, rules: bool = True, columns: list[str] | None = None
+    checkout: Path,
+    frame_path: Path,
+    rules: bool = True,
+    columns: list[str] | None = None,
+    compact: bool = False,
 ) -> dict[str, Any]:
-    args = [str(frame_path)] + ([] if rules else ["--no-rules"])
+    args = (
+        [str(frame_path)] + ([] if rules else ["--no-rules"]) + (["--compact"] if compact else [])
+    )
     args += ["--columns", ",".join(columns)] if columns else []
     return measure(Path(__file__).resolve(), checkout, args)
 
@@ -226,12 +243,19 @@ def main() -> None:
         action="store_true",
         help="load only analyzer.REPORT_COLUMNS (what the rules and report read), both sides",
     )
+    parser.add_argument(
+        "--compact",
+        action="store_true",
+        help="load a compact frame (repeated texts dictionary-encoded) where the checkout "
+        "has that form (a baseline before it loads the documented frame)",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--columns", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         columns = args.columns.split(",") if args.columns else None
-        print(json.dumps(child(args.child, rules=not args.no_rules, columns=columns)))
+        found = child(args.child, rules=not args.no_rules, columns=columns, compact=args.compact)
+        print(json.dumps(found))
         return
     columns = None
     if args.report_columns:
@@ -258,8 +282,10 @@ def main() -> None:
         try:
             for rep in range(args.reps):
                 if not args.no_baseline:
-                    old.append(run_child(baseline, args.frame, not args.no_rules, columns))
-                new.append(run_child(REPO, args.frame, not args.no_rules, columns))
+                    old.append(
+                        run_child(baseline, args.frame, not args.no_rules, columns, args.compact)
+                    )
+                new.append(run_child(REPO, args.frame, not args.no_rules, columns, args.compact))
                 print(f"rep {rep + 1}/{args.reps}: baseline "
                       f"{_total(old[-1]) if old else float('nan'):.2f} s, this "
                       f"{_total(new[-1]):.2f} s", file=sys.stderr)  # fmt: skip

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analyzer.frame.compact import plain
+from analyzer.frame.compact import stored as stored_column
 
 NAT = np.iinfo(np.int64).max  # the time key of a row without a time: sorts after every time
 
@@ -20,7 +21,7 @@ def stored(series: pd.Series) -> pa.ChunkedArray:
     """The column as Arrow, whatever its pandas dtype (frames built by hand may be object),
     dictionary-encoded if it is (a compact frame's, `frame.compact`)."""
     if isinstance(series.dtype, pd.ArrowDtype):
-        return pa.chunked_array(series.array._pa_array)
+        return stored_column(series)
     return pa.chunked_array([pa.array(series.astype(object), from_pandas=True)])
 
 

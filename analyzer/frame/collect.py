@@ -24,6 +24,7 @@ from analyzer.domain.window import Window
 from analyzer.frame.compact import COMPACT_COLUMNS, compacted
 from analyzer.frame.distinct import all_distinct
 from analyzer.frame.memory import Trimmer, release_free_memory
+from analyzer.frame.order import time_order
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, conform, frame_from_rows, frame_from_table
 from analyzer.normalize import RecordRejected
 from analyzer.normalize.names import canonical_user_names, resolve_identity_center_names
@@ -352,10 +353,7 @@ def _sorted(columns: dict[str, Any], compact: bool) -> pa.Table:
     documented type, unless the frame is `compact`: then its chunks are given one
     dictionary."""
     keys = pa.table({name: columns[name] for name in ("event_time", "event_id")})
-    order = pc.sort_indices(
-        keys,
-        sort_keys=[("event_time", "ascending", "at_end"), ("event_id", "ascending", "at_end")],
-    )
+    order = time_order(keys)
     del keys
     made: dict[str, Any] = {}
     scratch = Trimmer()

@@ -43,6 +43,12 @@ def plain(values: ArrowColumn) -> ArrowColumn:
     return values
 
 
+def stored(column: pd.Series) -> pa.ChunkedArray:
+    """An Arrow-backed column's data as Arrow holds it (no copy), in chunks."""
+    values = column.array.__arrow_array__()
+    return values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
+
+
 def is_compact(column: pd.Series) -> bool:
     """Whether a frame column is dictionary-encoded Arrow data."""
     import pandas as pd
@@ -67,7 +73,7 @@ def compacted(frame: pd.DataFrame, names: Collection[str] = COMPACT_COLUMNS) -> 
     for name in frame.columns:
         column = frame[name]
         if name in names and isinstance(column.dtype, pd.ArrowDtype):
-            chunked = pa.chunked_array(column.array._pa_array)
+            chunked = stored(column)
             if pa.types.is_string(chunked.type):
                 chunked = chunked.dictionary_encode().unify_dictionaries()
                 column = _series_of(chunked, column)
@@ -85,6 +91,6 @@ def plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for name in frame.columns:
         column = frame[name]
         if is_compact(column):
-            column = _series_of(plain(pa.chunked_array(column.array._pa_array)), column)
+            column = _series_of(plain(stored(column)), column)
         columns[name] = column
     return pd.DataFrame(columns, index=frame.index)

@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from analyzer.frame.compact import plain
+from analyzer.frame.compact import plain, stored
 
 __all__ = ["rows_at", "taken"]
 
@@ -50,7 +50,7 @@ def rows_at(frame: pd.DataFrame, positions: npt.NDArray[np.integer]) -> pd.DataF
     for name in frame.columns:
         column = frame[name]
         if isinstance(column.dtype, pd.ArrowDtype):
-            chosen = plain(taken(pa.chunked_array(pa.array(column)), ascending))
+            chosen = plain(taken(stored(column), ascending))
             columns[name] = pd.arrays.ArrowExtensionArray(chosen.take(back))
         else:
             columns[name] = column.iloc[wanted].reset_index(drop=True)

@@ -39,6 +39,7 @@ from analyzer.domain.window import Window
 from analyzer.frame.compact import COMPACT_COLUMNS, compacted
 from analyzer.frame.distinct import all_distinct
 from analyzer.frame.memory import Trimmer, release_free_memory
+from analyzer.frame.order import time_order
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION, empty_frame
 from analyzer.history.backends import (
     HistoryBusy,
@@ -254,8 +255,7 @@ def _sorted(table: pa.Table) -> pa.Table:
     already: checked in one vectorized pass, and then no column is copied."""
     if _in_order(table):
         return table
-    keys = [("event_time", "ascending", "at_end"), ("event_id", "ascending", "at_end")]
-    return table.take(pc.sort_indices(table, sort_keys=keys))
+    return table.take(time_order(table))
 
 
 def _in_order(table: pa.Table) -> bool:

@@ -14,13 +14,20 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from analyzer.api import load_history
 from analyzer.audit.request import AuditRequest, Rendering, Sources
 from analyzer.audit.run import run_audit
 from analyzer.domain.scopes import ScopeOutcome
 from analyzer.domain.window import Window
 from analyzer.findings.engine import evaluate_rules
 from analyzer.frame.collect import collect
-from analyzer.frame.compact import COMPACT_COLUMNS, compacted, is_compact, plain_frame
+from analyzer.frame.compact import (
+    COMPACT_COLUMNS,
+    compacted,
+    is_compact,
+    plain_frame,
+    stored,
+)
 from analyzer.frame.schema import REPORT_COLUMNS
 from analyzer.history.store import History
 from analyzer.render.events import write_events
@@ -46,7 +53,7 @@ def per_chunk(frame: pd.DataFrame) -> pd.DataFrame:
     per column."""
     columns: dict[str, object] = {}
     for name in frame.columns:
-        values = pa.chunked_array(frame[name].array._pa_array)
+        values = stored(frame[name])
         if name in COMPACT_COLUMNS and pa.types.is_string(values.type):
             values = pa.chunked_array([chunk.dictionary_encode() for chunk in values.chunks])
             columns[name] = pd.arrays.ArrowExtensionArray(values)
@@ -227,3 +234,17 @@ def test_a_compact_frame_is_stored_in_the_documented_types(tmp_path: Path) -> No
         parts = history.store.names("events/")
         stored[name] = sorted((part.split("/")[1], history.store.read(part)) for part in parts)
     assert stored["compact"] == stored["plain"]
+
+
+def test_load_history_gives_a_compact_frame_when_asked(tmp_path: Path) -> None:
+    store = tmp_path / "history"
+    recorded = AuditRequest(
+        window=SAMPLE_WINDOW, sources=Sources(logs=(SAMPLE,)), history=str(store)
+    )
+    run_audit(recorded)
+    for columns in (None, REPORT_COLUMNS):
+        plain = load_history(store, columns=columns)
+        compact = load_history(store, columns=columns, compact=True)
+        assert is_compact(compact["user_agent"])
+        assert not is_compact(compact["user_name"])  # (user names are settled on plain text)
+        pd.testing.assert_frame_equal(plain_frame(compact), plain, check_exact=True)

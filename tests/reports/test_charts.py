@@ -20,8 +20,14 @@ from analyzer.reports.common import logins
 from tests.reports.test_reference import chunked_frame, random_rows
 
 
-def ref_counted(values: pd.Series) -> list[tuple[str, int]]:
-    return [(str(k), int(v)) for k, v in values.items()]
+def ref_counted(values: pd.Series, top: int | None = None) -> list[tuple[str, int]]:
+    """`value_counts().head(top)` with its order spelled out: most first, ties in order of
+    first appearance (pandas 3's order; pandas 2.2 orders ties otherwise)."""
+    counts: dict[str, int] = {}
+    for value in values.dropna().tolist():
+        counts[str(value)] = counts.get(str(value), 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: -item[1])  # (stable: ties keep order)
+    return ranked if top is None else ranked[:top]
 
 
 def ref_series(frame: pd.DataFrame) -> ChartSeries:
@@ -35,11 +41,9 @@ def ref_series(frame: pd.DataFrame) -> ChartSeries:
     )
     return ChartSeries(
         per_day=per_day(attempts),  # (the pandas form, still the path of other time units)
-        mfa=ref_counted(succeeded["mfa_status"].astype(object).value_counts()),
-        users=ref_counted(
-            attempts["user_name"].astype(object).fillna("(none)").value_counts().head(TOP_USERS)
-        ),
-        places=ref_counted(places.value_counts().head(TOP_PLACES)),
+        mfa=ref_counted(succeeded["mfa_status"].astype(object)),
+        users=ref_counted(attempts["user_name"].astype(object).fillna("(none)"), TOP_USERS),
+        places=ref_counted(places, TOP_PLACES),
     )
 
 

@@ -3,6 +3,7 @@ tables and the findings' evidence, so neither needs the other to serialise itsel
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +36,15 @@ def column_values(column: pd.Series) -> list[Any]:
             return [None if v is None else v.isoformat() for v in values]
         return values
     return [_plain(value) for value in column.tolist()]
+
+
+def row_tuples(table: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
+    """`table`'s rows as tuples of its values: an empty tuple for each row of a table without
+    columns, which pandas 2 iterated as no rows at all (pandas 3 as empty rows)."""
+    if not len(table.columns):
+        return iter([()] * len(table))
+    rows: Iterator[tuple[Any, ...]] = table.itertuples(index=False, name=None)
+    return rows
 
 
 def records_of(table: pd.DataFrame) -> list[dict[str, Any]]:

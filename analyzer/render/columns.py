@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.frame.records import column_values, records_of
+from analyzer.frame.records import column_values, records_of, row_tuples
 from analyzer.render.text import json_visible
 
 BATCH_ROWS = 10_000  # rows joined into one text at a time: a piece of 5 MB (50,000 rows: 108 MB of
@@ -648,7 +648,7 @@ def jsonl_rows(table: pd.DataFrame) -> Iterator[str]:
     `BATCH_ROWS` rows (a million rows of every column took a minute row by row)."""
     names = [str(column) for column in table.columns]
     if not names or len(set(names)) < len(names):  # (a record keeps a repeated name's last)
-        for row in table.itertuples(index=False, name=None):
+        for row in row_tuples(table):
             yield event_line(names, row)
         return
     keys = [json_visible(json.dumps(name, ensure_ascii=False)) + ": " for name in names]

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from analyzer.findings.model import Finding
+from analyzer.frame.records import row_tuples
 from analyzer.render.formats import TABLE_SECTIONS
 from analyzer.reports.report import SigninReport
 
@@ -128,7 +129,7 @@ def listed(rows: list[list[Any]] | pd.DataFrame, limit: int | None = None) -> li
     Python values)."""
     if isinstance(rows, pd.DataFrame):
         head = rows if limit is None else rows.iloc[:limit]
-        return [list(r) for r in head.itertuples(index=False, name=None)]
+        return [list(r) for r in row_tuples(head)]
     return rows if limit is None else rows[:limit]
 
 

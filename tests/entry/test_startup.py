@@ -78,7 +78,7 @@ def _loaded(seen: dict[str, object], package: str) -> bool:
 
 def _loaded_by_typer() -> set[str]:
     """What `import typer` loads by itself: typer 0.16, the lowest supported, loads rich at once,
-    which nothing here can avoid (newer releases load it when help is drawn)."""
+    which nothing here can avoid (the newest releases do not)."""
     probe = "import json, sys, typer; print(json.dumps(sorted(sys.modules)))"
     found = subprocess.run([sys.executable, "-c", probe], capture_output=True, check=True)
     modules = {"modules": json.loads(found.stdout)}

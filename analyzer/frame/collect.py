@@ -350,8 +350,7 @@ def _sorted(columns: dict[str, Any], compact: bool) -> pa.Table:
     column taken on its own and its collected form dropped from `columns`, so the frame is
     made once, column by column (`sort_values` held it twice). An encoded column is taken
     while still encoded (the row order moves codes, not texts), then decoded into the
-    documented type, unless the frame is `compact`: then its chunks are given one
-    dictionary."""
+    documented type, unless the frame is `compact`."""
     keys = pa.table({name: columns[name] for name in ("event_time", "event_id")})
     order = time_order(keys)
     del keys
@@ -360,7 +359,7 @@ def _sorted(columns: dict[str, Any], compact: bool) -> pa.Table:
     for name in [name for name in COLUMNS if name in columns]:
         column = columns.pop(name).take(order)
         if compact and pa.types.is_dictionary(column.type):
-            made[name] = column.unify_dictionaries()
+            made[name] = column  # (the take gave its chunks one dictionary)
         else:
             made[name] = column.cast(ARROW_SCHEMA.field(name).type)
         scratch.made(made[name].nbytes)

@@ -58,13 +58,9 @@ def decode_part(
         for field in ARROW_SCHEMA
         if columns is None or field.name in set(columns)
     ]
-    try:
-        file = pq.ParquetFile(io.BytesIO(data), read_dictionary=list(encoded) or None)
-        stored_schema = file.schema_arrow  # (built anew on each access)
-        present = set(stored_schema.names)
-        table = file.read(columns=[f.name for f in wanted_fields if f.name in present])
-    except (pa.ArrowException, OSError, ValueError) as err:
-        raise PartError(f"not a readable Parquet file ({type(err).__name__}: {err})") from None
+    file, table = _opened(data, [f.name for f in wanted_fields], encoded)
+    stored_schema = file.schema_arrow  # (built anew on each access)
+    present = set(stored_schema.names)
     version = _checked_version(stored_schema)
     arrays: dict[str, pa.Array | pa.ChunkedArray] = {}
     given = {field.name: field.type for field in wanted_fields}
@@ -76,7 +72,7 @@ def decode_part(
             if read:  # (a column added after this part was written)
                 arrays[wanted.name] = pa.nulls(table.num_rows, given[wanted.name])
             continue
-        stored = _stored_type(stored_schema, wanted.name, encoded)
+        stored = stored_schema.field(wanted.name).type
         if stored == wanted.type:
             if read:
                 arrays[wanted.name] = table.column(wanted.name)
@@ -86,9 +82,29 @@ def decode_part(
         cast = _cast(column, wanted, stored)
         if read:
             arrays[wanted.name] = cast.dictionary_encode() if wanted.name in encoded else cast
+    # By name, not by schema: a schema would cast a column of another type silently.
     return pa.Table.from_arrays(
-        [arrays[f.name] for f in wanted_fields], schema=pa.schema(wanted_fields)
+        [arrays[f.name] for f in wanted_fields], names=[f.name for f in wanted_fields]
     )
+
+
+def _opened(
+    data: bytes, names: list[str], encoded: Collection[str]
+) -> tuple[pq.ParquetFile, pa.Table]:
+    """The part's file and the columns of `names` it has, those in `encoded` as Parquet
+    stores them (asking for a column the part lacks that way would fail the whole read)."""
+    try:
+        file = pq.ParquetFile(io.BytesIO(data))
+        present = set(file.schema_arrow.names)
+        names = [name for name in names if name in present]
+        dictionaries = [name for name in encoded if name in present]
+        if dictionaries:
+            table = pq.ParquetFile(io.BytesIO(data), read_dictionary=dictionaries).read(names)
+        else:
+            table = file.read(columns=names)
+    except (pa.ArrowException, OSError, ValueError) as err:
+        raise PartError(f"not a readable Parquet file ({type(err).__name__}: {err})") from None
+    return file, table
 
 
 def _checked_version(stored: pa.Schema) -> int:
@@ -102,14 +118,6 @@ def _checked_version(stored: pa.Schema) -> int:
             f"written with schema version {version}, newer than this tool's {SCHEMA_VERSION}"
         )
     return version
-
-
-def _stored_type(stored: pa.Schema, name: str, encoded: Collection[str]) -> pa.DataType:
-    """The type the part stores a column in (its values' type, if read `encoded`)."""
-    kind: pa.DataType = stored.field(name).type
-    if name in encoded and pa.types.is_dictionary(kind):
-        return kind.value_type
-    return kind
 
 
 def _cast(column: pa.ChunkedArray, wanted: pa.Field, stored: pa.DataType) -> pa.ChunkedArray:

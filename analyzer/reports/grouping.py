@@ -113,29 +113,37 @@ class Encoded:
 
 def _of_dictionary(column: ArrowColumn) -> Encoded:
     """`Encoded.of` the decoded column, from the codes: the values numbered in order of first
-    appearance, a null as one value, equal values one code even if the dictionary spelled
-    them twice. Only the distinct values are hashed as text, never the rows."""
-    chunks = column.unify_dictionaries().chunks if isinstance(column, pa.ChunkedArray) else [column]
+    appearance, a null as one value, equal values one code even where a dictionary spells
+    them twice or chunks bring dictionaries of their own. Only the dictionaries' values are
+    hashed as text, never the rows."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
     kind = column.type.value_type
     if not chunks:
         return Encoded.of(pa.array([], kind))
-    dictionary = chunks[0].dictionary
-    distinct = pc.dictionary_encode(dictionary.cast(kind), null_encoding="encode")
-    spelled = distinct.dictionary  # each distinct value once (a null among them, if any)
-    nulls = np.flatnonzero(spelled.is_null().to_numpy(zero_copy_only=False))
-    null = int(nulls[0]) if len(nulls) else len(spelled)  # a null row's code
-    canonical = np.append(distinct.indices.to_numpy(zero_copy_only=False), null)
+    # Every chunk's dictionary, one after the other, encoded as one: each entry's value code.
+    spelled = [chunk.dictionary.cast(kind) for chunk in chunks]
+    distinct = pc.dictionary_encode(pa.concat_arrays(spelled), null_encoding="encode")
+    values = distinct.dictionary  # each distinct value once (a null among them, if any)
+    nulls = np.flatnonzero(values.is_null().to_numpy(zero_copy_only=False))
+    null = int(nulls[0]) if len(nulls) else len(values)  # the code of a null row
+    entries = np.append(distinct.indices.to_numpy(zero_copy_only=False), null)
+    starts = np.cumsum([0] + [len(d) for d in spelled])
     rows = np.concatenate(
         [np.zeros(0, dtype=np.int64)]
         + [
-            chunk.indices.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)
-            for chunk in chunks
+            # A null row points past every entry, at the null code appended last.
+            np.where(
+                np.asarray(chunk.indices.is_null().to_numpy(zero_copy_only=False)),
+                len(entries) - 1,
+                chunk.indices.fill_null(0).to_numpy(zero_copy_only=False) + start,
+            )
+            for chunk, start in zip(chunks, starts, strict=False)
         ]
     )
-    codes, present = pd.factorize(canonical[rows], sort=False)
-    with_null = pa.concat_arrays([spelled, pa.nulls(1, kind)])
-    values = with_null.take(pa.array(np.asarray(present, dtype=np.int64)))
-    return Encoded(np.asarray(codes, dtype=np.int32), values)
+    codes, present = pd.factorize(entries[rows], sort=False)
+    with_null = pa.concat_arrays([values, pa.nulls(1, kind)])
+    found = with_null.take(pa.array(np.asarray(present, dtype=np.int64)))
+    return Encoded(np.asarray(codes, dtype=np.int32), found)
 
 
 # Encodings by the id of their column, which they hold (so no other column takes the id).

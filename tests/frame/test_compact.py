@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import pyarrow as pa
 import pytest
 
 from analyzer.api import load_history
+from analyzer.audit import run as audit_run
 from analyzer.audit.request import AuditRequest, Rendering, Sources
 from analyzer.audit.run import run_audit
 from analyzer.domain.scopes import ScopeOutcome
@@ -28,8 +29,9 @@ from analyzer.frame.compact import (
     plain_frame,
     stored,
 )
-from analyzer.frame.schema import REPORT_COLUMNS
-from analyzer.history.store import History
+from analyzer.frame.schema import REPORT_COLUMNS, SCHEMA_VERSION
+from analyzer.history import parts
+from analyzer.history.store import NAME_COLUMNS, History
 from analyzer.render.events import write_events
 from analyzer.render.formats import SECTION_NAMES, OutputFormat
 from analyzer.render.registry import renderer_for
@@ -37,6 +39,7 @@ from analyzer.reports import build_report
 from analyzer.reports.grouping import Encoded, shared_encodings
 from analyzer.sources.files import FileSource
 from tests.findings.test_rules_differential import START, random_config, random_frame
+from tests.history.test_store import _write_part, frame
 from tests.reports.test_reference import ACCOUNTS, chunked_frame, random_rows, report_of
 
 
@@ -105,6 +108,13 @@ def test_encoding_a_compact_column_gives_the_plain_columns_codes() -> None:
     )
     want, got = Encoded.of(odd.cast(pa.string())), Encoded.of(pa.chunked_array([odd]))
     assert got.codes.tolist() == want.codes.tolist() == [0, 1, 2, 0, 1, 0, 1]
+    assert got.values.equals(want.values)
+    other = pa.DictionaryArray.from_arrays(
+        pa.array([0, 1, None, 2], pa.int32()), pa.array([None, "c", "b"])
+    )
+    both = pa.chunked_array([odd, other])
+    want, got = Encoded.of(both.cast(pa.string())), Encoded.of(both)
+    assert got.codes.tolist() == want.codes.tolist()
     assert got.values.equals(want.values)
 
 
@@ -184,6 +194,15 @@ def test_the_report_is_the_same_from_a_compact_frame(seed: int) -> None:
         assert _texts(compact) == _texts(frame)
 
 
+class _Frozen(datetime):
+    """The run's clock stopped, so two runs' reports carry one generation time (HTML
+    writes it in forms no text replacement can name for sure)."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _Frozen:
+        return cls(2026, 11, 27, 12, 0, tzinfo=tz)
+
+
 def _report(compact: bool, fmt: OutputFormat, history: Path | None = None) -> str:
     request = AuditRequest(
         window=SAMPLE_WINDOW,
@@ -193,12 +212,16 @@ def _report(compact: bool, fmt: OutputFormat, history: Path | None = None) -> st
     )
     result = run_audit(request)
     assert is_compact(result.frame["user_agent"]) == compact
-    return result.text.replace(result.report.generated_at.isoformat(), "GENERATED")
+    assert result.report.generated_at == _Frozen.now(UTC)
+    return result.text
 
 
 @pytest.mark.parametrize("fmt", list(OutputFormat))
-def test_a_compact_run_writes_the_same_report(tmp_path: Path, fmt: OutputFormat) -> None:
+def test_a_compact_run_writes_the_same_report(
+    tmp_path: Path, fmt: OutputFormat, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The command's paths: a collection, and a history read, each compact or plain."""
+    monkeypatch.setattr(audit_run, "datetime", _Frozen)
     assert _report(True, fmt) == _report(False, fmt)
     store = tmp_path / "history"
     recorded = AuditRequest(
@@ -248,3 +271,43 @@ def test_load_history_gives_a_compact_frame_when_asked(tmp_path: Path) -> None:
         assert is_compact(compact["user_agent"])
         assert not is_compact(compact["user_name"])  # (user names are settled on plain text)
         pd.testing.assert_frame_equal(plain_frame(compact), plain, check_exact=True)
+
+
+def _part_table(*changes: str) -> pa.Table:
+    """A history part's table of two sign-ins, changed as asked: `v1` (written before
+    principal_id and typed_user_name), `no-region` (a current part that lost a column),
+    `large` (user_agent stored as large_string)."""
+    table = pa.Table.from_pandas(
+        frame(("a", "2026-11-01T10:00:00Z"), ("b", "2026-11-01T11:00:00Z")), preserve_index=False
+    )
+    version = str(SCHEMA_VERSION).encode()
+    if "v1" in changes:
+        table = table.drop_columns(["principal_id", "typed_user_name"])
+        version = b"1"
+    if "no-region" in changes:
+        table = table.drop_columns(["region"])
+    if "large" in changes:
+        index = table.schema.get_field_index("user_agent")
+        agents = table.column(index).cast(pa.large_string())
+        table = table.set_column(index, "user_agent", agents)
+    return table.replace_schema_metadata({parts.VERSION_KEY: version})
+
+
+@pytest.mark.parametrize("change", ["v1", "no-region", "large"])
+@pytest.mark.parametrize("columns", [None, REPORT_COLUMNS])
+def test_a_compact_history_read_takes_odd_parts_as_the_plain_read(
+    tmp_path: Path, change: str, columns: tuple[str, ...] | None
+) -> None:
+    """An older part, a part missing a column (skipped, with its reason) and a part of
+    another string type read compact as they read plain: never a failed read."""
+    _write_part(tmp_path, "2026-11-01", _part_table(change))
+    plain_history, compact_history = History.open(str(tmp_path)), History.open(str(tmp_path))
+    plain = plain_history.read(columns=columns)
+    compact = compact_history.read(columns=columns, compact=True)
+    assert compact_history.problems == plain_history.problems
+    assert len(plain) == (0 if change == "no-region" else 2)
+    named = set(NAME_COLUMNS)  # (settled on plain text)
+    kept = [name for name in compact.columns if name in COMPACT_COLUMNS and name not in named]
+    assert "user_agent" in kept
+    assert [name for name in kept if not is_compact(compact[name])] == []
+    pd.testing.assert_frame_equal(plain_frame(compact), plain, check_exact=True)

@@ -6,7 +6,8 @@ first `--accounts` accounts, to keep the whole benchmark to a few minutes). Each
 each side is one fresh child process that does what the weekly job does after collecting:
 records the week's rows into its side's history (`History.record`, collected window = the
 week plus the overlap, started at the week's end) and reports the week from the history
-(`run_audit` without a source, JSON), timing both and giving its peak RSS. Children
+(`run_audit` without a source, JSON, rendered as `signin-report` asks: only the report's
+columns, a compact frame), timing both and giving its peak RSS. Children
 alternate (baseline week 1, this week 1, baseline week 2, ...). The slope is a least-squares
 line over weeks 2-52 (week 1 has no baseline).
 
@@ -37,6 +38,16 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def _as_the_command_renders(rendering: Any, fmt: Any) -> Any:
+    """The weekly report's `Rendering` as `signin-report` asks for it (only the report's
+    columns, a compact frame), in whichever of those settings the checkout measured has."""
+    import dataclasses
+
+    known = {field.name for field in dataclasses.fields(rendering)}
+    wanted = {"every_column": False, "compact": True}
+    return rendering(format=fmt, **{k: v for k, v in wanted.items() if k in known})
 GIT = shutil.which("git") or "git"
 FIRST_DAY = datetime(2025, 11, 9, tzinfo=UTC)  # the fixture's year: 2025-11-09 .. 2026-11-08
 LAST_DAY = datetime(2026, 11, 9, tzinfo=UTC)
@@ -120,7 +131,7 @@ def week_child(history: Path, rows_path: Path, week: int) -> dict[str, Any]:
     request = AuditRequest(
         window=Window(since, until),
         history=str(history),
-        rendering=Rendering(format=OutputFormat.json),
+        rendering=_as_the_command_renders(Rendering, OutputFormat.json),
     )
     audit = run_audit(request)
     result["report"] = time.perf_counter() - started

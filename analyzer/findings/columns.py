@@ -11,30 +11,29 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.frame.compact import plain
-from analyzer.frame.compact import stored as stored_column
+from analyzer.frame.compact import plain, stored
 
 NAT = np.iinfo(np.int64).max  # the time key of a row without a time: sorts after every time
 
 
-def stored(series: pd.Series) -> pa.ChunkedArray:
+def _stored(series: pd.Series) -> pa.ChunkedArray:
     """The column as Arrow, whatever its pandas dtype (frames built by hand may be object),
     dictionary-encoded if it is (a compact frame's, `frame.compact`)."""
     if isinstance(series.dtype, pd.ArrowDtype):
-        return stored_column(series)
+        return stored(series)
     return pa.chunked_array([pa.array(series.astype(object), from_pandas=True)])
 
 
 def arrow_of(series: pd.Series) -> pa.ChunkedArray:
     """The column's values as Arrow, in their own type (decoded if dictionary-encoded)."""
-    values: pa.ChunkedArray = plain(stored(series))
+    values: pa.ChunkedArray = plain(_stored(series))
     return values
 
 
 def _holds(series: pd.Series, test: Callable[[pa.Array], pa.Array]) -> np.ndarray:
     """Rows whose value passes `test` (an element-wise Arrow kernel), nulls False. An
     encoded column is tested once per distinct value, then each row looks its value up."""
-    values = stored(series)
+    values = _stored(series)
     if not pa.types.is_dictionary(values.type):
         return np.asarray(test(values).fill_null(False).to_numpy(), dtype=bool)
     found = [np.zeros(0, dtype=bool)]

@@ -152,10 +152,6 @@ def collect_records(
 
 
 _NO_TIME = "no parseable eventTime, so it cannot be placed in the window"
-# Columns with few distinct values (`frame.compact`): held dictionary-encoded per batch while
-# collecting, a quarter of their size, and decoded once at the end, column by column, into
-# the frame's plain strings (or kept encoded: a compact frame).
-_REPEATED = COMPACT_COLUMNS
 _SEQUENCE = "_sequence"  # a row's candidate number in the whole collection
 
 
@@ -367,7 +363,10 @@ def _sorted(columns: dict[str, Any], compact: bool) -> pa.Table:
 
 
 def _encoded(table: pa.Table) -> pa.Table:
-    for name in _REPEATED:
+    """The columns with few distinct values (`frame.compact`) dictionary-encoded, as rows
+    arrive: a quarter of their size while collecting; `_sorted` decodes them at the end, one
+    at a time, unless the frame is compact."""
+    for name in COMPACT_COLUMNS:
         index = table.schema.get_field_index(name)
         table = table.set_column(index, name, pc.dictionary_encode(table.column(index)))
     return table
@@ -376,7 +375,7 @@ def _encoded(table: pa.Table) -> pa.Table:
 def _decoded(table: pa.Table) -> pa.Table:
     """The schema's plain columns again, decoded one at a time (each encoded column is
     released as its plain one is made)."""
-    for name in _REPEATED:
+    for name in COMPACT_COLUMNS:
         index = table.schema.get_field_index(name)
         if index < 0:
             continue  # not among the columns selected

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.frame.compact import plain
+from analyzer.frame.compact import plain, stored
 from analyzer.frame.schema import REPORT_COLUMNS
 from analyzer.frame.take import taken
 from analyzer.reports.grouping import ArrowColumn, Encoded, Mask, Positions, Times, paired
@@ -68,8 +68,7 @@ def arrow_column(column: pd.Series) -> ArrowColumn:
     """A frame column as Arrow data, without a copy when it already is (the frame contract's
     dtypes); other dtypes (a hand-made frame) are converted."""
     if isinstance(column.dtype, pd.ArrowDtype):
-        chunked: pa.ChunkedArray = column.array.__arrow_array__()
-        return chunked
+        return stored(column)
     return pa.array(column, from_pandas=True)
 
 

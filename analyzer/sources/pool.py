@@ -21,10 +21,14 @@ import multiprocessing
 import os
 import queue
 import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
+from importlib.abc import MetaPathFinder
+from importlib.machinery import ModuleSpec
 from multiprocessing.context import ForkContext, ForkProcess
 from multiprocessing.queues import Queue
 from multiprocessing.sharedctypes import Synchronized
+from types import ModuleType
 from typing import Generic, TypeVar
 
 CHUNK = 4  # files per claim: small enough to balance the processes at the end of a scan
@@ -68,6 +72,31 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
+class _PandasRefused(MetaPathFinder):
+    """Fails any import of pandas in a scan worker, so pyarrow learns that it is absent.
+
+    pyarrow imports pandas the first time `pa.array` converts a Python list, only to ask
+    whether the list is a pandas object (`_is_array_like`). A worker reading a JSON Lines
+    span makes its rows' Arrow batches that way, so each worker loaded all of pandas for an
+    answer that is always no: 50 MB resident and 3 of 34 CPU-seconds on a million-line file
+    (benchmarks/README.md). On ImportError pyarrow records that pandas is missing and
+    converts lists as before; nothing a worker runs needs pandas."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if fullname.partition(".")[0] == "pandas":
+            raise ModuleNotFoundError(f"a scan worker does not load {fullname}", name=fullname)
+        return None
+
+
+def _keep_pandas_out() -> None:
+    """Refuse pandas in this worker, unless it was forked from a process that had it (then
+    the worker shares those pages and pyarrow finds it loaded: nothing to save)."""
+    if "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _PandasRefused())
+
+
 def _work(
     jobs: Sequence[Job],
     read: Callable[[Job], Result],
@@ -77,6 +106,7 @@ def _work(
     parent: int,
 ) -> None:
     _die_with(parent)
+    _keep_pandas_out()
     while (index := _claim(counter, len(chunks))) is not None:
         if os.getppid() != parent:
             results.cancel_join_thread()  # nobody reads the queue any more

@@ -7,6 +7,7 @@ busy) happen on every run."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
@@ -148,3 +149,50 @@ def test_workers_exit_when_the_main_process_is_killed() -> None:
     for pid in left:  # never leave them behind, even when the test fails
         os.kill(pid, signal.SIGKILL)
     assert left == []
+
+
+_SPAN_WORKER_SCRIPT = """
+import json, multiprocessing, os, sys
+from pathlib import Path
+from analyzer.sources.pool import SharedScan
+from analyzer.sources.spans import plan_spans, read_span
+
+assert "pandas" not in sys.modules  # as in signin-report, which forks before importing it
+caller = os.getpid()
+worker_read = multiprocessing.get_context("fork").Event()
+
+def read(span):
+    if os.getpid() == caller:
+        assert worker_read.wait(30)  # the caller joins only after a worker has read a span
+    result = read_span(span, 1 << 20)
+    worker_read.set()
+    rows = sum(batch.rows.num_rows for batch in result.batches if batch.rows is not None)
+    return (os.getpid() != caller, "pandas" in sys.modules, rows)
+
+scan = SharedScan(plan_spans(Path(sys.argv[1]), 512), read, workers=1, chunks=None)
+scan.start()
+print(json.dumps(list(scan)))
+"""
+
+
+def test_a_span_worker_makes_arrow_batches_without_loading_pandas(tmp_path: Path) -> None:
+    """pyarrow imports pandas on its first list conversion; a worker refuses it (50 MB and
+    seconds of CPU a worker) and still makes the same rows."""
+    from tests.conftest import console_login
+
+    path = tmp_path / "large.jsonl"
+    lines = [json.dumps(console_login(eventID=f"e-{index}")) for index in range(60)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", _SPAN_WORKER_SCRIPT, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    by_workers = [result for result in results if result[0]]
+    assert by_workers  # the worker read spans
+    assert not any(loaded for _, loaded, _ in by_workers)
+    assert sum(rows for _, _, rows in results) == 60  # every sign-in, whoever read it

@@ -70,11 +70,17 @@ def _compact_columns(columns: list[str] | None) -> list[str] | None:
 
 
 def child(
-    frame_path: Path, rules: bool = True, columns: list[str] | None = None, compact: bool = False
+    frame_path: Path,
+    rules: bool = True,
+    columns: list[str] | None = None,
+    compact: bool = False,
+    system_allocator: bool = False,
 ) -> dict[str, Any]:
     """One repetition in this process (run with PYTHONPATH at the checkout measured);
     `rules=False` skips `run_rules` (the report then has no findings), to time the report
-    and renderers alone; `columns`: load only those; `compact`: as a compact frame."""
+    and renderers alone; `columns`: load only those; `compact`: as a compact frame;
+    `system_allocator`: Arrow allocates with malloc, as README advises a notebook at this
+    size (pyarrow's default is mimalloc)."""
     import hashlib
     import io
     from datetime import UTC, datetime
@@ -88,6 +94,10 @@ def child(
     from analyzer.render.json_out import JsonRenderer
     from analyzer.reports import build_report
 
+    if system_allocator:
+        import pyarrow
+
+        pyarrow.set_memory_pool(pyarrow.system_memory_pool())
     result: dict[str, Any] = {"analyzer": str(Path(analyzer.__file__).parent)}
     result["rss_imports"] = _peak_mb()
     times: dict[str, float] = {}
@@ -164,10 +174,12 @@ def run_child(
     rules: bool = True,
     columns: list[str] | None = None,
     compact: bool = False,
+    system_allocator: bool = False,
 ) -> dict[str, Any]:
     args = (
         [str(frame_path)] + ([] if rules else ["--no-rules"]) + (["--compact"] if compact else [])
     )
+    args += ["--system-allocator"] if system_allocator else []
     args += ["--columns", ",".join(columns)] if columns else []
     return measure(Path(__file__).resolve(), checkout, args)
 
@@ -249,12 +261,24 @@ def main() -> None:
         help="load a compact frame (repeated texts dictionary-encoded) where the checkout "
         "has that form (a baseline before it loads the documented frame)",
     )
+    parser.add_argument(
+        "--system-allocator",
+        action="store_true",
+        help="Arrow allocates with malloc on both sides, as README advises a notebook at "
+        "this size (default: pyarrow's mimalloc, what a notebook gets unless it chooses)",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--columns", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         columns = args.columns.split(",") if args.columns else None
-        found = child(args.child, rules=not args.no_rules, columns=columns, compact=args.compact)
+        found = child(
+            args.child,
+            rules=not args.no_rules,
+            columns=columns,
+            compact=args.compact,
+            system_allocator=args.system_allocator,
+        )
         print(json.dumps(found))
         return
     columns = None
@@ -280,12 +304,11 @@ def main() -> None:
                 capture_output=True,
             )
         try:
+            options = (not args.no_rules, columns, args.compact, args.system_allocator)
             for rep in range(args.reps):
                 if not args.no_baseline:
-                    old.append(
-                        run_child(baseline, args.frame, not args.no_rules, columns, args.compact)
-                    )
-                new.append(run_child(REPO, args.frame, not args.no_rules, columns, args.compact))
+                    old.append(run_child(baseline, args.frame, *options))
+                new.append(run_child(REPO, args.frame, *options))
                 print(f"rep {rep + 1}/{args.reps}: baseline "
                       f"{_total(old[-1]) if old else float('nan'):.2f} s, this "
                       f"{_total(new[-1]):.2f} s", file=sys.stderr)  # fmt: skip

@@ -43,6 +43,7 @@ from analyzer.domain.values import Engine, Severity, SourceKind
 from analyzer.domain.window import Window, WindowError, resolve_window
 from analyzer.entry import prestart
 from analyzer.findings.config import ConfigError, FindingsConfig, load_config
+from analyzer.frame.memory import use_system_allocator
 from analyzer.render.formats import (
     DEFAULT_ROWS,
     EVENT_FORMATS,
@@ -287,7 +288,7 @@ def execute(request: AuditRequest, *, quiet: bool) -> AuditResult:
 
             display = FileProgress(files.file_count)
             files.progress = display.update
-        _use_system_allocator()
+        use_system_allocator()  # (done already when entered through the console script)
         # Loaded while the workers scan, before the freeze below (as the stages would later).
         import analyzer.findings.engine
         import analyzer.frame.collect
@@ -751,14 +752,6 @@ def _internal_error(err: BaseException) -> NoReturn:
         f"internal error: {type(err).__name__}: {err} (set SIGNIN_REPORT_DEBUG=1 for a traceback)",
     )
     raise SystemExit(int(ExitCode.ERROR))
-
-
-def _use_system_allocator() -> None:
-    """pyarrow's default mimalloc pool keeps ~30 MB more resident on a large scan than the
-    system allocator, for no speed we could measure at these frame sizes (benchmarks/)."""
-    import pyarrow
-
-    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
 
 
 def main() -> None:

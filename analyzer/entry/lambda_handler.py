@@ -35,6 +35,7 @@ from analyzer.domain.errors import SigninError
 from analyzer.domain.values import Severity
 from analyzer.domain.window import resolve_window
 from analyzer.findings.config import ConfigError, load_config
+from analyzer.frame.memory import use_system_allocator
 from analyzer.render.formats import OutputFormat
 
 REPORT_FILE = Path("/tmp/signin-report.html")  # noqa: S108 - Lambda's only writable place
@@ -101,6 +102,7 @@ def _organization(env: Mapping[str, str], source: str) -> tuple[str | None, str 
 
 
 def handler(event: dict[str, Any] | None = None, context: Any = None) -> dict[str, Any]:
+    use_system_allocator()  # a Lambda's memory is what it is billed for
     try:
         request = request_from_environment(os.environ, datetime.now(UTC))
     except ValueError as err:

@@ -29,6 +29,9 @@ def main() -> None:
         os.environ["OPENBLAS_NUM_THREADS"] = "1"
     gc.disable()
     os.register_at_fork(after_in_child=gc.enable)
+    from analyzer.frame.memory import use_system_allocator
+
+    use_system_allocator()  # before the workers fork: they allocate with it too
     from analyzer.entry import prestart
 
     prestart.begin(sys.argv[1:])

@@ -37,6 +37,8 @@ for module in ("pytest", "moto"):
 from analyzer.entry.lambda_handler import handler
 result = handler({}, None)
 assert "typer" not in sys.modules, "the handler loaded the CLI framework"
+import pyarrow
+assert pyarrow.default_memory_pool().backend_name == "system", "mimalloc keeps scratch resident"
 print(json.dumps(result))
 """
 

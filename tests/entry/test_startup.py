@@ -37,12 +37,18 @@ def probe_collect(self, *args, **kwargs):
 def probe_work(*args, **kwargs):
     with open(os.path.join(workers, str(os.getpid())), "w") as out:
         out.write(str(gc.isenabled()))
+    with open(os.path.join(workers, f"{os.getpid()}.pool"), "w") as out:
+        out.write(os.environ.get("ARROW_DEFAULT_MEMORY_POOL", "-"))  # what Arrow will read
     return work(*args, **kwargs)
 
 prestart.begin, run.AuditRun.collect, pool._work = probe_begin, probe_collect, probe_work
 
 def report():
-    seen["workers"] = [open(os.path.join(workers, f)).read() for f in os.listdir(workers)]
+    found = os.listdir(workers)
+    seen["workers"] = [open(os.path.join(workers, f)).read() for f in found if "." not in f]
+    seen["worker pools"] = [open(os.path.join(workers, f)).read() for f in found if "." in f]
+    import pyarrow
+    seen["pool"] = pyarrow.default_memory_pool().backend_name
     seen["modules"] = sorted(sys.modules)
     print(json.dumps(seen), file=sys.stderr)
 
@@ -119,3 +125,19 @@ def test_openblas_gets_one_thread_unless_the_user_chose(tmp_path: Path) -> None:
     for other in ("GOTO_NUM_THREADS", "OMP_NUM_THREADS"):
         chosen = {**environment, other: "2"}
         assert _probe("--format", "json", "--output", output, env=chosen)["openblas"] is None
+
+
+def test_arrow_allocates_with_the_system_allocator_unless_the_user_chose(tmp_path: Path) -> None:
+    """mimalloc kept a history read's scratch resident (benchmarks/README.md); the choice is
+    made before the workers fork, so they allocate with it too. A user's choice stands."""
+    output = str(tmp_path / "report.json")
+    environment = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    seen = _probe("--format", "json", "--output", output, env=environment)
+    assert seen["pool"] == "system"
+    assert seen["worker pools"]
+    assert seen["worker pools"] == ["system"] * len(seen["worker pools"])  # type: ignore[arg-type]
+    chosen = {**environment, "ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}
+    seen = _probe("--format", "json", "--output", output, env=chosen)
+    assert seen["pool"] == "mimalloc"
+    assert seen["worker pools"]
+    assert seen["worker pools"] == ["mimalloc"] * len(seen["worker pools"])  # type: ignore[arg-type]

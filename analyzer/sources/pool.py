@@ -78,7 +78,7 @@ class _PandasRefused(MetaPathFinder):
     pyarrow imports pandas the first time `pa.array` converts a Python list, only to ask
     whether the list is a pandas object (`_is_array_like`). A worker reading a JSON Lines
     span makes its rows' Arrow batches that way, so each worker loaded all of pandas for an
-    answer that is always no: 50 MB resident and 3 of 34 CPU-seconds on a million-line file
+    answer that is always no: 50 MB resident per worker, and the import's CPU time
     (benchmarks/README.md). On ImportError pyarrow records that pandas is missing and
     converts lists as before; nothing a worker runs needs pandas."""
 

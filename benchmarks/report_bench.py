@@ -80,7 +80,7 @@ def child(
     `rules=False` skips `run_rules` (the report then has no findings), to time the report
     and renderers alone; `columns`: load only those; `compact`: as a compact frame;
     `system_allocator`: Arrow allocates with malloc, as README advises a notebook at this
-    size (pyarrow's default is mimalloc)."""
+    size (pyarrow's default is mimalloc in today's wheels)."""
     import hashlib
     import io
     from datetime import UTC, datetime
@@ -265,7 +265,7 @@ def main() -> None:
         "--system-allocator",
         action="store_true",
         help="Arrow allocates with malloc on both sides, as README advises a notebook at "
-        "this size (default: pyarrow's mimalloc, what a notebook gets unless it chooses)",
+        "this size (default: pyarrow's default pool, what a notebook gets unless it chooses)",
     )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--columns", help=argparse.SUPPRESS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,19 @@ def write_trail(path: Path, records: list[Any], *, compress: bool = True) -> Pat
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(gzip.compress(payload) if compress else payload)
     return path
+
+
+@pytest.fixture(autouse=True)
+def arrow_allocator_left_alone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The command and the Lambda choose Arrow's allocator for their process
+    (`use_system_allocator`); run in-process by a test, they must not choose it for the
+    tests after it, nor for the subprocesses those start (which inherit the environment)."""
+    import pyarrow
+
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    pool = pyarrow.default_memory_pool()
+    yield
+    pyarrow.set_memory_pool(pool)
 
 
 @pytest.fixture

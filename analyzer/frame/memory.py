@@ -19,7 +19,7 @@ from collections.abc import Callable
 from functools import cache
 
 TRIM_BYTES = 64 << 20  # made between two hand-backs inside a stage (`Trimmer`)
-ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"  # read by Arrow when it first allocates
+ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"  # read once, when pyarrow loads
 
 
 @cache
@@ -60,14 +60,17 @@ class Trimmer:
 
 def use_system_allocator() -> None:
     """Make Arrow allocate with the system allocator (glibc's malloc, which `Trimmer` trims)
-    instead of pyarrow's default mimalloc, unless the user chose one in
+    instead of pyarrow's default (mimalloc in today's wheels), unless the user chose one in
     ARROW_DEFAULT_MEMORY_POOL. mimalloc keeps a Parquet read's scratch resident: a million
     rows read from a history with every column held 970 MB after the read instead of 714.
 
     For the entry points only (the command, the Lambda), which own their process: a library
     does not change a process-wide setting (a notebook chooses, README). Called before
-    pyarrow loads, the variable also reaches the scan workers forked afterwards (their row
-    batches: 20 MB less resident each); once pyarrow is loaded, its default pool is set."""
+    pyarrow loads (the console script, the Lambda), the variable switches every Arrow
+    allocation and reaches the scan workers forked afterwards (their row batches: 20 MB less
+    resident each). Once pyarrow is loaded (the CLI run in-process) only pyarrow's own
+    default pool can be set: what its readers, conversions and compute functions use, not
+    the few C++ paths that ask Arrow's default (a Parquet write's buffers)."""
     if os.environ.get(ARROW_POOL_VARIABLE):
         return
     os.environ[ARROW_POOL_VARIABLE] = "system"

@@ -23,13 +23,14 @@ import queue
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from importlib.abc import MetaPathFinder
-from importlib.machinery import ModuleSpec
 from multiprocessing.context import ForkContext, ForkProcess
 from multiprocessing.queues import Queue
 from multiprocessing.sharedctypes import Synchronized
-from types import ModuleType
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
 
 CHUNK = 4  # files per claim: small enough to balance the processes at the end of a scan
 _POLL_SECONDS = 0.5  # how often a waiting caller checks that the workers are still alive
@@ -72,15 +73,18 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-class _PandasRefused(MetaPathFinder):
+class _PandasRefused:  # a meta path finder (not importlib.abc's: 4 ms of start-up imports)
     """Fails any import of pandas in a scan worker, so pyarrow learns that it is absent.
 
     pyarrow imports pandas the first time `pa.array` converts a Python list, only to ask
     whether the list is a pandas object (`_is_array_like`). A worker reading a JSON Lines
     span makes its rows' Arrow batches that way, so each worker loaded all of pandas for an
     answer that is always no: 50 MB resident per worker, and the import's CPU time
-    (benchmarks/README.md). On ImportError pyarrow records that pandas is missing and
-    converts lists as before; nothing a worker runs needs pandas."""
+    (benchmarks/README.md). On ImportError pyarrow treats pandas as absent and converts
+    lists as before (pyarrow 15's C++ conversion asks again each time: a few microseconds a
+    batch); nothing a worker runs needs pandas. A check made with
+    `importlib.util.find_spec("pandas")` raises here instead of answering None: nothing a
+    worker runs makes one."""
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None

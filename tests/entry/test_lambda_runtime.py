@@ -38,7 +38,7 @@ from analyzer.entry.lambda_handler import handler
 result = handler({}, None)
 assert "typer" not in sys.modules, "the handler loaded the CLI framework"
 import pyarrow
-assert pyarrow.default_memory_pool().backend_name == "system", "mimalloc keeps scratch resident"
+assert pyarrow.default_memory_pool().backend_name == "system", "the Lambda did not choose malloc"
 print(json.dumps(result))
 """
 

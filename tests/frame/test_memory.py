@@ -4,6 +4,9 @@ small inputs."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -39,3 +42,23 @@ def test_small_inputs_never_trim(monkeypatch: pytest.MonkeyPatch) -> None:
     for _ in range(1000):
         trimmer.made(1024)
     assert trims == []
+
+
+_POOL_AFTER = """
+import pyarrow
+from analyzer.frame.memory import use_system_allocator
+use_system_allocator()
+print(pyarrow.default_memory_pool().backend_name)
+"""
+
+
+@pytest.mark.parametrize(("chosen", "expected"), [(None, "system"), ("mimalloc", "mimalloc")])
+def test_the_allocator_once_pyarrow_is_loaded(chosen: str | None, expected: str) -> None:
+    """Entered after pyarrow loaded (the CLI run in-process), the variable comes too late:
+    pyarrow's default pool is set instead, unless the user chose one."""
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    env.update({"ARROW_DEFAULT_MEMORY_POOL": chosen} if chosen else {})
+    done = subprocess.run(
+        [sys.executable, "-c", _POOL_AFTER], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == expected

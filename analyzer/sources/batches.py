@@ -67,33 +67,45 @@ def _arrow_batch(rows: list[dict[str, Any]], wheres: list[str], positions: list[
 def row_batches(
     candidates: Iterable[RawRecord], anchor: Anchor | None = None, size: int = BATCH_ROWS
 ) -> Iterator[RowBatch]:
-    """Normalize candidates (or take what a worker prepared) into batches of `size`."""
+    """Normalize candidates (or take what a worker prepared) into batches of `size`. Each
+    candidate is normalized as it arrives and its decoded record let go: a batch holds
+    4096 rows, not 4096 parsed CloudTrail records besides (each several times its row)."""
     shared = anchor if anchor is not None else Anchor()
-    batch: list[RawRecord] = []
+    batch = PendingBatch()
     for raw in candidates:
-        batch.append(raw)
-        if len(batch) == size:
-            yield _batch_of(batch, shared)
-            batch = []
-    if batch:
-        yield _batch_of(batch, shared)
+        batch.add(raw)
+        if batch.candidates == size:
+            yield batch.finished(shared)
+            batch = PendingBatch()
+    if batch.candidates:
+        yield batch.finished(shared)
 
 
-def _batch_of(candidates: list[RawRecord], anchor: Anchor) -> RowBatch:
-    rows: list[dict[str, Any]] = []
-    wheres: list[str] = []
-    positions: list[int] = []
-    rejected: list[tuple[int, str, str]] = []
-    for position, raw in enumerate(candidates):
+class PendingBatch:
+    """A batch being filled: the rows normalized so far, with each one's raw `where` and
+    candidate position, and the candidates normalization rejected. `add` normalizes a
+    candidate at once, so its decoded record can go before the next is read."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+        self.wheres: list[str] = []
+        self.positions: list[int] = []
+        self.rejected: list[tuple[int, str, str]] = []
+        self.candidates = 0
+
+    def add(self, raw: RawRecord) -> None:
+        position = self.candidates
+        self.candidates += 1
         try:
             normalized = raw.normalized()
         except RecordRejected as err:
-            rejected.append((position, raw.where, str(err)))
-            continue
-        if normalized is None:
-            continue
-        rows.append(normalized.row)
-        wheres.append(raw.where)
-        positions.append(position)
-    table = _arrow_batch(rows, wheres, positions) if rows else None
-    return RowBatch(table, len(candidates), rejected, anchor)
+            self.rejected.append((position, raw.where, str(err)))
+            return
+        if normalized is not None:
+            self.rows.append(normalized.row)
+            self.wheres.append(raw.where)
+            self.positions.append(position)
+
+    def finished(self, anchor: Anchor) -> RowBatch:
+        table = _arrow_batch(self.rows, self.wheres, self.positions) if self.rows else None
+        return RowBatch(table, self.candidates, self.rejected, anchor)

@@ -67,20 +67,22 @@ class Source(ABC):
         processes overrides this to make the batches there. Each batch's anchor is the
         number of problems the source had added when its candidates were read, so the
         collection's own problem lines keep their place among the source's."""
-        from analyzer.sources.batches import Anchor, row_batches
+        from analyzer.sources.batches import Anchor, PendingBatch
 
-        pending: list[RawRecord] = []
+        batch = PendingBatch()
         anchor = Anchor(len(coverage.problems))
         for raw in self.records(coverage):
             if len(coverage.problems) != anchor.value:
-                yield from row_batches(pending, anchor)
-                pending = []
+                if batch.candidates:
+                    yield batch.finished(anchor)
+                    batch = PendingBatch()
                 anchor = Anchor(len(coverage.problems))
-            pending.append(raw)
-            if len(pending) == _BATCH_ROWS:
-                yield from row_batches(pending, anchor)
-                pending = []
-        yield from row_batches(pending, anchor)
+            batch.add(raw)
+            if batch.candidates == _BATCH_ROWS:
+                yield batch.finished(anchor)
+                batch = PendingBatch()
+        if batch.candidates:
+            yield batch.finished(anchor)
 
     def scope_families(self) -> list[str]:
         """Prefixes of the scope names this source reports (none: no progress kept)."""

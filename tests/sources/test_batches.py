@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from analyzer.domain.coverage import Coverage
-from analyzer.sources.batches import RowBatch, row_batches
+from analyzer.sources.batches import WHERE, RowBatch, row_batches
 from analyzer.sources.interface import RawRecord, Source
 from tests.conftest import console_login
 
@@ -62,3 +62,20 @@ def test_a_record_is_let_go_once_normalized(
     assert sum(b.rows.num_rows for b in made if b.rows is not None) == COUNT
     assert [b.candidates for b in made] == [COUNT]  # one batch: the records were not held
     assert max(candidates.alive_before) == 0
+
+
+def _where_of(batches: list[RowBatch]) -> list[str]:
+    return [w for b in batches if b.rows is not None for w in b.rows.column(WHERE).to_pylist()]
+
+
+def test_full_batches_start_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the batch size, each batch holds the next candidates once (the collection would
+    drop a repeated row as a duplicate, so the count is checked here)."""
+    monkeypatch.setattr("analyzer.sources.interface._BATCH_ROWS", 16)
+    expected = [f"mem#{index}" for index in range(COUNT)]
+    made = list(row_batches(Candidates(), size=16))
+    assert [b.candidates for b in made] == [16, 16, 16, 12]
+    assert _where_of(made) == expected
+    made = _by_a_source(Candidates())
+    assert [b.candidates for b in made] == [16, 16, 16, 12]
+    assert _where_of(made) == expected

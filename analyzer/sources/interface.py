@@ -5,6 +5,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from analyzer.domain.coverage import Coverage
@@ -67,22 +69,16 @@ class Source(ABC):
         processes overrides this to make the batches there. Each batch's anchor is the
         number of problems the source had added when its candidates were read, so the
         collection's own problem lines keep their place among the source's."""
-        from analyzer.sources.batches import Anchor, PendingBatch
+        from analyzer.sources.batches import Anchor, row_batches
 
-        batch = PendingBatch()
-        anchor = Anchor(len(coverage.problems))
-        for raw in self.records(coverage):
-            if len(coverage.problems) != anchor.value:
-                if batch.candidates:
-                    yield batch.finished(anchor)
-                    batch = PendingBatch()
-                anchor = Anchor(len(coverage.problems))
-            batch.add(raw)
-            if batch.candidates == _BATCH_ROWS:
-                yield batch.finished(anchor)
-                batch = PendingBatch()
-        if batch.candidates:
-            yield batch.finished(anchor)
+        def anchored() -> Iterator[tuple[int, RawRecord]]:
+            for raw in self.records(coverage):
+                yield len(coverage.problems), raw
+
+        for problems, candidates in groupby(anchored(), key=itemgetter(0)):
+            yield from row_batches(
+                (raw for _, raw in candidates), Anchor(problems), size=_BATCH_ROWS
+            )
 
     def scope_families(self) -> list[str]:
         """Prefixes of the scope names this source reports (none: no progress kept)."""

@@ -53,10 +53,9 @@ def decode_part(
     column it lacks or cannot cast whether or not that column is read, so reading fewer
     columns never lets a damaged part through. `encoded`: text columns given as Parquet
     stores them, dictionary-encoded (a compact frame's, `frame.compact`), not spelled out."""
+    chosen = None if columns is None else set(columns)
     wanted_fields = [
-        _as_read(field, encoded)
-        for field in ARROW_SCHEMA
-        if columns is None or field.name in set(columns)
+        _as_read(field, encoded) for field in ARROW_SCHEMA if chosen is None or field.name in chosen
     ]
     file, table = _opened(data, [f.name for f in wanted_fields], encoded)
     stored_schema = file.schema_arrow  # (built anew on each access)
@@ -98,8 +97,11 @@ def _opened(
         present = set(file.schema_arrow.names)
         names = [name for name in names if name in present]
         dictionaries = [name for name in encoded if name in present]
-        if dictionaries:
-            table = pq.ParquetFile(io.BytesIO(data), read_dictionary=dictionaries).read(names)
+        if dictionaries:  # (set when the file is opened: again, its footer not parsed twice)
+            reader = pq.ParquetFile(
+                io.BytesIO(data), metadata=file.metadata, read_dictionary=dictionaries
+            )
+            table = reader.read(names)
         else:
             table = file.read(columns=names)
     except (pa.ArrowException, OSError, ValueError) as err:

@@ -37,3 +37,15 @@ def test_every_cli_option_and_section_is_documented() -> None:
                 assert f"`{option}" in README, option
     for name in SECTION_NAMES:
         assert f"`{name}`" in README, name
+
+
+def test_readme_states_the_json_lines_span_size_the_code_uses() -> None:
+    """A file is cut from twice the span size (`FileSource._jobs`), into spans of about it."""
+    from analyzer.sources.limits import MIB
+    from analyzer.sources.spans import SPAN_BYTES
+
+    text = " ".join(README.split())  # (the sentence wraps)
+    assert (
+        f"from {2 * SPAN_BYTES // MIB} MiB, or when it is larger than the limit, it is cut "
+        f"into spans of about {SPAN_BYTES // MIB} MiB" in text
+    )

@@ -295,9 +295,11 @@ def read_and_normalize(
     return result
 
 
-def _first_line(handle: IO[str]) -> tuple[str, int]:
-    """The first line that is not blank, and how many blank lines came before it (so that
-    JSON Lines numbers stay the file's own); anything that does not start like JSON is
+def _first_line(handle: IO[str]) -> tuple[str, int, str]:
+    """The first line that is not blank, how many blank lines came before it (so that JSON
+    Lines numbers stay the file's own), and the lines read after it: none, unless the first
+    line is text followed by a record (a JSON Lines export with a header or a garbled first
+    line: the lines up to that record). Anything else that does not start like JSON is
     refused after a few kB (a gzip of zeros has no newline to wait for)."""
     blank = 0
     probe = handle.readline(_PROBE)
@@ -307,9 +309,27 @@ def _first_line(handle: IO[str]) -> tuple[str, int]:
     if not probe:
         raise UnreadableFile("empty file")
     if probe.lstrip()[0] not in "{[":
-        # READMEs, notes and other non-log files beside a synced trail are expected
-        raise NotJson(probe[:64])
-    return (probe if probe.endswith("\n") else probe + handle.readline()), blank
+        held = _record_line_after(handle) if probe.endswith("\n") else None
+        if held is None:
+            # READMEs, notes and other non-log files beside a synced trail are expected
+            raise NotJson(probe[:64])
+        return probe, blank, held
+    return (probe if probe.endswith("\n") else probe + handle.readline()), blank, ""
+
+
+def _record_line_after(handle: IO[str]) -> str | None:
+    """The next lines up to and with the first non-blank one, if that one is a whole record
+    on its line (at most a few kB read); None otherwise."""
+    held = ""
+    line = handle.readline(_PROBE)
+    while line and not line.strip():
+        held += line
+        line = handle.readline(_PROBE)
+    try:
+        record: object = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return held + line if _looks_like_record(record) else None
 
 
 def starts_json_lines(first: str) -> bool:
@@ -337,15 +357,19 @@ def keep_candidates(result: FileResult, records: Iterator[RawRecord]) -> None:
 
 
 def decode_text(handle: IO[str], name: str, coverage: Coverage) -> Iterator[RawRecord]:
-    first, blank = _first_line(handle)
-    if starts_json_lines(first):
-        yield from _json_lines(_numbered(first, handle, first_number=blank + 1), name, coverage)
+    first, blank, held = _first_line(handle)
+    if held or starts_json_lines(first):
+        lines = _numbered(first + held, handle, first_number=blank + 1)
+        yield from _json_lines(lines, name, coverage)
         return
     try:
         head: object = json.loads(first)
     except (ValueError, RecursionError):
         head = None
     text = first + handle.read()
+    if _broken_first_line(head, text, len(first)):
+        yield from _json_lines(_numbered(text, first_number=blank + 1), name, coverage)
+        return
     if head is None:
         yield from _whole_text(text, name, coverage)
         return
@@ -404,6 +428,35 @@ def _concatenated(text: str) -> list[dict[str, Any]] | None:
     except (ValueError, RecursionError):
         return None
     return documents
+
+
+def _broken_first_line(head: object, text: str, first_end: int) -> bool:
+    """A JSON Lines file whose first line is broken beyond `_one_object_line` (a record cut
+    short, a value that is no record) but whose next line is a record: read line by line,
+    so the first line costs that line only, not the file. A document whose records follow
+    one a line (`{"Records": [` or a lone `[`, then `{...}`) opens on a line ending with
+    its opening bracket, and is read as a document."""
+    holds_objects = isinstance(head, list) and any(isinstance(item, dict) for item in head)
+    if isinstance(head, dict) or holds_objects:
+        return False  # a document or records (read below), not a broken line
+    if head is None and text[:first_end].strip()[-1:] in ("[", "{"):
+        return False  # a document's opening line
+    try:
+        second: object = json.loads(_next_line(text, first_end))
+    except (ValueError, RecursionError):
+        return False
+    return _looks_like_record(second)
+
+
+def _next_line(text: str, start: int) -> str:
+    """The first non-blank line of `text` from `start` ("" if none)."""
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        if text[start:end].strip():
+            return text[start:end]
+        start = end
+    return ""
 
 
 def _one_object_line(line: str) -> bool:

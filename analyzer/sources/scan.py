@@ -84,14 +84,17 @@ def gzip_size(payload: bytes | bytearray) -> int:
 def inflate(payload: bytes, limit: int) -> bytes | bytearray:
     """libdeflate inflates into a bytearray; it is searched and sliced as it is, since a copy
     to bytes would cost a memcpy and page faults per file. The buffer is as large as the
-    trailer says, so a trailer over `limit` is refused before anything is allocated; one
-    that lies (or a multi-member file) makes libdeflate fail, and the caller streams."""
+    trailer says, so a trailer over `limit` is not inflated in one shot: it is a file too
+    large or a file cut short (its last bytes are then compressed data, not a size), and
+    only the streaming decoder, which stops at the limit, can tell which (ScanError: the
+    caller streams). A trailer that lies otherwise (or a multi-member file) makes libdeflate
+    fail, and the caller streams too."""
     if not payload.startswith(GZIP_MAGIC):
         if len(payload) > limit:
             raise TooLarge(f"larger than the {describe(limit)} limit")
         return payload
     if gzip_size(payload) > limit:
-        raise TooLarge(f"inflates to more than the {describe(limit)} limit")
+        raise ScanError(f"gzip trailer states more than the {describe(limit)} limit")
     try:
         raw = deflate.gzip_decompress(payload)
     except (deflate.DeflateError, ValueError) as err:

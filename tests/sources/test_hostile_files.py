@@ -4,6 +4,7 @@ dropped without a line, and nothing raises. One test per class of input (issue 1
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import threading
@@ -272,3 +273,59 @@ def test_read_file_never_raises_on_what_the_os_refuses(tmp_path: Path) -> None:
     result = read_file(folder)
     [problem] = result.coverage.problems
     assert problem.line().startswith(f"{folder}: cannot")
+
+
+def test_a_truncated_gzip_keeps_its_records_whatever_its_last_bytes_say(tmp_path: Path) -> None:
+    """A gzip cut short ends inside its compressed data, where the trailer would be: those
+    four bytes read as an inflated size of up to 4 GiB. Taken as the size, most cuts were
+    refused as too large and their complete records lost."""
+    from analyzer.sources.limits import DEFAULT_MAX_FILE_BYTES
+    from analyzer.sources.scan import gzip_size
+
+    agents = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(200)]  # (no repeats)
+    records = [console_login(eventID=f"s{i}", userAgent=agent) for i, agent in enumerate(agents)]
+    whole = gzip.compress(compact(records))
+    cuts = range(len(whole) // 3, len(whole) - 8, max(1, len(whole) // 17))
+    claimed_too_much = 0
+    for cut in cuts:
+        path = tmp_path / f"cut-{cut}.json.gz"
+        path.write_bytes(whole[:cut])
+        claimed_too_much += gzip_size(whole[:cut]) > DEFAULT_MAX_FILE_BYTES
+        found, coverage = read(path)
+        [line] = lines(coverage)
+        assert line.startswith(f"{path}: truncated gzip"), line
+        assert found  # the records before the cut
+        assert ids(found) == [f"s{i}" for i in range(len(found))]
+    assert claimed_too_much  # the case that lost them
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        json.dumps(console_login(eventID="cut"))[:120],  # a record cut short
+        "exported by some SIEM",  # a header
+        "[1, 2, 3]",  # a value that is no record
+    ],
+)
+def test_a_broken_first_line_of_json_lines_costs_that_line(tmp_path: Path, first: str) -> None:
+    path = tmp_path / "export.jsonl"
+    good = [json.dumps(console_login(eventID=f"g{i}")) for i in range(3)]
+    path.write_text("\n".join([first, "", good[0], "not json", good[1], good[2]]) + "\n")
+    found, coverage = read(path)
+    assert ids([r for r in found if isinstance(r, dict)]) == ["g0", "g1", "g2"]
+    assert all(":" in line.removeprefix(str(path)) for line in lines(coverage))  # file:line
+    assert f"{path}:4: line is not JSON (Expecting value)" in lines(coverage)
+
+
+@pytest.mark.parametrize("opening", ['{"Records": [', "[", '{"Records":['])
+def test_a_document_with_a_record_a_line_is_not_taken_for_broken_json_lines(
+    tmp_path: Path, opening: str
+) -> None:
+    """Its first line opens the document; its next line is a whole record on its own."""
+    closing = {"{": "]}", "[": "]"}[opening[0]]
+    path = tmp_path / "records.json"
+    record = json.dumps(console_login(eventID="only"))
+    path.write_text(f"{opening}\n{record}\n{closing}\n")
+    found, coverage = read(path)
+    assert ids(found) == ["only"]
+    assert lines(coverage) == []

@@ -15,7 +15,7 @@ from analyzer.sources.sample import SAMPLE_SINCE, SAMPLE_UNTIL, sample_path
 # Runs the console script's entry point in a fresh interpreter and prints, as the last line
 # of stderr, what was loaded and whether the collector was on at each stage.
 PROBE = """
-import atexit, gc, json, os, sys, tempfile
+import atexit, gc, json, os, shutil, sys, tempfile
 import analyzer.audit.run as run
 import analyzer.entry.prestart as prestart
 import analyzer.sources.pool as pool
@@ -47,6 +47,7 @@ def report():
     found = os.listdir(workers)
     seen["workers"] = [open(os.path.join(workers, f)).read() for f in found if "." not in f]
     seen["worker pools"] = [open(os.path.join(workers, f)).read() for f in found if "." in f]
+    shutil.rmtree(workers)
     import pyarrow
     seen["pool"] = pyarrow.default_memory_pool().backend_name
     seen["modules"] = sorted(sys.modules)

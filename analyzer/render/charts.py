@@ -75,6 +75,17 @@ def per_day(table: pd.DataFrame) -> Chart:
     return Chart("Sign-ins per day by outcome", width, height, bars, labels)
 
 
+LABEL_CHARS = 40  # what the 260 px beside the bars hold at the template's 11 px font
+
+
+def _fitted(label: str, value: int) -> str:
+    """The label beside a bar, cut to fit before its bars (user names come from the
+    internet and can be any length; the bar's tooltip keeps the whole label)."""
+    counted = f" ({value})"
+    room = LABEL_CHARS - len(counted)
+    return (label if len(label) <= room else label[: room - 1] + "\u2026") + counted
+
+
 def horizontal(title: str, counts: list[tuple[str, int, str]]) -> Chart:
     """One bar per (label, value, color), longest first."""
     width, row = 640, 22
@@ -84,7 +95,9 @@ def horizontal(title: str, counts: list[tuple[str, int, str]]) -> Chart:
         Bar(260, 5 + i * row, 360 * value / peak, row - 6, color, f"{label}: {value}")
         for i, (label, value, color) in enumerate(counts)
     ]
-    labels = [(0, 18 + i * row, f"{label} ({value})") for i, (label, value, _) in enumerate(counts)]
+    labels = [
+        (0, 18 + i * row, _fitted(label, value)) for i, (label, value, _) in enumerate(counts)
+    ]
     return Chart(title, width, height, bars, labels)
 
 

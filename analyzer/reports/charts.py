@@ -12,6 +12,7 @@ import pyarrow as pa
 from analyzer.reports.activity import per_day, per_day_encoded
 from analyzer.reports.common import Rows
 from analyzer.reports.grouping import Encoded, Times, filled, paired
+from analyzer.reports.users import user_table
 
 TOP_USERS = 10
 TOP_PLACES = 12
@@ -21,7 +22,7 @@ TOP_PLACES = 12
 class ChartSeries:
     per_day: pd.DataFrame  # signins_per_day: day index, success / failure / unknown counts
     mfa: list[tuple[str, int]]  # successful sign-ins by mfa_status, most first
-    users: list[tuple[str, int]]  # sign-ins of the top users
+    users: list[tuple[str, int]]  # sign-ins of the users table's first rows, labelled
     places: list[tuple[str, int]]  # sign-ins by "endpoint @ logged region"
 
 
@@ -42,12 +43,37 @@ def _most_first(column: Encoded, top: int | None = None) -> list[tuple[str, int]
     return [(str(k), int(v)) for k, v in counted.items()]
 
 
+def top_users(users: pd.DataFrame, top: int = TOP_USERS) -> list[tuple[str, int]]:
+    """The users table's first `top` rows (a user is an account, a name and an identity
+    type there, most sign-ins first), so that the chart draws the table's own rows: two
+    principals with one name (an `admin` IAM user in two accounts, a role session named
+    like an IAM user) are two bars, not one bar as tall as both. A name shown twice says
+    whose it is."""
+    head = users.head(top)
+    names = ["(none)" if pd.isna(n) else str(n) for n in head["user_name"]]
+    repeated = {name for name in names if names.count(name) > 1}
+    labels = [
+        f"{name} ({_unknown(kind, '?')} in {_unknown(account, 'unknown account')})"
+        if name in repeated
+        else name
+        for name, account, kind in zip(
+            names, head["account_id"], head["identity_type"], strict=True
+        )
+    ]
+    return list(zip(labels, (int(n) for n in head["sign_ins"]), strict=True))
+
+
+def _unknown(value: object, text: str) -> str:
+    return text if pd.isna(value) else str(value)  # type: ignore[call-overload]
+
+
 def chart_series(frame: pd.DataFrame) -> ChartSeries:
     return chart_series_of(Rows(frame))
 
 
-def chart_series_of(rows: Rows) -> ChartSeries:
-    """`chart_series` over rows already selected, from the columns' shared encodings."""
+def chart_series_of(rows: Rows, users: pd.DataFrame | None = None) -> ChartSeries:
+    """`chart_series` over rows already selected, from the columns' shared encodings;
+    `users` is their users table when the caller has it (`build_report`)."""
     outcome = rows.encoded("logins", "outcome")
     succeeded = outcome.equals("success")
     times = rows.times("logins", "event_time")
@@ -65,7 +91,7 @@ def chart_series_of(rows: Rows) -> ChartSeries:
     return ChartSeries(
         per_day=per_day_table,
         mfa=_most_first(rows.encoded("logins", "mfa_status").take(np.flatnonzero(succeeded))),
-        users=_most_first(filled(rows.encoded("logins", "user_name"), "(none)"), TOP_USERS),
+        users=top_users(user_table(rows) if users is None else users),
         places=_most_first(places, TOP_PLACES),
     )
 

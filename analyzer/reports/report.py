@@ -95,9 +95,10 @@ def build_report(
 ) -> SigninReport:
     """`charts=True` also computes the series the HTML report draws."""
     rows = Rows(frame)  # each subset selected once, shared by every section
-    series = chart_series_of(rows) if charts else None
+    users = user_table(rows)
+    series = chart_series_of(rows, users) if charts else None
     tables = {
-        "users": user_table(rows),
+        "users": users,
         "endpoints": endpoint_table(rows),
         "mfa_by_identity": mfa_table(rows),
         "without_mfa": without_mfa_table(rows),

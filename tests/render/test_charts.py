@@ -9,6 +9,7 @@ from pathlib import Path
 
 from analyzer.api import read_logs
 from analyzer.domain.window import Window
+from analyzer.render.charts import LABEL_CHARS
 from analyzer.render.formats import SECTION_NAMES, OutputFormat
 from analyzer.render.registry import renderer_for
 from analyzer.reports import SigninReport, build_report
@@ -43,3 +44,15 @@ def test_chart_formatting_reads_no_report_tables() -> None:
         "analyzer.reports",
         "analyzer.reports.charts",
     }
+
+
+def test_a_long_label_is_cut_before_its_bar_and_whole_in_its_tooltip() -> None:
+    frame = read_logs(SAMPLE, since=WEEK.since, until=WEEK.until)
+    report = build_report(frame, None, window=WEEK, generated_at=NOW, charts=True)
+    assert report.charts is not None
+    name = "dana (IdentityCenterUser in 111122223333)" + "x" * 60
+    html = html_of(replace(report, charts=replace(report.charts, users=[(name, 12)])))
+    assert f"<title>{name}: 12</title>" in html
+    assert ">dana (IdentityCenterUser in 111122\u2026 (12)</text>" in html
+    assert name + " (12)" not in html
+    assert len("dana (IdentityCenterUser in 111122\u2026 (12)") == LABEL_CHARS

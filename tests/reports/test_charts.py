@@ -17,6 +17,7 @@ from analyzer.frame.schema import frame_from_rows
 from analyzer.reports.activity import per_day
 from analyzer.reports.charts import TOP_PLACES, TOP_USERS, ChartSeries, chart_series
 from analyzer.reports.common import logins
+from analyzer.reports.users import by_user
 from tests.reports.test_reference import chunked_frame, random_rows
 
 
@@ -28,6 +29,22 @@ def ref_counted(values: pd.Series, top: int | None = None) -> list[tuple[str, in
         counts[str(value)] = counts.get(str(value), 0) + 1
     ranked = sorted(counts.items(), key=lambda item: -item[1])  # (stable: ties keep order)
     return ranked if top is None else ranked[:top]
+
+
+def ref_users(frame: pd.DataFrame) -> list[tuple[str, int]]:
+    """The users table's first rows, each bar named by its user, and by its identity type
+    and account as well where two shown rows share a name."""
+    head = by_user(frame).head(TOP_USERS).astype(object).where(lambda t: t.notna(), None)
+    rows = head.to_dict("records")
+    names = ["(none)" if row["user_name"] is None else row["user_name"] for row in rows]
+    labels = []
+    for name, row in zip(names, rows, strict=True):
+        if sum(other == name for other in names) > 1:
+            kind, account = row["identity_type"], row["account_id"]
+            kind = "?" if kind is None else kind
+            name += f" ({kind} in {'unknown account' if account is None else account})"
+        labels.append((name, int(row["sign_ins"])))
+    return labels
 
 
 def ref_series(frame: pd.DataFrame) -> ChartSeries:
@@ -42,7 +59,7 @@ def ref_series(frame: pd.DataFrame) -> ChartSeries:
     return ChartSeries(
         per_day=per_day(attempts),  # (the pandas form, still the path of other time units)
         mfa=ref_counted(succeeded["mfa_status"].astype(object)),
-        users=ref_counted(attempts["user_name"].astype(object).fillna("(none)"), TOP_USERS),
+        users=ref_users(frame),
         places=ref_counted(places, TOP_PLACES),
     )
 
@@ -111,3 +128,31 @@ def test_times_of_another_unit_or_zone_count_the_same_days(kind: pa.DataType) ->
     frame = frame_from_rows(rows)
     frame["event_time"] = frame["event_time"].astype(pd.ArrowDtype(kind))
     pd.testing.assert_frame_equal(chart_series(frame).per_day, ref_series(frame).per_day)
+
+
+def test_users_of_one_name_are_apart_and_say_whose() -> None:
+    """Two `admin` IAM users in two accounts and an `admin` role session are three bars
+    (the users table's rows), not one bar of their sum; a name seen once stays bare."""
+    rows = random_rows(random.Random(5), 9)  # noqa: S311 - reproducible test data
+    principals = [
+        ("111111111111", "admin", "IAMUser"),
+        ("111111111111", "admin", "IAMUser"),
+        ("111111111111", "admin", "IAMUser"),
+        ("222222222222", "admin", "IAMUser"),
+        ("222222222222", "admin", "IAMUser"),
+        ("222222222222", "admin", "AssumedRole"),
+        (None, "admin", None),
+        ("111111111111", "carol", "IAMUser"),
+        ("111111111111", "carol", "IAMUser"),
+    ]
+    for row, (account, name, kind) in zip(rows, principals, strict=True):
+        row.update(account_id=account, user_name=name, identity_type=kind, event_kind="login")
+        row["outcome"] = "success"
+    users = dict(chart_series(frame_from_rows(rows)).users)
+    assert users == {
+        "admin (IAMUser in 111111111111)": 3,
+        "admin (IAMUser in 222222222222)": 2,
+        "carol": 2,
+        "admin (AssumedRole in 222222222222)": 1,
+        "admin (? in unknown account)": 1,
+    }

@@ -96,7 +96,8 @@ def identity_center_regions(
     refused = [f"region {r}: Identity Center detection failed ({e})" for r, _, e in answers if e]
     if not found:
         refused.append(
-            f"no IAM Identity Center instance found in {len(regions)} regions; "
+            "no IAM Identity Center instance found in "
+            + (f"region {regions[0]}; " if len(regions) == 1 else f"{len(regions)} regions; ")
             + REMEDY_TEXT[Remedy.identity_center_region]
         )
     return found, refused

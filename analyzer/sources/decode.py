@@ -207,7 +207,8 @@ def _finish(result: FileResult, reason: str, *, warn: bool = True) -> FileResult
     coverage = result.coverage
     if coverage.records_scanned:
         coverage.files_read += 1
-        reason += f"; kept the {coverage.records_scanned} records before it"
+        kept = coverage.records_scanned
+        reason += f"; kept the {kept} record{'' if kept == 1 else 's'} before it"
     coverage.skip_file(result.name, reason, warn=warn)
     return result
 
@@ -582,7 +583,9 @@ def _records_one_by_one(
 
 
 def _at(error: json.JSONDecodeError | None) -> str:
-    return "" if error is None else f" ({error.msg} at line {error.lineno}, column {error.colno})"
+    """Where the decoder stopped, after its own words ("Expecting value", "Unterminated
+    string starting at"), as Python prints them: with a colon, never "at at line"."""
+    return "" if error is None else f" ({error.msg}: line {error.lineno}, column {error.colno})"
 
 
 def _document(document: Any, name: str, coverage: Coverage) -> Iterator[RawRecord]:

@@ -55,4 +55,10 @@ def test_identity_center_auto_detection() -> None:
 
     found, notes = identity_center_regions(session, ("us-east-1",), client_config(1, 4))
     assert found == []
-    assert "no IAM Identity Center instance found" in notes[-1]
+    assert notes[-1].startswith("no IAM Identity Center instance found in region us-east-1; ")
+
+    found, notes = identity_center_regions(
+        session, ("us-east-1", "eu-central-1"), client_config(1, 4)
+    )
+    assert found == []
+    assert notes[-1].startswith("no IAM Identity Center instance found in 2 regions; ")

@@ -134,6 +134,22 @@ def test_truncated_json_keeps_the_complete_records(tmp_path: Path) -> None:
     assert line.endswith("kept the 2 records before it")
 
 
+def test_a_cut_after_one_record_says_record_and_where_the_decoder_stopped(
+    tmp_path: Path,
+) -> None:
+    text = json.dumps({"Records": [console_login(), {"eventSource": "ec2.amazonaws.com"}]})
+    path = tmp_path / "cut.json"
+    path.write_text(text[:-10])
+    records, coverage = read(path)
+    assert records == [console_login()]
+    [line] = problems(coverage)
+    column = text.rindex('"ec2') + 1  # where the string cut short starts
+    assert line == (
+        f"{path}: truncated or invalid JSON in record 1 (Unterminated string starting at: "
+        f"line 1, column {column}); kept the 1 record before it"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "said"),
     [

@@ -173,6 +173,23 @@ def check_organization(request: AuditRequest) -> None:
         )
 
 
+def check_file_filters(request: AuditRequest) -> None:
+    """Accounts and regions choose what is fetched from AWS; files named with `--logs` are
+    read whole, so the filters would be silently ignored there (a responder narrowing a
+    synced organization tree would get every account's sign-ins)."""
+    sources = request.sources
+    if not sources.logs:
+        return
+    for subject, value in (("accounts", sources.accounts), ("regions", sources.regions)):
+        if value is not None:
+            raise RequestError(
+                "chooses what is read from AWS (trail buckets, event history); files are "
+                "read whole: to narrow a synced trail, name its AWSLogs/<account>/ or "
+                "CloudTrail/<region>/ folders as the paths to read",
+                subject=subject,
+            )
+
+
 class AuditRun:
     """One run of `request`. Stages: `start` (cheap: history opened, sources planned, a file
     scan started), `collect`, `report`, `deliver`; `execute` runs them all."""
@@ -224,6 +241,7 @@ class AuditRun:
         if request.aws.max_attempts < 1:
             raise RequestError("max_attempts must be at least 1", subject="max_attempts")
         check_organization(request)
+        check_file_filters(request)
         if request.sources.engine is not Engine.local and not request.sources.reads_s3:
             raise RequestError(
                 f"engine {request.sources.engine.value} reads trail buckets: name an S3 "

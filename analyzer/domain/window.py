@@ -49,7 +49,14 @@ def parse_moment(value: str | date | datetime, name: str) -> datetime:
             ) from None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+05:00 is before year 1 in UTC
+        raise WindowError(f"{name} {value!r} is outside the years 1 to 9999 in UTC") from None
+
+
+# A window is read a day past its end (delivery lag), and no date follows 9999-12-31.
+LATEST_END = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 def resolve_window(
@@ -70,7 +77,15 @@ def resolve_window(
     else:
         if days is None or days <= 0:
             raise WindowError(f"{name['days']} must be a positive number of days, not {days}")
-        start = end - timedelta(days=days)
+        try:
+            start = end - timedelta(days=days)
+        except OverflowError:
+            raise WindowError(f"{name['days']} {days} reaches back before the year 1") from None
+    if end > LATEST_END:
+        raise WindowError(
+            f"{name['until']} {end.isoformat()} is past {LATEST_END.date()}, the latest end "
+            "this tool counts to (day folders are read a day past the window's end)"
+        )
     if start >= end:
         raise WindowError(
             f"the window is empty: {name['since']} {start.isoformat()} is not before "

@@ -79,6 +79,8 @@ FLAGS = {
     "external_id": "--external-id",
     "role_session_name": "--role-session-name",
     "engine": "--engine",
+    "accounts": "--accounts",
+    "regions": "--regions",
 }
 # What the user can do instead, in this command's words.
 REMEDIES = {

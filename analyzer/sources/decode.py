@@ -17,7 +17,6 @@ size limit (`limits.py`), with a line naming the file.
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import os
@@ -27,7 +26,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol, cast
+from typing import IO, Any, Protocol
 
 from analyzer.domain.coverage import Coverage
 from analyzer.normalize.selection import is_signin_candidate
@@ -81,16 +80,20 @@ def _has_escaped_bytes(text: str) -> bool:
     return not text.isascii() and _ESCAPED_BYTE.search(text) is not None
 
 
-class _Stream(Protocol):
-    """What `_Bounded` reads from: a buffered file, a BytesIO or a GzipFile."""
+class _Source(Protocol):
+    """What `_Bounded` reads from: a buffered file, a BytesIO or gzip being inflated."""
 
     def readinto(self, buffer: Any, /) -> int | None: ...
+
+    def close(self) -> None: ...
+
+
+class _Stream(_Source, Protocol):
+    """A buffered file or a BytesIO: what gzip is inflated from."""
 
     def read(self, size: int = ..., /) -> bytes: ...
 
     def peek(self, size: int, /) -> bytes: ...
-
-    def close(self) -> None: ...
 
 
 class _Bounded(io.RawIOBase):
@@ -99,7 +102,7 @@ class _Bounded(io.RawIOBase):
     the decoder keeps the complete records before the break. gzip's reader continues into
     the next member of a multi-member file (`cat a.gz b.gz`)."""
 
-    def __init__(self, raw: _Stream, limit: int) -> None:
+    def __init__(self, raw: _Source, limit: int) -> None:
         super().__init__()
         self._raw = raw
         self.limit = limit
@@ -134,9 +137,55 @@ class _Bounded(io.RawIOBase):
         super().close()
 
 
+class _Inflating:
+    """gzip members inflated as they are read, one after another (`cat a.gz b.gz`; zero
+    bytes between or after members are padding, as gzip(1) reads them).
+
+    Not `gzip.GzipFile`: it inflates ahead and, at a cut, raises EOFError without handing
+    out what it inflated last, up to 8 KiB of records before the cut (a short file cut
+    anywhere read as nothing at all). zlib hands out everything it can inflate from the
+    bytes it got, so a file cut short keeps every record before the cut; it checks each
+    member's CRC and length too."""
+
+    _INPUT = 64 * 1024
+
+    def __init__(self, binary: _Stream) -> None:
+        self._binary = binary
+        self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._pending = b""  # compressed bytes read and not yet inflated
+        self._between = True  # before a member: only padding may end the file here
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        while True:
+            if not self._pending:
+                self._pending = self._binary.read(self._INPUT)
+                if not self._pending:
+                    if self._between:
+                        return 0
+                    raise EOFError("the file ends inside the compressed data")
+            if self._between:
+                self._pending = self._pending.lstrip(b"\0")
+                if not self._pending:
+                    continue
+                self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                self._between = False
+            out = self._inflater.decompress(self._pending, len(view))
+            if self._inflater.eof:
+                self._pending, self._between = self._inflater.unused_data, True
+            else:
+                self._pending = self._inflater.unconsumed_tail
+            if out:
+                view[: len(out)] = out
+                return len(out)
+
+    def close(self) -> None:
+        self._binary.close()
+
+
 def _bounded(binary: _Stream, limit: int) -> _Bounded:
     if binary.peek(2)[:2] == GZIP_MAGIC:
-        return _Bounded(gzip.GzipFile(fileobj=cast("IO[bytes]", binary), mode="rb"), limit)
+        return _Bounded(_Inflating(binary), limit)
     return _Bounded(binary, limit)
 
 

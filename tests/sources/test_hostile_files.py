@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import zlib
 import os
 import threading
 from pathlib import Path
@@ -329,3 +330,60 @@ def test_a_document_with_a_record_a_line_is_not_taken_for_broken_json_lines(
     found, coverage = read(path)
     assert ids(found) == ["only"]
     assert lines(coverage) == []
+
+
+def complete_records(inflated: bytes) -> int:
+    """How many whole records a `{"Records": [...]}` prefix holds (the reference a cut is
+    held to: zlib's own inflating of the bytes, then JSON's decoder, record by record)."""
+    text = inflated.decode()
+    if "[" not in text:
+        return 0
+    decoder = json.JSONDecoder()
+    position, count = text.index("[") + 1, 0
+    while True:
+        position += len(text[position:]) - len(text[position:].lstrip(" ,"))
+        try:
+            _, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            return count
+        count += 1
+
+
+@pytest.mark.parametrize("records", [3, 40, 400])
+def test_a_cut_gzip_keeps_every_record_zlib_can_inflate_before_the_cut(
+    tmp_path: Path, records: int
+) -> None:
+    """Every cut, of short files too: `gzip.GzipFile` held back what it inflated last (up
+    to 8 KiB of records) when it met the cut, and a short file cut anywhere read as
+    "corrupt gzip (ends before any data)", its sign-ins lost. A cut keeps exactly the
+    complete records in what zlib inflates from the bytes before it."""
+    agents = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(records)]
+    logins = [console_login(eventID=f"s{i}", userAgent=agent) for i, agent in enumerate(agents)]
+    whole = gzip.compress(compact(logins))
+    step = max(1, len(whole) // 23)
+    for cut in range(12, len(whole) - 8, step):
+        path = tmp_path / f"cut-{cut}.json.gz"
+        path.write_bytes(whole[:cut])
+        expected = complete_records(zlib.decompressobj(31).decompress(whole[:cut]))
+        found, coverage = read(path)
+        assert ids(found) == [f"s{i}" for i in range(expected)], cut
+        [line] = lines(coverage)
+        assert line.startswith(f"{path}: truncated gzip" if expected else f"{path}: "), line
+
+
+def test_gzip_members_and_padding_read_as_gzip_reads_them(tmp_path: Path) -> None:
+    """`cat a.gz b.gz` is one file of both members; zero bytes after a member are padding;
+    anything else after it is corruption, the records before it kept."""
+    first = gzip.compress(compact([console_login(eventID="a")]))
+    second = gzip.compress(compact([console_login(eventID="b")]))
+    cases = {
+        "two.json.gz": (first + second, ["a", "b"], []),
+        "padded.json.gz": (first + b"\0" * 700 + second + b"\0" * 3, ["a", "b"], []),
+        "garbage.json.gz": (first + b"not gzip", ["a"], ["corrupt gzip"]),
+    }
+    for name, (payload, expected, problems_said) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(payload)
+        found, coverage = read(path)
+        assert ids(found) == expected, name
+        assert [line.split(": ", 1)[1][:12] for line in lines(coverage)] == problems_said, name

@@ -10,6 +10,7 @@ Record shapes follow the AWS examples quoted in the project's DOMAIN notes.
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import random
@@ -936,7 +937,9 @@ README = """# sample_logs
 A realistic CloudTrail trail tree for one account (`{account}`, alias `{alias}`), written by
 `python scripts/make_sample_logs.py` (seeded: the same bytes every run). Like a real trail,
 it is mostly other API calls: {trail_records} records in {trail_files} log files over
-{regions}, {first} to {last}, plus {digest_files} digest files that must be skipped and one
+{regions}, {first} to {last}, plus {digest_files} digest files in the
+`CloudTrail-Digest` folder, which must be skipped (it is not entered: coverage counts one
+folder skipped), and one
 `aws cloudtrail lookup-events` output (`lookup-events/eu-west-1.json`) whose {lookup} events
 the trail also holds.
 
@@ -963,10 +966,19 @@ against the command's JSON output):
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("sample_logs")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("out", nargs="?", default="sample_logs", help="folder to (re)write")
+    out = Path(parser.parse_args().out)
     rng = random.Random(SEED)
     plan = plan_signins(rng)
     if out.exists():
+        # Replaced whole, so only a folder this script wrote (or an empty one): a mistyped
+        # path must not delete someone's files.
+        readme = out / "README.md"
+        ours = readme.is_file() and readme.read_text().startswith("# sample_logs\n")
+        if not ours and any(out.iterdir()):
+            print(f"{out} is not an empty folder or a sample this script wrote", file=sys.stderr)
+            return 2
         shutil.rmtree(out)
     out.mkdir(parents=True)
     stats = write_tree(out, plan, rng)

@@ -153,6 +153,13 @@ class Coverage:
         if warn:
             self.problems.append(Problem(path, reason, skipped=True))
 
+    def cut_file(self, path: str, reason: str) -> None:
+        """A file read up to a break (a gzip or JSON cut short): counted read, not skipped,
+        so that `files_read` and `files_skipped` add up to the files looked at; its problem
+        is skipped input all the same (the rest of it was not read: `--strict` exits 3)."""
+        self.files_read += 1
+        self.problems.append(Problem(path, reason, skipped=True))
+
     def reject_record(self, where: str, reason: str) -> None:
         self.records_rejected += 1
         self.problems.append(Problem(where, reason, skipped=True))

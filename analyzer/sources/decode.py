@@ -254,11 +254,13 @@ def _scan_payload(payload: bytes, result: FileResult, limit: int) -> bytes | byt
 def _finish(result: FileResult, reason: str, *, warn: bool = True) -> FileResult:
     """Report an input that broke, keeping the records read before the break."""
     coverage = result.coverage
-    if coverage.records_scanned:
-        coverage.files_read += 1
-        kept = coverage.records_scanned
-        reason += f"; kept the {kept} record{'' if kept == 1 else 's'} before it"
-    coverage.skip_file(result.name, reason, warn=warn)
+    kept = coverage.records_scanned
+    if kept:
+        coverage.cut_file(
+            result.name, f"{reason}; kept the {kept} record{'s' * (kept != 1)} before it"
+        )
+    else:
+        coverage.skip_file(result.name, reason, warn=warn)
     return result
 
 

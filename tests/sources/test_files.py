@@ -134,6 +134,21 @@ def test_truncated_json_keeps_the_complete_records(tmp_path: Path) -> None:
     assert line.endswith("kept the 2 records before it")
 
 
+def test_a_file_read_up_to_a_cut_is_counted_read_not_also_skipped(tmp_path: Path) -> None:
+    """Read files and skipped files add up to the files looked at; the cut file's problem
+    still counts as skipped input (its rest was not read), which `--strict` fails on."""
+    write_trail(tmp_path / "good.json.gz", [console_login(eventID="good")])
+    whole = gzip.compress(json.dumps({"Records": [console_login(), api_call()] * 200}).encode())
+    (tmp_path / "cut.json.gz").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "empty.json").write_text("")
+    records, coverage = read(tmp_path)
+    assert len(records) > 1
+    assert coverage.files_read == 2
+    assert dict(coverage.files_skipped) == {"empty file": 1}
+    assert coverage.skipped_input
+    assert [p.skipped for p in coverage.problems] == [True, True]
+
+
 def test_a_cut_after_one_record_says_record_and_where_the_decoder_stopped(
     tmp_path: Path,
 ) -> None:

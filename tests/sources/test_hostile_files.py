@@ -6,9 +6,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import zlib
 import os
 import threading
+import zlib
 from pathlib import Path
 from typing import Any
 

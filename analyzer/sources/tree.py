@@ -13,6 +13,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,6 +21,10 @@ from analyzer.domain.coverage import Coverage
 from analyzer.domain.window import Window
 
 HIDDEN = "hidden file"
+# A file or folder reached again through another of the paths given (`--logs a --logs a`,
+# a folder and a folder inside it, a link to a file beside it): read once, counted
+# quietly, nothing lost.
+GIVEN_TWICE = "already read through another path given, not read twice"
 SIBLING_FOLDERS = {
     "CloudTrail-Digest": "CloudTrail-Digest folder (digests, not read)",
     "CloudTrail-Insight": "CloudTrail-Insight folder (not sign-ins, not read)",
@@ -59,23 +64,45 @@ def _kind(mode: int) -> str:
     return "special file"
 
 
-def _walk(root: Path, days: tuple[date, date] | None, coverage: Coverage) -> Iterator[Path]:
+@dataclass
+class _Seen:
+    """What the paths given reached so far, by (device, inode): folders with the index of
+    the path that entered them, files."""
+
+    folders: dict[tuple[int, int], int] = field(default_factory=dict)
+    files: set[tuple[int, int]] = field(default_factory=set)
+
+    def first_file(self, info: os.stat_result) -> bool:
+        key = (info.st_dev, info.st_ino)
+        if key in self.files:
+            return False
+        self.files.add(key)
+        return True
+
+
+def _walk(
+    root: Path, days: tuple[date, date] | None, coverage: Coverage, seen: _Seen, given: int
+) -> Iterator[Path]:
     """Depth-first with a stack of its own (no recursion limit on deep trees), entering each
-    folder once whatever symlinks point at it (no loops), in a stable order. Entries that
-    cannot be examined, and files that are not regular files (a FIFO would block the read),
-    are named in a line."""
-    entered: set[tuple[int, int]] = set()
+    folder once whatever symlinks point at it (no loops), in a stable order, and yielding
+    each file once over all the paths given. Entries that cannot be examined, and files
+    that are not regular files (a FIFO would block the read), are named in a line."""
+    walked: set[tuple[int, int]] = set()
     stack: list[Path] = [root]
     while stack:
         folder = stack.pop()
         try:
             info = folder.stat()
-            if (info.st_dev, info.st_ino) in entered:
+            entered_by = seen.folders.setdefault((info.st_dev, info.st_ino), given)
+            if entered_by != given:
+                coverage.skip_file(str(folder), GIVEN_TWICE, warn=False)
+                continue
+            if folder is not root and (info.st_dev, info.st_ino) in walked:
                 coverage.skip_file(
                     str(folder), "folder already read through another path (symlink), skipped"
                 )
                 continue
-            entered.add((info.st_dev, info.st_ino))
+            walked.add((info.st_dev, info.st_ino))
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as err:
             coverage.skip_file(str(folder), f"cannot list folder ({err.strerror or err})")
@@ -100,7 +127,10 @@ def _walk(root: Path, days: tuple[date, date] | None, coverage: Coverage) -> Ite
                 else:
                     folders.append(Path(entry.path))
             elif stat.S_ISREG(mode):
-                yield Path(entry.path)
+                if seen.first_file(entry.stat()):
+                    yield Path(entry.path)
+                else:
+                    coverage.skip_file(entry.path, GIVEN_TWICE, warn=False)
             else:
                 coverage.skip_file(entry.path, f"not a regular file ({_kind(mode)}), not read")
         stack.extend(reversed(folders))
@@ -112,10 +142,12 @@ def files_under(paths: list[Path], window: Window | None, coverage: Coverage) ->
     stream; one found inside a folder is not."""
     days = delivery_days(window)
     found: list[Path] = []
-    for path in paths:
+    seen = _Seen()
+    for given, path in enumerate(paths):
         coverage.inputs.append(str(path))
         try:
-            mode = path.stat().st_mode
+            info = path.stat()
+            mode = info.st_mode
         except FileNotFoundError:
             coverage.skip_file(str(path), "no such file or folder")
             continue
@@ -123,11 +155,17 @@ def files_under(paths: list[Path], window: Window | None, coverage: Coverage) ->
             coverage.skip_file(str(path), f"cannot read ({err.strerror or err})")
             continue
         if stat.S_ISDIR(mode):
-            before = len(found)
-            found.extend(_walk(path, days, coverage))
-            if len(found) == before and not coverage.day_folders_pruned:
+            before, skipped = len(found), coverage.files_skipped[GIVEN_TWICE]
+            found.extend(_walk(path, days, coverage, seen, given))
+            twice = coverage.files_skipped[GIVEN_TWICE] > skipped
+            if len(found) == before and not coverage.day_folders_pruned and not twice:
                 coverage.skip_file(str(path), "folder holds no files")
-        elif stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
+        elif stat.S_ISREG(mode):
+            if seen.first_file(info):
+                found.append(path)
+            else:
+                coverage.skip_file(str(path), GIVEN_TWICE, warn=False)
+        elif stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
             found.append(path)
         else:
             coverage.skip_file(str(path), f"not a regular file ({_kind(mode)}), not read")

@@ -387,3 +387,24 @@ def test_gzip_members_and_padding_read_as_gzip_reads_them(tmp_path: Path) -> Non
         found, coverage = read(path)
         assert ids(found) == expected, name
         assert [line.split(": ", 1)[1][:12] for line in lines(coverage)] == problems_said, name
+
+
+def test_paths_given_twice_or_nested_are_read_once(tmp_path: Path) -> None:
+    """`--logs a --logs a`, a folder and a folder inside it (either order), a file beside a
+    link to it: each file read once, counted quietly (nothing was lost, so no line and
+    nothing for `--strict`); an empty folder given twice is said to be empty once."""
+    inner = tmp_path / "logs" / "inner"
+    inner.mkdir(parents=True)
+    (inner / "a.json").write_bytes(compact([console_login(eventID="a")]))
+    (tmp_path / "logs" / "b.json").write_bytes(compact([console_login(eventID="b")]))
+    (tmp_path / "logs" / "b-link.json").symlink_to(tmp_path / "logs" / "b.json")
+    (tmp_path / "empty").mkdir()
+    logs = tmp_path / "logs"
+    for paths in ([logs, logs], [logs, inner], [inner, logs], [logs, inner / "a.json"]):
+        found, coverage = read(*paths)
+        assert sorted(ids(found)) == ["a", "b"], paths
+        assert coverage.files_read == 2, paths
+        assert lines(coverage) == [], paths
+        assert not coverage.skipped_input
+    found, coverage = read(tmp_path / "empty", tmp_path / "empty")
+    assert lines(coverage) == [f"{tmp_path / 'empty'}: folder holds no files"]

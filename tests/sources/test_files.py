@@ -55,7 +55,7 @@ def test_lookup_events_output(tmp_path: Path) -> None:
     assert records == [console_login()]
     assert problems(coverage) == [
         f"{path}#Events[1]: CloudTrailEvent is not JSON (Expecting property name enclosed in "
-        "double quotes)",
+        "double quotes: column 2)",
         f"{path}#Events[2]: event has no CloudTrailEvent string",
     ]
 
@@ -67,7 +67,7 @@ def test_json_lines_with_a_bad_line(tmp_path: Path) -> None:
     assert records == [console_login()]
     assert coverage.records_scanned == 2
     assert problems(coverage) == [
-        f"{path}:3: line is not JSON (Expecting property name enclosed in double quotes)"
+        f"{path}:3: line is not JSON (Expecting property name enclosed in double quotes: column 2)"
     ]
 
 
@@ -306,3 +306,16 @@ def test_fast_path_finds_the_same_records_as_a_full_parse(tmp_path: Path) -> Non
     assert [raw.record for raw in found] == [records[0], portal, records[6]]
     assert [raw.where[-2:] for raw in found] == ["#0", "#3", "#6"]
     assert coverage.records_scanned == 7
+
+
+def test_a_json_lines_problem_says_where_on_the_line(tmp_path: Path) -> None:
+    """The decoder's own words end in a dangling "at" ("Invalid control character at"):
+    the column follows them."""
+    path = tmp_path / "export.jsonl"
+    good = json.dumps(console_login())
+    path.write_text(good + "\n" + '{"eventName": "Console\tLogin"}\n' + good + "\n")
+    records, coverage = read(path)
+    assert records == [console_login(), console_login()]
+    assert problems(coverage) == [
+        f"{path}:2: line is not JSON (Invalid control character at: column 23)"
+    ]

@@ -315,7 +315,7 @@ def test_a_broken_first_line_of_json_lines_costs_that_line(tmp_path: Path, first
     found, coverage = read(path)
     assert ids([r for r in found if isinstance(r, dict)]) == ["g0", "g1", "g2"]
     assert all(":" in line.removeprefix(str(path)) for line in lines(coverage))  # file:line
-    assert f"{path}:4: line is not JSON (Expecting value)" in lines(coverage)
+    assert f"{path}:4: line is not JSON (Expecting value: column 1)" in lines(coverage)
 
 
 @pytest.mark.parametrize("opening", ['{"Records": [', "[", '{"Records":['])

@@ -135,7 +135,7 @@ def test_cut_points_at_and_across_block_ends(tmp_path: Path) -> None:
     records, problems, scanned = in_spans(path, span=block)
     assert (records, problems, scanned) == whole(path)
     assert [where.rsplit(":", 1)[1] for where, _ in records] == ["1", "2", "4"]
-    assert problems == [f"{path}:5: line is not JSON (Expecting value)"]
+    assert problems == [f"{path}:5: line is not JSON (Expecting value: column 1)"]
 
 
 def test_line_numbers_count_leading_blank_lines(tmp_path: Path) -> None:
@@ -148,7 +148,7 @@ def test_line_numbers_count_leading_blank_lines(tmp_path: Path) -> None:
     path.write_bytes(data)
     records, problems, _ = whole(path)
     assert records[0][0] == f"{path}:4"
-    reason = "line is not JSON (Expecting property name enclosed in double quotes)"
+    reason = "line is not JSON (Expecting property name enclosed in double quotes: column 70)"
     assert problems == [f"{path}:5: {reason}"]
     assert in_spans(path) == whole(path)
 

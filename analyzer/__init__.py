@@ -42,10 +42,17 @@ if TYPE_CHECKING:
         RunError,
         SigninError,
     )
-    from analyzer.domain.values import EventKind, FailureKind, MfaStatus, Outcome, Severity
+    from analyzer.domain.values import (
+        Engine,
+        EventKind,
+        FailureKind,
+        MfaStatus,
+        Outcome,
+        Severity,
+    )
     from analyzer.domain.window import Window
     from analyzer.findings.config import FindingsConfig, load_config
-    from analyzer.findings.engine import Finding, evaluate_rules, run_rules
+    from analyzer.findings.engine import Finding, RuleResults, evaluate_rules, run_rules
     from analyzer.frame.collect import Collection, collect
     from analyzer.frame.compact import COMPACT_COLUMNS, compacted, plain_frame
     from analyzer.frame.schema import (
@@ -71,6 +78,7 @@ if TYPE_CHECKING:
         user_timeline,
         without_mfa,
     )
+    from analyzer.sources.athena_table import AthenaOptions
 
 _HOME: dict[str, str] = {
     "AuditRequest": "analyzer.audit.request",
@@ -84,12 +92,15 @@ _HOME: dict[str, str] = {
     "Status": "analyzer.audit.request",
     "run_audit_job": "analyzer.api",
     "run_audit": "analyzer.audit.run",
+    "Engine": "analyzer.domain.values",
     "EventKind": "analyzer.domain.values",
     "FailureKind": "analyzer.domain.values",
     "MfaStatus": "analyzer.domain.values",
     "Outcome": "analyzer.domain.values",
     "Severity": "analyzer.domain.values",
     "Finding": "analyzer.findings.engine",
+    "RuleResults": "analyzer.findings.engine",
+    "AthenaOptions": "analyzer.sources.athena_table",
     "FindingsConfig": "analyzer.findings.config",
     "load_config": "analyzer.findings.config",
     "load_history": "analyzer.api",
@@ -143,6 +154,7 @@ __all__ = [
     "REPORT_COLUMNS",
     "SCHEMA",
     "SCHEMA_VERSION",
+    "AthenaOptions",
     "AuditRequest",
     "AuditResult",
     "AuditRun",
@@ -151,6 +163,7 @@ __all__ = [
     "Collection",
     "Coverage",
     "Delivery",
+    "Engine",
     "EventKind",
     "ExitCode",
     "FailureKind",
@@ -163,6 +176,7 @@ __all__ = [
     "RegionCoverage",
     "Rendering",
     "RequestError",
+    "RuleResults",
     "RunError",
     "Severity",
     "SigninError",

@@ -4,6 +4,7 @@ boto3 at import time: the CLI builds a request before the heavy imports start.""
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import IntEnum, StrEnum
@@ -171,11 +172,16 @@ class AuditResult:
     warnings: list[str] = field(default_factory=list)  # setup, history and --save-raw notes
     suppressed: list[Suppressed] = field(default_factory=list)  # what the config silenced
 
-    def write_report(self, out: TextIO) -> None:
-        """The report rendered as asked (`request.rendering`), written to `out` a piece at a
-        time: the JSON of a million-row report (80 MB) is never one string in memory."""
+    def write_report(self, out: TextIO | str | os.PathLike[str]) -> None:
+        """The report rendered as asked (`request.rendering`), written to `out` (an open
+        text stream, or a path: the file is written as UTF-8, replaced if it exists) a piece
+        at a time: the JSON of a million-row report (80 MB) is never one string in memory."""
         from analyzer.render.registry import renderer_for
 
+        if isinstance(out, str | os.PathLike):
+            with open(out, "w", encoding="utf-8", newline="") as stream:
+                self.write_report(stream)
+            return
         rendering = self.request.rendering
         renderer = renderer_for(
             rendering.format, color=rendering.color, max_rows=rendering.max_rows

@@ -122,14 +122,18 @@ def _suppression(
 
 
 def evaluate_rules(
-    frame: pd.DataFrame, baseline: pd.DataFrame | None, config: FindingsConfig
+    frame: pd.DataFrame,
+    baseline: pd.DataFrame | None = None,
+    config: FindingsConfig | None = None,
 ) -> RuleResults:
     """`baseline` is history before the report window (None: no history, so the first-seen
     and dormancy rules have nothing to compare with and stay silent). Every rule sees every
     row; suppressions are applied to the findings (see `analyzer.findings.suppress`).
+    `config` None is the defaults (`FindingsConfig()`).
 
     The frame and the baseline are prepared once (`RuleInput`: subsets, codes, times) and
     shared by every rule; findings keep their evidence as row positions until read."""
+    config = FindingsConfig() if config is None else config
     rows = RuleInput.of(frame)
     history = None if baseline is None else RuleInput.of(baseline, narrow=False)
     found: list[Finding] = []
@@ -148,7 +152,9 @@ def evaluate_rules(
 
 
 def run_rules(
-    frame: pd.DataFrame, baseline: pd.DataFrame | None, config: FindingsConfig
+    frame: pd.DataFrame,
+    baseline: pd.DataFrame | None = None,
+    config: FindingsConfig | None = None,
 ) -> list[Finding]:
     """The findings to report (`evaluate_rules` also says which were suppressed)."""
     return evaluate_rules(frame, baseline, config).findings

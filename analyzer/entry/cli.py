@@ -180,7 +180,28 @@ def _report_problems(coverage: Coverage) -> None:
 # -- checking options before any work -------------------------------------------------------
 
 
-def _check_output(output: Path | None, fmt: OutputFormat) -> None:
+# The format an `--output` file's extension asks for when `--format` is not given.
+FORMAT_OF_EXTENSION = {
+    ".json": OutputFormat.json,
+    ".csv": OutputFormat.csv,
+    ".md": OutputFormat.markdown,
+    ".markdown": OutputFormat.markdown,
+    ".html": OutputFormat.html,
+    ".htm": OutputFormat.html,
+}
+
+
+def _report_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat:
+    """`--format`, else what the `--output` file's extension names (`report.csv` gets CSV,
+    not a box-drawn table in a file named .csv), else the terminal table."""
+    if fmt is not None:
+        return fmt
+    if output is not None:
+        return FORMAT_OF_EXTENSION.get(output.suffix.lower(), OutputFormat.table)
+    return OutputFormat.table
+
+
+def _check_output(output: Path | None) -> None:
     """`--output json` is the AWS CLI's habit for the format: refuse it rather than write a
     table into a file named `json`."""
     if output is not None and str(output) in OutputFormat.__members__:
@@ -471,20 +492,23 @@ def signin_report(
             rich_help_panel=WINDOW,
         ),
     ] = None,
-    fmt: Annotated[
-        OutputFormat,
+    format_asked: Annotated[
+        OutputFormat | None,
         _option(
             "--format",
             metavar="F",
-            help="Report format: " + ", ".join(f.value for f in OutputFormat) + ".",
+            help="Report format: "
+            + ", ".join(f.value for f in OutputFormat)
+            + " (default: the --output file's extension, .json .csv .md .html; else table).",
             rich_help_panel=OUTPUT,
         ),
-    ] = OutputFormat.table,
+    ] = None,
     output: Annotated[
         Path | None,
         _option(
             metavar="FILE",
-            help="Write the report to this FILE instead of stdout (the format is --format).",
+            help="Write the report to this FILE instead of stdout (in the --format asked, "
+            "else the one its extension names).",
             rich_help_panel=OUTPUT,
         ),
     ] = None,
@@ -685,7 +709,8 @@ def signin_report(
     ] = False,
 ) -> None:
     try:
-        _check_output(output, fmt)
+        _check_output(output)
+        fmt = _report_format(format_asked, output)
         _check_events(events)
         _check_delivery(report_s3, sns_topic)
         athena = AthenaOptions(

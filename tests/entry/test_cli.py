@@ -232,6 +232,30 @@ def test_output_and_events_files(tmp_path: Path) -> None:
     assert len(events.read_text().splitlines()) == 53
 
 
+@pytest.mark.parametrize(
+    ("name", "asked", "starts"),
+    [
+        ("report.csv", None, "section,summary\nmetric,value"),
+        ("report.JSON", None, '{\n  "report_version"'),
+        ("report.md", None, "# AWS console sign-in report"),
+        ("report.html", None, "<!DOCTYPE html>"),
+        ("report.txt", None, "Summary"),
+        ("report.csv", "json", '{\n  "report_version"'),  # --format wins
+    ],
+)
+def test_output_extension_chooses_the_format_unless_format_is_given(
+    tmp_path: Path, name: str, asked: str | None, starts: str
+) -> None:
+    """`--output report.csv` alone wrote the terminal table into a .csv file."""
+    out = tmp_path / name
+    chosen = ["--format", asked] if asked else []
+    result = run(
+        "--logs", SAMPLE, "--since", "2026-11-02", "--until", "2026-11-09", *chosen, "--output", out
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_text().startswith(starts)
+
+
 def test_single_section_csv_is_one_table() -> None:
     result = run(
         "--logs",

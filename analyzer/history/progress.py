@@ -30,7 +30,13 @@ KEY_DAYS_KEPT = timedelta(days=1)  # kept before the earliest day a later run li
 
 
 def _matches(scope: str, families: Sequence[str]) -> bool:
-    return any(scope.startswith(family) for family in families)
+    """A family is a scope (`logs:/abs/path`) or a prefix ending where a scope name's parts
+    meet (`s3://`, `s3://bucket/prefix#`, `lookup:`): `logs:/x/trail` is not a prefix of
+    `logs:/x/trail-old`, whose old progress mark would otherwise widen every run of it."""
+    return any(
+        scope == family or (family.endswith(("#", ":", "/")) and scope.startswith(family))
+        for family in families
+    )
 
 
 def _midnight(moment: datetime) -> datetime:

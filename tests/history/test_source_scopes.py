@@ -77,3 +77,23 @@ def test_widening_stops_at_not_before_but_never_narrows_the_asked_window(tmp_pat
     assert widened.since == bound
     early = Window(datetime(2026, 10, 1, tzinfo=UTC), asked.until)
     assert collect_window(early, history.meta, ["lookup:"], OVERLAP, not_before=bound) == early
+
+
+def test_a_logs_scope_is_not_widened_by_a_scope_whose_path_merely_starts_the_same(
+    tmp_path: Path,
+) -> None:
+    """`logs:/x/trail` and `logs:/x/trail-old` are two scopes: the old one's mark (never
+    read again, so never cleared) widened every run of the other."""
+    history = History.open(str(tmp_path / "h"))
+    old, new = tmp_path / "trail-old", tmp_path / "trail"
+    history.record(
+        collect([]).frame,
+        [ScopeOutcome(f"logs:{old}", False)],
+        collected=Window(SINCE, UNTIL),
+        started=datetime(2026, 11, 20, tzinfo=UTC),
+        overlap=OVERLAP,
+    )
+    asked = Window(datetime(2026, 11, 15, tzinfo=UTC), datetime(2026, 11, 22, tzinfo=UTC))
+    assert collect_window(asked, history.meta, [f"logs:{new}"], OVERLAP) == asked
+    assert collect_window(asked, history.meta, [f"logs:{old}"], OVERLAP).since == SINCE
+    assert collect_window(asked, history.meta, ["logs:"], OVERLAP).since == SINCE

@@ -38,7 +38,9 @@ from analyzer.sources.interface import Source
 if TYPE_CHECKING:
     import boto3
     import pandas as pd
+    import pyarrow as pa
 
+    from analyzer.audit.late import LateRows
     from analyzer.aws.plan import Plan
     from analyzer.domain.scopes import ScopeOutcome
     from analyzer.history.meta import Meta
@@ -217,6 +219,7 @@ class AuditRun:
         self.coverage = Coverage()
         self.collected: pd.DataFrame | None = None
         self._archive: Any = None
+        self._late: LateRows | None = None
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -315,7 +318,7 @@ class AuditRun:
         request = self.request
         frame, baseline, appended, kept = self._through_history()
         window = request.window
-        if window.since is not None:
+        if window.since is not None and self._late is None:
             frame = frame[(frame["event_time"] >= window.since).fillna(True).astype(bool)]
         config = with_management_account(
             request.findings or FindingsConfig(), self.coverage.management_account
@@ -494,7 +497,11 @@ class AuditRun:
         appended: RunResult | None = None
         kept: list[str] = []
         if self.collected is not None:
+            from analyzer.audit.late import late_rows
+
+            stored_before = self._stored_before_window(history)
             appended, kept = self._record(history, self.collected)
+            self._late = late_rows(self.collected, stored_before, window.since)
         elif not history.exists:
             raise RunError(
                 f"no history at {history.store} (no history.json)",
@@ -513,16 +520,23 @@ class AuditRun:
         from analyzer.frame.schema import REPORT_COLUMNS
 
         every = self.request.rendering.needs_every_column
+        late = self._late
         try:
             frame = history.read(
-                window.since,
+                window.since if late is None else late.since,
                 window.until,
                 None if every else REPORT_COLUMNS,
                 compact=self.request.rendering.compact_frame,
             )
             # The rules need sets and maxima of a few columns of the rows before the window,
             # not the rows: a weekly run no longer loads every column of the whole history.
-            baseline = reduce_baseline(history.read(None, window.since, columns=BASELINE_COLUMNS))
+            before = history.read(None, window.since, columns=BASELINE_COLUMNS)
+            if late is not None:  # reported now, so not their own baseline
+                frame = frame[late.reported(frame, window)].reset_index(drop=True)
+                before = before[~late.holds(before)].reset_index(drop=True)
+                self.coverage.flag_record(f"history {history.store}", late.note())
+                self.warn(f"history {history.store}: {late.note()}")
+            baseline = reduce_baseline(before)
         except Exception as err:  # S3 refusing a listing
             raise RunError(
                 f"cannot read history at {history.store}: {err}", subject="history"
@@ -533,6 +547,16 @@ class AuditRun:
         if self.collected is None:
             self.coverage.kept = len(frame)
         return frame, baseline, appended, kept
+
+    def _stored_before_window(self, history: History) -> pa.Array | None:
+        """The eventIDs history held between the collection's start and the window's, before
+        this run recorded (None when the collection starts with the window)."""
+        since, start = self.request.window.since, self.collect_window.since
+        if since is None or start is None or start >= since:
+            return None
+        from analyzer.audit.late import event_ids
+
+        return event_ids(history.read(start, since, columns=["event_id"]))
 
     def _record(self, history: History, collected: pd.DataFrame) -> tuple[RunResult, list[str]]:
         """Record the collection; (what history gained, scopes whose progress stayed)."""

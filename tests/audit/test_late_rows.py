@@ -1,0 +1,97 @@
+"""A weekly run reports the sign-ins from before its window that it stored first: delivered
+after the run that covered their time, or fallen between two runs' windows. Reporting only
+the window stored them and alerted on none (an adversarial review's two cases)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from analyzer.audit.request import AuditRequest, AuditResult, Rendering, Sources
+from analyzer.audit.run import run_audit
+from analyzer.domain.window import Window
+from analyzer.render.formats import OutputFormat
+from tests.conftest import console_login, write_trail
+
+
+def root(event_id: str, at: str) -> dict[str, Any]:
+    return console_login(
+        eventID=event_id,
+        eventTime=at,
+        userIdentity={
+            "type": "Root",
+            "principalId": "999999999999",
+            "arn": "arn:aws:iam::999999999999:root",
+            "accountId": "999999999999",
+        },
+    )
+
+
+def week(logs: Path, history: Path, since: str, until: str) -> AuditResult:
+    return run_audit(
+        AuditRequest(
+            window=Window(datetime.fromisoformat(since), datetime.fromisoformat(until)),
+            sources=Sources(logs=(logs,)),
+            history=str(history),
+            rendering=Rendering(format=OutputFormat.json),
+        )
+    )
+
+
+def root_times(result: AuditResult) -> list[str]:
+    report = json.loads(result.text)
+    return sorted(
+        row["event_time"]
+        for finding in report["findings"]
+        if finding["rule_id"] == "root_signin"
+        for row in finding["evidence"]
+    )
+
+
+def test_a_late_delivery_is_reported_by_the_next_run_and_only_by_it(tmp_path: Path) -> None:
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [root("early", "2026-11-04T23:10:00Z")])
+    first = week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    assert root_times(first) == ["2026-11-04T23:10:00+00:00"]
+    # After the first run: a sign-in of its window arrives, and one of the next week.
+    write_trail(logs / "late.json.gz", [root("late", "2026-11-04T23:50:00Z")])
+    write_trail(logs / "b.json.gz", [root("next", "2026-11-06T10:00:00Z")])
+    second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    # The late one is reported; the overlap's copy of the early one (read again) is not.
+    assert root_times(second) == ["2026-11-04T23:50:00+00:00", "2026-11-06T10:00:00+00:00"]
+    said = [p.message for p in second.coverage.problems if p.culprit.startswith("history ")]
+    assert len(said) == 1
+    assert said[0].startswith("1 sign-in event from before the window (2026-11-04T23:50:00+00:00")
+    assert not second.coverage.skipped_input  # a note, not skipped input
+    third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
+    assert root_times(third) == []  # reported once
+
+
+def test_a_sign_in_between_two_runs_windows_is_reported(tmp_path: Path) -> None:
+    """`--days 7` started at 06:01, then a week later at 06:09 (a timer's random delay):
+    06:01-06:09 is in neither window."""
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [root("gap", "2026-11-05T06:05:00Z")])
+    first = week(logs, history, "2026-10-29T06:01:00+00:00", "2026-11-05T06:01:00+00:00")
+    assert root_times(first) == []
+    second = week(logs, history, "2026-11-05T06:09:00+00:00", "2026-11-12T06:09:00+00:00")
+    assert root_times(second) == ["2026-11-05T06:05:00+00:00"]
+
+
+def test_a_late_row_is_not_its_own_baseline(tmp_path: Path) -> None:
+    """The first-seen rules compare the reported rows with the history before them: a late
+    sign-in from a new address is new, though history now holds it before the window."""
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(
+        logs / "a.json.gz", [console_login(eventID="old", eventTime="2026-11-01T09:00:00Z")]
+    )
+    week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    late = console_login(
+        eventID="late", eventTime="2026-11-04T23:50:00Z", sourceIPAddress="203.0.113.9"
+    )
+    write_trail(logs / "late.json.gz", [late])
+    second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    new_ips = [f for f in second.findings if f.rule_id == "new_source_ip"]
+    assert [str(row) for f in new_ips for row in f.evidence["source_ip"]] == ["203.0.113.9"]

@@ -448,8 +448,12 @@ def _whole_text(text: str, name: str, coverage: Coverage) -> Iterator[RawRecord]
         if documents is None:
             yield from _records_one_by_one(text, name, coverage, err)
             return
-        index = 0
-        for each in documents:  # `cat a.json b.json`, or members of one gzip
+        index = events = 0
+        for each in documents:  # `cat a.json b.json`, members of one gzip, appended pages
+            if not isinstance(each.get("Records"), list):
+                yield from _lookup_events(each["Events"], name, coverage, first=events)
+                events += len(each["Events"])
+                continue
             for record in each["Records"]:
                 yield RawRecord(record, f"{name}#{index}")
                 index += 1
@@ -472,7 +476,9 @@ def _concatenated(text: str) -> list[dict[str, Any]] | None:
     try:
         while position < len(text):
             document, position = decoder.raw_decode(text, position)
-            if not isinstance(document, dict) or not isinstance(document.get("Records"), list):
+            if not isinstance(document, dict) or not any(
+                isinstance(document.get(key), list) for key in ("Records", "Events")
+            ):
                 return None
             documents.append(document)
             while position < len(text) and text[position] in " \t\r\n":
@@ -563,19 +569,30 @@ def _json_lines(
         yield RawRecord(value, where)
 
 
-def _array_start(text: str) -> tuple[int, str] | None:
-    """Where the array of records starts, and what its items are (records or events)."""
-    stripped = len(text) - len(text.lstrip())
+def _array_start(text: str, offset: int = 0) -> tuple[int, int, str] | None:
+    """Where the document from `offset` starts, where its array of records starts, and what
+    its items are (records or events)."""
+    stripped = len(text) - len(text[offset:].lstrip())
     if text.startswith("[", stripped):
-        return stripped, "Records"
+        return stripped, stripped, "Records"
     if not text.startswith("{", stripped):
         return None
     for key in ("Records", "Events"):
         at = text.find(f'"{key}"', stripped, stripped + 200)
         if at >= 0:
             start = text.find("[", at)
-            return (start, key) if start >= 0 else None
+            return (stripped, start, key) if start >= 0 else None
     return None
+
+
+def _after_document(text: str, document: int, array_end: int) -> int | None:
+    """Where what follows a document starts: the position after its array when the array is
+    the document, else after the object around it (`, "NextToken": ...}` and any other keys
+    after the array); None when the object is cut short. Documents one after the other are
+    each read: pages of `lookup-events` appended to one file, `cat` of trail files."""
+    if text.startswith("[", document):
+        return array_end
+    return value_end(text, document)
 
 
 def _records_one_by_one(
@@ -589,7 +606,7 @@ def _records_one_by_one(
         if error is None:
             raise UnreadableFile("JSON that cannot be decoded")
         raise UnreadableFile(f"invalid JSON{_at(error)}")
-    start, key = found
+    document, start, key = found
     decoder = json.JSONDecoder()
     position = start + 1
     length = len(text)
@@ -601,10 +618,17 @@ def _records_one_by_one(
             where = f"after record {index - 1}" if index else "before its first record"
             raise UnreadableFile(f"truncated JSON {where}{_at(error)}")
         if text[position] == "]":
-            rest = text[position + 1 :].strip()
-            if rest not in ("", "}") and not rest.startswith(","):
+            after = _after_document(text, document, position + 1)
+            if after is None:
+                raise UnreadableFile(f"truncated JSON after record {index - 1}")
+            if not text[after:].strip():
+                return
+            following = _array_start(text, after)
+            if following is None:
                 raise UnreadableFile("invalid JSON after the Records array")
-            return
+            document, start, key = following
+            position = start + 1
+            continue
         where = f"{name}#Events[{index}]" if key == "Events" else f"{name}#{index}"
         try:
             value, end = decoder.raw_decode(text, position)
@@ -628,7 +652,7 @@ def _records_one_by_one(
             coverage.records_scanned += 1
             coverage.reject_record(where, NOT_UTF8)
         else:
-            yield RawRecord(value, where)
+            yield from _item(value, name, index, coverage)
         position = end
         index += 1
 
@@ -645,13 +669,32 @@ def _at(error: json.JSONDecodeError | None) -> str:
     return "" if error is None else f" ({error.msg}: line {error.lineno}, column {error.colno})"
 
 
+def _is_lookup_event(value: object) -> bool:
+    """One event of `lookup-events` output on its own: the items of `--query Events` or
+    `jq '.Events[]'`, which carry the record in `CloudTrailEvent`."""
+    return (
+        isinstance(value, Mapping) and "CloudTrailEvent" in value and not _looks_like_record(value)
+    )
+
+
+def _item(value: object, name: str, index: int, coverage: Coverage) -> Iterator[RawRecord]:
+    """An item of a document's array: a record, or a `lookup-events` event holding one."""
+    if _is_lookup_event(value):
+        yield from _lookup_events([value], name, coverage, first=index)
+    else:
+        yield RawRecord(value, f"{name}#{index}")
+
+
 def _document(document: Any, name: str, coverage: Coverage) -> Iterator[RawRecord]:
     if isinstance(document, list):
         for index, record in enumerate(document):
-            yield RawRecord(record, f"{name}#{index}")
+            yield from _item(record, name, index, coverage)
         return
     if not isinstance(document, Mapping):
         raise UnreadableFile("JSON that is not CloudTrail (top level is not an object)")
+    if _is_lookup_event(document):
+        yield from _lookup_events([document], name, coverage)
+        return
     if isinstance(document.get("Records"), list):
         for index, record in enumerate(document["Records"]):
             yield RawRecord(record, f"{name}#{index}")
@@ -674,14 +717,19 @@ def lookup_event_record(event: object) -> tuple[object, None] | tuple[None, str]
     """The record inside one LookupEvents event (`CloudTrailEvent`, a JSON string), or why
     there is none. Shared by `lookup-events` output files and the live LookupEvents source."""
     payload = event.get("CloudTrailEvent") if isinstance(event, Mapping) else None
+    if isinstance(payload, Mapping):  # the record itself (a tool that decoded the string)
+        return payload, None
     if not isinstance(payload, str):
         return None, "event has no CloudTrailEvent string"
     try:
-        return json.loads(payload), None
+        record = json.loads(payload)
     except json.JSONDecodeError as err:
         return None, f"CloudTrailEvent is not JSON ({_column(err)})"
     except (ValueError, RecursionError) as err:
         return None, f"CloudTrailEvent: {unparseable(err)}"
+    if _has_escaped_bytes(payload) and is_signin_candidate(record):
+        return None, NOT_UTF8  # bytes of a saved file that are not UTF-8, as in other files
+    return record, None
 
 
 def _lookup_events(

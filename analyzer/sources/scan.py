@@ -184,8 +184,8 @@ def _parse(piece: bytes | bytearray) -> tuple[object, bool]:
     """One record's bytes, and whether they were UTF-8: invalid bytes are kept as escapes so
     that the caller can tell whether the record matters (the full decoder reads text the
     same way)."""
-    try:
-        return json.loads(piece), True
+    try:  # decoded strictly first: json.loads(bytes) lets surrogates encoded in UTF-8 pass
+        return json.loads(piece.decode("utf-8")), True
     except UnicodeDecodeError:
         return json.loads(bytes(piece).decode("utf-8", "surrogateescape")), False
 

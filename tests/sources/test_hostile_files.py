@@ -408,3 +408,87 @@ def test_paths_given_twice_or_nested_are_read_once(tmp_path: Path) -> None:
         assert not coverage.skipped_input
     found, coverage = read(tmp_path / "empty", tmp_path / "empty")
     assert lines(coverage) == [f"{tmp_path / 'empty'}: folder holds no files"]
+
+
+def event(record: dict[str, Any], *, decoded: bool = False) -> dict[str, Any]:
+    """One event as `aws cloudtrail lookup-events` prints it."""
+    payload: Any = record if decoded else json.dumps(record)
+    return {
+        "EventId": record["eventID"],
+        "EventName": record["eventName"],
+        "CloudTrailEvent": payload,
+    }
+
+
+LOGINS = [console_login(eventID=f"e{i}") for i in range(4)]
+LOOKUP_SHAPES = {
+    # pages of `lookup-events --starting-token ... >> all.json`: each but the last has a token
+    "pages appended": json.dumps({"Events": [event(LOGINS[0])], "NextToken": "t1"}, indent=4)
+    + "\n"
+    + json.dumps({"Events": [event(r) for r in LOGINS[1:]]}, indent=4),
+    "pages appended, compact": json.dumps({"Events": [event(LOGINS[0])], "NextToken": "t1"})
+    + json.dumps({"Events": [event(r) for r in LOGINS[1:]]}),
+    "trail documents with a key after the array": json.dumps(
+        {"Records": LOGINS[:1], "x": 1}, indent=2
+    )
+    + "\n"
+    + json.dumps({"Records": LOGINS[1:]}, indent=2),
+    # the same, with an item too deep to decode: the pages are then read item by item
+    "pages appended, an item too deep": json.dumps(
+        {"Events": [event(LOGINS[0]), {"x": "DEEP"}], "NextToken": "t1"}, indent=4
+    ).replace('"DEEP"', BAD_VALUES["deep"])
+    + "\n"
+    + json.dumps({"Events": [event(r) for r in LOGINS[1:]]}, indent=4),
+    "--query Events": json.dumps([event(r) for r in LOGINS], indent=2),
+    "jq -c '.Events[]'": "\n".join(json.dumps(event(r)) for r in LOGINS) + "\n",
+    "CloudTrailEvent decoded": json.dumps({"Events": [event(r, decoded=True) for r in LOGINS]}),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(LOOKUP_SHAPES))
+def test_every_sign_in_of_saved_lookup_events_shapes_is_read(tmp_path: Path, shape: str) -> None:
+    """Each shape read nothing after its first document, or took the events for records
+    that are not sign-ins: sign-ins lost with no line."""
+    path = tmp_path / "saved.json"
+    path.write_text(LOOKUP_SHAPES[shape])
+    found, coverage = read(path)
+    assert sorted(ids(found)) == ["e0", "e1", "e2", "e3"]
+    assert lines(coverage) == []
+
+
+def test_what_follows_a_document_is_read_or_named(tmp_path: Path) -> None:
+    path = tmp_path / "odd.json"
+    first = json.dumps({"Records": LOGINS[:1], "x": 1}, indent=2)
+    path.write_text(first + "\nGARBAGE\n" + json.dumps({"Records": LOGINS[1:]}, indent=2))
+    found, coverage = read(path)
+    assert ids(found) == ["e0"]
+    assert lines(coverage) == [
+        f"{path}: invalid JSON after the Records array; kept the 1 record before it"
+    ]
+    assert coverage.skipped_input
+
+
+@pytest.mark.parametrize("bad", [b"\xff", b"\xed\xa0\x80"])  # not UTF-8; a surrogate in UTF-8
+@pytest.mark.parametrize("layout", ["compact trail", "spaced trail", "lines", "lookup"])
+def test_a_record_not_utf8_is_rejected_whatever_the_layout(
+    tmp_path: Path, bad: bytes, layout: str
+) -> None:
+    """Lookup-events output kept it silently, and a compact trail kept a surrogate encoded
+    in UTF-8 (json.loads of bytes lets it pass), while the other layouts rejected both."""
+    marker = "NAME"
+    records = [console_login(eventID="bad", userIdentity={"type": "IAMUser", "userName": marker})]
+    records.append(console_login(eventID="good"))
+    if layout == "compact trail":
+        text = compact(records)
+    elif layout == "spaced trail":
+        text = spaced(records)
+    elif layout == "lines":
+        text = "\n".join(json.dumps(r) for r in records).encode()
+    else:
+        text = json.dumps({"Events": [event(r) for r in records]}).encode()
+        marker = "NAME"
+    path = tmp_path / "bad.json"
+    path.write_bytes(text.replace(marker.encode(), b"na" + bad + b"me", 1))
+    found, coverage = read(path)
+    assert ids(found) == ["good"]
+    assert [line.rsplit(": ", 1)[1] for line in lines(coverage)] == ["record is not UTF-8 text"]

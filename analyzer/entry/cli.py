@@ -8,8 +8,11 @@ first, and the heavy imports happen while they work."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import secrets
+import stat
 import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -341,18 +344,50 @@ WRITE_CHARS = 1 << 20  # a whole text is encoded a slice at a time
 
 def _write_report(result: AuditResult, output: Path | None) -> None:
     """Streamed as rendered, unless the upload needs the whole text anyway (rendered once).
-    The file is written in place, as a shell redirection writes it: through a symbolic
-    link, keeping its owner and mode, in a folder the user may not write to; a run that
-    fails while rendering leaves it incomplete (and exits with an error)."""
+    A report file is replaced whole or not at all: streamed into a new file beside it, which
+    takes the place of the old one once complete, so a scheduled job that fails while
+    writing (a full disk, a kill) leaves last week's report, never half of this one. As a
+    shell redirection would, it goes through a symbolic link and keeps the file's mode (and
+    owner, where the system allows). A file that is not a regular one (a FIFO,
+    `/dev/stdout`), or in a folder the user may not write to, is written in place."""
     if output is None:
         _write_to(result, sys.stdout)
         return
+    target = Path(os.path.realpath(output))
     try:
-        with output.open("w", encoding="utf-8", newline="") as out:
-            _write_to(result, out)
+        replaced = target.stat() if target.exists() else None
+        if replaced is not None and not stat.S_ISREG(replaced.st_mode):
+            with target.open("w", encoding="utf-8", newline="") as out:
+                _write_to(result, out)
+            return
+        name = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp")
+        try:  # created as a redirection creates a file: 0o666 less the umask
+            handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except PermissionError:  # a file the user may write, in a folder they may not
+            with target.open("w", encoding="utf-8", newline="") as out:
+                _write_to(result, out)
+            return
+        try:
+            with open(handle, "w", encoding="utf-8", newline="") as out:
+                _write_to(result, out)
+            _take_place(name, target, replaced)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
     except OSError as err:
         reason = err.strerror or str(err)
         raise CliError(f"cannot write --output {output}: {reason}", ExitCode.ERROR) from None
+
+
+def _take_place(new: str, target: Path, replaced: os.stat_result | None) -> None:
+    """The complete new report takes the old one's place, with its mode and, when allowed,
+    its owner."""
+    if replaced is not None:
+        os.chmod(new, stat.S_IMODE(replaced.st_mode))
+        if (replaced.st_uid, replaced.st_gid) != (os.getuid(), os.getgid()):
+            with contextlib.suppress(OSError):  # only root may give a file away
+                os.chown(new, replaced.st_uid, replaced.st_gid)
+    os.replace(new, target)
 
 
 def _write_to(result: AuditResult, out: TextIO) -> None:

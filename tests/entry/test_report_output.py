@@ -1,5 +1,6 @@
-"""The report file is written as a shell redirection writes it: streamed in place, through a
-symbolic link, keeping the file's mode; an unwritable place is one line naming it."""
+"""The report file is replaced whole or not at all (a failed write leaves the old report),
+through a symbolic link, keeping the file's mode, as a shell redirection would; an
+unwritable place is one line naming it."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ from analyzer.entry.cli import CliError, _write_report
 
 
 class Rendered:
-    """An AuditResult as far as writing goes: renders `pieces`."""
+    """An AuditResult as far as writing goes: renders `pieces`, then fails with `error`."""
 
-    def __init__(self, pieces: list[str]) -> None:
+    def __init__(self, pieces: list[str], error: Exception | None = None) -> None:
         self.pieces = pieces
+        self.error = error
         self.request: Any = type("R", (), {"delivery": type("D", (), {"report_s3": None})()})()
 
     def write_report(self, out: TextIO) -> None:
         for piece in self.pieces:
             out.write(piece)
+        if self.error is not None:
+            raise self.error
 
 
 def test_the_report_replaces_the_content_of_the_file(tmp_path: Path) -> None:
@@ -63,3 +67,31 @@ def test_a_report_also_uploaded_is_written_whole(
     output = tmp_path / "report.html"
     _write_report(result, output)  # type: ignore[arg-type]
     assert output.read_text() == "abcdefghij" * 3
+
+
+def test_a_write_that_fails_leaves_the_old_report_whole(tmp_path: Path) -> None:
+    """A full disk halfway through used to leave half of this week's report in place of
+    last week's (the shipped timer writes one fixed file)."""
+    output = tmp_path / "report.html"
+    output.write_text("last week's whole report")
+    full = OSError(28, "No space left on device")
+    with pytest.raises(CliError, match=r"cannot write --output .*report.html: No space left"):
+        _write_report(Rendered(["<html>half"], full), output)  # type: ignore[arg-type]
+    assert output.read_text() == "last week's whole report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_a_new_report_gets_the_mode_a_redirection_gives(tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o027)
+    try:
+        _write_report(Rendered(["new"]), tmp_path / "new.json")  # type: ignore[arg-type]
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o640
+
+
+def test_a_device_is_written_in_place() -> None:
+    _write_report(Rendered(["to the bit bucket"]), Path("/dev/null"))  # type: ignore[arg-type]
+    assert Path("/dev/null").exists()

@@ -58,6 +58,7 @@ __all__ = ["History", "HistoryBusy", "HistoryError", "PartProblem", "RunResult"]
 
 UNDATED = "undated"
 READERS = 4  # parts fetched and decoded at once
+RELISTS = 5  # listings of a read whose parts a recording run replaced meanwhile
 DAY = "day="
 MONTH = "month="
 # What `canonical_user_names` reads: a projected read brings them along with `user_name`.
@@ -315,10 +316,11 @@ class History:
         parts: Iterable[_Part],
         columns: Sequence[str] | None = None,
         encoded: Sequence[str] = (),
-    ) -> tuple[list[pa.Table], list[str]]:
-        """Each readable part decoded (in `parts`' order) and the names of those read; the
-        others are added to `problems`. Parts are fetched and decoded a few at a time:
-        S3 GETs wait on the network and Parquet decoding releases the GIL."""
+    ) -> tuple[list[pa.Table], list[str], list[str]]:
+        """Each readable part decoded (in `parts`' order), the names of those read, and of
+        those gone since they were listed; the unreadable ones are added to `problems`.
+        Parts are fetched and decoded a few at a time: S3 GETs wait on the network and
+        Parquet decoding releases the GIL."""
         names = [part.name for part in parts]
         scratch = Trimmer()
 
@@ -326,7 +328,7 @@ class History:
             try:
                 data = self.store.read(name)
                 if data is None:
-                    return None  # removed by a concurrent append between list and read
+                    return None  # removed by a run recording between list and read
                 decoded = decode_part(data, columns, encoded)
                 del data
                 scratch.made(decoded.nbytes)
@@ -341,6 +343,7 @@ class History:
             fetched = [fetch(name) for name in names]
         tables: list[pa.Table] = []
         used: list[str] = []
+        vanished: list[str] = []
         for name, got in zip(names, fetched, strict=True):
             if isinstance(got, Exception):
                 text = str(got).removeprefix(f"cannot read {self._where(name)}: ")
@@ -350,7 +353,9 @@ class History:
             elif got is not None:
                 tables.append(got)
                 used.append(name)
-        return tables, used
+            else:
+                vanished.append(name)
+        return tables, used, vanished
 
     def _where(self, name: str) -> str:
         return f"{str(self.store).rstrip('/')}/{name}"
@@ -376,12 +381,7 @@ class History:
         `compact`: the repeated text columns as Parquet stores them, dictionary-encoded
         (`frame.compact`), except the ones the user names are settled from (plain text)."""
         columns, encoded = _read_columns(columns, compact)
-        parts = self._parts()
-        if since is not None or until is not None:
-            first = (since or datetime.min.replace(tzinfo=UTC)).astimezone(UTC).date()
-            last = (until or datetime.max.replace(tzinfo=UTC)).astimezone(UTC).date()
-            parts = [p for p in parts if p.rank < 2 and p.first <= last and p.last >= first]
-        tables, _ = self._tables(parts, columns, encoded)
+        tables = self._current_tables(since, until, columns, encoded)
         tables = [_within(t, since, until) for t in tables]
         if not tables:
             empty = empty_frame()
@@ -394,6 +394,37 @@ class History:
         named = canonical_user_names(frame).reset_index(drop=True)
         release_free_memory()  # the decoded parts' scratch memory, handed back
         return named
+
+    def _current_tables(
+        self,
+        since: datetime | None,
+        until: datetime | None,
+        columns: Sequence[str] | None,
+        encoded: Sequence[str],
+    ) -> list[pa.Table]:
+        """The parts of the days asked, decoded. A run recording meanwhile writes a day's
+        merged part before it removes the parts it replaces, so a part that vanished between
+        the listing and its read has a successor: the parts are listed and read again (a
+        reader that skipped it lost that day's rows without a word). After `RELISTS` tries
+        the vanished part is a problem naming it, its day incomplete."""
+        for _ in range(RELISTS):
+            parts = self._parts()
+            if since is not None or until is not None:
+                first = (since or datetime.min.replace(tzinfo=UTC)).astimezone(UTC).date()
+                last = (until or datetime.max.replace(tzinfo=UTC)).astimezone(UTC).date()
+                parts = [p for p in parts if p.rank < 2 and p.first <= last and p.last >= first]
+            tables, _, vanished = self._tables(parts, columns, encoded)
+            if not vanished:
+                return tables
+        for name in vanished:
+            problem = PartProblem(
+                self._where(name),
+                _day_of_part(name),
+                f"removed while it was read, {RELISTS} times (another run kept rewriting it)",
+            )
+            if problem not in self.problems:
+                self.problems.append(problem)
+        return tables
 
     def _merge(self, frame: pd.DataFrame, closed_before: date) -> _Merge:
         """Merge the new rows into their periods (a day, or a closed month), and fold the
@@ -425,7 +456,7 @@ class History:
         """(rows added, days they fall on). The merged part is written first, the parts it
         replaces are deleted after, so a crash between the two leaves rows twice, never once
         less; readers keep each eventID once."""
-        tables, used = self._tables(parts)
+        tables, used, _ = self._tables(parts)  # (under the lock: nothing vanishes)
         existing = _first_copies(pa.concat_tables(tables), per_day=True) if tables else None
         before = 0 if existing is None else existing.num_rows
         incoming = pa.Table.from_pandas(new, schema=ARROW_SCHEMA, preserve_index=False)

@@ -438,3 +438,27 @@ def test_the_notebook_api_warns_about_skipped_parts(tmp_path: Path) -> None:
         SkippedInputWarning, match="1 history part\\(s\\) skipped, first: .*day=2026-11-01"
     ):
         assert load_history(tmp_path).empty
+
+
+def test_a_part_replaced_while_it_is_read_is_read_from_its_successor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run recording a day writes the merged part, then removes the one it replaces: a
+    reader that listed the parts just before read the day as empty, without a word."""
+    where = str(tmp_path / "h")
+    record(History.open(where), frame(("a", "2026-11-05T10:00:00Z")), window(
+        "2026-11-05T00:00:00+00:00", "2026-11-06T00:00:00+00:00"))  # fmt: skip
+    reader = History.open(where)
+    stale = reader._parts()  # the listing a concurrent run then outdates
+    record(History.open(where), frame(("b", "2026-11-05T11:00:00Z")), window(
+        "2026-11-05T00:00:00+00:00", "2026-11-06T00:00:00+00:00"))  # fmt: skip
+    listings = iter([stale])
+    fresh = History._parts
+    monkeypatch.setattr(History, "_parts", lambda self: next(listings, None) or fresh(self))
+    assert list(reader.read()["event_id"]) == ["a", "b"]
+    assert reader.problems == []
+    always_stale = History.open(where)
+    monkeypatch.setattr(History, "_parts", lambda self: stale)
+    assert list(always_stale.read()["event_id"]) == []
+    [problem] = always_stale.problems
+    assert "removed while it was read, 5 times" in problem.line()

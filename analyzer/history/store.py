@@ -6,12 +6,12 @@ Layout under the root (a folder, or `s3://bucket/prefix`):
     events/day=YYYY-MM-DD/part-<hash>.parquet
     .history.lock                         (local only) held by the one run writing
 
-Recording a run merges the new rows into each touched day, drops duplicate eventIDs (the
-first copy wins), writes the merged day as a new part (a temporary name renamed into place,
+Recording a run merges the new rows into each touched day, drops copies of stored events
+(a record reusing an eventID with different content is kept beside it), writes the merged day as a new part (a temporary name renamed into place,
 or one S3 PUT), and only then removes the day's older parts it read; `history.json` is
 updated last (under the lock, or with a conditional PUT on S3). A run killed at any point
 leaves history that reads complete: at worst a day has an old and a new part for a moment,
-reading deduplicates by eventID, and the progress not yet recorded makes the next run read
+reading drops such copies, and the progress not yet recorded makes the next run read
 that span again.
 
 A part that cannot be used (unreadable, truncated, another schema, a GET error) is skipped
@@ -226,28 +226,55 @@ def _read_columns(
     return columns, encoded
 
 
-def _first_copies(table: pa.Table, *, per_day: bool = False) -> pa.Table:
-    """Rows whose eventID did not occur before in `table` (the first copy wins).
+# What tells a copy of an event from a different record that reuses its eventID, when
+# rows are stored: the fields a row takes from the record as written. A row's other columns
+# are derived, and a newer version of the tool may derive them otherwise, so a sign-in read
+# again (the overlap) is a copy of the stored row, not a conflict, across an upgrade.
+SAME_EVENT = (
+    "event_id", "event_time", "event_name", "event_source", "region", "principal_arn",
+    "principal_id", "source_ip", "user_agent", "error_code", "error_message", "mfa_used",
+    "login_to",
+)  # fmt: skip
+_NOT_COMPARED = frozenset({"collected_from"})  # where a copy was read: not what it says
 
-    `per_day`: an eventID is one row per UTC day of its time, the identity a day part has
-    always had. A month part folds thirty day parts; keying it on the eventID alone would
-    drop for good a copy stored under another day (an altered or replayed record), which a
-    read of that day found before the month was compacted."""
+
+def _first_copies(table: pa.Table, *, stored: bool = False) -> pa.Table:
+    """Rows that are not a copy of an earlier row of `table` (the first copy wins). A record
+    that reuses an eventID with different content is kept beside the other, as the
+    collection keeps it (`event_id_conflict`): dropping either would let a forged copy
+    replace the real record, or hide the tampering.
+
+    `stored` (merging into a part): copies are compared on `SAME_EVENT`. A read compares
+    every column it decoded, except where a copy was read from: the parts hold no two rows
+    of one event, so only the rows of a part and of the part replacing it, left side by
+    side by a run killed in between, are copies there."""
     if table.num_rows < 2:
         return table
     ids = table.column("event_id")
     if all_distinct(ids):
         return table  # the usual case: no copy
-    keys = {"id": ids, "at": pa.array(np.arange(table.num_rows))}
-    if per_day:
-        keys["day"] = pc.cast(table.column("event_time"), pa.date32())
-    first = (
-        pa.table(keys)
-        .group_by([k for k in keys if k != "at"], use_threads=False)
-        .aggregate([("at", "min")])
-        .column("at_min")
-    )
-    return table.take(pc.take(first, pc.sort_indices(first)))
+    counts = pc.value_counts(ids)
+    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    suspects = pc.indices_nonzero(pc.fill_null(pc.is_in(ids, value_set=repeated), False))
+    compared = [
+        name
+        for name in table.column_names
+        if (name in SAME_EVENT if stored else name not in _NOT_COMPARED)
+    ]
+    seen: set[tuple[object, ...]] = set()
+    copies: list[int] = []
+    rows = table.select(compared).take(suspects).to_pylist()
+    for position, row in zip(suspects.to_pylist(), rows, strict=True):
+        said = tuple(row.values())
+        if said in seen:
+            copies.append(position)
+        else:
+            seen.add(said)
+    if not copies:
+        return table
+    keep = np.ones(table.num_rows, dtype=bool)
+    keep[copies] = False
+    return table.filter(pa.array(keep))
 
 
 def _sorted(table: pa.Table) -> pa.Table:
@@ -457,12 +484,12 @@ class History:
         replaces are deleted after, so a crash between the two leaves rows twice, never once
         less; readers keep each eventID once."""
         tables, used, _ = self._tables(parts)  # (under the lock: nothing vanishes)
-        existing = _first_copies(pa.concat_tables(tables), per_day=True) if tables else None
+        existing = _first_copies(pa.concat_tables(tables), stored=True) if tables else None
         before = 0 if existing is None else existing.num_rows
         incoming = pa.Table.from_pandas(new, schema=ARROW_SCHEMA, preserve_index=False)
         merged = _first_copies(
             incoming if existing is None else pa.concat_tables([existing, incoming]),
-            per_day=True,
+            stored=True,
         )
         fresh = merged.num_rows - before
         if fresh == 0 and len(used) <= 1 and all(_part(u).period == target for u in used):

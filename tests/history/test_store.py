@@ -462,3 +462,53 @@ def test_a_part_replaced_while_it_is_read_is_read_from_its_successor(
     assert list(always_stale.read()["event_id"]) == []
     [problem] = always_stale.problems
     assert "removed while it was read, 5 times" in problem.line()
+
+
+def test_a_record_reusing_an_eventid_is_stored_beside_it_whichever_comes_first(
+    tmp_path: Path,
+) -> None:
+    """The collection keeps both (`event_id_conflict`); history kept the first per eventID
+    and day, so the finding vanished through a history, and a forged copy read first
+    replaced the real record for good."""
+    real = normalize_record(console_login(eventID="X", eventTime="2026-11-05T09:00:00Z"), "a")
+    forged = normalize_record(
+        console_login(eventID="X", eventTime="2026-11-05T09:00:00Z", sourceIPAddress="192.0.2.200"),
+        "b",
+    )
+    assert real is not None
+    assert forged is not None
+    span = window("2026-11-05T00:00:00+00:00", "2026-11-06T00:00:00+00:00")
+    for order, name in (((real, forged), "h1"), ((forged, real), "h2")):
+        history = History.open(str(tmp_path / name))
+        first = record(history, frame_from_rows([order[0].row]), span)
+        again = record(history, frame_from_rows([order[1].row, order[0].row]), span)
+        assert (first.added, again.added, again.duplicates) == (1, 1, 1)
+        stored = History.open(str(tmp_path / name)).read()
+        assert sorted(stored["source_ip"]) == ["192.0.2.0", "192.0.2.200"]
+
+
+def test_a_row_read_again_is_a_copy_though_a_newer_version_derives_it_otherwise(
+    tmp_path: Path,
+) -> None:
+    """Across an upgrade the overlap's rows are normalized anew: a derived column that
+    changed (here the endpoint) does not make them different records."""
+    normalized = normalize_record(console_login(eventID="Y", eventTime="2026-11-05T09:00:00Z"), "a")
+    assert normalized is not None
+    span = window("2026-11-05T00:00:00+00:00", "2026-11-06T00:00:00+00:00")
+    history = History.open(str(tmp_path / "h"))
+    record(history, frame_from_rows([normalized.row]), span)
+    derived_anew = {**normalized.row, "endpoint": "eu-west-1.signin.aws.amazon.com"}
+    again = record(history, frame_from_rows([derived_anew]), span)
+    assert (again.added, again.duplicates) == (0, 1)
+    assert len(History.open(str(tmp_path / "h")).read()) == 1
+
+
+def test_a_part_and_the_part_replacing_it_read_as_one(tmp_path: Path) -> None:
+    """A run killed between writing a merged part and removing the one it replaces leaves
+    both: their rows are copies, read once."""
+    where = tmp_path / "h"
+    record(History.open(str(where)), frame(("a", "2026-11-05T10:00:00Z")), window(
+        "2026-11-05T00:00:00+00:00", "2026-11-06T00:00:00+00:00"))  # fmt: skip
+    [part] = list((where / "events").rglob("*.parquet"))
+    part.with_name("part-leftover.parquet").write_bytes(part.read_bytes())
+    assert list(History.open(str(where)).read()["event_id"]) == ["a"]

@@ -7,12 +7,12 @@ Layout under the root (a folder, or `s3://bucket/prefix`):
     .history.lock                         (local only) held by the one run writing
 
 Recording a run merges the new rows into each touched day, drops copies of stored events
-(a record reusing an eventID with different content is kept beside it), writes the merged day as a new part (a temporary name renamed into place,
-or one S3 PUT), and only then removes the day's older parts it read; `history.json` is
-updated last (under the lock, or with a conditional PUT on S3). A run killed at any point
-leaves history that reads complete: at worst a day has an old and a new part for a moment,
-reading drops such copies, and the progress not yet recorded makes the next run read
-that span again.
+(a record reusing an eventID with different content is kept beside it), writes the merged
+day as a new part (a temporary name renamed into place, or one S3 PUT), and only then
+removes the day's older parts it read; `history.json` is updated last (under the lock, or
+with a conditional PUT on S3). A run killed at any point leaves history that reads
+complete: at worst a day has an old and a new part for a moment, reading drops such
+copies, and the progress not yet recorded makes the next run read that span again.
 
 A part that cannot be used (unreadable, truncated, another schema, a GET error) is skipped
 with a problem naming it, and is never deleted; `history.json` that cannot be trusted stops

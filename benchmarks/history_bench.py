@@ -48,6 +48,8 @@ def _as_the_command_renders(rendering: Any, fmt: Any) -> Any:
     known = {field.name for field in dataclasses.fields(rendering)}
     wanted = {"every_column": False, "compact": True}
     return rendering(format=fmt, **{k: v for k, v in wanted.items() if k in known})
+
+
 GIT = shutil.which("git") or "git"
 FIRST_DAY = datetime(2025, 11, 9, tzinfo=UTC)  # the fixture's year: 2025-11-09 .. 2026-11-08
 LAST_DAY = datetime(2026, 11, 9, tzinfo=UTC)

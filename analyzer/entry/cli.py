@@ -351,7 +351,14 @@ def _write_report(result: AuditResult, output: Path | None) -> None:
     owner, where the system allows). A file that is not a regular one (a FIFO,
     `/dev/stdout`), or in a folder the user may not write to, is written in place."""
     if output is None:
-        _write_to(result, sys.stdout)
+        try:
+            _write_to(result, sys.stdout)
+            sys.stdout.flush()
+        except OSError as err:  # a pipe closed early (`| head`), a full disk
+            # What is still buffered would fail again at exit, with a traceback-like note.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            reason = err.strerror or str(err)
+            raise CliError(f"cannot write the report to stdout: {reason}", ExitCode.ERROR) from None
         return
     target = Path(os.path.realpath(output))
     try:

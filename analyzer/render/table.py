@@ -169,6 +169,15 @@ class _Block:
         return sum(widths) + 3 * len(widths) + 1
 
 
+class _Console(Console):
+    """rich exits the process with status 1 when its output pipe closes (`| head`): 1 is
+    this command's code for findings. The error goes to the caller, which says it and
+    exits with the code for output that could not be written."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
 class TableRenderer(Renderer):
     """`max_rows` caps each data table (0: no cap). A terminal report of a large account
     listed every sign-in without MFA, thousands of lines, and rich took most of a second to
@@ -182,7 +191,7 @@ class TableRenderer(Renderer):
         self.max_rows = max_rows
 
     def render(self, report: SigninReport, out: TextIO, sections: Sequence[str]) -> None:
-        console = Console(
+        console = _Console(
             file=out,
             force_terminal=self.color,
             no_color=not self.color,

@@ -40,6 +40,7 @@ from analyzer.sources.scan import GZIP_MAGIC
 # that is the scan's whole memory. 4 MiB instead of 16 MiB: a million-line file's process
 # tree 610 -> 494 MB resident at the end of its scan, for 2 % more time (benchmarks/).
 SPAN_BYTES = 4 * MIB
+MIN_SPAN_BYTES = 64 * 1024  # the least SIGNIN_SPAN_MB may ask
 _BOM = b"\xef\xbb\xbf"
 _SKIP_BLOCK = MIB  # how much of an over-long line is read at a time to skip it
 
@@ -229,6 +230,11 @@ def read_span(span: Span, limit: int, keep_records: bool = False) -> SpanResult:
 
 
 def span_size() -> int:
-    """`SIGNIN_SPAN_MB` overrides the span size (tests and benchmarks try others)."""
+    """`SIGNIN_SPAN_MB` overrides the span size (tests and benchmarks try others); a value
+    that is not a size of at least 64 KiB is ignored (0 read nothing of a large file)."""
     configured = os.environ.get("SIGNIN_SPAN_MB")
-    return int(float(configured) * MIB) if configured else SPAN_BYTES
+    try:
+        size = int(float(configured) * MIB) if configured else SPAN_BYTES
+    except (ValueError, OverflowError):  # not a number, nan, inf
+        return SPAN_BYTES
+    return size if size >= MIN_SPAN_BYTES else SPAN_BYTES

@@ -256,6 +256,24 @@ def test_output_extension_chooses_the_format_unless_format_is_given(
     assert out.read_text().startswith(starts)
 
 
+def test_a_pipe_closed_early_is_one_line_and_the_output_error_code() -> None:
+    """`signin-report ... | head -1` exited 1 (findings) without a word."""
+    process = subprocess.Popen(
+        [*command(), "--logs", str(SAMPLE), "--since", "2026-11-02", "--until", "2026-11-09"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=hermetic_env(),
+    )
+    assert process.stdout is not None
+    process.stdout.close()  # the reader is gone before anything is written
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 4
+    assert stderr.decode().splitlines() == [
+        "signin-report: error: cannot write the report to stdout: Broken pipe"
+    ]
+
+
 def test_single_section_csv_is_one_table() -> None:
     result = run(
         "--logs",

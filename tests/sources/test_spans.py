@@ -20,7 +20,15 @@ import pytest
 from analyzer.domain.coverage import Coverage
 from analyzer.sources import FileSource
 from analyzer.sources.decode import read_file
-from analyzer.sources.spans import Span, is_large_json_lines, plan_spans, read_span
+from analyzer.sources.limits import MIB
+from analyzer.sources.spans import (
+    SPAN_BYTES,
+    Span,
+    is_large_json_lines,
+    plan_spans,
+    read_span,
+    span_size,
+)
 from tests.conftest import api_call, console_login
 
 SPAN = 512  # bytes: tiny spans, so a few dozen lines cross many cut points
@@ -200,3 +208,15 @@ def test_small_gzip_and_trail_files_are_not_cut(tmp_path: Path) -> None:
     assert not is_large_json_lines(plain, len(lines) + 1, 2**28)
     assert is_large_json_lines(plain, len(lines) + 1, len(lines) - 1)  # over the limit
     assert not is_large_json_lines(trail, 2 * SPAN, 2**28)
+
+
+@pytest.mark.parametrize(
+    ("configured", "size"),
+    [("1", MIB), ("0.5", MIB // 2), ("0", SPAN_BYTES), ("abc", SPAN_BYTES), ("inf", SPAN_BYTES)],
+)
+def test_the_span_size_setting_is_a_size_or_ignored(
+    monkeypatch: pytest.MonkeyPatch, configured: str, size: int
+) -> None:
+    """0 read nothing of a large file, a word ended in a traceback."""
+    monkeypatch.setenv("SIGNIN_SPAN_MB", configured)
+    assert span_size() == size

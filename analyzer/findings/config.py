@@ -29,7 +29,12 @@ from analyzer.findings.defaults import (
 SEVERITY_NAMES = ("low", "medium", "high")
 SEVERITIES = {name: rank for rank, name in enumerate(SEVERITY_NAMES, start=1)}
 ALLOW_KEYS = ("cidrs", "users", "user_agents")
-SUPPRESS_KEYS = ("rules", *ALLOW_KEYS, "reason")
+SUPPRESS_KEYS = ("rules", *ALLOW_KEYS, "identity_types", "accounts", "reason")
+# Whose names an administrator gives: a `users` entry matches these unless it names the
+# identity types. A role session's name is chosen by whoever assumes the role (and a
+# federated user's by the federation), so `users = ["alice"]` written for the IAM user
+# alice must not silence a session someone named alice.
+NAMED_BY_ADMINISTRATORS = frozenset({"IAMUser", "Root", "IdentityCenterUser"})
 MIN_AGENT_PREFIX = 8
 NARROWEST_ALLOWED = {4: 8, 6: 16}  # shortest prefix length accepted per IP version
 _NESTING_SHOWN = 64  # brackets deep at which a value is named as the one nested too deeply
@@ -46,15 +51,19 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Suppression:
-    """One entry: rows match when every criterion it gives matches (user name exactly, user
-    agent exactly or by a `*` prefix, source IP inside a network). `rules` None is the
-    blanket `[allow]` form: every rule except `PROTECTED_RULES`, never a root row."""
+    """One entry: rows match when every criterion it gives matches (user name exactly, of
+    an identity type administrators name unless `identity_types` says which; user agent
+    exactly or by a `*` prefix; source IP inside a network; identity type; account).
+    `rules` None is the blanket `[allow]` form: every rule except `PROTECTED_RULES`, never a
+    root row."""
 
     name: str
     rules: frozenset[str] | None
     users: frozenset[str] = frozenset()
     user_agents: tuple[str, ...] = ()
     cidrs: tuple[Network, ...] = ()
+    identity_types: frozenset[str] = frozenset()
+    accounts: frozenset[str] = frozenset()
     reason: str = ""
 
     @property
@@ -177,6 +186,16 @@ def _criteria(table: dict[str, Any], where: str) -> dict[str, Any]:
     if "cidrs" in table:
         cidrs = _strings(table["cidrs"], f"{where}.cidrs")
         criteria["cidrs"] = tuple(_network(c, f"{where}.cidrs") for c in cidrs)
+    if "identity_types" in table:
+        criteria["identity_types"] = frozenset(
+            _strings(table["identity_types"], f"{where}.identity_types")
+        )
+    if "accounts" in table:
+        accounts = _strings(table["accounts"], f"{where}.accounts")
+        for account in accounts:
+            if not ACCOUNT_ID.fullmatch(account):
+                raise ConfigError(f"{where}.accounts: {account!r} is not a 12-digit account ID")
+        criteria["accounts"] = frozenset(accounts)
     return criteria
 
 
@@ -198,7 +217,7 @@ def _entry(value: Any, name: str, source: str) -> Suppression:
     if not isinstance(reason, str):
         raise ConfigError(f"{where}.reason must be a string, not {_type_name(reason)}")
     criteria = _criteria(entry, where)
-    if not criteria:
+    if not set(criteria) & set(ALLOW_KEYS):  # a type or an account alone is too wide
         raise ConfigError(f"{where}: give users, user_agents or cidrs to match")
     return Suppression(name, frozenset(rules), reason=reason, **criteria)
 

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analyzer.findings.columns import arrow_of
-from analyzer.findings.config import Network, Suppression
+from analyzer.findings.config import NAMED_BY_ADMINISTRATORS, Network, Suppression
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,15 @@ def entry_mask(entry: Suppression, rows: pd.DataFrame) -> np.ndarray:
     if entry.users:
         users = pa.array(sorted(entry.users), pa.string())
         mask &= _arrow_flags(pc.is_in(arrow_of(rows["user_name"]), value_set=users))
+        if not entry.identity_types:  # names that administrators give, unless told
+            named = pa.array(sorted(NAMED_BY_ADMINISTRATORS), pa.string())
+            mask &= _arrow_flags(pc.is_in(arrow_of(rows["identity_type"]), value_set=named))
+    if entry.identity_types:
+        kinds = pa.array(sorted(entry.identity_types), pa.string())
+        mask &= _arrow_flags(pc.is_in(arrow_of(rows["identity_type"]), value_set=kinds))
+    if entry.accounts:
+        accounts = pa.array(sorted(entry.accounts), pa.string())
+        mask &= _arrow_flags(pc.is_in(arrow_of(rows["account_id"]), value_set=accounts))
     if entry.user_agents:
         mask &= _agent_matches(rows["user_agent"], entry.user_agents)
     if entry.cidrs:

@@ -398,7 +398,13 @@ REFERENCE: dict[str, Callable[..., list[Found]]] = {
 def _entry_matches(entry: Suppression, row: pd.Series) -> bool:
     """Every criterion the entry gives holds for the row (nulls match nothing)."""
     user, agent, ip = row["user_name"], row["user_agent"], row["source_ip"]
+    kind, account = row["identity_type"], row["account_id"]
     if entry.users and (pd.isna(user) or user not in entry.users):
+        return False
+    named_by = entry.identity_types or {"IAMUser", "Root", "IdentityCenterUser"}
+    if (entry.users or entry.identity_types) and (pd.isna(kind) or kind not in named_by):
+        return False
+    if entry.accounts and (pd.isna(account) or account not in entry.accounts):
         return False
     if entry.user_agents:
         if pd.isna(agent):

@@ -111,6 +111,8 @@ def random_config(rng: random.Random, suppress: bool) -> FindingsConfig:
              "users": ["alice", "?", "nan"]},
             {"rules": ["password_spray", "mfa_failure", "unknown_user"],
              "user_agents": ["curl/8.0", "Mozilla/5.0 (X11)"], "users": ["bob", "Admin"]},
+            {"rules": ["new_source_ip", "new_user_agent", "no_mfa"], "users": ["carol", "bob"],
+             "identity_types": ["AssumedRole"], "accounts": [ACCOUNTS[0]]},
         ]  # fmt: skip
     return parse_config(data)
 

@@ -216,3 +216,36 @@ def test_every_report_says_what_was_suppressed(fmt: OutputFormat) -> None:
         assert re.search(r"Suppressed findings \(2\)", plain)
     assert "suppress[0] (break-glass)" in plain
     assert "suppress[1]" in plain
+
+
+def principal(kind: str, account: str) -> dict[str, Any]:
+    if kind == "IAMUser":
+        return {"type": kind, "userName": "alice", "accountId": account,
+                "arn": f"arn:aws:iam::{account}:user/alice"}  # fmt: skip
+    return {"type": kind, "accountId": account, "principalId": "AROAX:alice",
+            "arn": f"arn:aws:sts::{account}:assumed-role/Broker/alice"}  # fmt: skip
+
+
+def test_a_users_entry_matches_names_administrators_give_unless_told_otherwise() -> None:
+    """`users = ["alice"]` written for the IAM user alice silenced a role session anyone
+    allowed to assume the role may name alice (found by an adversarial review)."""
+    from analyzer.findings.suppress import matches
+
+    rows = frame(
+        event(1, 1, userIdentity=principal("IAMUser", "1" * 12), recipientAccountId="1" * 12),
+        event(2, 2, userIdentity=principal("AssumedRole", "1" * 12), recipientAccountId="1" * 12),
+        event(3, 3, userIdentity=principal("IAMUser", "2" * 12), recipientAccountId="2" * 12),
+    )
+    assert list(rows["user_name"]) == ["alice"] * 3
+
+    def matched(entry: dict[str, Any]) -> list[bool]:
+        [suppression] = parse_config({"suppress": [{"rules": ["no_mfa"], **entry}]}).suppressions
+        return list(matches(suppression, rows))
+
+    assert matched({"users": ["alice"]}) == [True, False, True]
+    assert matched({"users": ["alice"], "identity_types": ["AssumedRole"]}) == [False, True, False]
+    assert matched({"users": ["alice"], "accounts": ["222222222222"]}) == [False, False, True]
+    with pytest.raises(ConfigError, match=r"accounts: '12' is not a 12-digit account ID"):
+        parse_config({"suppress": [{"rules": ["no_mfa"], "users": ["a"], "accounts": ["12"]}]})
+    with pytest.raises(ConfigError, match="give users, user_agents or cidrs"):
+        parse_config({"suppress": [{"rules": ["no_mfa"], "identity_types": ["IAMUser"]}]})

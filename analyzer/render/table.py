@@ -125,6 +125,17 @@ def _wrap(text: str, width: int) -> list[str]:
     return [piece for line in lines for piece in _fold(line, width)]
 
 
+CELL_CHARS = 1000  # a terminal cell's text at most; the other formats carry it whole
+
+
+def _bounded(text: str) -> str:
+    """A cell cut to `CELL_CHARS`, saying how much more there is: a user agent of megabytes
+    (a hostile record) took the table twenty seconds and thousands of wrapped lines."""
+    if len(text) <= CELL_CHARS:
+        return text
+    return f"{text[:CELL_CHARS]}\u2026 ({len(text) - CELL_CHARS} more characters: --format json)"
+
+
 def _pad(text: str, width: int, right: bool) -> str:
     space = " " * max(0, width - cell_len(text))
     return space + text if right else text + space
@@ -135,7 +146,7 @@ class _Block:
 
     def __init__(self, key: str, header: list[str], rows: list[list[Any]]) -> None:
         self.header = [_display_header(h) for h in header]
-        self.cells = [[printable(cell_text(v)) for v in row] for row in rows]
+        self.cells = [[_bounded(printable(cell_text(v))) for v in row] for row in rows]
         self.numeric = _numeric_columns(rows, len(header))
         self.times = _time_columns(rows, len(header))
         wanted = MUST_SHOW.get(key, tuple(header[:1]))

@@ -235,3 +235,20 @@ def test_an_empty_table_says_none_at_any_width() -> None:
         lines = [line.rstrip() for line in out.getvalue().splitlines()]
         for _, title in TABLE_SECTIONS:
             assert lines[lines.index(title) + 1] == "none", (width, title)
+
+
+def test_a_huge_cell_is_cut_in_the_table_and_whole_elsewhere() -> None:
+    """A hostile user agent of megabytes took the table twenty seconds to lay out."""
+    from dataclasses import replace
+
+    from analyzer.render.table import CELL_CHARS
+
+    report = sample_report()
+    users = report.tables["users"].copy()
+    users.loc[0, "endpoints"] = "A" * 2_000_000
+    huge = replace(report, tables={**report.tables, "users": users})
+    out = io.StringIO()
+    TableRenderer(width=80, max_rows=0).render(huge, out, ["users"])
+    text = out.getvalue()
+    assert f"({2_000_000 - CELL_CHARS} more characters: --format json)" in text.replace("\n", "")
+    assert text.count("A") < 2 * CELL_CHARS

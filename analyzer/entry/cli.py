@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import secrets
 import stat
 import sys
 from collections.abc import Sequence
@@ -367,7 +366,7 @@ def _write_report(result: AuditResult, output: Path | None) -> None:
             with target.open("w", encoding="utf-8", newline="") as out:
                 _write_to(result, out)
             return
-        name = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp")
+        name = str(target.parent / f".{target.name}.{os.urandom(6).hex()}.tmp")
         try:  # created as a redirection creates a file: 0o666 less the umask
             handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except PermissionError:  # a file the user may write, in a folder they may not

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,12 +24,8 @@ def event_ids(frame: pd.DataFrame) -> pa.Array | pa.ChunkedArray:
 
 
 @dataclass(frozen=True)
-class LateRows:
-    """Sign-ins from before the report window that this run stored first: delivered after
-    the run that reported their time (CloudTrail delivers minutes to hours late), between
-    two runs' windows (a scheduler's random delay, a missed run), or read again after a
-    failed scope. No earlier report held them, so this one does: a weekly job that reported
-    only its window would store them and never alert on them."""
+class EarlierRows(ABC):
+    """Rows from before the report window that a report shows beside the window's."""
 
     event_ids: pa.Array | pa.ChunkedArray
     since: datetime
@@ -38,17 +35,73 @@ class LateRows:
         found = pc.fill_null(pc.is_in(event_ids(frame), value_set=self.event_ids), False)
         return pd.Series(found.to_numpy(zero_copy_only=False), index=frame.index)
 
-    def reported(self, frame: pd.DataFrame, window: Window) -> pd.Series:
-        """The window's rows and these."""
-        assert window.since is not None
-        inside = (frame["event_time"] >= window.since).fillna(False).astype(bool)
-        return inside | self.holds(frame)
+    def span(self) -> str:
+        return f"{self.since.isoformat()} to {self.last.isoformat()}"
+
+    @abstractmethod
+    def note(self) -> str:
+        """The line saying which rows and why (a problem of the report, and on stderr)."""
+
+
+def reported(frame: pd.DataFrame, window: Window, earlier: list[EarlierRows]) -> pd.Series:
+    """The window's rows and the earlier rows shown with them."""
+    assert window.since is not None
+    shown = (frame["event_time"] >= window.since).fillna(False).astype(bool)
+    for rows in earlier:
+        shown |= rows.holds(frame)
+    return shown
+
+
+@dataclass(frozen=True)
+class EarlierCopies(EarlierRows):
+    """Records stored before the window that share an eventID with a sign-in of the window:
+    a replayed or altered copy of an event reported weeks ago, or a record forged under a
+    reported event's id. CloudTrail never reuses an id, so the report shows both and the
+    `event_id_conflict` rule raises it; reading the window alone, no report ever did."""
+
+    def note(self) -> str:
+        count = len(self.event_ids)
+        return (
+            f"{count} eventID{'s' * (count != 1)} of the window's sign-ins also name"
+            f"{'' if count != 1 else 's'} a different record stored before it ({self.span()}):"
+            " shown beside them (event_id_conflict)"
+        )
+
+
+def earlier_copies(
+    frame: pd.DataFrame, before: pd.DataFrame, window: Window
+) -> EarlierCopies | None:
+    """The rows of `before` (history before the window) whose eventIDs the window's rows
+    carry. A copy of a stored event is never stored twice, so each is a different record."""
+    assert window.since is not None
+    if frame.empty or before.empty:
+        return None
+    inside = frame[(frame["event_time"] >= window.since).fillna(False).astype(bool)]
+    found = pc.fill_null(pc.is_in(event_ids(before), value_set=event_ids(inside)), False)
+    copies = before[found.to_numpy(zero_copy_only=False)]
+    if copies.empty:
+        return None
+    moments = copies["event_time"].dropna()
+    if moments.empty:
+        return None
+    return EarlierCopies(
+        pc.unique(event_ids(copies)), moments.min().to_pydatetime(), moments.max().to_pydatetime()
+    )
+
+
+@dataclass(frozen=True)
+class LateRows(EarlierRows):
+    """Sign-ins from before the report window that this run stored first: delivered after
+    the run that reported their time (CloudTrail delivers minutes to hours late), between
+    two runs' windows (a scheduler's random delay, a missed run), or read again after a
+    failed scope. No earlier report held them, so this one does: a weekly job that reported
+    only its window would store them and never alert on them."""
 
     def note(self) -> str:
         count = len(self.event_ids)
         return (
             f"{count} sign-in event{'s' * (count != 1)} from before the window "
-            f"({self.since.isoformat()} to {self.last.isoformat()}) first stored by this run "
+            f"({self.span()}) first stored by this run "
             "(delivered late, or between two runs' windows): reported here, with the window's"
         )
 

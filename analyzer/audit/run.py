@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-    from analyzer.audit.late import LateRows
+    from analyzer.audit.late import EarlierRows, LateRows
     from analyzer.aws.plan import Plan
     from analyzer.domain.scopes import ScopeOutcome
     from analyzer.history.meta import Meta
@@ -220,6 +220,7 @@ class AuditRun:
         self.collected: pd.DataFrame | None = None
         self._archive: Any = None
         self._late: LateRows | None = None
+        self._earlier: list[EarlierRows] = []  # rows before the window the report shows
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -318,7 +319,7 @@ class AuditRun:
         request = self.request
         frame, baseline, appended, kept = self._through_history()
         window = request.window
-        if window.since is not None and self._late is None:
+        if window.since is not None and not self._earlier:
             frame = frame[(frame["event_time"] >= window.since).fillna(True).astype(bool)]
         config = with_management_account(
             request.findings or FindingsConfig(), self.coverage.management_account
@@ -516,26 +517,31 @@ class AuditRun:
                     f"history {history.store}: {len(leftovers)} temporary file(s) left by an "
                     "interrupted write, ignored (the next run that writes removes them)"
                 )
+        from analyzer.audit.late import earlier_copies, reported
         from analyzer.findings.baseline import BASELINE_COLUMNS, reduce_baseline
         from analyzer.frame.schema import REPORT_COLUMNS
 
         every = self.request.rendering.needs_every_column
         late = self._late
+        columns = None if every else REPORT_COLUMNS
+        compact = self.request.rendering.compact_frame
         try:
-            frame = history.read(
-                window.since if late is None else late.since,
-                window.until,
-                None if every else REPORT_COLUMNS,
-                compact=self.request.rendering.compact_frame,
-            )
+            start = window.since if late is None else late.since
+            frame = history.read(start, window.until, columns, compact=compact)
             # The rules need sets and maxima of a few columns of the rows before the window,
             # not the rows: a weekly run no longer loads every column of the whole history.
             before = history.read(None, window.since, columns=BASELINE_COLUMNS)
             if late is not None:  # reported now, so not their own baseline
-                frame = frame[late.reported(frame, window)].reset_index(drop=True)
                 before = before[~late.holds(before)].reset_index(drop=True)
-                self.coverage.flag_record(f"history {history.store}", late.note())
-                self.warn(f"history {history.store}: {late.note()}")
+            copies = earlier_copies(frame, before, window) if window.since else None
+            if copies is not None and start is not None and copies.since < start:
+                frame = history.read(copies.since, window.until, columns, compact=compact)
+            self._earlier = [rows for rows in (late, copies) if rows is not None]
+            if self._earlier:
+                frame = frame[reported(frame, window, self._earlier)].reset_index(drop=True)
+                for rows in self._earlier:
+                    self.coverage.flag_record(f"history {history.store}", rows.note())
+                    self.warn(f"history {history.store}: {rows.note()}")
             baseline = reduce_baseline(before)
         except Exception as err:  # S3 refusing a listing
             raise RunError(

@@ -52,9 +52,9 @@ def root_times(result: AuditResult) -> list[str]:
 
 def test_a_late_delivery_is_reported_by_the_next_run_and_only_by_it(tmp_path: Path) -> None:
     logs, history = tmp_path / "logs", tmp_path / "history"
-    write_trail(logs / "a.json.gz", [root("early", "2026-11-04T23:10:00Z")])
+    write_trail(logs / "a.json.gz", [root("early", "2026-11-04T23:55:00Z")])  # after the late one
     first = week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
-    assert root_times(first) == ["2026-11-04T23:10:00+00:00"]
+    assert root_times(first) == ["2026-11-04T23:55:00+00:00"]
     # After the first run: a sign-in of its window arrives, and one of the next week.
     write_trail(logs / "late.json.gz", [root("late", "2026-11-04T23:50:00Z")])
     write_trail(logs / "b.json.gz", [root("next", "2026-11-06T10:00:00Z")])
@@ -95,3 +95,29 @@ def test_a_late_row_is_not_its_own_baseline(tmp_path: Path) -> None:
     second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
     new_ips = [f for f in second.findings if f.rule_id == "new_source_ip"]
     assert [str(row) for f in new_ips for row in f.evidence["source_ip"]] == ["203.0.113.9"]
+
+
+def test_a_record_reusing_a_reported_events_id_is_shown_beside_it(tmp_path: Path) -> None:
+    """A replayed or altered copy of an event reported weeks ago, stored under its own day:
+    the window alone held one record of the id, so no report raised event_id_conflict."""
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [console_login(eventID="X", eventTime="2026-11-03T09:00:00Z")])
+    week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    replay = console_login(
+        eventID="X", eventTime="2026-11-06T09:00:00Z", sourceIPAddress="203.0.113.7"
+    )
+    write_trail(
+        logs / "b.json.gz", [replay, console_login(eventID="Y", eventTime="2026-11-07T09:00:00Z")]
+    )
+    second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    [conflict] = [f for f in second.findings if f.rule_id == "event_id_conflict"]
+    assert [str(t) for t in conflict.evidence["event_time"]] == [
+        "2026-11-03 09:00:00+00:00", "2026-11-06 09:00:00+00:00"]  # fmt: skip
+    said = [p.message for p in second.coverage.problems if p.culprit.startswith("history ")]
+    assert said == [
+        "1 eventID of the window's sign-ins also names a different record stored before it "
+        "(2026-11-03T09:00:00+00:00 to 2026-11-03T09:00:00+00:00): shown beside them "
+        "(event_id_conflict)"
+    ]
+    third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
+    assert [f.rule_id for f in third.findings if f.rule_id == "event_id_conflict"] == []

@@ -227,27 +227,30 @@ def _read_columns(
 
 
 # What tells a copy of an event from a different record that reuses its eventID, when
-# rows are stored: the fields a row takes from the record as written. A row's other columns
-# are derived, and a newer version of the tool may derive them otherwise, so a sign-in read
-# again (the overlap) is a copy of the stored row, not a conflict, across an upgrade.
-SAME_EVENT = (
-    "event_id", "event_time", "event_name", "event_source", "region", "principal_arn",
-    "principal_id", "source_ip", "user_agent", "error_code", "error_message", "mfa_used",
-    "login_to",
-)  # fmt: skip
-_NOT_COMPARED = frozenset({"collected_from"})  # where a copy was read: not what it says
+# rows are stored: every column a row takes from one field of the record as written (the
+# outcome is `responseElements.ConsoleLogin`, the typed name `userIdentity.userName`). Left
+# out are where a copy was read from and the classifications made of several fields (kind,
+# MFA status, failure kind, endpoint and its scope, the settled user name, data issues): a
+# newer version of the tool may classify otherwise, and a sign-in read again (the overlap)
+# after an upgrade must stay a copy of the stored row, not become a conflict.
+_CLASSIFIED = frozenset({
+    "collected_from", "event_kind", "user_name", "unknown_user", "failure_kind", "mfa_status",
+    "endpoint", "endpoint_scope", "endpoint_inferred", "data_issues",
+})  # fmt: skip
+SAME_EVENT = tuple(name for name in COLUMNS if name not in _CLASSIFIED)
 
 
-def _first_copies(table: pa.Table, *, stored: bool = False) -> pa.Table:
+def _first_copies(table: pa.Table, parts: Sequence[int] | None = None) -> pa.Table:
     """Rows that are not a copy of an earlier row of `table` (the first copy wins). A record
     that reuses an eventID with different content is kept beside the other, as the
     collection keeps it (`event_id_conflict`): dropping either would let a forged copy
     replace the real record, or hide the tampering.
 
-    `stored` (merging into a part): copies are compared on `SAME_EVENT`. A read compares
-    every column it decoded, except where a copy was read from: the parts hold no two rows
-    of one event, so only the rows of a part and of the part replacing it, left side by
-    side by a run killed in between, are copies there."""
+    Merging into a part (`parts` None), copies are compared on `SAME_EVENT`. A read gives
+    how many rows each part it read holds (`parts`, in `table`'s order): a part holds no
+    two copies, so a read drops only a row equal, in the columns it decoded, to a row of an
+    earlier part (a part and the part replacing it, left side by side by a run killed in
+    between); records stored side by side in one part stay apart whatever a read decodes."""
     if table.num_rows < 2:
         return table
     ids = table.column("event_id")
@@ -256,20 +259,22 @@ def _first_copies(table: pa.Table, *, stored: bool = False) -> pa.Table:
     counts = pc.value_counts(ids)
     repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
     suspects = pc.indices_nonzero(pc.fill_null(pc.is_in(ids, value_set=repeated), False))
-    compared = [
-        name
-        for name in table.column_names
-        if (name in SAME_EVENT if stored else name not in _NOT_COMPARED)
-    ]
-    seen: set[tuple[object, ...]] = set()
+    if parts is None:
+        compared = [name for name in table.column_names if name in SAME_EVENT]
+        part_of = np.zeros(table.num_rows, dtype=np.int64)
+    else:
+        compared = [name for name in table.column_names if name != "collected_from"]
+        part_of = np.repeat(np.arange(len(parts)), parts)
+    first_part: dict[tuple[object, ...], int] = {}
     copies: list[int] = []
     rows = table.select(compared).take(suspects).to_pylist()
     for position, row in zip(suspects.to_pylist(), rows, strict=True):
         said = tuple(row.values())
-        if said in seen:
+        part = int(part_of[position])
+        if said not in first_part:
+            first_part[said] = part
+        elif parts is None or first_part[said] != part:
             copies.append(position)
-        else:
-            seen.add(said)
     if not copies:
         return table
     keep = np.ones(table.num_rows, dtype=bool)
@@ -414,7 +419,7 @@ class History:
             empty = empty_frame()
             empty = empty if columns is None else empty[columns]
             return compacted(empty, encoded) if encoded else empty
-        table = _sorted(_first_copies(pa.concat_tables(tables)))
+        table = _sorted(_first_copies(pa.concat_tables(tables), [t.num_rows for t in tables]))
         frame: pd.DataFrame = table.to_pandas(types_mapper=pd.ArrowDtype)
         del tables, table
         # Runs stored the spelling each one saw; one person is one user_name across runs.
@@ -484,12 +489,11 @@ class History:
         replaces are deleted after, so a crash between the two leaves rows twice, never once
         less; readers keep each eventID once."""
         tables, used, _ = self._tables(parts)  # (under the lock: nothing vanishes)
-        existing = _first_copies(pa.concat_tables(tables), stored=True) if tables else None
+        existing = _first_copies(pa.concat_tables(tables)) if tables else None
         before = 0 if existing is None else existing.num_rows
         incoming = pa.Table.from_pandas(new, schema=ARROW_SCHEMA, preserve_index=False)
         merged = _first_copies(
-            incoming if existing is None else pa.concat_tables([existing, incoming]),
-            stored=True,
+            incoming if existing is None else pa.concat_tables([existing, incoming])
         )
         fresh = merged.num_rows - before
         if fresh == 0 and len(used) <= 1 and all(_part(u).period == target for u in used):

@@ -359,18 +359,21 @@ def _write_report(result: AuditResult, output: Path | None) -> None:
             reason = err.strerror or str(err)
             raise CliError(f"cannot write the report to stdout: {reason}", ExitCode.ERROR) from None
         return
-    target = Path(os.path.realpath(output))
     try:
-        replaced = target.stat() if target.exists() else None
+        try:  # the path as given, links followed: /dev/stdout into a pipe resolves to none
+            replaced: os.stat_result | None = os.stat(output)
+        except FileNotFoundError:
+            replaced = None
         if replaced is not None and not stat.S_ISREG(replaced.st_mode):
-            with target.open("w", encoding="utf-8", newline="") as out:
+            with output.open("w", encoding="utf-8", newline="") as out:
                 _write_to(result, out)
             return
+        target = Path(os.path.realpath(output))
         name = str(target.parent / f".{target.name}.{os.urandom(6).hex()}.tmp")
-        try:  # created as a redirection creates a file: 0o666 less the umask
-            handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:  # private while written; given its mode once complete (_take_place)
+            handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except PermissionError:  # a file the user may write, in a folder they may not
-            with target.open("w", encoding="utf-8", newline="") as out:
+            with output.open("w", encoding="utf-8", newline="") as out:
                 _write_to(result, out)
             return
         try:
@@ -387,8 +390,14 @@ def _write_report(result: AuditResult, output: Path | None) -> None:
 
 def _take_place(new: str, target: Path, replaced: os.stat_result | None) -> None:
     """The complete new report takes the old one's place, with its mode and, when allowed,
-    its owner."""
-    if replaced is not None:
+    its owner; a new file gets the mode a redirection would give it (0o666 less the
+    umask). Written until then with 0o600, a private report is never readable by others
+    while it is written."""
+    if replaced is None:
+        umask = os.umask(0o077)  # read by setting it (no other thread creates files now)
+        os.umask(umask)
+        os.chmod(new, 0o666 & ~umask)
+    else:
         os.chmod(new, stat.S_IMODE(replaced.st_mode))
         if (replaced.st_uid, replaced.st_gid) != (os.getuid(), os.getgid()):
             with contextlib.suppress(OSError):  # only root may give a file away

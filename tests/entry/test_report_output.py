@@ -95,3 +95,39 @@ def test_a_new_report_gets_the_mode_a_redirection_gives(tmp_path: Path) -> None:
 def test_a_device_is_written_in_place() -> None:
     _write_report(Rendered(["to the bit bucket"]), Path("/dev/null"))  # type: ignore[arg-type]
     assert Path("/dev/null").exists()
+
+
+def test_a_report_is_private_while_written_and_a_pipe_is_written_through(
+    tmp_path: Path,
+) -> None:
+    """The new file was 0o644 (umask) while a 0o600 report was written; /dev/stdout into a
+    pipe resolved to a path that does not exist and failed."""
+    import os
+    import subprocess
+    import sys
+
+    output = tmp_path / "report.json"
+    output.write_text("old")
+    output.chmod(0o600)
+    seen: list[int] = []
+
+    class Watching(Rendered):
+        def write_report(self, out: TextIO) -> None:
+            for scratch in tmp_path.glob(".report.json.*.tmp"):
+                seen.append(stat.S_IMODE(scratch.stat().st_mode))
+            super().write_report(out)
+
+    _write_report(Watching(["new"]), output)  # type: ignore[arg-type]
+    assert seen == [0o600]
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+    script = (
+        "from pathlib import Path; from tests.entry.test_report_output import Rendered; "
+        "from analyzer.entry.cli import _write_report; "
+        "_write_report(Rendered(['through the pipe']), Path('/dev/stdout'))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    piped = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=root, check=False,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )  # fmt: skip
+    assert (piped.returncode, piped.stdout, piped.stderr) == (0, "through the pipe", "")

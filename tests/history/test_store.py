@@ -464,7 +464,7 @@ def test_a_part_replaced_while_it_is_read_is_read_from_its_successor(
     assert "removed while it was read, 5 times" in problem.line()
 
 
-FORGERIES = {
+FORGERIES: dict[str, dict[str, Any]] = {
     "address": {"sourceIPAddress": "192.0.2.200"},
     "outcome": {"responseElements": {"ConsoleLogin": "Failure"}},
     "principal": {"userIdentity": {"type": "IAMUser", "userName": "Anaya",

@@ -444,7 +444,9 @@ def _whole_text(text: str, name: str, coverage: Coverage) -> Iterator[RawRecord]
     try:
         document = json.loads(text)
     except json.JSONDecodeError as err:
-        documents = _concatenated(text) if err.msg == "Extra data" else None
+        # (bytes that are not UTF-8 are placed record by record, as in one document)
+        whole = err.msg == "Extra data" and not _has_escaped_bytes(text)
+        documents = _concatenated(text) if whole else None
         if documents is None:
             yield from _records_one_by_one(text, name, coverage, err)
             return
@@ -455,7 +457,7 @@ def _whole_text(text: str, name: str, coverage: Coverage) -> Iterator[RawRecord]
                 events += len(each["Events"])
                 continue
             for record in each["Records"]:
-                yield RawRecord(record, f"{name}#{index}")
+                yield from _item(record, name, index, coverage)
                 index += 1
         return
     except (ValueError, RecursionError):
@@ -697,7 +699,7 @@ def _document(document: Any, name: str, coverage: Coverage) -> Iterator[RawRecor
         return
     if isinstance(document.get("Records"), list):
         for index, record in enumerate(document["Records"]):
-            yield RawRecord(record, f"{name}#{index}")
+            yield from _item(record, name, index, coverage)
         return
     if isinstance(document.get("Events"), list):
         yield from _lookup_events(document["Events"], name, coverage)
@@ -718,6 +720,10 @@ def lookup_event_record(event: object) -> tuple[object, None] | tuple[None, str]
     there is none. Shared by `lookup-events` output files and the live LookupEvents source."""
     payload = event.get("CloudTrailEvent") if isinstance(event, Mapping) else None
     if isinstance(payload, Mapping):  # the record itself (a tool that decoded the string)
+        if _has_escaped_bytes(json.dumps(payload, ensure_ascii=False)) and is_signin_candidate(
+            payload
+        ):
+            return None, NOT_UTF8
         return payload, None
     if not isinstance(payload, str):
         return None, "event has no CloudTrailEvent string"

@@ -440,6 +440,7 @@ LOOKUP_SHAPES = {
     + "\n"
     + json.dumps({"Events": [event(r) for r in LOGINS[1:]]}, indent=4),
     "--query Events": json.dumps([event(r) for r in LOGINS], indent=2),
+    "Records holding lookup events": json.dumps({"Records": [event(r) for r in LOGINS]}, indent=2),
     "jq -c '.Events[]'": "\n".join(json.dumps(event(r)) for r in LOGINS) + "\n",
     "CloudTrailEvent decoded": json.dumps({"Events": [event(r, decoded=True) for r in LOGINS]}),
 }
@@ -469,7 +470,10 @@ def test_what_follows_a_document_is_read_or_named(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("bad", [b"\xff", b"\xed\xa0\x80"])  # not UTF-8; a surrogate in UTF-8
-@pytest.mark.parametrize("layout", ["compact trail", "spaced trail", "lines", "lookup"])
+@pytest.mark.parametrize(
+    "layout",
+    ["compact trail", "spaced trail", "lines", "lookup", "lookup decoded", "two documents"],
+)
 def test_a_record_not_utf8_is_rejected_whatever_the_layout(
     tmp_path: Path, bad: bytes, layout: str
 ) -> None:
@@ -484,9 +488,12 @@ def test_a_record_not_utf8_is_rejected_whatever_the_layout(
         text = spaced(records)
     elif layout == "lines":
         text = "\n".join(json.dumps(r) for r in records).encode()
-    else:
+    elif layout == "lookup":
         text = json.dumps({"Events": [event(r) for r in records]}).encode()
-        marker = "NAME"
+    elif layout == "lookup decoded":
+        text = json.dumps({"Events": [event(r, decoded=True) for r in records]}).encode()
+    else:  # `cat` of two documents
+        text = spaced(records[:1]) + b"\n" + spaced(records[1:])
     path = tmp_path / "bad.json"
     path.write_bytes(text.replace(marker.encode(), b"na" + bad + b"me", 1))
     found, coverage = read(path)

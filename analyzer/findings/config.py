@@ -35,6 +35,12 @@ SUPPRESS_KEYS = ("rules", *ALLOW_KEYS, "identity_types", "accounts", "reason")
 # federated user's by the federation), so `users = ["alice"]` written for the IAM user
 # alice must not silence a session someone named alice.
 NAMED_BY_ADMINISTRATORS = frozenset({"IAMUser", "Root", "IdentityCenterUser"})
+# `userIdentity.type` values a sign-in row can carry (Identity Center's portal events before
+# July 2025 say Unknown, as do attempts with a user name that does not exist).
+IDENTITY_TYPES = frozenset({
+    *NAMED_BY_ADMINISTRATORS, "AssumedRole", "FederatedUser", "SAMLUser", "WebIdentityUser",
+    "Unknown", "AWSAccount", "AWSService",
+})  # fmt: skip
 MIN_AGENT_PREFIX = 8
 NARROWEST_ALLOWED = {4: 8, 6: 16}  # shortest prefix length accepted per IP version
 _NESTING_SHOWN = 64  # brackets deep at which a value is named as the one nested too deeply
@@ -187,9 +193,15 @@ def _criteria(table: dict[str, Any], where: str) -> dict[str, Any]:
         cidrs = _strings(table["cidrs"], f"{where}.cidrs")
         criteria["cidrs"] = tuple(_network(c, f"{where}.cidrs") for c in cidrs)
     if "identity_types" in table:
-        criteria["identity_types"] = frozenset(
-            _strings(table["identity_types"], f"{where}.identity_types")
-        )
+        kinds = _strings(table["identity_types"], f"{where}.identity_types")
+        for kind in kinds:
+            if kind not in IDENTITY_TYPES:
+                raise ConfigError(
+                    f"{where}.identity_types: no identity type {kind!r} (known: "
+                    + ", ".join(sorted(IDENTITY_TYPES))
+                    + ")"
+                )
+        criteria["identity_types"] = frozenset(kinds)
     if "accounts" in table:
         accounts = _strings(table["accounts"], f"{where}.accounts")
         for account in accounts:

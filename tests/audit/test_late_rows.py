@@ -56,14 +56,24 @@ def test_a_late_delivery_is_reported_by_the_next_run_and_only_by_it(tmp_path: Pa
     first = week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
     assert root_times(first) == ["2026-11-04T23:55:00+00:00"]
     # After the first run: a sign-in of its window arrives, and one of the next week.
-    write_trail(logs / "late.json.gz", [root("late", "2026-11-04T23:50:00Z")])
+    late = [root("late", "2026-11-04T23:50:00Z"), root("later", "2026-11-04T23:52:00Z")]
+    write_trail(logs / "late.json.gz", late)
     write_trail(logs / "b.json.gz", [root("next", "2026-11-06T10:00:00Z")])
     second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
     # The late one is reported; the overlap's copy of the early one (read again) is not.
-    assert root_times(second) == ["2026-11-04T23:50:00+00:00", "2026-11-06T10:00:00+00:00"]
+    assert root_times(second) == [
+        "2026-11-04T23:50:00+00:00",
+        "2026-11-04T23:52:00+00:00",
+        "2026-11-06T10:00:00+00:00",
+    ]
     said = [p.message for p in second.coverage.problems if p.culprit.startswith("history ")]
     assert len(said) == 1
-    assert said[0].startswith("1 sign-in event from before the window (2026-11-04T23:50:00+00:00")
+    assert said[0].startswith(
+        "2 sign-in events from before the window "
+        "(2026-11-04T23:50:00+00:00 to 2026-11-04T23:52:00+00:00) first stored by this run"
+    )
+    assert [w for w in second.warnings if "from before the window" in w] == [
+        f"history {history}: {said[0]}"]  # fmt: skip
     assert not second.coverage.skipped_input  # a note, not skipped input
     third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
     assert root_times(third) == []  # reported once

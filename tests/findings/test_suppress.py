@@ -247,5 +247,9 @@ def test_a_users_entry_matches_names_administrators_give_unless_told_otherwise()
     assert matched({"users": ["alice"], "accounts": ["222222222222"]}) == [False, False, True]
     with pytest.raises(ConfigError, match=r"accounts: '12' is not a 12-digit account ID"):
         parse_config({"suppress": [{"rules": ["no_mfa"], "users": ["a"], "accounts": ["12"]}]})
+    with pytest.raises(ConfigError, match=r"identity_types: no identity type 'IamUser'"):
+        parse_config(
+            {"suppress": [{"rules": ["no_mfa"], "users": ["a"], "identity_types": ["IamUser"]}]}
+        )
     with pytest.raises(ConfigError, match="give users, user_agents or cidrs"):
         parse_config({"suppress": [{"rules": ["no_mfa"], "identity_types": ["IAMUser"]}]})

@@ -499,3 +499,16 @@ def test_a_record_not_utf8_is_rejected_whatever_the_layout(
     found, coverage = read(path)
     assert ids(found) == ["good"]
     assert [line.rsplit(": ", 1)[1] for line in lines(coverage)] == ["record is not UTF-8 text"]
+
+
+def test_a_document_cut_after_its_array_is_named(tmp_path: Path) -> None:
+    """The array is whole, the object around it is not: its records are kept and the cut
+    said (it ended without a line)."""
+    path = tmp_path / "cut.json"
+    whole = json.dumps({"Records": LOGINS[:2], "NextToken": "t"}, indent=2)
+    path.write_text(whole[: whole.index('"NextToken"') + 12] + "\n" + "[" * 100_000)
+    found, coverage = read(path)
+    assert ids(found) == ["e0", "e1"]
+    assert lines(coverage) == [
+        f"{path}: truncated JSON after record 1; kept the 2 records before it"
+    ]

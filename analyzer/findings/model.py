@@ -174,6 +174,29 @@ def shown_evidence(findings: Sequence[Finding]) -> list[pd.DataFrame]:
     return [shown[index] for index in range(len(findings))]
 
 
+def first_event_times(findings: Sequence[Finding]) -> list[object]:
+    """Each finding's earliest evidence time (None without evidence). Unbuilt evidence is in
+    time order with missing times last, so its first row answers; the first rows of every
+    finding that shares one frame are taken in one pass (a table per finding cost a
+    millisecond each: fifteen thousand findings of a week from a big history, 15 s)."""
+    times: list[object] = [None] * len(findings)
+    sharing: dict[int, list[tuple[int, EvidenceRows]]] = {}
+    for index, finding in enumerate(findings):
+        lazy = finding.evidence_rows
+        if not finding.evidence_total:
+            continue
+        if lazy is None:
+            times[index] = finding.evidence["event_time"].min()
+        else:
+            sharing.setdefault(id(lazy.table), []).append((index, lazy))
+    for members in sharing.values():
+        firsts = np.array([lazy.positions[0] for _, lazy in members], dtype=np.int64)
+        taken = rows_at(members[0][1].table[["event_time"]], firsts)["event_time"]
+        for (index, _), moment in zip(members, list(taken), strict=True):
+            times[index] = moment  # (a missing time as the column holds it, as min() gives)
+    return times
+
+
 def evidence(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values("event_time", kind="stable")[EVIDENCE_COLUMNS].reset_index(drop=True)
 

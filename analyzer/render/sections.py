@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from analyzer.findings.model import Finding
+from analyzer.findings.model import first_event_times
 from analyzer.frame.records import row_tuples
 from analyzer.render.formats import TABLE_SECTIONS
 from analyzer.reports.report import SigninReport
@@ -36,21 +36,12 @@ def _summary(report: SigninReport) -> list[Block]:
     return [("summary", "Summary", ["metric", "value"], _key_values(summary))]
 
 
-def _first_event(finding: Finding) -> object:
-    """The earliest evidence time. Unbuilt evidence is in time order with missing times
-    last, so its first row answers without building a table per finding (with a history a
-    million-row report holds hundreds of thousands of findings)."""
-    if not finding.evidence_total:
-        return None
-    if finding.evidence_rows is not None:
-        return finding.evidence_head(1)["event_time"].min()
-    return finding.evidence["event_time"].min()
-
-
 def _findings(report: SigninReport) -> list[Block]:
     header = ["severity", "rule", "finding", "events", "first event"]
+    firsts = first_event_times(report.findings)
     rows = [
-        [f.severity, f.rule_id, f.title, f.evidence_total, _first_event(f)] for f in report.findings
+        [f.severity, f.rule_id, f.title, f.evidence_total, first]
+        for f, first in zip(report.findings, firsts, strict=True)
     ]
     return [("findings", "Findings", header, rows)]
 

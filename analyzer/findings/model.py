@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.domain.values import Severity
-from analyzer.frame.records import records_of
+from analyzer.frame.records import records_of, row_tuples
 from analyzer.frame.take import rows_at
 
 __all__ = [
@@ -153,25 +153,54 @@ def as_dicts(
     return documents
 
 
-def shown_evidence(findings: Sequence[Finding]) -> list[pd.DataFrame]:
-    """Each finding's shown evidence rows (`evidence_head(EVIDENCE_SHOWN)`), in order, the
-    rows of every finding that shares one frame taken in one pass."""
-    shown: dict[int, pd.DataFrame] = {}
+Span = tuple[pd.DataFrame, int, int]  # rows [start, stop) of a table
+
+
+def _shown_spans(findings: Sequence[Finding]) -> list[Span]:
+    """Where each finding's shown evidence rows are: the rows of every finding that shares
+    one frame are taken in one pass, into one table the findings' spans cut."""
+    spans: dict[int, Span] = {}
     sharing: dict[int, list[tuple[int, EvidenceRows]]] = {}
     for index, finding in enumerate(findings):
         lazy = finding.evidence_rows
         if lazy is None:
-            shown[index] = finding.evidence.head(EVIDENCE_SHOWN)
+            own = finding.evidence.head(EVIDENCE_SHOWN)
+            spans[index] = (own, 0, len(own))
         else:
             sharing.setdefault(id(lazy.table), []).append((index, lazy))
     for members in sharing.values():
         heads = [lazy.positions[:EVIDENCE_SHOWN] for _, lazy in members]
         taken = rows_at(members[0][1].table[EVIDENCE_COLUMNS], np.concatenate(heads))
         offset = 0
-        for (index, _), head in zip(members, heads, strict=True):
-            shown[index] = taken.iloc[offset : offset + len(head)].reset_index(drop=True)
-            offset += len(head)
-    return [shown[index] for index in range(len(findings))]
+        for (index, _), positions in zip(members, heads, strict=True):
+            spans[index] = (taken, offset, offset + len(positions))
+            offset += len(positions)
+    return [spans[index] for index in range(len(findings))]
+
+
+def shown_evidence(findings: Sequence[Finding]) -> list[pd.DataFrame]:
+    """Each finding's shown evidence rows (`evidence_head(EVIDENCE_SHOWN)`), in order, the
+    rows of every finding that shares one frame taken in one pass."""
+    return [
+        table.iloc[start:stop].reset_index(drop=True)
+        for table, start, stop in _shown_spans(findings)
+    ]
+
+
+def shown_evidence_rows(
+    findings: Sequence[Finding],
+) -> list[tuple[list[str], list[tuple[Any, ...]]]]:
+    """`shown_evidence` as (column names, row tuples): each shared table's rows are made
+    once and cut, where a DataFrame per finding and its own row iteration cost about 0.7 ms
+    a finding (fifteen thousand findings: ten seconds of an HTML report)."""
+    made: dict[int, list[tuple[Any, ...]]] = {}
+    shown: list[tuple[list[str], list[tuple[Any, ...]]]] = []
+    for table, start, stop in _shown_spans(findings):
+        rows = made.get(id(table))
+        if rows is None:
+            rows = made[id(table)] = list(row_tuples(table))
+        shown.append(([str(column) for column in table.columns], rows[start:stop]))
+    return shown
 
 
 def first_event_times(findings: Sequence[Finding]) -> list[object]:

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from analyzer.findings.model import EVIDENCE_SHOWN, shown_evidence
+from analyzer.findings.model import EVIDENCE_SHOWN, shown_evidence_rows
 from analyzer.render.cells import cell_text, printable
 from analyzer.render.charts import charts
 from analyzer.render.columns import html_rows
@@ -64,12 +64,17 @@ class HtmlRenderer(Renderer):
             series = chart_series(self.frame)
         show_findings = "findings" in sections
         findings = report.findings if show_findings else []
-        shown = zip(findings, shown_evidence(findings), strict=True)
+        shown = [
+            (finding, columns, rows)
+            for finding, (columns, rows) in zip(
+                findings, shown_evidence_rows(findings), strict=True
+            )
+        ]
         pieces = template.generate(
             report=report,
             blocks=[_block(b) for b in section_blocks(report, sections) if b[0] != "findings"],
             show_findings=show_findings,
-            findings_shown=list(shown),
+            findings_shown=shown,
             evidence_shown=EVIDENCE_SHOWN,
             charts=charts(series) if series is not None else [],
         )

@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analyzer.findings.model import ShownRows
 from analyzer.frame.records import column_values, records_of, row_tuples
 from analyzer.render.text import json_visible
 
@@ -226,7 +227,10 @@ def _json_whole(table: pd.DataFrame, indent: str) -> str:
     return json_visible(text.replace("\n", "\n" + indent))
 
 
-def json_pieces(build: Callable[[Callable[[pd.DataFrame], Any]], Any], token: str) -> Iterator[str]:
+Written = pd.DataFrame | ShownRows  # a table, or a finding's rows of a shared one
+
+
+def json_pieces(build: Callable[[Callable[[Written], Any]], Any], token: str) -> Iterator[str]:
     """The JSON text of the document `build(table_value)` returns, in pieces, each table
     written by `json_rows` instead of being listed as records.
 
@@ -235,9 +239,9 @@ def json_pieces(build: Callable[[Callable[[pd.DataFrame], Any]], Any], token: st
     small document is dumped as usual, then each placeholder is replaced by its table's text
     at the indentation of the line holding it. Raises ValueError (before any piece) when a
     placeholder is not found exactly once."""
-    tables: list[pd.DataFrame] = []
+    tables: list[Written] = []
 
-    def placeholder(table: pd.DataFrame) -> str:
+    def placeholder(table: Written) -> str:
         tables.append(table)
         return f"{token}-{len(tables) - 1}"
 
@@ -249,7 +253,7 @@ def json_pieces(build: Callable[[Callable[[pd.DataFrame], Any]], Any], token: st
         places.setdefault(int(match.group(1)), []).append(match.start())
     if sorted(places) != list(range(len(tables))) or any(len(at) != 1 for at in places.values()):
         raise ValueError("placeholder not found once in the document")
-    found: list[tuple[int, int, str, pd.DataFrame]] = []
+    found: list[tuple[int, int, str, Written]] = []
     for number, table in enumerate(tables):  # (in the document's order, whatever the calls')
         [at] = places[number]
         end = at + len(f'"{token}-{number}"')
@@ -261,11 +265,18 @@ def json_pieces(build: Callable[[Callable[[pd.DataFrame], Any]], Any], token: st
 
 
 def _spliced(
-    skeleton: str, spans: list[tuple[int, int, str]], tables: list[pd.DataFrame]
+    skeleton: str, spans: list[tuple[int, int, str]], tables: list[Written]
 ) -> Iterator[str]:
-    written = _small_tables(tables, [indent for _, _, indent in spans])
+    indents = [indent for _, _, indent in spans]
+    written = _shared_rows(tables, indents)
+    placed = pd.DataFrame()  # (a span already written needs no frame of its own)
+    plain = [
+        table if isinstance(table, pd.DataFrame) else placed if n in written else table.frame()
+        for n, table in enumerate(tables)
+    ]
+    written.update(_small_tables(plain, indents, skip=set(written)))
     done = 0
-    for number, ((start, end, indent), table) in enumerate(zip(spans, tables, strict=True)):
+    for number, ((start, end, indent), table) in enumerate(zip(spans, plain, strict=True)):
         yield skeleton[done:start]
         if number in written:
             yield written[number]
@@ -275,7 +286,36 @@ def _spliced(
     yield skeleton[done:]
 
 
-def _small_tables(tables: list[pd.DataFrame], indents: list[str]) -> dict[int, str]:
+def _shared_rows(tables: list[Written], indents: list[str]) -> dict[int, str]:
+    """The texts of findings' rows that are spans of one shared table (by number): the
+    table's row objects written once, each span cut out of them."""
+    groups: dict[tuple[int, str], list[int]] = {}
+    for number, (table, indent) in enumerate(zip(tables, indents, strict=True)):
+        if isinstance(table, ShownRows) and len(table):
+            groups.setdefault((id(table.table), indent), []).append(number)
+    written: dict[int, str] = {}
+    for (_, indent), numbers in groups.items():
+        shared = tables[numbers[0]]
+        assert isinstance(shared, ShownRows)
+        names = [str(column) for column in shared.table.columns]
+        labels = all(isinstance(column, str) for column in shared.table.columns)
+        if not names or not labels or len(set(names)) != len(names):
+            continue
+        try:
+            objects = _json_objects(shared.table, names, indent)
+        except _Nested:
+            continue
+        for number in numbers:
+            rows = tables[number]
+            assert isinstance(rows, ShownRows)
+            body = _decoded(objects, rows.start, rows.stop)[:-1]  # the last row's comma
+            written[number] = f"[{body}\n{indent}]"
+    return written
+
+
+def _small_tables(
+    tables: list[pd.DataFrame], indents: list[str], skip: set[int] | frozenset[int] = frozenset()
+) -> dict[int, str]:
     """The texts of the small tables (by number), written together: a report holds a few
     hundred findings of up to fifty evidence rows each, and the Arrow kernels of one table
     cost about the same for fifty rows as for ten thousand. Tables alike (column names and
@@ -283,6 +323,8 @@ def _small_tables(tables: list[pd.DataFrame], indents: list[str]) -> dict[int, s
     again; a group holding a nested value is left to `json_rows`, table by table."""
     groups: dict[tuple[tuple[str, ...], tuple[str, ...], str], list[int]] = {}
     for number, (table, indent) in enumerate(zip(tables, indents, strict=True)):
+        if number in skip:
+            continue
         names = tuple(str(column) for column in table.columns)
         labels = all(isinstance(column, str) for column in table.columns)  # (concat aligns
         # by label: 1 and "1" print alike but are two columns, 1 and 1.0 one)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from collections.abc import Sequence
@@ -22,7 +23,8 @@ class JsonRenderer(Renderer):
         (`render.columns`): the same text as dumping `as_dict()`, without a Python object per
         row. The placeholders' token is random per run, so data cannot forge one."""
         try:
-            pieces = json_pieces(report.document, secrets.token_hex(16))
+            document = functools.partial(report.document, spans=True)
+            pieces = json_pieces(document, secrets.token_hex(16))
         except ValueError:  # a placeholder turned up twice: the data held the token
             dumped = json.dumps(report.as_dict(), indent=2, ensure_ascii=False, sort_keys=False)
             pieces = iter([json_visible(dumped)])

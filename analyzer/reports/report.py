@@ -55,16 +55,17 @@ class SigninReport:
         row objects with ISO-8601 times."""
         return self.document(records_of)
 
-    def document(self, table_value: Callable[[pd.DataFrame], Any]) -> dict[str, Any]:
+    def document(self, table_value: Callable[[Any], Any], *, spans: bool = False) -> dict[str, Any]:
         """`as_dict` with each table given by `table_value(table)`: the JSON renderer puts a
-        placeholder there and writes the tables column by column (`render.columns`)."""
+        placeholder there and writes the tables column by column (`render.columns`); with
+        `spans`, findings' evidence comes as `ShownRows` of tables they share."""
         rows = {key: table_value(table) for key, table in self.tables.items()}
         return {
             "report_version": REPORT_VERSION,
             "generated_at": self.generated_at.isoformat(),
             "window": self.window.as_dict() if self.window else {"since": None, "until": None},
             "summary": self.summary,
-            "findings": as_dicts(self.findings, table_value),
+            "findings": as_dicts(self.findings, table_value, spans=spans),
             "suppressed": {
                 "total": len(self.suppressed),
                 "by_entry": self.suppressed_by_entry(),

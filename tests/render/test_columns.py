@@ -15,6 +15,7 @@ values.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import random
@@ -396,9 +397,34 @@ def test_a_report_with_findings_is_written_without_the_whole_dump() -> None:
     )  # fmt: skip
     # json_document raises where the renderer would fall back to dumping as_dict()
     assert json_document(report.document, "tok") == json_reference(report.as_dict())
+    # findings' evidence as spans of the tables they share (what the renderer writes)
+    shared = functools.partial(report.document, spans=True)
+    assert json_document(shared, "tok") == json_reference(report.as_dict())
     out = io.StringIO()
     JsonRenderer().render(report, out, list(SECTION_NAMES))
     assert out.getvalue() == json_reference(report.as_dict()) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_findings_sharing_evidence_tables_are_written_as_the_dump(seed: int) -> None:
+    """With a history, first-seen rules report a finding per new value, each a span of one
+    shared table: written once and cut, the same text as each finding's records."""
+    from analyzer.domain.coverage import Coverage
+    from analyzer.findings.config import FindingsConfig
+    from analyzer.findings.engine import run_rules
+    from tests.findings.test_rules_differential import START, _rng, random_frame
+
+    rng = _rng(seed)
+    frame = random_frame(rng, 300)
+    history = random_frame(rng, 200, START.replace(year=START.year - 1))
+    findings = run_rules(frame, history, FindingsConfig())
+    assert sum(f.evidence_rows is not None for f in findings) > 3
+    report = build_report(
+        frame, Coverage(accounts=ACCOUNTS), window=None,
+        generated_at=datetime(2026, 11, 26, tzinfo=UTC), findings=findings,
+    )  # fmt: skip
+    shared = functools.partial(report.document, spans=True)
+    assert json_document(shared, "tok") == json_reference(report.as_dict())
 
 
 def test_small_tables_with_labels_that_print_alike_stay_apart() -> None:

@@ -85,7 +85,9 @@ def earlier_copies(
     if moments.empty:
         return None
     return EarlierCopies(
-        pc.unique(event_ids(copies)), moments.min().to_pydatetime(), moments.max().to_pydatetime()
+        pc.unique(event_ids(copies)),
+        pd.Timestamp(moments.min()).to_pydatetime(),
+        pd.Timestamp(moments.max()).to_pydatetime(),
     )
 
 
@@ -123,6 +125,6 @@ def late_rows(
     moments = fresh["event_time"]
     return LateRows(
         pc.unique(event_ids(fresh)),
-        moments.min().to_pydatetime(),
-        moments.max().to_pydatetime(),
+        pd.Timestamp(moments.min()).to_pydatetime(),
+        pd.Timestamp(moments.max()).to_pydatetime(),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Self
 
 import pandas as pd
 import pyarrow as pa
@@ -35,8 +36,20 @@ class EarlierRows(ABC):
         found = pc.fill_null(pc.is_in(event_ids(frame), value_set=self.event_ids), False)
         return pd.Series(found.to_numpy(zero_copy_only=False), index=frame.index)
 
+    @classmethod
+    def of(cls, rows: pd.DataFrame) -> Self | None:
+        """The eventIDs of `rows` and the span of their times (None when none has one)."""
+        moments = rows["event_time"].dropna()
+        if moments.empty:
+            return None
+        return cls(
+            pc.unique(event_ids(rows)),
+            pd.Timestamp(moments.min()).to_pydatetime(),  # (pandas 2.2 gives a datetime)
+            pd.Timestamp(moments.max()).to_pydatetime(),
+        )
+
     def span(self) -> str:
-        return f"{self.since.isoformat()} to {self.last.isoformat()}"
+        return f"({self.since.isoformat()} to {self.last.isoformat()})"
 
     @abstractmethod
     def note(self) -> str:
@@ -60,11 +73,11 @@ class EarlierCopies(EarlierRows):
     `event_id_conflict` rule raises it; reading the window alone, no report ever did."""
 
     def note(self) -> str:
-        count = len(self.event_ids)
+        one = len(self.event_ids) == 1
+        ids = "1 eventID" if one else f"{len(self.event_ids)} eventIDs"
         return (
-            f"{count} eventID{'s' * (count != 1)} of the window's sign-ins also name"
-            f"{'' if count != 1 else 's'} a different record stored before it ({self.span()}):"
-            " shown beside them (event_id_conflict)"
+            f"{ids} of the window's sign-ins also name{'s' * one} a different record stored "
+            f"before it {self.span()}: shown beside them (event_id_conflict)"
         )
 
 
@@ -78,17 +91,7 @@ def earlier_copies(
         return None
     inside = frame[(frame["event_time"] >= window.since).fillna(False).astype(bool)]
     found = pc.fill_null(pc.is_in(event_ids(before), value_set=event_ids(inside)), False)
-    copies = before[found.to_numpy(zero_copy_only=False)]
-    if copies.empty:
-        return None
-    moments = copies["event_time"].dropna()
-    if moments.empty:
-        return None
-    return EarlierCopies(
-        pc.unique(event_ids(copies)),
-        pd.Timestamp(moments.min()).to_pydatetime(),
-        pd.Timestamp(moments.max()).to_pydatetime(),
-    )
+    return EarlierCopies.of(before[found.to_numpy(zero_copy_only=False)])
 
 
 @dataclass(frozen=True)
@@ -100,11 +103,11 @@ class LateRows(EarlierRows):
     only its window would store them and never alert on them."""
 
     def note(self) -> str:
-        count = len(self.event_ids)
+        events = len(self.event_ids)
         return (
-            f"{count} sign-in event{'s' * (count != 1)} from before the window "
-            f"({self.span()}) first stored by this run "
-            "(delivered late, or between two runs' windows): reported here, with the window's"
+            f"{events} sign-in event{'s' * (events != 1)} from before the window {self.span()}"
+            " first stored by this run (delivered late, or between two runs' windows): "
+            "reported here, with the window's"
         )
 
 
@@ -119,12 +122,4 @@ def late_rows(
     if early.empty:
         return None
     new = pc.invert(pc.fill_null(pc.is_in(event_ids(early), value_set=stored_before), False))
-    fresh = early[new.to_numpy(zero_copy_only=False)]
-    if fresh.empty:
-        return None
-    moments = fresh["event_time"]
-    return LateRows(
-        pc.unique(event_ids(fresh)),
-        pd.Timestamp(moments.min()).to_pydatetime(),
-        pd.Timestamp(moments.max()).to_pydatetime(),
-    )
+    return LateRows.of(early[new.to_numpy(zero_copy_only=False)])

@@ -12,16 +12,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analyzer.domain.window import Window
+from analyzer.findings.columns import arrow_of
 
 
-def event_ids(frame: pd.DataFrame) -> pa.Array | pa.ChunkedArray:
-    """A frame's eventIDs as Arrow strings (the frame's own buffers when it holds them)."""
-    column = frame["event_id"]
-    if isinstance(column.dtype, pd.ArrowDtype):
-        values = column.array.__arrow_array__()
-    else:
-        values = pa.array(column.astype(object).tolist())
-    return values.cast(pa.string())
+def event_ids(frame: pd.DataFrame) -> pa.ChunkedArray:
+    """A frame's eventIDs as Arrow (the frame's own buffers when it holds them)."""
+    return arrow_of(frame["event_id"])
 
 
 @dataclass(frozen=True)

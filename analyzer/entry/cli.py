@@ -365,16 +365,14 @@ def _write_report(result: AuditResult, output: Path | None) -> None:
         except FileNotFoundError:
             replaced = None
         if replaced is not None and not stat.S_ISREG(replaced.st_mode):
-            with output.open("w", encoding="utf-8", newline="") as out:
-                _write_to(result, out)
+            _write_in_place(result, output)
             return
         target = Path(os.path.realpath(output))
         name = str(target.parent / f".{target.name}.{os.urandom(6).hex()}.tmp")
         try:  # private while written; given its mode once complete (_take_place)
             handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except PermissionError:  # a file the user may write, in a folder they may not
-            with output.open("w", encoding="utf-8", newline="") as out:
-                _write_to(result, out)
+            _write_in_place(result, output)
             return
         try:
             with open(handle, "w", encoding="utf-8", newline="") as out:
@@ -386,6 +384,11 @@ def _write_report(result: AuditResult, output: Path | None) -> None:
     except OSError as err:
         reason = err.strerror or str(err)
         raise CliError(f"cannot write --output {output}: {reason}", ExitCode.ERROR) from None
+
+
+def _write_in_place(result: AuditResult, output: Path) -> None:
+    with output.open("w", encoding="utf-8", newline="") as out:
+        _write_to(result, out)
 
 
 def _take_place(new: str, target: Path, replaced: os.stat_result | None) -> None:

@@ -179,19 +179,29 @@ def as_dicts(
 Span = tuple[pd.DataFrame, int, int]  # rows [start, stop) of a table
 
 
-def _shown_spans(findings: Sequence[Finding]) -> list[Span]:
-    """Where each finding's shown evidence rows are: the rows of every finding that shares
-    one frame are taken in one pass, into one table the findings' spans cut."""
-    spans: dict[int, Span] = {}
+def _sharing(findings: Sequence[Finding]) -> tuple[list[int], list[list[tuple[int, EvidenceRows]]]]:
+    """The findings with built evidence (by index), and the others grouped by the frame
+    their evidence rows point into: each group is taken from its frame in one pass."""
+    built: list[int] = []
     sharing: dict[int, list[tuple[int, EvidenceRows]]] = {}
     for index, finding in enumerate(findings):
         lazy = finding.evidence_rows
         if lazy is None:
-            own = finding.evidence.head(EVIDENCE_SHOWN)
-            spans[index] = (own, 0, len(own))
+            built.append(index)
         else:
             sharing.setdefault(id(lazy.table), []).append((index, lazy))
-    for members in sharing.values():
+    return built, list(sharing.values())
+
+
+def _shown_spans(findings: Sequence[Finding]) -> list[Span]:
+    """Where each finding's shown evidence rows are: the rows of every finding that shares
+    one frame are taken in one pass, into one table the findings' spans cut."""
+    spans: dict[int, Span] = {}
+    built, groups = _sharing(findings)
+    for index in built:
+        own = findings[index].evidence.head(EVIDENCE_SHOWN)
+        spans[index] = (own, 0, len(own))
+    for members in groups:
         heads = [lazy.positions[:EVIDENCE_SHOWN] for _, lazy in members]
         taken = rows_at(members[0][1].table[EVIDENCE_COLUMNS], np.concatenate(heads))
         offset = 0
@@ -232,16 +242,14 @@ def first_event_times(findings: Sequence[Finding]) -> list[object]:
     finding that shares one frame are taken in one pass (a table per finding cost a
     millisecond each: fifteen thousand findings of a week from a big history, 15 s)."""
     times: list[object] = [None] * len(findings)
-    sharing: dict[int, list[tuple[int, EvidenceRows]]] = {}
-    for index, finding in enumerate(findings):
-        lazy = finding.evidence_rows
-        if not finding.evidence_total:
+    built, groups = _sharing(findings)
+    for index in built:
+        if findings[index].evidence_total:
+            times[index] = findings[index].evidence["event_time"].min()
+    for group in groups:
+        members = [(index, lazy) for index, lazy in group if len(lazy)]
+        if not members:
             continue
-        if lazy is None:
-            times[index] = finding.evidence["event_time"].min()
-        else:
-            sharing.setdefault(id(lazy.table), []).append((index, lazy))
-    for members in sharing.values():
         firsts = np.array([lazy.positions[0] for _, lazy in members], dtype=np.int64)
         taken = rows_at(members[0][1].table[["event_time"]], firsts)["event_time"]
         for (index, _), moment in zip(members, list(taken), strict=True):

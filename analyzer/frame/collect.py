@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from analyzer.domain.coverage import Coverage, Problem
 from analyzer.domain.window import Window
 from analyzer.frame.compact import COMPACT_COLUMNS, compacted
-from analyzer.frame.distinct import all_distinct
+from analyzer.frame.distinct import all_distinct, repeated_rows
 from analyzer.frame.memory import Trimmer, release_free_memory
 from analyzer.frame.order import time_order
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, conform, frame_from_rows, frame_from_table
@@ -235,11 +235,10 @@ class _Columnar:
         ids = table.column("event_id")
         if all_distinct(ids):
             return table  # the usual case, answered without a hash table of every id
-        counts = pc.value_counts(ids)
-        repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
-        if not len(repeated):
+        positions = repeated_rows(ids)
+        if not len(positions):
             return table
-        suspects = table.filter(pc.is_in(ids, value_set=repeated))
+        suspects = table.take(positions)
         content = [c for c in COLUMNS if c not in _NOT_CONTENT]
         seen: dict[str, list[tuple[tuple[Any, ...], str]]] = {}
         dropped: list[int] = []

@@ -47,6 +47,14 @@ def all_distinct(values: pa.Array | pa.ChunkedArray) -> bool:
         return False
 
 
+def repeated_rows(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The positions, in order, of the rows whose value occurs more than once: the only rows
+    a deduplication by eventID looks at (in Python) once `all_distinct` said no."""
+    counts = pc.value_counts(values)
+    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    return pc.indices_nonzero(pc.fill_null(pc.is_in(values, value_set=repeated), False))
+
+
 def _mixed_rows(chunks: list[pa.Array]) -> np.ndarray | None:
     """One 64-bit number per value, equal for equal values; None when the values are not
     non-null texts of one length (the exact count then answers). Each chunk's bytes are read

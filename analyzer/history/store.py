@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 from analyzer.domain.scopes import ScopeOutcome
 from analyzer.domain.window import Window
 from analyzer.frame.compact import COMPACT_COLUMNS, compacted
-from analyzer.frame.distinct import all_distinct
+from analyzer.frame.distinct import all_distinct, repeated_rows
 from analyzer.frame.memory import Trimmer, release_free_memory
 from analyzer.frame.order import time_order
 from analyzer.frame.schema import ARROW_SCHEMA, COLUMNS, SCHEMA_VERSION, empty_frame
@@ -256,9 +256,7 @@ def _first_copies(table: pa.Table, parts: Sequence[int] | None = None) -> pa.Tab
     ids = table.column("event_id")
     if all_distinct(ids):
         return table  # the usual case: no copy
-    counts = pc.value_counts(ids)
-    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
-    suspects = pc.indices_nonzero(pc.fill_null(pc.is_in(ids, value_set=repeated), False))
+    suspects = repeated_rows(ids)
     if parts is None:
         compared = [name for name in table.column_names if name in SAME_EVENT]
         part_of = np.zeros(table.num_rows, dtype=np.int64)

@@ -84,12 +84,11 @@ def entry_mask(entry: Suppression, rows: pd.DataFrame) -> np.ndarray:
     if entry.users:
         users = pa.array(sorted(entry.users), pa.string())
         mask &= _arrow_flags(pc.is_in(arrow_of(rows["user_name"]), value_set=users))
-        if not entry.identity_types:  # names that administrators give, unless told
-            named = pa.array(sorted(NAMED_BY_ADMINISTRATORS), pa.string())
-            mask &= _arrow_flags(pc.is_in(arrow_of(rows["identity_type"]), value_set=named))
-    if entry.identity_types:
-        kinds = pa.array(sorted(entry.identity_types), pa.string())
-        mask &= _arrow_flags(pc.is_in(arrow_of(rows["identity_type"]), value_set=kinds))
+    # A user name is matched among the names administrators give, unless types are named.
+    kinds = entry.identity_types or (NAMED_BY_ADMINISTRATORS if entry.users else frozenset())
+    if kinds:
+        wanted = pa.array(sorted(kinds), pa.string())
+        mask &= _arrow_flags(pc.is_in(arrow_of(rows["identity_type"]), value_set=wanted))
     if entry.accounts:
         accounts = pa.array(sorted(entry.accounts), pa.string())
         mask &= _arrow_flags(pc.is_in(arrow_of(rows["account_id"]), value_set=accounts))

@@ -87,22 +87,22 @@ def _walk(
     folder once whatever symlinks point at it (no loops), in a stable order, and yielding
     each file once over all the paths given. Entries that cannot be examined, and files
     that are not regular files (a FIFO would block the read), are named in a line."""
-    walked: set[tuple[int, int]] = set()
     stack: list[Path] = [root]
     while stack:
         folder = stack.pop()
         try:
             info = folder.stat()
-            entered_by = seen.folders.setdefault((info.st_dev, info.st_ino), given)
-            if entered_by != given:
-                coverage.skip_file(str(folder), GIVEN_TWICE, warn=False)
-                continue
-            if folder is not root and (info.st_dev, info.st_ino) in walked:
+            key = (info.st_dev, info.st_ino)
+            entered_by = seen.folders.get(key)
+            if entered_by == given:  # a link back into this path: a loop, said
                 coverage.skip_file(
                     str(folder), "folder already read through another path (symlink), skipped"
                 )
                 continue
-            walked.add((info.st_dev, info.st_ino))
+            if entered_by is not None:  # by another path given: quiet, nothing is lost
+                coverage.skip_file(str(folder), GIVEN_TWICE, warn=False)
+                continue
+            seen.folders[key] = given
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as err:
             coverage.skip_file(str(folder), f"cannot list folder ({err.strerror or err})")

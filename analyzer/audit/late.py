@@ -108,7 +108,7 @@ class LateRows(EarlierRows):
 
 
 def late_rows(
-    collected: pd.DataFrame, stored_before: pa.Array | None, since: datetime | None
+    collected: pd.DataFrame, stored_before: pa.ChunkedArray | None, since: datetime | None
 ) -> LateRows | None:
     """The collected rows before `since` whose eventIDs history did not hold before."""
     if since is None or stored_before is None or collected.empty:

@@ -554,7 +554,7 @@ class AuditRun:
             self.coverage.kept = len(frame)
         return frame, baseline, appended, kept
 
-    def _stored_before_window(self, history: History) -> pa.Array | None:
+    def _stored_before_window(self, history: History) -> pa.ChunkedArray | None:
         """The eventIDs history held between the collection's start and the window's, before
         this run recorded (None when the collection starts with the window)."""
         since, start = self.request.window.since, self.collect_window.since

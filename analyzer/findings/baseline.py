@@ -45,10 +45,26 @@ BASELINE_COLUMNS = [
 ]
 
 
-def _grouped(table: pa.Table, keys: list[str]) -> pa.Table:
-    """Distinct `keys` with the latest event_time, every other baseline column null."""
-    latest = table.group_by(keys, use_threads=False).aggregate([("event_time", "max")])
-    columns = {name: latest.column(name) for name in keys}
+def _codes(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.Array]:
+    """A text column as int32 codes into its distinct values (a null stays a null code), and
+    those values. Grouping a year's rows by their text columns hashed the strings of WHO
+    once per group and held every key's text in the hash tables (1.5 s and 480 MB over a
+    million rows); coded, each column is hashed once and the groups are made of integers
+    (0.45 s, 240 MB). Coding the value columns too, though each is a key of one group only,
+    measured steadier and smaller than grouping them as text."""
+    whole = column.combine_chunks()  # (one array: one dictionary, by construction)
+    encoded = pc.dictionary_encode(whole)
+    return pa.chunked_array([encoded.indices], pa.int32()), encoded.dictionary
+
+
+def _grouped(coded: pa.Table, keys: list[str], values: dict[str, pa.Array]) -> pa.Table:
+    """Distinct `keys` with the latest event_time, every other baseline column null; `coded`
+    holds the text columns as codes into `values`."""
+    latest = coded.group_by(keys, use_threads=False).aggregate([("event_time", "max")])
+    columns = {
+        name: values[name].take(latest.column(name)) if name in values else latest.column(name)
+        for name in keys
+    }
     columns["event_time"] = latest.column("event_time_max")
     schema = pa.schema([ARROW_SCHEMA.field(name) for name in BASELINE_COLUMNS])
     return pa.table(
@@ -77,10 +93,19 @@ def reduce_table(table: pa.Table) -> pa.Table:
         ),
         False,
     )
-    successes = table.filter(success)
-    others = table.filter(pc.and_(pc.invert(success), named))
-    pieces = [_grouped(successes, [*WHO, *group]) for group in VALUE_GROUPS]
-    pieces.append(_grouped(others, WHO))
+    values: dict[str, pa.Array] = {}
+    coded_columns: dict[str, pa.ChunkedArray] = {}
+    for name in table.column_names:
+        column = table.column(name)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            coded_columns[name], values[name] = _codes(column)
+        else:
+            coded_columns[name] = column
+    coded = pa.table(coded_columns)
+    successes = coded.filter(success)
+    others = coded.filter(pc.and_(pc.invert(success), named))
+    pieces = [_grouped(successes, [*WHO, *group], values) for group in VALUE_GROUPS]
+    pieces.append(_grouped(others, WHO, values))
     return pa.concat_tables(pieces)
 
 

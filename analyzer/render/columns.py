@@ -135,9 +135,9 @@ def _only(done: pa.Array, where: pa.Array) -> pa.Array:
 
 # --- JSON -----------------------------------------------------------------------------
 
-# What `json.dumps(..., ensure_ascii=False)` escapes in a string; `json_visible` touches no
-# ASCII character.
-_JSON_CONTROL = r"[\x00-\x1f]"  # written as \n, \u001b, ...: left to json.dumps
+# What `json.dumps(..., ensure_ascii=False)` escapes in a string, and the one ASCII character
+# `json_visible` escapes.
+_JSON_CONTROL = r"[\x00-\x1f\x7f]"  # \n, \u001b, ... (json.dumps), \u007f (json_visible)
 
 
 def _json_fast(values: pa.Array) -> pa.Array | None:
@@ -398,8 +398,9 @@ class _Fields:
 
 
 # A cell `spreadsheet_safe` does not touch: ASCII (so `visible` keeps it), no line break,
-# no formula start; of those, a cell with a delimiter or a quote is quoted.
-_CSV_EXACT = r"[\r\n]|^[=+\-@\t]"
+# no control character but the tab, no formula start; of those, a cell with a delimiter or
+# a quote is quoted.
+_CSV_EXACT = r"[\x00-\x08\x0a-\x1f\x7f]|^[=+\-@\t]"
 _CSV_QUOTED = r'[,"]'
 
 

@@ -23,6 +23,13 @@ _INVISIBLE = re.compile(
     "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
     "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
 )
+# What a JSON document leaves raw that a terminal may obey: DEL and the C1 controls (an
+# 8-bit CSI, U+009B, starts an escape sequence in terminals that honour C1; `json.dumps`
+# escapes only C0). Written as `\u00XX`, which parses back to the same character.
+_JSON_INVISIBLE = re.compile(_INVISIBLE.pattern[:-1] + "\x7f-\x9f]")
+# Controls a CSV cell does not keep: every C0 and C1 control but the tab and the line breaks
+# a quoted cell holds (an ESC in a cell printed by `cat` to a terminal clears the screen).
+_CELL_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 # A word GitHub-flavoured Markdown turns into a live link by itself: one holding a URL with a
 # scheme, a `www.` address, a `mailto:`/`xmpp:` address or an e-mail address.
@@ -60,21 +67,28 @@ def _json_escape(match: re.Match[str]) -> str:
 
 
 def json_visible(document: str) -> str:
-    """A JSON document with every invisible character written as its `\\uXXXX` escape (a
-    surrogate pair above the BMP): the parsed values are unchanged, the text cannot spoof."""
-    return _INVISIBLE.sub(_json_escape, document)
+    """A JSON document with every invisible character, DEL and C1 control written as its
+    `\\uXXXX` escape (a surrogate pair above the BMP): the parsed values are unchanged, the
+    text can neither spoof nor drive a terminal."""
+    return _JSON_INVISIBLE.sub(_json_escape, document)
+
+
+def _hex(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
 
 
 def printable(text: str) -> str:
     """One line of plain text: control characters (ANSI escapes, newlines, NUL) become `\\xNN`
     and invisible format characters `\\uXXXX`. Idempotent: the escapes are printable ASCII."""
-    return visible(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
+    return visible(_CONTROL.sub(_hex, text))
 
 
 def spreadsheet_safe(text: str) -> str:
     """A cell (or a line inside it) starting with = + - @ (or tab/CR) is a formula to Excel
-    and LibreOffice; a leading apostrophe makes it text (OWASP CSV injection guidance)."""
-    text = visible(text)
+    and LibreOffice; a leading apostrophe makes it text (OWASP CSV injection guidance).
+    Control characters but tab and line breaks are shown as `\\xNN` (`printable`'s form):
+    a spreadsheet does not show them, and a terminal showing the file obeys them."""
+    text = _CELL_CONTROL.sub(_hex, visible(text))
     if "\n" in text or "\r" in text:
         text = _FORMULA_LINE.sub(r"\1'", text)
     return "'" + text if text.startswith(_FORMULA_START) else text

@@ -51,7 +51,7 @@ TEXTS = [
     "\x7f", "é", "😀", "\u202egnp.exe", "zero\u200bwidth", "\u2028", "\U000e0041", "\uff21\uff22",
     "<script>alert('x')</script>", "a&amp;b", "<&>\"'", "<é>", "\x1f", "a\x01b",
     "a-b #c [x](y) |z~ !+*{}`_", "see http://evil.example/x", "WWW.Evil.example", "a@b.c",
-    "MailTo:x", "xmpp:y", "x://", "@", "www", "-5",
+    "MailTo:x", "xmpp:y", "x://", "@", "www", "-5", "\x9b2J", "a\x85b", "\x0bv\x0cf", "a\tb",
 ]  # fmt: skip
 MOMENTS = [
     datetime(2026, 11, 1, 8, 0, 0, tzinfo=UTC),

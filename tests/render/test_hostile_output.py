@@ -89,6 +89,34 @@ def test_json_escapes_keep_the_values(tmp_path: Path) -> None:
     assert json.loads(json_visible(json.dumps("\ud800", ensure_ascii=False))) == "\ud800"
 
 
+TERMINAL_PAYLOAD = "ua \x1b]0;pwned\x07\x1b[2J \x9b2J \x85 \x7f tab\tend"
+
+
+@pytest.mark.parametrize("fmt", list(OutputFormat))
+def test_no_output_carries_a_terminal_control(fmt: OutputFormat) -> None:
+    """`signin-report --format F` printed to a terminal (or a file later `cat`ed) must not let
+    a user agent clear the screen or retitle the window: no raw C0 control (but tab and line
+    breaks), DEL or C1 control (an 8-bit CSI, U+009B, is obeyed by terminals honouring C1)."""
+    text = render(hostile_frame(TERMINAL_PAYLOAD, user_name="bob\x1b[2J"), fmt)
+    raw = {chr(point) for point in [*range(0x20), *range(0x7F, 0xA0)]} - {"\t", "\n", "\r"}
+    assert not raw & set(text), sorted(raw & set(text))
+    if fmt is OutputFormat.json:  # escaped in the JSON text, the value itself unchanged
+        assert json.loads(text)["users"][0]["user_name"] == "bob\x1b[2J"
+    elif fmt is OutputFormat.csv:  # shown the way the terminal table shows them
+        cells = [cell for row in spreadsheet_rows(text) for cell in row]
+        assert "ua \\x1b]0;pwned\\x07\\x1b[2J \\x9b2J \\x85 \\x7f tab\tend" in cells
+
+
+def test_events_files_carry_no_terminal_control(tmp_path: Path) -> None:
+    for name in ("events.csv", "events.jsonl"):
+        path = tmp_path / name
+        write_events(hostile_frame(TERMINAL_PAYLOAD), path)
+        text = path.read_text(encoding="utf-8")
+        assert not {"\x1b", "\x07", "\x9b", "\x85", "\x7f"} & set(text), name
+    [event] = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    assert event["user_agent"] == TERMINAL_PAYLOAD
+
+
 def test_terminal_text_is_one_inert_line() -> None:
     assert printable("a\nsignin-report: warning: forged") == "a\\x0asignin-report: warning: forged"
     assert printable("\x1b]0;pwned\x07\x1b[2J") == "\\x1b]0;pwned\\x07\\x1b[2J"

@@ -162,9 +162,11 @@ def member_session(
 ) -> boto3.Session:
     """A session whose only credentials are `credentials`. It shares the run session's
     loaded service models (not its credentials), so hundreds of accounts do not each parse
-    botocore's data files again; endpoint settings (AWS_ENDPOINT_URL) come from the
-    environment as for the run session."""
-    core = botocore.session.Session()
+    botocore's data files again. It reads the run session's profile (`--profile`, else
+    AWS_PROFILE) for its settings (endpoint, CA bundle, retries), never its credentials:
+    a bare session read AWS_PROFILE alone, so `--profile` was lost for every member account
+    and an AWS_PROFILE naming no profile failed the run."""
+    core = botocore.session.Session(profile=base._session.profile)
     core.register_component("data_loader", base._session.get_component("data_loader"))
     core.register_component(
         "credential_provider", CredentialResolver([_FixedProvider(credentials)])

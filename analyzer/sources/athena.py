@@ -221,14 +221,22 @@ class AthenaRunner:
             raise QueryFailed(f"cannot read the result file {url}: {_client_error(err)}") from None
         lines = codecs.iterdecode(body.iter_lines(keepends=True), "utf-8")
         reader = csv.reader(lines)
-        header = next(reader, None)
-        if header is None:
-            return
-        for values in reader:
-            yield {
-                name: (value if value != "" else None)
-                for name, value in zip(header, values, strict=False)
-            }
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            for values in reader:
+                yield {
+                    name: (value if value != "" else None)
+                    for name, value in zip(header, values, strict=False)
+                }
+        except (BotoCoreError, OSError, UnicodeDecodeError, csv.Error) as err:
+            # A download cut mid-stream (the case of every result over the API's pages) fails
+            # this query, as a failed GetQueryResults does; the rows before it are kept.
+            raise QueryFailed(
+                f"cannot read the result file {url} after line {reader.line_num}: "
+                f"{_client_error(err)}"
+            ) from None
 
 
 @dataclass(frozen=True)

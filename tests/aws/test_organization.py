@@ -269,3 +269,26 @@ def test_history_scopes_name_the_account(org: dict[str, str]) -> None:
         assert outcomes[f"lookup:{org['denied_lookup']}/{region}:signin.amazonaws.com"] is False
     assert outcomes[f"lookup:{org['denied_role']}/*:setup"] is False
     assert source.scope_families() == ["lookup:"]
+
+
+def test_member_sessions_read_the_runs_profile(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--profile P` is the run session's profile; a member account's session must read P's
+    settings (here its endpoint) too, and an AWS_PROFILE naming another (or no) profile must
+    not matter, as it does not for the run session."""
+    from botocore.credentials import Credentials
+
+    from analyzer.aws.organization import member_session
+
+    config = tmp_path / "config"
+    config.write_text("[profile audit]\nregion = eu-west-1\nendpoint_url = http://127.0.0.1:9\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_PROFILE", "ghost")  # no such profile: --profile wins
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    base = boto3.Session(profile_name="audit")
+    member = member_session(base, Credentials("AKIA", "secret", "token"), None)
+    client = member.client("cloudtrail")
+    assert client.meta.endpoint_url == "http://127.0.0.1:9"
+    assert client.meta.region_name == "eu-west-1"
+    assert member.get_credentials().access_key == "AKIA"  # the role's, not the profile's

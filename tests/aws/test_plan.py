@@ -19,6 +19,10 @@ NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
 def test_history_window_limit() -> None:
     check_history_window(Window(NOW - timedelta(days=90), NOW), NOW)
+    later = NOW + timedelta(seconds=2)  # `--days 90` resolved a moment before the check
+    check_history_window(Window(NOW - timedelta(days=90), NOW), later)
+    with pytest.raises(LiveSetupError, match=r"keeps 90 days"):
+        check_history_window(Window(NOW - timedelta(days=90, hours=1), NOW), NOW)
     with pytest.raises(LiveSetupError, match=r"keeps 90 days") as caught:
         check_history_window(Window(NOW - timedelta(days=91), NOW), NOW)
     assert "--" not in str(caught.value)  # neutral: the library names no CLI flag

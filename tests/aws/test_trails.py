@@ -89,3 +89,8 @@ def test_a_named_trail_that_does_not_exist_is_named(session: boto3.Session) -> N
     with pytest.raises(LiveSetupError) as caught:
         plan_s3(session, Window(now - timedelta(days=1), now), locations=[], trails=["nosuch"])
     assert str(caught.value) == ("trail nosuch: not found by DescribeTrails (trails found: org)")
+    with pytest.raises(LiveSetupError) as caught:  # beside a trail that exists: still refused
+        plan_s3(
+            session, Window(now - timedelta(days=1), now), locations=[], trails=["org", "nosuch"]
+        )
+    assert str(caught.value) == ("trail nosuch: not found by DescribeTrails (trails found: org)")

@@ -419,6 +419,44 @@ def test_more_than_a_thousand_rows_are_read_completely(
     assert messages.isna().sum() == 2500 - len(range(0, 2500, 7))
 
 
+def test_a_result_file_cut_mid_download_fails_its_query_only(aws: dict[str, Any]) -> None:
+    """The connection drops while the result file streams: one problem line naming the file,
+    the rows read before the cut kept (each once), no exception out of the collection."""
+    from botocore.response import StreamingBody
+    from urllib3.exceptions import ProtocolError
+
+    class Cut(io.RawIOBase):
+        def __init__(self, data: bytes) -> None:
+            self.data, self.sent = data, False
+
+        def readable(self) -> bool:
+            return True
+
+        def read(self, size: int = -1) -> bytes:
+            if not self.sent:
+                self.sent = True
+                return self.data
+            raise ProtocolError("Connection broken: IncompleteRead(0 bytes read)")
+
+    def cut(parsed: dict[str, Any], **_: Any) -> None:
+        whole = parsed["Body"].read()
+        head = whole[: whole.index(b"e-00010")]  # a header and the first rows, then the cut
+        parsed["Body"] = StreamingBody(Cut(head), len(whole))
+
+    write_result_file(aws, many_rows(40))
+    attach(aws["s3"], "after-call.s3.GetObject", cut)
+    collection = run(aws, runner(aws, [], results="csv"))
+    (problem,) = collection.coverage.problems
+    assert problem.skipped
+    assert "cannot read the result file s3://athena-results/runs/" in problem.line()
+    assert "ResponseStreamingError" in problem.line()
+    assert "\n" not in problem.line()
+    kept = list(collection.frame["event_id"])
+    assert 0 < len(kept) < 40
+    assert len(set(kept)) == len(kept)
+    assert {r.status for r in collection.coverage.regions} == {"failed"}
+
+
 def test_the_scan_limit_refuses_before_any_query(aws: dict[str, Any]) -> None:
     with pytest.raises(ScanLimitExceeded, match=r"over --athena-max-scan 1e-07 GB"):
         run(aws, runner(aws, []), max_scan_gb=1e-7)

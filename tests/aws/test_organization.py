@@ -291,4 +291,6 @@ def test_member_sessions_read_the_runs_profile(
     client = member.client("cloudtrail")
     assert client.meta.endpoint_url == "http://127.0.0.1:9"
     assert client.meta.region_name == "eu-west-1"
-    assert member.get_credentials().access_key == "AKIA"  # the role's, not the profile's
+    credentials = member.get_credentials()
+    assert credentials is not None
+    assert credentials.access_key == "AKIA"  # the role's, not the profile's

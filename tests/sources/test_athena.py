@@ -13,7 +13,7 @@ import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any, cast
 
 import boto3
 import pytest
@@ -441,7 +441,7 @@ def test_a_result_file_cut_mid_download_fails_its_query_only(aws: dict[str, Any]
     def cut(parsed: dict[str, Any], **_: Any) -> None:
         whole = parsed["Body"].read()
         head = whole[: whole.index(b"e-00010")]  # a header and the first rows, then the cut
-        parsed["Body"] = StreamingBody(io.BufferedReader(Cut(head)), len(whole))
+        parsed["Body"] = StreamingBody(cast(IO[bytes], Cut(head)), len(whole))
 
     write_result_file(aws, many_rows(40))
     attach(aws["s3"], "after-call.s3.GetObject", cut)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analyzer.audit.request import AuditRequest, AuditResult, Sources
-from analyzer.domain.coverage import Coverage, RegionCoverage
+from analyzer.domain.coverage import GAP_STATUSES, Coverage, RegionCoverage
 from analyzer.domain.errors import (
     AwsSetupError,
     LiveSetupError,
@@ -138,6 +138,14 @@ def nothing_read(coverage: Coverage, sources: Sequence[Source], logs: Sequence[P
     already_read = sum(s.known_skipped for s in sources)
     if reads_s3 and coverage.files_read == 0 and not already_read and coverage.skipped_input:
         return f"nothing could be read from S3 ({len(coverage.problems)} problem(s) reported)"
+    accounts = coverage.accounts  # (an organization run: its jobs, hence regions, are
+    # only the accounts whose role was assumed; none assumed left no region to judge by)
+    if accounts and not any(a.status == "read" or a.regions_read for a in accounts):
+        if any(a.status in GAP_STATUSES for a in accounts):
+            return (
+                f"no account of the organization could be read: none of the {len(accounts)} "
+                "asked for was (each is listed with its reason)"
+            )
     regions: list[RegionCoverage] = coverage.regions
     if not logs and regions and all(r.status == "failed" for r in regions):
         if reads_s3:
@@ -180,16 +188,24 @@ def check_file_filters(request: AuditRequest) -> None:
     read whole, so the filters would be silently ignored there (a responder narrowing a
     synced organization tree would get every account's sign-ins)."""
     sources = request.sources
-    if not sources.logs:
-        return
-    for subject, value in (("accounts", sources.accounts), ("regions", sources.regions)):
-        if value is not None:
-            raise RequestError(
-                "chooses what is read from AWS (trail buckets, event history); files are "
-                "read whole: to narrow a synced trail, name its AWSLogs/<account>/ or "
-                "CloudTrail/<region>/ folders as the paths to read",
-                subject=subject,
-            )
+    if sources.logs:
+        for subject, value in (("accounts", sources.accounts), ("regions", sources.regions)):
+            if value is not None:
+                raise RequestError(
+                    "chooses what is read from AWS (trail buckets, event history); files are "
+                    "read whole: to narrow a synced trail, name its AWSLogs/<account>/ or "
+                    "CloudTrail/<region>/ folders as the paths to read",
+                    subject=subject,
+                )
+    elif sources.accounts is not None and not (sources.reads_s3 or sources.org_role):
+        # Event history answers for the credentials' account only: a run asked for another
+        # account reported the caller's sign-ins as if they were the ones asked for.
+        raise RequestError(
+            "chooses the accounts read from trail buckets and from an organization's member "
+            "accounts; event history holds only the account of the run's credentials, and "
+            "a history is reported whole",
+            subject="accounts",
+        )
 
 
 class AuditRun:

@@ -294,3 +294,25 @@ def test_member_sessions_read_the_runs_profile(
     credentials = member.get_credentials()
     assert credentials is not None
     assert credentials.access_key == "AKIA"  # the role's, not the profile's
+
+
+def test_an_organization_run_that_reads_no_account_is_an_error(org: dict[str, str]) -> None:
+    """Every account asked for refused its role (or is not in the organization): there are
+    no regions to judge by, and a scheduled job must not see success (exit 0) for a report
+    of nothing. One account read, even partly, is a report with gaps, not an error."""
+    from analyzer.audit.run import nothing_read
+
+    session = boto3.Session(region_name="us-east-1")
+    deny_assume_role(session, org["denied_role"])
+    fake = MotoLookupEvents({})
+    nothing = read_org(fake, session=session, accounts=[org["denied_role"], "000000000000"])
+    assert {a.status for a in nothing.coverage.accounts} == {
+        "role_not_assumed",
+        "not_in_organization",
+    }
+    assert nothing_read(nothing.coverage, [], []) == (
+        "no account of the organization could be read: none of the 2 asked for was (each is "
+        "listed with its reason)"
+    )
+    some = read_org(fake, session=session, accounts=[org["denied_role"], org["read"]])
+    assert nothing_read(some.coverage, [], []) is None

@@ -173,6 +173,7 @@ def test_strict_passes_on_clean_input(tmp_path: Path) -> None:
         (["--sample", "--since", "0001-01-01T00:00+05:00"], 2, "outside the years 1 to 9999"),
         (["--sample", "--until", "9999-12-31T12:00"], 2, "is past 9999-12-30"),
         (["--sample", "--days", "7", "--accounts", "111122223333"], 2, "--accounts: chooses"),
+        (["--days", "7", "--accounts", "111122223333"], 2, "--accounts: chooses the accounts"),
         (["--logs", "sample_logs", "--days", "7", "--regions", "eu-west-1"], 2, "--regions:"),
         (["--logs", "sample_logs", "--section", "nope"], 2, "'nope' is not one of"),
         (["--logs", "sample_logs", "--events", "x.xlsx"], 2, "unknown extension .xlsx"),

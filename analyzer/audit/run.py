@@ -138,14 +138,15 @@ def nothing_read(coverage: Coverage, sources: Sequence[Source], logs: Sequence[P
     already_read = sum(s.known_skipped for s in sources)
     if reads_s3 and coverage.files_read == 0 and not already_read and coverage.skipped_input:
         return f"nothing could be read from S3 ({len(coverage.problems)} problem(s) reported)"
-    accounts = coverage.accounts  # (an organization run: its jobs, hence regions, are
-    # only the accounts whose role was assumed; none assumed left no region to judge by)
-    if accounts and not any(a.status == "read" or a.regions_read for a in accounts):
-        if any(a.status in GAP_STATUSES for a in accounts):
-            return (
-                f"no account of the organization could be read: none of the {len(accounts)} "
-                "asked for was (each is listed with its reason)"
-            )
+    # An organization run's jobs, hence regions, are the accounts whose role was assumed:
+    # with none assumed there is no region to judge by.
+    accounts = coverage.accounts
+    read_any = any(a.status == "read" or a.regions_read for a in accounts)
+    if accounts and not read_any and any(a.status in GAP_STATUSES for a in accounts):
+        return (
+            f"no account of the organization could be read: none of the {len(accounts)} "
+            "asked for was (each is listed with its reason)"
+        )
     regions: list[RegionCoverage] = coverage.regions
     if not logs and regions and all(r.status == "failed" for r in regions):
         if reads_s3:

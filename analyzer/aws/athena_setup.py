@@ -38,7 +38,7 @@ from analyzer.sources.athena_table import (
     projected_regions,
     table_input,
 )
-from analyzer.sources.s3 import ListedPartition, S3Location, S3TrailSource
+from analyzer.sources.s3 import AskedScopes, ListedPartition, S3Location, S3TrailSource
 
 GB = 1e9
 
@@ -158,8 +158,11 @@ def list_partitions(
     CloudTrail/ that is not a region name is reported and never queried."""
     by_table: dict[TableLocation, list[ListedPartition]] = {}
     reported: set[tuple[str, str]] = set()
+    asked = AskedScopes.of(accounts, regions, len(locations))
     for location in locations:
-        source = S3TrailSource(s3, location, window, accounts=accounts, regions=regions)
+        source = S3TrailSource(
+            s3, location, window, accounts=accounts, regions=regions, asked=asked
+        )
         for partition in source.partitions(listing):
             if is_region(partition.region):
                 by_table.setdefault(_table_location(location, partition), []).append(partition)

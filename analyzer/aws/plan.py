@@ -311,7 +311,7 @@ def plan_s3(
     across trails are dropped by eventID in the collector. `engine="athena"` queries the
     objects where they lie instead of downloading them (`athena` holds its options)."""
     from analyzer.aws.trails import discover_trails
-    from analyzer.sources.s3 import FETCH_THREADS, S3Location, S3TrailSource
+    from analyzer.sources.s3 import FETCH_THREADS, AskedScopes, S3Location, S3TrailSource
 
     if engine not in ENGINES:
         raise LiveSetupError(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
@@ -359,9 +359,16 @@ def plan_s3(
             progress=progress,
         )
         return Plan(sources=[source], warnings=tuple(warnings))
+    asked = AskedScopes.of(accounts, regions, len(unique))
     sources: list[Source] = [
         S3TrailSource(
-            client, location, window, accounts=accounts, regions=regions, progress=progress
+            client,
+            location,
+            window,
+            accounts=accounts,
+            regions=regions,
+            progress=progress,
+            asked=asked,
         )
         for location in unique
     ]

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from analyzer.domain.coverage import Coverage, RegionCoverage
+from analyzer.domain.coverage import Coverage, Problem, RegionCoverage
 from analyzer.domain.scopes import KnownKeys, ScopeOutcome
 from analyzer.domain.window import Window
 from analyzer.sources.decode import FileResult, read_payload
@@ -120,6 +120,72 @@ class ListedPartition:
     stats: RegionCoverage
 
 
+_SHOWN_NAMES = 5  # found names listed in a "not found" problem
+
+
+@dataclass
+class AskedScopes:
+    """The accounts and regions a run named, shared by the locations it reads: a name that
+    no location holds is a problem (skipped input: `--strict` exits 3) once every location
+    has been listed. A misspelt account gave an empty report, as if nobody had signed in.
+    When a listing failed, nothing is claimed missing (that failure is reported already)."""
+
+    accounts: frozenset[str] | None
+    regions: frozenset[str] | None
+    locations: int
+    found_accounts: set[str] = field(default_factory=set)
+    found_regions: set[str] = field(default_factory=set)
+    unsure: bool = False  # a listing failed
+    listed: int = 0
+
+    @classmethod
+    def of(
+        cls, accounts: list[str] | None, regions: list[str] | None, locations: int
+    ) -> AskedScopes | None:
+        """What `locations` sources read with these filters must find (None: no filter)."""
+        if not accounts and not regions:
+            return None
+        return cls(
+            frozenset(accounts) if accounts else None,
+            frozenset(regions) if regions else None,
+            locations,
+        )
+
+    def found(self, accounts: set[str], regions: set[str], unsure: bool, cov: Coverage) -> None:
+        self.found_accounts |= accounts
+        self.found_regions |= regions
+        self.unsure |= unsure
+        self.listed += 1
+        if self.listed != self.locations:
+            return
+        if self.unsure:
+            return
+        for account in sorted((self.accounts or set()) - self.found_accounts):
+            cov.problems.append(
+                Problem(
+                    f"account {account}",
+                    f"named in the accounts to read, but no location holds AWSLogs/{account}/ "
+                    f"(found: {_names(self.found_accounts)})",
+                    skipped=True,
+                )
+            )
+        for region in sorted((self.regions or set()) - self.found_regions):
+            cov.problems.append(
+                Problem(
+                    f"region {region}",
+                    f"named in the regions to read, but no account read has a CloudTrail/"
+                    f"{region}/ folder (found: {_names(self.found_regions)})",
+                    skipped=True,
+                )
+            )
+
+
+def _names(names: set[str]) -> str:
+    shown = sorted(names)[:_SHOWN_NAMES]
+    more = len(names) - len(shown)
+    return (", ".join(shown) or "none") + (f" and {more} more" if more else "")
+
+
 class S3TrailSource(Source):
     def __init__(
         self,
@@ -131,12 +197,15 @@ class S3TrailSource(Source):
         regions: list[str] | None = None,
         threads: int = FETCH_THREADS,
         progress: Callable[[RegionCoverage], None] | None = None,
+        asked: AskedScopes | None = None,
     ) -> None:
         self.client = client
         self.location = location
         self.days = _days(window)
         self.accounts = set(accounts) if accounts else None
         self.regions = set(regions) if regions else None
+        self.asked = asked
+        self._listing_failures = 0
         self.threads = threads
         self.progress = progress
         self.known: KnownKeys | None = None
@@ -171,11 +240,13 @@ class S3TrailSource(Source):
                 for common in page.get("CommonPrefixes", []):
                     names.append(str(common["Prefix"])[len(prefix) :].rstrip("/"))
         except (ClientError, BotoCoreError) as err:
+            self._listing_failures += 1
             coverage.skip_file(f"s3://{self.location.bucket}/{prefix}", _error_text(err))
         return names
 
     def _scopes(self, coverage: Coverage) -> list[tuple[str, _Scope]]:
         root = f"{self.location.prefix}AWSLogs/"
+        failures_before = self._listing_failures
         # (organization, account, key prefix of the account)
         accounts: list[tuple[str | None, str, str]] = []
         for name in self._children(root, coverage):
@@ -188,10 +259,12 @@ class S3TrailSource(Source):
         if not accounts:
             coverage.skip_file(str(self.location), "no AWSLogs/<account>/ folders found")
         scopes: list[tuple[str, _Scope]] = []
+        regions_seen: set[str] = set()  # under the accounts read, whether asked for or not
         for org, account, account_prefix in accounts:
             if self.accounts is not None and account not in self.accounts:
                 continue
             for region in self._children(f"{account_prefix}CloudTrail/", coverage):
+                regions_seen.add(region)
                 if self.regions is not None and region not in self.regions:
                     continue
                 stats = RegionCoverage(region=f"{account}/{region}", source=str(self.location))
@@ -202,6 +275,13 @@ class S3TrailSource(Source):
                         _Scope(account, region, stats, org, name=name),
                     )
                 )
+        if self.asked is not None:
+            self.asked.found(
+                {account for _, account, _ in accounts},
+                regions_seen,
+                self._listing_failures > failures_before,
+                coverage,
+            )
         return scopes
 
     def _listed(self, scopes: list[tuple[str, _Scope]], coverage: Coverage) -> Iterator[_Object]:

@@ -505,6 +505,22 @@ def test_plan_s3_wires_the_athena_engine(aws: dict[str, Any]) -> None:
     )
     collection = plan.collect(WINDOW)
     assert list(collection.frame["event_id"]) == ["111111111111-a"]
+    assert not collection.coverage.problems
+    canned([row_of(LOGIN, ACCOUNTS[0], "us-east-1", "2026/11/03")])
+    misspelt = plan_s3(
+        aws["session"],
+        WINDOW,
+        locations=[f"s3://{BUCKET}/ct"],
+        accounts=[ACCOUNTS[0], "99999999999"],
+        engine="athena",
+        athena=AthenaOptions(output=OUTPUT),
+    ).collect(WINDOW)
+    [problem] = misspelt.coverage.problems  # the listing's, carried into the collection
+    assert problem.line().startswith(
+        "account 99999999999: named in the accounts to read, but no location holds "
+        "AWSLogs/99999999999/ (found: "
+    )
+    assert problem.skipped
     with pytest.raises(LiveSetupError, match="--engine"):
         plan_s3(aws["session"], WINDOW, locations=[f"s3://{BUCKET}"], engine="spark")
     with pytest.raises(LiveSetupError, match="--athena-output"):

@@ -13,6 +13,7 @@ import boto3
 import botocore.retries.standard
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from analyzer.aws.session import client_config
@@ -130,6 +131,54 @@ def test_accounts_and_regions_filters(s3: Any) -> None:
     )
     collection = collect([source], WINDOW)
     assert list(collection.frame["event_id"]) == ["222222222222-login"]
+
+
+def test_accounts_and_regions_no_location_holds_are_reported(s3: Any) -> None:
+    """A misspelt account or region read nothing and said nothing: the report looked like a
+    week without sign-ins. Each is now one skipped-input problem naming what was found,
+    judged over every location read (an account in the second bucket is not missing)."""
+    from analyzer.sources.s3 import AskedScopes
+
+    org_tree(s3)
+    login = console_login(eventID="333-login", eventTime="2026-11-03T09:00:00Z")
+    put(s3, "other/AWSLogs/333333333333/CloudTrail/us-east-1/2026/11/03/a.json.gz",
+        trail_object(login))  # fmt: skip
+    accounts = ["222222222222", "333333333333", "22222222222"]
+    regions = ["us-east-1", "us-east-9"]
+    asked = AskedScopes.of(accounts, regions, 2)
+    sources = [
+        S3TrailSource(s3, S3Location(BUCKET, prefix), WINDOW, accounts=accounts, regions=regions,
+                      asked=asked)
+        for prefix in ("ct/", "other/")
+    ]  # fmt: skip
+    collection = collect(list(sources), WINDOW)
+    assert sorted(collection.frame["event_id"]) == ["222222222222-login", "333-login"]
+    assert [p.line() for p in collection.coverage.problems] == [
+        "account 22222222222: named in the accounts to read, but no location holds "
+        "AWSLogs/22222222222/ (found: 111111111111, 222222222222, 333333333333)",
+        "region us-east-9: named in the regions to read, but no account read has a "
+        "CloudTrail/us-east-9/ folder (found: eu-west-1, us-east-1)",
+    ]
+    assert all(p.skipped for p in collection.coverage.problems)  # --strict: exit 3
+    assert AskedScopes.of(None, None, 2) is None
+
+
+def test_nothing_is_claimed_missing_when_a_listing_failed(s3: Any) -> None:
+    from analyzer.sources.s3 import AskedScopes
+
+    org_tree(s3)
+
+    def refuse(params: dict[str, Any], **_: Any) -> None:
+        if params.get("Prefix", "").endswith("/CloudTrail/") and "222222222222" in params["Prefix"]:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListObjectsV2")
+
+    s3.meta.events.register("provide-client-params.s3.ListObjectsV2", refuse)
+    asked = AskedScopes.of(["222222222222"], ["us-east-1"], 1)
+    source = S3TrailSource(s3, S3Location(BUCKET, "ct/"), WINDOW, accounts=["222222222222"],
+                           regions=["us-east-1"], asked=asked)  # fmt: skip
+    collection = collect([source], WINDOW)
+    [problem] = collection.coverage.problems  # the refused listing, not a "not found"
+    assert "AccessDenied" in problem.line()
 
 
 def test_bad_objects_are_reported_and_the_rest_is_read(s3: Any) -> None:

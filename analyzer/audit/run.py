@@ -14,6 +14,7 @@ run widens the window it collects by the progress of its sources' scopes
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -184,11 +185,24 @@ def check_organization(request: AuditRequest) -> None:
         )
 
 
-def check_file_filters(request: AuditRequest) -> None:
-    """Accounts and regions choose what is fetched from AWS; files named with `--logs` are
-    read whole, so the filters would be silently ignored there (a responder narrowing a
-    synced organization tree would get every account's sign-ins)."""
+def check_filters(request: AuditRequest) -> None:
+    """Accounts and regions choose what is fetched from AWS: they must be account ids and
+    region names, and a source they cannot narrow refuses them rather than ignore them.
+    Files named with `--logs` are read whole (a responder narrowing a synced organization
+    tree would get every account's sign-ins), and event history holds one account."""
     sources = request.sources
+    from analyzer.sources.athena_table import is_region
+
+    # Names checked before any AWS call: a malformed region reached botocore in a setup
+    # thread of an organization run and ended it as an internal error.
+    for account in sources.accounts or ():
+        if not re.fullmatch(r"\d{12}", account):
+            raise RequestError(f"{account!r} is not a 12-digit account id", subject="accounts")
+    for region in sources.regions or ():
+        if not is_region(region):
+            raise RequestError(
+                f"{region!r} is not an AWS region name (like eu-west-1)", subject="regions"
+            )
     if sources.logs:
         for subject, value in (("accounts", sources.accounts), ("regions", sources.regions)):
             if value is not None:
@@ -262,7 +276,7 @@ class AuditRun:
         if request.aws.max_attempts < 1:
             raise RequestError("max_attempts must be at least 1", subject="max_attempts")
         check_organization(request)
-        check_file_filters(request)
+        check_filters(request)
         if request.sources.engine is not Engine.local and not request.sources.reads_s3:
             raise RequestError(
                 f"engine {request.sources.engine.value} reads trail buckets: name an S3 "

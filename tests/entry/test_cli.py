@@ -174,6 +174,8 @@ def test_strict_passes_on_clean_input(tmp_path: Path) -> None:
         (["--sample", "--until", "9999-12-31T12:00"], 2, "is past 9999-12-30"),
         (["--sample", "--days", "7", "--accounts", "111122223333"], 2, "--accounts: chooses"),
         (["--days", "7", "--accounts", "111122223333"], 2, "--accounts: chooses the accounts"),
+        (["--org-role", "R", "--accounts", "1111-2222"], 2, "'1111-2222' is not a 12-digit"),
+        (["--regions", "us-east-1,eu_west!1"], 2, "--regions: 'eu_west!1' is not an AWS region"),
         (["--logs", "sample_logs", "--days", "7", "--regions", "eu-west-1"], 2, "--regions:"),
         (["--logs", "sample_logs", "--section", "nope"], 2, "'nope' is not one of"),
         (["--logs", "sample_logs", "--events", "x.xlsx"], 2, "unknown extension .xlsx"),

@@ -32,7 +32,7 @@ from analyzer.aws.session import GLOBAL_REGION, client_config, discovery_region,
 from analyzer.domain.coverage import AccountCoverage, RegionCoverage
 from analyzer.domain.errors import REMEDY_TEXT, LiveSetupError, Remedy
 from analyzer.domain.window import Window
-from analyzer.normalize.selection import SIGNIN_SOURCE
+from analyzer.normalize.selection import IDENTITY_CENTER_SOURCES, SIGNIN_SOURCE
 from analyzer.sources.interface import Source
 from analyzer.sources.lookup import LOOKUP_THREADS, LookupEventsSource, LookupJob
 from analyzer.sources.organization import OrganizationSource
@@ -46,7 +46,10 @@ EVENT_HISTORY_DAYS = 90
 # milliseconds before "90 days ago" by the time it is checked, and was refused.
 HISTORY_CLOCK_SLACK = timedelta(minutes=5)
 ENGINES = ("local", "athena")
-IDENTITY_CENTER_SOURCE = "sso.amazonaws.com"
+# LookupEvents filters on one event source per request: the portal's sign-ins (sso) and the
+# tokens of `aws sso login` (sso-oauth CreateToken) are two lookups per region. Asking for
+# the portal alone left CreateToken out of live runs while trail files counted it.
+IDENTITY_CENTER_LOOKUPS = tuple(sorted(IDENTITY_CENTER_SOURCES))
 
 
 @dataclass(frozen=True)
@@ -133,12 +136,9 @@ def plan_lookup(
         else:
             found = [identity_center_region]
         jobs.extend(
-            LookupJob(
-                r,
-                IDENTITY_CENTER_SOURCE,
-                session.client("cloudtrail", region_name=r, config=config),
-            )
+            LookupJob(r, source, session.client("cloudtrail", region_name=r, config=config))
             for r in found
+            for source in IDENTITY_CENTER_LOOKUPS
         )
     source = LookupEventsSource(jobs, since=window.since, until=window.until, progress=progress)
     return Plan(sources=[source], warnings=tuple(warnings))
@@ -178,7 +178,7 @@ def _setup_account(
         return LookupJob(region, event_source, client, account=account.account_id)
 
     jobs = [job(r, SIGNIN_SOURCE) for r in region_set.regions]
-    jobs.extend(job(r, IDENTITY_CENTER_SOURCE) for r in identity_center)
+    jobs.extend(job(r, source) for r in identity_center for source in IDENTITY_CENTER_LOOKUPS)
     return _AccountSetup(coverage, jobs, warnings)
 
 

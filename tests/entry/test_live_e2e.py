@@ -35,6 +35,8 @@ STORE: dict[tuple[str, str], list[dict[str, Any]]] = {
         console_login(eventID="alice-1", eventTime=stamp(2), awsRegion="us-east-1"),
         console_login(eventID="sso-1", eventTime=stamp(2), awsRegion="us-east-1",
                       eventSource="sso.amazonaws.com", eventName="Authenticate"),
+        console_login(eventID="sso-token-1", eventTime=stamp(2), awsRegion="us-east-1",
+                      eventSource="sso-oauth.amazonaws.com", eventName="CreateToken"),
     ],
     (ACCOUNT, "eu-north-1"): [
         # global endpoint with an alias cookie: logged outside us-east-1
@@ -116,7 +118,9 @@ def test_live_collection_reads_every_enabled_region(endpoint: str, tmp_path: Pat
     north = next(r for r in regions if r["region"] == "eu-north-1")
     assert (north["pages"], north["events"]) == (2, 60)
     assert any(r["source"] == "sso.amazonaws.com" for r in regions)
-    assert report["summary"]["signin_events"] == 64  # the portal Authenticate is kept too
+    assert any(r["source"] == "sso-oauth.amazonaws.com" for r in regions)
+    # the portal's Authenticate and `aws sso login`'s CreateToken are kept too, as in files
+    assert report["summary"]["signin_events"] == 65
 
     # collect once, analyze many times: the saved trail files give the same rows
     again = tmp_path / "again.jsonl"

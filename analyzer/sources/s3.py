@@ -53,7 +53,17 @@ class S3Location:
             raise S3LocationError(f"{url!r} is not an S3 URL (s3://bucket[/prefix])")
         prefix = parts.path.lstrip("/")
         if "AWSLogs/" in prefix:
-            prefix = prefix[: prefix.index("AWSLogs/")]
+            at = prefix.index("AWSLogs/")
+            inside = [n for n in prefix[at + len("AWSLogs/") :].split("/") if n]
+            if inside[1:] or (inside and not _ORG.match(inside[0])):
+                # A URL down to an account or region read the whole trail all the same: the
+                # narrowing it meant was silently lost.
+                raise S3LocationError(
+                    f"{url!r} points inside a trail ({'/'.join(inside)}); give the trail's "
+                    f"location, s3://{parts.netloc}/{prefix[:at]}, and narrow it with the "
+                    "accounts and regions to read"
+                )
+            prefix = prefix[:at]
         elif prefix.rstrip("/").endswith("AWSLogs"):
             prefix = prefix[: prefix.rstrip("/").rindex("AWSLogs")]
         if prefix and not prefix.endswith("/"):

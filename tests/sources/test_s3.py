@@ -90,9 +90,14 @@ def requests_of(client: Any) -> list[tuple[str, dict[str, Any]]]:
 def test_location_parsing() -> None:
     assert S3Location.parse("s3://b") == S3Location("b", "")
     assert S3Location.parse("s3://b/ct") == S3Location("b", "ct/")
-    assert S3Location.parse("s3://b/ct/AWSLogs/o-x/1/") == S3Location("b", "ct/")
+    assert S3Location.parse("s3://b/ct/AWSLogs/") == S3Location("b", "ct/")
+    assert S3Location.parse("s3://b/ct/AWSLogs/o-a1b2c3d4e5/") == S3Location("b", "ct/")
     with pytest.raises(S3LocationError):
         S3Location.parse("https://b/ct")
+    for inside in ("o-a1b2c3d4e5/222222222222/", "222222222222", "o-a1b2c3d4e5/2/CloudTrail"):
+        with pytest.raises(S3LocationError) as caught:  # narrowing a URL cannot express
+            S3Location.parse(f"s3://b/ct/AWSLogs/{inside}")
+        assert "give the trail's location, s3://b/ct/, and narrow it" in str(caught.value)
 
 
 def test_org_trail_reads_only_the_window_days(s3: Any) -> None:

@@ -245,8 +245,8 @@ def _check_sections(
     for name in sections:
         if name in LIVE_ONLY_SECTIONS and not live:
             raise _usage(
-                f"--section {name} only applies to live collection from CloudTrail event "
-                "history (without --logs, --s3, --trail or --source trails)"
+                f"--section {name} only applies to collection from AWS (event history, "
+                "trail buckets), not to --logs files or a --history report alone"
             )
         if name in ORG_ONLY_SECTIONS and not org:
             raise _usage(f"--section {name} only applies to an organization run (--org-role)")
@@ -789,7 +789,8 @@ def signin_report(
             engine=engine,
             athena=athena,
         )
-        live = not sources.logs and not sources.reads_s3
+        # Collected from AWS (event history, trail buckets, Athena): a regions section to show.
+        live = not sources.logs and (sources.named or history is None)
         request = AuditRequest(
             window=_window(days, since, until),
             sources=sources,

@@ -49,7 +49,7 @@ class Section(StrEnum):
 SECTION_NAMES: tuple[str, ...] = tuple(s.value for s in Section)
 # `--events FILE`: the row formats, chosen by the file's extension.
 EVENT_FORMATS: tuple[str, ...] = (".parquet", ".csv", ".jsonl")
-# Sections that exist only for some collections: `regions` describes live collection,
+# Sections that exist only for some collections: `regions` describes collection from AWS,
 # `accounts` a live collection across an organization's accounts (--org-role).
 LIVE_ONLY_SECTIONS = frozenset({"regions", "accounts"})
 ORG_ONLY_SECTIONS = frozenset({"accounts"})

@@ -214,6 +214,9 @@ def test_s3_bucket_and_trail_discovery_end_to_end(endpoint: str) -> None:
     )
     strict = live(endpoint, "--s3", "s3://e2e-trail/logs", "--days", "7", "--strict")
     assert strict.returncode == 3
+    section = live(endpoint, "--s3", "s3://e2e-trail/logs", "--days", "7", "--section", "regions")
+    assert section.returncode == 0, section.stderr  # the bucket's scopes, as the full report
+    assert f"{ACCOUNT}/eu-north-1" in section.stdout
 
     by_trail = live(endpoint, "--source", "trails", "--days", "7", "--format", "json")
     assert by_trail.returncode == 0, by_trail.stderr

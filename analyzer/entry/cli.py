@@ -579,7 +579,7 @@ def signin_report(
             metavar="S",
             help="Only these report sections (repeatable): "
             + ", ".join(SECTION_NAMES)
-            + "; `regions` only with live collection, `accounts` only with --org-role.",
+            + "; `regions` only when collecting from AWS, `accounts` only with --org-role.",
             rich_help_panel=OUTPUT,
         ),
     ] = None,

@@ -139,15 +139,9 @@ def nothing_read(coverage: Coverage, sources: Sequence[Source], logs: Sequence[P
     already_read = sum(s.known_skipped for s in sources)
     if reads_s3 and coverage.files_read == 0 and not already_read and coverage.skipped_input:
         return f"nothing could be read from S3 ({len(coverage.problems)} problem(s) reported)"
-    # An organization run's jobs, hence regions, are the accounts whose role was assumed:
-    # with none assumed there is no region to judge by.
-    accounts = coverage.accounts
-    read_any = any(a.status == "read" or a.regions_read for a in accounts)
-    if accounts and not read_any and any(a.status in GAP_STATUSES for a in accounts):
-        return (
-            f"no account of the organization could be read: none of the {len(accounts)} "
-            "asked for was (each is listed with its reason)"
-        )
+    no_account = _no_account_read(coverage)
+    if no_account:
+        return no_account
     regions: list[RegionCoverage] = coverage.regions
     if not logs and regions and all(r.status == "failed" for r in regions):
         if reads_s3:
@@ -158,6 +152,19 @@ def nothing_read(coverage: Coverage, sources: Sequence[Source], logs: Sequence[P
             f"{len(regions)} region(s) after {requests} request(s)"
         )
     return None
+
+
+def _no_account_read(coverage: Coverage) -> str | None:
+    """An organization run's jobs, hence regions, are the accounts whose role was assumed:
+    with none assumed there is no region to judge by, so the accounts are."""
+    accounts = coverage.accounts
+    read_any = any(a.status == "read" or a.regions_read for a in accounts)
+    if not accounts or read_any or not any(a.status in GAP_STATUSES for a in accounts):
+        return None
+    return (
+        f"no account of the organization could be read: none of the {len(accounts)} asked "
+        "for was (each is listed with its reason)"
+    )
 
 
 def check_organization(request: AuditRequest) -> None:

@@ -16,7 +16,7 @@ import re
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Every Unicode format (Cf: bidirectional controls, zero-width characters, soft hyphen, tags),
 # line and paragraph separator (Zl, Zp) and surrogate (Cs) code point, shown as \uXXXX.
-# tests/render/test_text.py checks this class against unicodedata.
+# tests/render/test_hostile_output.py checks this class against unicodedata.
 _INVISIBLE = re.compile(
     "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
     "\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"

@@ -131,3 +131,39 @@ def test_a_record_reusing_a_reported_events_id_is_shown_beside_it(tmp_path: Path
     ]
     third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
     assert [f.rule_id for f in third.findings if f.rule_id == "event_id_conflict"] == []
+
+
+def test_a_sign_in_at_the_window_start_is_the_windows_not_a_late_one(tmp_path: Path) -> None:
+    """Exactly at `since` is inside the window: shown beside the late rows (not dropped), and
+    not itself called late."""
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [root("early", "2026-11-04T23:55:00Z")])
+    week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    write_trail(logs / "late.json.gz", [root("late", "2026-11-04T23:50:00Z")])
+    write_trail(logs / "b.json.gz", [root("edge", "2026-11-05T00:00:00Z")])  # == since
+    second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    assert root_times(second) == ["2026-11-04T23:50:00+00:00", "2026-11-05T00:00:00+00:00"]
+    said = [p.message for p in second.coverage.problems if p.culprit.startswith("history ")]
+    assert len(said) == 1
+    assert said[0].startswith(
+        "1 sign-in event from before the window "
+        "(2026-11-04T23:50:00+00:00 to 2026-11-04T23:50:00+00:00)"
+    )
+
+
+def test_a_record_reusing_an_id_exactly_at_the_window_start_is_a_conflict(
+    tmp_path: Path,
+) -> None:
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [console_login(eventID="X", eventTime="2026-11-03T09:00:00Z")])
+    week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    replay = console_login(
+        eventID="X", eventTime="2026-11-05T00:00:00Z", sourceIPAddress="203.0.113.7"
+    )
+    write_trail(logs / "b.json.gz", [replay])
+    second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    [conflict] = [f for f in second.findings if f.rule_id == "event_id_conflict"]
+    assert [str(t) for t in conflict.evidence["event_time"]] == [
+        "2026-11-03 09:00:00+00:00",
+        "2026-11-05 00:00:00+00:00",
+    ]

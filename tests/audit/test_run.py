@@ -230,3 +230,23 @@ def test_save_raw_notes_are_warnings_of_the_run(tmp_path: Path) -> None:
     assert len(notes) == 1
     assert seen == result.warnings
     assert [p.name for p in (raw / "AWSLogs").iterdir()] == ["unknown-account"]
+
+
+def test_s3_objects_a_recorded_run_read_count_as_read() -> None:
+    """A weekly S3 run whose objects were all read before, beside one failing new object, is
+    a report with a problem, not "nothing could be read"."""
+    from analyzer.audit.run import nothing_read
+    from analyzer.domain.coverage import Coverage
+
+    class S3TrailSource:  # (nothing_read tells S3 sources by their class name)
+        def __init__(self, known_skipped: int) -> None:
+            self.known_skipped = known_skipped
+
+    coverage = Coverage()
+    coverage.skip_file("s3://bucket/AWSLogs/new.json.gz", "AccessDenied")
+    sources: list[Any] = [S3TrailSource(known_skipped=12)]
+    assert nothing_read(coverage, sources, []) is None
+    sources = [S3TrailSource(known_skipped=0)]
+    assert nothing_read(coverage, sources, []) == (
+        "nothing could be read from S3 (1 problem(s) reported)"
+    )

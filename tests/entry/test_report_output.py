@@ -131,3 +131,26 @@ def test_a_report_is_private_while_written_and_a_pipe_is_written_through(
         env={**os.environ, "PYTHONPATH": str(root)},
     )  # fmt: skip
     assert (piped.returncode, piped.stdout, piped.stderr) == (0, "through the pipe", "")
+
+
+def test_a_replaced_report_keeps_a_group_readable_mode(tmp_path: Path) -> None:
+    """A 0o644 report a web server serves stays 0o644 after the atomic replace (the scratch
+    file is made 0o600 while written)."""
+    output = tmp_path / "report.html"
+    output.write_text("last week")
+    output.chmod(0o644)
+    _write_report(Rendered(["this week"]), output)  # type: ignore[arg-type]
+    assert output.read_text() == "this week"
+    assert stat.S_IMODE(output.stat().st_mode) == 0o644
+
+
+def test_a_replaced_report_keeps_its_owner(tmp_path: Path) -> None:
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("only root may give a file away")
+    output = tmp_path / "report.html"
+    output.write_text("last week")
+    os.chown(output, 4321, 4321)
+    _write_report(Rendered(["this week"]), output)  # type: ignore[arg-type]
+    assert (output.stat().st_uid, output.stat().st_gid) == (4321, 4321)

@@ -144,3 +144,31 @@ def test_a_reduction_that_forgets_a_value_is_caught(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(reduction, "VALUE_GROUPS", reduction.VALUE_GROUPS[:2])
     broken = shown(run_rules(window, reduce_baseline(baseline), config()))
     assert broken != full
+
+
+def test_failed_attempts_of_known_iam_users_are_kept_unknown_ones_are_not() -> None:
+    """The reduction keeps a named IAM user's failed attempt (its spelling settles the
+    person's name) and drops one whose user AWS hid."""
+    from analyzer.frame.schema import frame_from_rows
+    from analyzer.normalize import normalize_record
+    from tests.conftest import console_login
+
+    def failure(event_id: str, at: str, identity: dict[str, object]) -> dict[str, object]:
+        return console_login(
+            eventID=event_id,
+            eventTime=at,
+            userIdentity={"type": "IAMUser", "accountId": "999999999999", **identity},
+            responseElements={"ConsoleLogin": "Failure"},
+            errorMessage="Failed authentication",
+        )
+
+    records = [
+        console_login(eventID="ok", eventTime="2026-11-01T10:00:00Z"),
+        failure("typo", "2026-11-02T10:00:00Z", {"principalId": "AIDAX", "userName": "ANAYA"}),
+        failure("hidden", "2026-11-03T10:00:00Z", {"userName": "HIDDEN_DUE_TO_SECURITY_REASONS"}),
+    ]
+    rows = [normalized.row for r in records if (normalized := normalize_record(r, "t"))]
+    reduced = reduce_baseline(frame_from_rows(rows))
+    assert reduced is not None
+    failures = reduced[(reduced["outcome"] == "failure").fillna(False).astype(bool)]
+    assert list(failures["user_name"]) == ["ANAYA"]

@@ -529,3 +529,64 @@ def test_a_part_and_the_part_replacing_it_read_as_one(tmp_path: Path) -> None:
     [part] = list((where / "events").rglob("*.parquet"))
     part.with_name("part-leftover.parquet").write_bytes(part.read_bytes())
     assert list(History.open(str(where)).read()["event_id"]) == ["a"]
+
+
+def test_a_read_is_since_inclusive_until_exclusive_on_the_exact_bounds(tmp_path: Path) -> None:
+    """Which sign-ins a report shows: one exactly at `since` is in, one exactly at `until` is
+    the next report's, whether the part is filtered row by row or taken whole, and an `until`
+    inside a day reads that day's part (a mutation pass found no test on the bounds)."""
+    record(
+        History.open(str(tmp_path / "h")),
+        frame(
+            ("a", "2026-11-03T09:59:59Z"),
+            ("b", "2026-11-03T10:00:00Z"),
+            ("c", "2026-11-03T11:59:59Z"),
+            ("d", "2026-11-03T12:00:00Z"),
+        ),
+        window("2026-11-01T00:00:00+00:00", "2026-11-05T00:00:00+00:00"),
+    )
+    stored = History.open(str(tmp_path / "h"))
+
+    def read(since: str | None, until: str | None) -> list[str]:
+        start = parse_moment(since, "since") if since else None
+        end = parse_moment(until, "until") if until else None
+        return list(stored.read(start, end, columns=["event_id"])["event_id"])
+
+    assert read("2026-11-03T10:00:00+00:00", "2026-11-03T12:00:00+00:00") == ["b", "c"]
+    # every row from `since` on and the last exactly at `until`: not taken whole
+    assert read("2026-11-03T09:59:59+00:00", "2026-11-03T12:00:00+00:00") == ["a", "b", "c"]
+    assert read(None, "2026-11-03T11:00:00+00:00") == ["a", "b"]
+    assert read("2026-11-03T09:59:59+00:00", None) == ["a", "b", "c", "d"]
+
+
+def test_a_leftover_part_is_folded_by_the_next_run_into_its_day(tmp_path: Path) -> None:
+    """A run killed between writing a day's merged part and removing the old one leaves two;
+    the next run recording into that day folds them, even bringing only copies (else every
+    later read decodes and deduplicates both, for good)."""
+    where = tmp_path / "h"
+    day = window("2026-11-05T00:00:00+00:00", "2026-11-06T00:00:00+00:00")
+    record(History.open(str(where)), frame(("a", "2026-11-05T10:00:00Z")), day)
+    [part] = list((where / "events").rglob("*.parquet"))
+    part.with_name("part-leftover.parquet").write_bytes(part.read_bytes())  # the killed run
+    again = record(History.open(str(where)), frame(("a", "2026-11-05T10:00:00Z")), day)
+    assert (again.added, again.duplicates) == (0, 1)
+    assert len(list((where / "events").rglob("*.parquet"))) == 1
+    assert ids(History.open(str(where))) == ["a"]
+
+
+def test_a_damaged_part_read_several_times_is_one_problem(tmp_path: Path) -> None:
+    """A run reads a day several times (merge, report, baseline): one damaged part is one
+    warning and one skipped input, not one per read."""
+    record(
+        History.open(str(tmp_path)),
+        frame(("a", "2026-11-01T10:00:00Z"), ("b", "2026-11-02T10:00:00Z")),
+        window("2026-11-01T00:00:00+00:00", "2026-11-03T00:00:00+00:00"),
+    )
+    damaged = next((tmp_path / "events" / "day=2026-11-01").glob("*.parquet"))
+    damaged.write_bytes(damaged.read_bytes()[:-40])
+    reader = History.open(str(tmp_path))
+    for _ in range(3):
+        assert ids(reader) == ["b"]
+    reader.read(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC))
+    assert len(reader.problems) == 1
+    assert reader.problems[0].day == "2026-11-01"

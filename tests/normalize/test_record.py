@@ -212,3 +212,22 @@ def test_flags_for_missing_or_wrong_fields() -> None:
 def test_content_id_is_stable_and_order_independent() -> None:
     assert content_id({"a": 1, "b": [1, 2]}) == content_id({"b": [1, 2], "a": 1})
     assert content_id({"a": 1}) != content_id({"a": 2})
+
+
+def test_another_services_event_with_a_sign_in_name_is_not_a_sign_in() -> None:
+    """A name is a sign-in's only when the record names no source: IAM's or any other
+    service's `ConsoleLogin` is not one (neither normalized nor a candidate)."""
+    from analyzer.normalize.selection import is_signin_candidate
+
+    for name in ("ConsoleLogin", "SwitchRole", "PasswordUpdated", "CheckMfa"):
+        record = console_login(eventSource="iam.amazonaws.com", eventName=name)
+        assert normalize_record(record, "t") is None
+        assert not is_signin_candidate(record)
+
+
+def test_the_account_falls_back_to_the_identitys_account() -> None:
+    """Without recipientAccountId the sign-in still has its account (per-account rules,
+    grouping and `accounts` suppressions match it)."""
+    record = console_login()
+    record.pop("recipientAccountId", None)
+    assert row(record)["account_id"] == "999999999999"

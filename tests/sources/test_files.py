@@ -319,3 +319,26 @@ def test_a_json_lines_problem_says_where_on_the_line(tmp_path: Path) -> None:
     assert problems(coverage) == [
         f"{path}:2: line is not JSON (Invalid control character at: column 23)"
     ]
+
+
+def test_the_day_folder_after_a_window_ending_mid_day_is_read(tmp_path: Path) -> None:
+    """Folders are named by delivery day: a sign-in at 23:29 of a window ending 23:30 sits in
+    the next day's folder, which must not be pruned (only the day after that is)."""
+    base = tmp_path / "AWSLogs" / "111122223333" / "CloudTrail" / "us-east-1"
+    last = console_login(eventID="last", eventTime="2026-11-05T23:29:00Z")
+    write_trail(base / "2026/11/06/late.json.gz", [last])  # delivered after midnight
+    write_trail(base / "2026/11/07/after.json.gz", [console_login(eventID="after")])
+    window = Window(datetime(2026, 11, 3, tzinfo=UTC), datetime(2026, 11, 5, 23, 30, tzinfo=UTC))
+    coverage = Coverage()
+    records = [raw.record for raw in FileSource([tmp_path], window=window).records(coverage)]
+    assert records == [last]
+    assert coverage.day_folders_pruned == 1  # 2026/11/07 only
+
+
+def test_a_character_device_given_directly_is_read_as_a_stream() -> None:
+    """`--logs /dev/stdin` at a terminal (a character device) is read, not refused."""
+    from analyzer.sources.tree import files_under
+
+    coverage = Coverage()
+    assert files_under([Path("/dev/null")], None, coverage) == [Path("/dev/null")]
+    assert not coverage.files_skipped

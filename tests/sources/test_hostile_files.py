@@ -512,3 +512,18 @@ def test_a_document_cut_after_its_array_is_named(tmp_path: Path) -> None:
     assert lines(coverage) == [
         f"{path}: truncated JSON after record 1; kept the 2 records before it"
     ]
+
+
+def test_the_inflated_size_limit_is_exact(tmp_path: Path) -> None:
+    """A file inflating to exactly the limit is read; one byte more is refused, named."""
+    line = json.dumps(console_login()) + "\n"  # JSON Lines: the streaming decoder
+    limit = 4096
+    for extra, refused in ((0, False), (1, True)):
+        text = line + " " * (limit + extra - len(line.encode()))
+        path = tmp_path / f"lines{extra}.jsonl.gz"
+        path.write_bytes(gzip.compress(text.encode()))
+        found, coverage = read(path, max_file_bytes=limit)
+        assert (
+            lines(coverage) == [f"{path}: inflates to more than the 4096 bytes limit"]
+        ) == refused
+        assert len(found) == (0 if refused else 1)

@@ -161,9 +161,10 @@ def _no_account_read(coverage: Coverage) -> str | None:
     read_any = any(a.status == "read" or a.regions_read for a in accounts)
     if not accounts or read_any or not any(a.status in GAP_STATUSES for a in accounts):
         return None
+    tried = len(accounts)
     return (
-        f"no account of the organization could be read: none of the {len(accounts)} asked "
-        "for was (each is listed with its reason)"
+        f"no account of the organization could be read ({tried} account{'s' * (tried != 1)} "
+        "tried; each is listed with its reason)"
     )
 
 
@@ -219,6 +220,12 @@ def check_filters(request: AuditRequest) -> None:
                     "CloudTrail/<region>/ folders as the paths to read",
                     subject=subject,
                 )
+    elif sources.regions is not None and not sources.named and request.history is not None:
+        raise RequestError(
+            "chooses what is read from AWS; a history report alone reads no region (it "
+            "reports the history whole)",
+            subject="regions",
+        )
     elif sources.accounts is not None and not (sources.reads_s3 or sources.org_role):
         # Event history answers for the credentials' account only: a run asked for another
         # account reported the caller's sign-ins as if they were the ones asked for.

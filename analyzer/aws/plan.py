@@ -328,9 +328,12 @@ def plan_s3(
         )
         warnings.extend(problems)
         # A misspelt name beside a right one is refused too: reading the others and warning
-        # let a scheduled `--strict` run miss a whole trail with exit 0.
+        # let a scheduled `--strict` run miss a whole trail with exit 0. Unless DescribeTrails
+        # failed in a region (an SCP): the trail may live there, and the others are read with
+        # both lines as warnings.
         missing = [p for p in problems if "not found by DescribeTrails" in p]
-        if trails and missing:
+        unseen = any("DescribeTrails failed" in p for p in problems)
+        if trails and missing and not (found and unseen):
             raise LiveSetupError("; ".join(missing))
         if not found:
             raise LiveSetupError(

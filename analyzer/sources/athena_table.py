@@ -36,7 +36,9 @@ PARTITION_KEYS = ("account", "region", "delivery_date")
 DEFAULT_DATABASE = "signin_report"
 
 _ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$")
+# Every partition's region names (us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1):
+# lower-case words joined by dashes, the first of two to four letters, the last a number.
+_REGION = re.compile(r"^[a-z]{2,4}(?:-[a-z0-9]+)+-\d{1,2}$")
 _NAME = re.compile(r"^[a-z0-9_]{1,255}$")
 _WORD = re.compile(r"^[A-Za-z0-9.-]{1,128}$")
 _DAY = re.compile(r"^\d{4}/\d{2}/\d{2}$")

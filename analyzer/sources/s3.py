@@ -52,8 +52,9 @@ class S3Location:
         if parts.scheme != "s3" or not parts.netloc:
             raise S3LocationError(f"{url!r} is not an S3 URL (s3://bucket[/prefix])")
         prefix = parts.path.lstrip("/")
-        if "AWSLogs/" in prefix:
-            at = prefix.index("AWSLogs/")
+        folder = re.search(r"(?:^|/)AWSLogs/", prefix)  # the folder, not `team-AWSLogs/`
+        if folder:
+            at = folder.end() - len("AWSLogs/")
             inside = [n for n in prefix[at + len("AWSLogs/") :].split("/") if n]
             if inside[1:] or (inside and not _ORG.match(inside[0])):
                 # A URL down to an account or region read the whole trail all the same: the
@@ -64,8 +65,8 @@ class S3Location:
                     "accounts and regions to read"
                 )
             prefix = prefix[:at]
-        elif prefix.rstrip("/").endswith("AWSLogs"):
-            prefix = prefix[: prefix.rstrip("/").rindex("AWSLogs")]
+        elif prefix == "AWSLogs" or prefix.endswith("/AWSLogs"):
+            prefix = prefix.removesuffix("AWSLogs")
         if prefix and not prefix.endswith("/"):
             prefix += "/"
         return cls(parts.netloc, prefix)

@@ -250,3 +250,32 @@ def test_s3_objects_a_recorded_run_read_count_as_read() -> None:
     assert nothing_read(coverage, sources, []) == (
         "nothing could be read from S3 (1 problem(s) reported)"
     )
+
+
+def test_account_and_region_filters_are_exact_names() -> None:
+    """Twelve digits, whole (not a prefix match); region names of every partition."""
+    from analyzer.audit.run import check_filters
+    from analyzer.domain.errors import RequestError
+
+    def check(**sources: Any) -> None:
+        check_filters(AuditRequest(window=WEEK, sources=Sources(**sources)))
+
+    for bad in ("12345678901", "1234567890123", "123456789012x"):
+        with pytest.raises(RequestError, match="is not a 12-digit account id"):
+            check(s3=("s3://b",), accounts=(bad,))
+    check(s3=("s3://b",), accounts=("123456789012",))  # S3 sources take accounts
+    regions = ("us-gov-west-1", "cn-north-1", "us-isob-east-1", "eu-isoe-west-1", "eusc-de-east-1")
+    check(trails=("t",), regions=regions)
+    for bad in ("US-EAST-1", "eu_west!1", "us-east"):
+        with pytest.raises(RequestError, match="is not an AWS region name"):
+            check(trails=("t",), regions=(bad,))
+
+
+def test_regions_with_a_history_report_alone_are_refused_not_ignored(tmp_path: Path) -> None:
+    from analyzer.audit.run import check_filters
+    from analyzer.domain.errors import RequestError
+
+    alone = AuditRequest(window=WEEK, sources=Sources(regions=("eu-west-1",)), history="h")
+    with pytest.raises(RequestError, match="a history report alone reads no region"):
+        check_filters(alone)
+    check_filters(AuditRequest(window=WEEK, sources=Sources(regions=("eu-west-1",))))

@@ -311,8 +311,44 @@ def test_an_organization_run_that_reads_no_account_is_an_error(org: dict[str, st
         "not_in_organization",
     }
     assert nothing_read(nothing.coverage, [], []) == (
-        "no account of the organization could be read: none of the 2 asked for was (each is "
-        "listed with its reason)"
+        "no account of the organization could be read (2 accounts tried; each is listed with "
+        "its reason)"
     )
     some = read_org(fake, session=session, accounts=[org["denied_role"], org["read"]])
     assert nothing_read(some.coverage, [], []) is None
+
+
+def test_an_accounts_identity_center_lookups_cover_both_sources(org: dict[str, str]) -> None:
+    """A member account's Identity Center region is looked up for the portal (sso) and for
+    `aws sso login` tokens (sso-oauth), as the caller's account is."""
+    from analyzer.aws.organization import OrgAccount
+    from analyzer.aws.plan import _setup_account
+    from analyzer.aws.session import client_config
+
+    setup = _setup_account(
+        OrgAccount(org["read"], "read", "ACTIVE"),
+        boto3.Session(region_name="us-east-1"),
+        where="us-east-1",
+        config=client_config(1, 4),
+        regions=["us-east-1"],
+        identity_center=["eu-west-1"],
+    )
+    assert {(j.region, j.event_source) for j in setup.jobs if j.region == "eu-west-1"} == {
+        ("eu-west-1", "sso.amazonaws.com"),
+        ("eu-west-1", "sso-oauth.amazonaws.com"),
+    }
+
+
+def test_partly_read_or_suspended_accounts_are_not_nothing_read() -> None:
+    from analyzer.audit.run import nothing_read
+    from analyzer.domain.coverage import AccountCoverage, Coverage
+
+    partly = Coverage()
+    partly.accounts.extend([
+        AccountCoverage("111111111111", status="regions_failed", regions_read=1, regions_failed=2),
+        AccountCoverage("222222222222", status="role_not_assumed"),
+    ])  # fmt: skip
+    assert nothing_read(partly, [], []) is None
+    suspended = Coverage()
+    suspended.accounts.append(AccountCoverage("333333333333", status="suspended"))
+    assert nothing_read(suspended, [], []) is None

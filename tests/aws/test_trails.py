@@ -94,3 +94,42 @@ def test_a_named_trail_that_does_not_exist_is_named(session: boto3.Session) -> N
             session, Window(now - timedelta(days=1), now), locations=[], trails=["org", "nosuch"]
         )
     assert str(caught.value) == ("trail nosuch: not found by DescribeTrails (trails found: org)")
+
+
+def test_a_named_trail_maybe_in_a_region_that_refused_is_a_warning(
+    session: boto3.Session,
+) -> None:
+    """DescribeTrails refused in a region (an SCP): a named trail not found may live there,
+    so the trails found are read and both lines are warnings, not a usage error that drops
+    the cause."""
+    from datetime import UTC, datetime, timedelta
+
+    from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+    from analyzer.aws.plan import plan_s3
+    from analyzer.domain.window import Window
+    from tests.fakes import _Body
+
+    make_trail(session, "us-east-1", "org", IsMultiRegionTrail=True)
+
+    def refuse(request: Any, **_: Any) -> AWSResponse | None:
+        if "ap-east-1" not in request.url:
+            return None
+        body = b'{"__type": "AccessDeniedException", "message": "denied by an SCP"}'
+        return AWSResponse(request.url, 400, HTTPHeaders(), _Body(body))
+
+    hooks: Any = session.events
+    hooks.register_first("before-send.cloudtrail.DescribeTrails", refuse)
+    hooks.register_first(
+        "after-call.ec2.DescribeRegions",
+        lambda parsed, **_: parsed["Regions"].append(
+            {"RegionName": "ap-east-1", "OptInStatus": "opted-in"}
+        ),
+    )
+    now = datetime.now(UTC)
+    plan = plan_s3(
+        session, Window(now - timedelta(days=1), now), locations=[], trails=["org", "hk-local"]
+    )
+    assert len(plan.sources) == 1
+    assert any("region ap-east-1: DescribeTrails failed" in w for w in plan.warnings)
+    assert any(w.startswith("trail hk-local: not found by DescribeTrails") for w in plan.warnings)

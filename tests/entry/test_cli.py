@@ -182,6 +182,9 @@ def test_strict_passes_on_clean_input(tmp_path: Path) -> None:
         (["--logs", "sample_logs", "--output", "json"], 2, "use --format json"),
         (["--logs", "sample_logs", "--section", "regions"], 2, "only applies to collection"),
         (["--history", "h", "--section", "regions"], 2, "only applies to collection from AWS"),
+        (["--history", "h", "--regions", "eu-west-1"], 2, "--regions: chooses what is read"),
+        # event history without credentials: past the section check (not a usage error)
+        (["--days", "1", "--section", "regions"], 4, "no AWS credentials found"),
         (["--section", "users", "--format", "json"], 2, "does not apply to --format json"),
         (["--logs", "sample_logs", "--report-s3", "s3://bucket"], 2, "is not s3://bucket/key"),
         (["--logs", "sample_logs", "--sns-topic", "alerts"], 2, "is not an SNS topic ARN"),

@@ -465,3 +465,21 @@ def test_the_findings_evidence_goes_through_the_table_writer() -> None:
     document = report.document(lambda table: "TABLE")
     assert document["findings"]
     assert all(finding["evidence"] == "TABLE" for finding in document["findings"])
+
+
+def test_csv_fast_path_agrees_on_each_lone_control() -> None:
+    """Each C0 control and DEL alone in a cell: the Arrow path sends it to the exact one."""
+    from analyzer.render.columns import csv_rows
+    from analyzer.render.csv_out import SafeCsvWriter, safe_cell
+
+    texts = [f"a{chr(p)}b" for p in [*range(0x20), 0x7F]]
+    table = pd.DataFrame(
+        {"t": pd.Series(texts, dtype=pd.ArrowDtype(pa.string())), "n": range(len(texts))}
+    )
+    pieces = csv_rows(table, safe_cell)
+    assert pieces is not None
+    buffer = io.StringIO()
+    writer = SafeCsvWriter(buffer)
+    for row in table.itertuples(index=False, name=None):
+        writer.writerow(list(row))
+    assert "".join(pieces) == buffer.getvalue()

@@ -549,3 +549,30 @@ def test_the_audit_run_takes_the_athena_engine(aws: dict[str, Any]) -> None:
             AuditRequest(window=WINDOW, sources=Sources(logs=(), engine=Engine.athena)),
             session=aws["session"],
         )
+
+
+@pytest.mark.parametrize(
+    ("data", "cause"),
+    [
+        (b'"event_id"\n"ok"\n"\xff\xfe"\n', "UnicodeDecodeError"),
+        (b'"event_id"\n"ok"\n"' + b"x" * 200_000 + b'"\n', "field larger than field limit"),
+    ],
+)
+def test_a_result_file_that_cannot_be_parsed_fails_its_query(data: bytes, cause: str) -> None:
+    """Not UTF-8, or a field past the csv module's limit: the query fails with the cause,
+    the rows before kept."""
+    from analyzer.sources.athena import QueryFailed
+
+    class Body:
+        def iter_lines(self, keepends: bool = False) -> Any:
+            return iter(data.splitlines(keepends=keepends))
+
+    class S3:
+        def get_object(self, **_: Any) -> dict[str, Any]:
+            return {"Body": Body()}
+
+    athena = AthenaRunner(None, S3(), RunnerSettings(database="d"), sleep=lambda _: None)
+    rows = athena._csv_rows("s3://out/r.csv")
+    assert next(rows) == {"event_id": "ok"}
+    with pytest.raises(QueryFailed, match=cause):
+        next(rows)

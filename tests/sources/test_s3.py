@@ -91,6 +91,12 @@ def test_location_parsing() -> None:
     assert S3Location.parse("s3://b") == S3Location("b", "")
     assert S3Location.parse("s3://b/ct") == S3Location("b", "ct/")
     assert S3Location.parse("s3://b/ct/AWSLogs/") == S3Location("b", "ct/")
+    assert S3Location.parse("s3://b/ct/AWSLogs") == S3Location("b", "ct/")
+    assert S3Location.parse("s3://b/AWSLogs") == S3Location("b", "")
+    assert S3Location.parse("s3://b/team-AWSLogs/AWSLogs/o-a1b2c3d4e5/") == S3Location(
+        "b", "team-AWSLogs/"
+    )  # the folder named AWSLogs, not a name ending so
+    assert S3Location.parse("s3://b/team-AWSLogs") == S3Location("b", "team-AWSLogs/")
     assert S3Location.parse("s3://b/ct/AWSLogs/o-a1b2c3d4e5/") == S3Location("b", "ct/")
     with pytest.raises(S3LocationError):
         S3Location.parse("https://b/ct")
@@ -298,3 +304,37 @@ def test_slowdown_and_503_are_retried_then_reported(
     assert problem.line() == (
         f"s3://{BUCKET}/{day}down.json.gz: SlowDown: Please reduce your request rate."
     )
+
+
+def test_a_regions_filter_alone_is_judged(s3: Any) -> None:
+    from analyzer.sources.s3 import AskedScopes
+
+    org_tree(s3)
+    asked = AskedScopes.of(None, ["us-east-9"], 1)
+    source = S3TrailSource(
+        s3, S3Location(BUCKET, "ct/"), WINDOW, regions=["us-east-9"], asked=asked
+    )
+    assert [p.culprit for p in collect([source], WINDOW).coverage.problems] == ["region us-east-9"]
+
+
+def test_plan_s3_reports_a_misspelt_account(s3: Any) -> None:
+    """The local engine's plan shares one AskedScopes across its locations."""
+    from analyzer.aws.plan import plan_s3
+
+    org_tree(s3)
+    session = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    plan = plan_s3(
+        session, WINDOW, locations=[f"s3://{BUCKET}/ct"], accounts=["222222222222", "22222222222"]
+    )
+    assert [p.culprit for p in plan.collect(WINDOW).coverage.problems] == ["account 22222222222"]
+
+
+def test_found_names_are_capped() -> None:
+    from analyzer.sources.s3 import _names
+
+    assert _names({f"{n:012d}" for n in range(7)}) == (
+        "000000000000, 000000000001, 000000000002, 000000000003, 000000000004 and 2 more"
+    )
+    assert _names(set()) == "none"

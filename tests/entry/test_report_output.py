@@ -154,3 +154,27 @@ def test_a_replaced_report_keeps_its_owner(tmp_path: Path) -> None:
     os.chown(output, 4321, 4321)
     _write_report(Rendered(["this week"]), output)  # type: ignore[arg-type]
     assert (output.stat().st_uid, output.stat().st_gid) == (4321, 4321)
+
+
+def test_a_file_in_a_folder_the_user_may_not_write_is_written_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No scratch file can be made beside the report (a folder the user may not write, a
+    file they may): the report is written into the file itself, the same inode."""
+    import os
+
+    output = tmp_path / "report.json"
+    output.write_text("last week, a longer text than this week's")
+    inode = output.stat().st_ino
+    real_open = os.open
+
+    def refuse_scratch(path: Any, flags: int, mode: int = 0o777, **kwargs: Any) -> int:
+        if str(path).endswith(".tmp"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, mode, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse_scratch)
+    _write_report(Rendered(["this week"]), output)  # type: ignore[arg-type]
+    assert output.read_text() == "this week"
+    assert output.stat().st_ino == inode
+    assert not list(tmp_path.glob(".*.tmp"))

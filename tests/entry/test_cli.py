@@ -263,10 +263,13 @@ def test_output_extension_chooses_the_format_unless_format_is_given(
     assert out.read_text().startswith(starts)
 
 
-def test_a_pipe_closed_early_is_one_line_and_the_output_error_code() -> None:
-    """`signin-report ... | head -1` exited 1 (findings) without a word."""
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_a_pipe_closed_early_is_one_line_and_the_output_error_code(fmt: str) -> None:
+    """`signin-report ... | head -1` exited 1 (findings) without a word; and what was still
+    buffered for stdout failed again at exit, a second, traceback-like note."""
+    window = ["--since", "2026-11-02", "--until", "2026-11-09"]
     process = subprocess.Popen(
-        [*command(), "--logs", str(SAMPLE), "--since", "2026-11-02", "--until", "2026-11-09"],
+        [*command(), "--logs", str(SAMPLE), *window, "--format", fmt],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=ROOT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Self
 
 import pandas as pd
@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from analyzer.domain.window import Window
 from analyzer.findings.columns import arrow_of
+from analyzer.frame.distinct import repeated_rows
 
 
 def event_ids(frame: pd.DataFrame) -> pa.ChunkedArray:
@@ -90,6 +91,17 @@ def earlier_copies(
     return EarlierCopies.of(before[found.to_numpy(zero_copy_only=False)])
 
 
+def copies_of_late_rows(held: pd.DataFrame) -> EarlierCopies | None:
+    """`held`: the stored rows carrying a late row's eventID (the late rows among them).
+    An id held more than once names a late record and a different one stored before it (a
+    replayed or altered copy delivered into the overlap): both are shown, so that the
+    `event_id_conflict` rule sees the pair."""
+    if held.empty:
+        return None
+    twice = repeated_rows(event_ids(held)).to_numpy(zero_copy_only=False)
+    return EarlierCopies.of(held.iloc[twice]) if len(twice) else None
+
+
 @dataclass(frozen=True)
 class LateRows(EarlierRows):
     """Sign-ins from before the report window that this run stored first: delivered after
@@ -107,15 +119,17 @@ class LateRows(EarlierRows):
         )
 
 
-def late_rows(
-    collected: pd.DataFrame, stored_before: pa.ChunkedArray | None, since: datetime | None
-) -> LateRows | None:
-    """The collected rows before `since` whose eventIDs history did not hold before."""
-    if since is None or stored_before is None or collected.empty:
+def late_rows(added_rows: pa.Table | None, since: datetime | None) -> LateRows | None:
+    """The rows this run stored first (`added_rows`: eventIDs and times, from recording)
+    that fall before `since`. Judged by what was stored, not by eventID alone: a record
+    reusing a stored event's id with other content (a forged or altered copy delivered into
+    the overlap) is stored beside the original, and was never reported."""
+    if since is None or added_rows is None or added_rows.num_rows == 0:
         return None
-    times = collected["event_time"]
-    early = collected[(times < since).fillna(False).astype(bool)]
-    if early.empty:
+    times = added_rows.column("event_time")
+    scalar = pa.scalar(since.astimezone(UTC), type=times.type)
+    early = added_rows.filter(pc.fill_null(pc.less(times, scalar), False))
+    if early.num_rows == 0:
         return None
-    new = pc.invert(pc.fill_null(pc.is_in(event_ids(early), value_set=stored_before), False))
-    return LateRows.of(early[new.to_numpy(zero_copy_only=False)])
+    first, last = pc.min_max(early.column("event_time")).values()
+    return LateRows(pc.unique(early.column("event_id")), first.as_py(), last.as_py())

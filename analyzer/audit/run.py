@@ -39,7 +39,6 @@ from analyzer.sources.interface import Source
 if TYPE_CHECKING:
     import boto3
     import pandas as pd
-    import pyarrow as pa
 
     from analyzer.audit.late import EarlierRows, LateRows
     from analyzer.aws.plan import Plan
@@ -545,9 +544,8 @@ class AuditRun:
         if self.collected is not None:
             from analyzer.audit.late import late_rows
 
-            stored_before = self._stored_before_window(history)
             appended, kept = self._record(history, self.collected)
-            self._late = late_rows(self.collected, stored_before, window.since)
+            self._late = late_rows(appended.added_rows, window.since)
         elif not history.exists:
             raise RunError(
                 f"no history at {history.store} (no history.json)",
@@ -562,7 +560,7 @@ class AuditRun:
                     f"history {history.store}: {len(leftovers)} temporary file(s) left by an "
                     "interrupted write, ignored (the next run that writes removes them)"
                 )
-        from analyzer.audit.late import earlier_copies, reported
+        from analyzer.audit.late import copies_of_late_rows, earlier_copies, reported
         from analyzer.findings.baseline import BASELINE_COLUMNS, reduce_baseline
         from analyzer.frame.schema import REPORT_COLUMNS
 
@@ -576,12 +574,16 @@ class AuditRun:
             # The rules need sets and maxima of a few columns of the rows before the window,
             # not the rows: a weekly run no longer loads every column of the whole history.
             before = history.read(None, window.since, columns=BASELINE_COLUMNS)
+            late_copies = None
             if late is not None:  # reported now, so not their own baseline
-                before = before[~late.holds(before)].reset_index(drop=True)
+                held = late.holds(before)
+                late_copies = copies_of_late_rows(before[held])
+                before = before[~held].reset_index(drop=True)
             copies = earlier_copies(frame, before, window) if window.since else None
-            if copies is not None and start is not None and copies.since < start:
-                frame = history.read(copies.since, window.until, columns, compact=compact)
-            self._earlier = [rows for rows in (late, copies) if rows is not None]
+            self._earlier = [r for r in (late, late_copies, copies) if r is not None]
+            first = min((r.since for r in self._earlier), default=None)
+            if first is not None and start is not None and first < start:
+                frame = history.read(first, window.until, columns, compact=compact)
             if self._earlier:
                 frame = frame[reported(frame, window, self._earlier)].reset_index(drop=True)
                 for rows in self._earlier:
@@ -598,16 +600,6 @@ class AuditRun:
         if self.collected is None:
             self.coverage.kept = len(frame)
         return frame, baseline, appended, kept
-
-    def _stored_before_window(self, history: History) -> pa.ChunkedArray | None:
-        """The eventIDs history held between the collection's start and the window's, before
-        this run recorded (None when the collection starts with the window)."""
-        since, start = self.request.window.since, self.collect_window.since
-        if since is None or start is None or start >= since:
-            return None
-        from analyzer.audit.late import event_ids
-
-        return event_ids(history.read(start, since, columns=["event_id"]))
 
     def _record(self, history: History, collected: pd.DataFrame) -> tuple[RunResult, list[str]]:
         """Record the collection; (what history gained, scopes whose progress stayed)."""

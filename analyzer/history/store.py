@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence, Set
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,9 @@ class RunResult:
     duplicates: int
     days: int
     cleaned: tuple[str, ...] = ()  # leftover temporary files removed
+    # The eventIDs and times of the rows this run stored first (`added` of them): a record
+    # reusing a stored event's id with other content is one, an overlap's copy is not.
+    added_rows: pa.Table | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -93,6 +96,7 @@ class _Merge:
     added: int = 0
     duplicates: int = 0
     days: int = 0
+    added_rows: list[pa.Table] = field(default_factory=list)
 
 
 def _day_of(moment: Any) -> str:
@@ -476,16 +480,19 @@ class History:
         }
         for target in sorted(set(new_rows) | compact):
             new = new_rows.get(target, rows.iloc[:0])
-            fresh, days = self._merge_period(target, new, stored.get(target, []))
+            fresh, days, added = self._merge_period(target, new, stored.get(target, []))
             merge.duplicates += len(new) - fresh
             merge.added += fresh
             merge.days += days
+            merge.added_rows.append(added)
         return merge
 
-    def _merge_period(self, target: str, new: pd.DataFrame, parts: list[_Part]) -> tuple[int, int]:
-        """(rows added, days they fall on). The merged part is written first, the parts it
-        replaces are deleted after, so a crash between the two leaves rows twice, never once
-        less; readers keep each eventID once."""
+    def _merge_period(
+        self, target: str, new: pd.DataFrame, parts: list[_Part]
+    ) -> tuple[int, int, pa.Table]:
+        """(rows added, days they fall on, their eventIDs and times). The merged part is
+        written first, the parts it replaces are deleted after, so a crash between the two
+        leaves rows twice, never once less; readers keep each eventID once."""
         tables, used, _ = self._tables(parts)  # (under the lock: nothing vanishes)
         existing = _first_copies(pa.concat_tables(tables)) if tables else None
         before = 0 if existing is None else existing.num_rows
@@ -494,16 +501,17 @@ class History:
             incoming if existing is None else pa.concat_tables([existing, incoming])
         )
         fresh = merged.num_rows - before
+        added = merged.select(["event_id", "event_time"]).slice(before)  # (existing first)
         if fresh == 0 and len(used) <= 1 and all(_part(u).period == target for u in used):
-            return 0, 0  # nothing new, nothing to fold
+            return 0, 0, added  # nothing new, nothing to fold
         data = encode_part(_sorted(merged))  # read back without a sort
         name = f"events/{target}/part-{hashlib.sha256(data).hexdigest()[:16]}.parquet"
         self.store.write(name, data)
         for old in used:  # a part that could not be read is kept as it is
             if old != name:
                 self.store.delete(old)
-        times = merged.column("event_time").slice(before).to_pandas()
-        return fresh, len({_day_of(t) for t in times.tolist()})
+        times = added.column("event_time").to_pandas()
+        return fresh, len({_day_of(t) for t in times.tolist()}), added
 
     def record(
         self,
@@ -539,4 +547,5 @@ class History:
 
             self.store.update(META, change)
         self.meta.exists = True
-        return RunResult(merge.added, merge.duplicates, merge.days, cleaned)
+        added_rows = pa.concat_tables(merge.added_rows) if merge.added_rows else None
+        return RunResult(merge.added, merge.duplicates, merge.days, cleaned, added_rows)

@@ -167,3 +167,30 @@ def test_a_record_reusing_an_id_exactly_at_the_window_start_is_a_conflict(
         "2026-11-03 09:00:00+00:00",
         "2026-11-05 00:00:00+00:00",
     ]
+
+
+def test_an_altered_copy_delivered_into_the_overlap_is_reported(tmp_path: Path) -> None:
+    """A record reusing a reported event's id, with other content and a time before the
+    window, delivered after the run that reported the original: stored beside it, and it
+    was never reported (the late rows were judged by eventID, which history held). Now it is
+    a late row, shown beside the original and raised as event_id_conflict."""
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    original = root("X", "2026-11-04T23:00:00Z")
+    write_trail(logs / "a.json.gz", [original])
+    first = week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    assert root_times(first) == ["2026-11-04T23:00:00+00:00"]
+    altered = {**root("X", "2026-11-04T23:30:00Z"), "sourceIPAddress": "203.0.113.66"}
+    write_trail(logs / "b.json.gz", [altered])  # in the next run's overlap, before its window
+    second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    [conflict] = [f for f in second.findings if f.rule_id == "event_id_conflict"]
+    assert [str(t) for t in conflict.evidence["event_time"]] == [
+        "2026-11-04 23:00:00+00:00",
+        "2026-11-04 23:30:00+00:00",
+    ]
+    said = [p.message for p in second.coverage.problems if p.culprit.startswith("history ")]
+    assert said[0].startswith(  # the span of what this run stored first: the copy alone
+        "1 sign-in event from before the window "
+        "(2026-11-04T23:30:00+00:00 to 2026-11-04T23:30:00+00:00) first stored by this run"
+    )
+    third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
+    assert not [f for f in third.findings if f.rule_id == "event_id_conflict"]  # reported once

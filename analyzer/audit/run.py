@@ -167,6 +167,23 @@ def _no_account_read(coverage: Coverage) -> str | None:
     )
 
 
+def _earlier_rows(
+    frame: pd.DataFrame, before: pd.DataFrame, window: Window, late: LateRows | None
+) -> tuple[pd.DataFrame, list[EarlierRows]]:
+    """(the baseline without the late rows, the rows from before the window to report): the
+    late rows, any record stored earlier under a late row's eventID, and any stored before
+    the window under an eventID of the window's."""
+    from analyzer.audit.late import copies_of_late_rows, earlier_copies
+
+    late_copies = None
+    if late is not None:  # reported now, so not their own baseline
+        held = late.holds(before)
+        late_copies = copies_of_late_rows(before[held])
+        before = before[~held].reset_index(drop=True)
+    copies = earlier_copies(frame, before, window) if window.since else None
+    return before, [r for r in (late, late_copies, copies) if r is not None]
+
+
 def check_organization(request: AuditRequest) -> None:
     """An organization run reads event history only; the role settings need the role."""
     sources, aws = request.sources, request.aws
@@ -560,7 +577,7 @@ class AuditRun:
                     f"history {history.store}: {len(leftovers)} temporary file(s) left by an "
                     "interrupted write, ignored (the next run that writes removes them)"
                 )
-        from analyzer.audit.late import copies_of_late_rows, earlier_copies, reported
+        from analyzer.audit.late import reported
         from analyzer.findings.baseline import BASELINE_COLUMNS, reduce_baseline
         from analyzer.frame.schema import REPORT_COLUMNS
 
@@ -574,13 +591,7 @@ class AuditRun:
             # The rules need sets and maxima of a few columns of the rows before the window,
             # not the rows: a weekly run no longer loads every column of the whole history.
             before = history.read(None, window.since, columns=BASELINE_COLUMNS)
-            late_copies = None
-            if late is not None:  # reported now, so not their own baseline
-                held = late.holds(before)
-                late_copies = copies_of_late_rows(before[held])
-                before = before[~held].reset_index(drop=True)
-            copies = earlier_copies(frame, before, window) if window.since else None
-            self._earlier = [r for r in (late, late_copies, copies) if r is not None]
+            before, self._earlier = _earlier_rows(frame, before, window, late)
             first = min((r.since for r in self._earlier), default=None)
             if first is not None and start is not None and first < start:
                 frame = history.read(first, window.until, columns, compact=compact)

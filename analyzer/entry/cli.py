@@ -193,13 +193,24 @@ FORMAT_OF_EXTENSION = {
 }
 
 
+# Extensions of formats no report is written in: a table written into `report.xlsx` opened
+# as a broken spreadsheet, without a word.
+FOREIGN_EXTENSIONS = frozenset({".xlsx", ".xls", ".xlsm", ".ods", ".pdf", ".docx", ".parquet"})
+
+
 def _report_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat:
     """`--format`, else what the `--output` file's extension names (`report.csv` gets CSV,
     not a box-drawn table in a file named .csv), else the terminal table."""
     if fmt is not None:
         return fmt
     if output is not None:
-        return FORMAT_OF_EXTENSION.get(output.suffix.lower(), OutputFormat.table)
+        suffix = output.suffix.lower()
+        if suffix in FOREIGN_EXTENSIONS:
+            raise _usage(
+                f"--output {output}: no report is written as {suffix}; name a .csv file (a "
+                "spreadsheet opens it) or give --format, and --events FILE.parquet for rows"
+            )
+        return FORMAT_OF_EXTENSION.get(suffix, OutputFormat.table)
     return OutputFormat.table
 
 
@@ -440,8 +451,9 @@ def signin_report(
         _option(
             "--logs",
             metavar="PATH",
-            help="CloudTrail log file or folder (recursive): trail files (.json.gz or .json), "
-            "`aws cloudtrail lookup-events` output, or JSON Lines. Repeatable. Without any "
+            help="CloudTrail log file or folder (recursive), recognized by content: trail files "
+            "(.json.gz, .json or any name), `aws cloudtrail lookup-events` output, or JSON "
+            "Lines, gzipped or not. Repeatable. Without any "
             "source option, sign-ins are collected live from CloudTrail event history.",
             rich_help_panel=SOURCES,
         ),
@@ -527,7 +539,12 @@ def signin_report(
         ),
     ] = None,
     days: Annotated[
-        int, _option(metavar="N", help="Window: the N days before now.", rich_help_panel=WINDOW)
+        int,
+        _option(
+            metavar="N",
+            help="Window: the N days before --until (default: now).",
+            rich_help_panel=WINDOW,
+        ),
     ] = 30,
     since: Annotated[
         str | None,
@@ -680,7 +697,8 @@ def signin_report(
         _option(
             metavar="REGION",
             help="WHERE CALLS GO: the region for discovery calls (DescribeRegions, "
-            "DescribeTrails, sso-admin) and the session (default: AWS_REGION or us-east-1). "
+            "DescribeTrails, sso-admin) and the session (default: AWS_REGION, else the "
+            "profile's region, else us-east-1). "
             "Not what is read: see --regions.",
             rich_help_panel=AWS,
         ),

@@ -180,6 +180,7 @@ def test_strict_passes_on_clean_input(tmp_path: Path) -> None:
         (["--logs", "sample_logs", "--section", "nope"], 2, "'nope' is not one of"),
         (["--logs", "sample_logs", "--events", "x.xlsx"], 2, "unknown extension .xlsx"),
         (["--logs", "sample_logs", "--output", "json"], 2, "use --format json"),
+        (["--logs", "sample_logs", "--output", "r.xlsx"], 2, "no report is written as .xlsx"),
         (["--logs", "sample_logs", "--section", "regions"], 2, "only applies to collection"),
         (["--history", "h", "--section", "regions"], 2, "only applies to collection from AWS"),
         (["--history", "h", "--regions", "eu-west-1"], 2, "--regions: chooses what is read"),

@@ -527,3 +527,24 @@ def test_the_inflated_size_limit_is_exact(tmp_path: Path) -> None:
             lines(coverage) == [f"{path}: inflates to more than the 4096 bytes limit"]
         ) == refused
         assert len(found) == (0 if refused else 1)
+
+
+def test_an_array_of_other_objects_is_named_like_an_object_is(tmp_path: Path) -> None:
+    """`[{"foo": 1}]` read as one record and no sign-in, without a word, where `{"foo": 1}`
+    is named as JSON that is not CloudTrail; an empty array is an empty export."""
+    other = tmp_path / "other.json"
+    other.write_text('[{"foo": 1}, 2]')
+    found, coverage = read(other)
+    assert found == []
+    assert lines(coverage) == [
+        f"{other}: JSON that is not CloudTrail (an array whose items have no CloudTrail event "
+        "fields)"
+    ]
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]")
+    found, coverage = read(empty)
+    assert (found, lines(coverage), coverage.files_read) == ([], [], 1)
+    mixed = tmp_path / "mixed.json"
+    mixed.write_text(json.dumps([{"foo": 1}, console_login()]))
+    found, coverage = read(mixed)
+    assert len(found) == 1

@@ -692,8 +692,7 @@ def _document(document: Any, name: str, coverage: Coverage) -> Iterator[RawRecor
         if document and not any(_looks_like_record(r) or _is_lookup_event(r) for r in document):
             # (an object without Records said so; an array of other objects read as nothing)
             raise UnreadableFile(
-                "JSON that is not CloudTrail (an array whose items have no CloudTrail event "
-                "fields)"
+                "JSON that is not CloudTrail (an array whose items have no CloudTrail event fields)"
             )
         for index, record in enumerate(document):
             yield from _item(record, name, index, coverage)

@@ -194,3 +194,20 @@ def test_terminal_table_caps_the_findings_list_too() -> None:
     text = out.getvalue()
     assert sum(f"without MFA: u{i} " in text for i in range(5)) == 4
     assert "4 of 5 rows shown" in text
+
+
+@pytest.mark.parametrize("fmt", list(OutputFormat))
+def test_a_sign_in_of_no_known_endpoint_is_labelled_unknown(fmt: OutputFormat) -> None:
+    """No host header and no LoginTo: the endpoints table's row reads "(unknown)", as the
+    charts do, not a blank first cell; JSON keeps the null."""
+    record = console_login()
+    record.pop("tlsDetails", None)
+    record["additionalEventData"].pop("LoginTo", None)
+    normalized = normalize_record(record, "t#0")
+    assert normalized is not None
+    assert normalized.row["endpoint"] is None
+    text = render(fmt, frame_from_rows([normalized.row]))
+    if fmt is OutputFormat.json:
+        assert [row["endpoint"] for row in json.loads(text)["endpoints"]] == [None]
+    else:
+        assert "(unknown)" in text.replace("\\(", "(").replace("\\)", ")")

@@ -80,10 +80,15 @@ LABEL_CHARS = 40  # what the 260 px beside the bars hold at the template's 11 px
 
 def _fitted(label: str, value: int) -> str:
     """The label beside a bar, cut to fit before its bars (user names come from the
-    internet and can be any length; the bar's tooltip keeps the whole label)."""
+    internet and can be any length; the bar's tooltip keeps the whole label). Cut in the
+    middle: a label's end says as much as its start (`host @ region`, `name (type in
+    account)`), and cutting the end lost the region and a closing parenthesis."""
     counted = f" ({value})"
     room = LABEL_CHARS - len(counted)
-    return (label if len(label) <= room else label[: room - 1] + "\u2026") + counted
+    if len(label) <= room:
+        return label + counted
+    head = room // 2
+    return label[:head] + "\u2026" + label[len(label) - (room - 1 - head) :] + counted
 
 
 def horizontal(title: str, counts: list[tuple[str, int, str]]) -> Chart:

@@ -53,6 +53,10 @@ def test_a_long_label_is_cut_before_its_bar_and_whole_in_its_tooltip() -> None:
     name = "dana (IdentityCenterUser in 111122223333)" + "x" * 60
     html = html_of(replace(report, charts=replace(report.charts, users=[(name, 12)])))
     assert f"<title>{name}: 12</title>" in html
-    assert ">dana (IdentityCenterUser in 111122\u2026 (12)</text>" in html
+    shown = "dana (IdentityCen\u2026" + "x" * 17 + " (12)"  # its start and its end, cut between
+    assert f">{shown}</text>" in html
     assert name + " (12)" not in html
-    assert len("dana (IdentityCenterUser in 111122\u2026 (12)") == LABEL_CHARS
+    assert len(shown) == LABEL_CHARS
+    place = "eu-west-1.signin.aws.amazon.com @ eu-west-1"  # the logged region stays in sight
+    html = html_of(replace(report, charts=replace(report.charts, places=[(place, 6)])))
+    assert ">eu-west-1.signin.a\u2026n.com @ eu-west-1 (6)</text>" in html

@@ -110,6 +110,33 @@ class LateRows(EarlierRows):
     failed scope. No earlier report held them, so this one does: a weekly job that reported
     only its window would store them and never alert on them."""
 
+    added_times: pa.Table | None = None  # (event_id, event_time) of each row stored first
+
+    def added(self, before: pd.DataFrame, held: pd.Series) -> pd.Series:
+        """The rows of `before` (the history before the window) this run stored first, out of
+        those `held` under a late row's eventID. The original a late altered copy reuses the
+        id of was reported before and stays in the baseline (dropping it alerted again on its
+        values), told apart by its time; one sharing the copy's time cannot be told apart
+        and leaves with it."""
+        if self.added_times is None or not held.any():
+            return held
+        keys = set(
+            zip(
+                self.added_times.column("event_id").to_pylist(),
+                self.added_times.column("event_time").to_pylist(),
+                strict=True,
+            )
+        )
+        rows = before[held]
+        mine = [
+            (event_id, pd.Timestamp(moment).to_pydatetime() if moment is not pd.NaT else None)
+            in keys
+            for event_id, moment in zip(rows["event_id"], rows["event_time"], strict=True)
+        ]
+        found = pd.Series(False, index=before.index)
+        found[rows.index[mine]] = True
+        return found
+
     def note(self) -> str:
         events = len(self.event_ids)
         return (
@@ -132,4 +159,4 @@ def late_rows(added_rows: pa.Table | None, since: datetime | None) -> LateRows |
     if early.num_rows == 0:
         return None
     first, last = pc.min_max(early.column("event_time")).values()
-    return LateRows(pc.unique(early.column("event_id")), first.as_py(), last.as_py())
+    return LateRows(pc.unique(early.column("event_id")), first.as_py(), last.as_py(), early)

@@ -179,7 +179,7 @@ def _earlier_rows(
     if late is not None:  # reported now, so not their own baseline
         held = late.holds(before)
         late_copies = copies_of_late_rows(before[held])
-        before = before[~held].reset_index(drop=True)
+        before = before[~late.added(before, held)].reset_index(drop=True)
     copies = earlier_copies(frame, before, window) if window.since else None
     return before, [r for r in (late, late_copies, copies) if r is not None]
 

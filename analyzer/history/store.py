@@ -501,7 +501,11 @@ class History:
             incoming if existing is None else pa.concat_tables([existing, incoming])
         )
         fresh = merged.num_rows - before
-        added = merged.select(["event_id", "event_time"]).slice(before)  # (existing first)
+        # (existing rows first) A copy, not a view: a slice kept the whole period's columns
+        # alive in the run's result even when nothing was added.
+        added = merged.select(["event_id", "event_time"]).take(
+            pa.array(np.arange(before, merged.num_rows), pa.int64())
+        )
         if fresh == 0 and len(used) <= 1 and all(_part(u).period == target for u in used):
             return 0, 0, added  # nothing new, nothing to fold
         data = encode_part(_sorted(merged))  # read back without a sort

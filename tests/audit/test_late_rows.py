@@ -194,3 +194,60 @@ def test_an_altered_copy_delivered_into_the_overlap_is_reported(tmp_path: Path) 
     )
     third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
     assert not [f for f in third.findings if f.rule_id == "event_id_conflict"]  # reported once
+
+
+def new_addresses(result: AuditResult) -> list[str]:
+    return sorted(
+        str(address)
+        for finding in result.findings
+        if finding.rule_id == "new_source_ip"
+        for address in finding.evidence["source_ip"]
+    )
+
+
+def test_the_original_of_a_late_altered_copy_stays_in_the_baseline(tmp_path: Path) -> None:
+    """Only the copy is this run's: the original, reported a week ago, stays the baseline the
+    copy's values are judged by (dropping both alerted on the original's address again)."""
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(
+        logs / "0.json.gz", [console_login(eventID="base", eventTime="2026-10-20T09:00:00Z")]
+    )
+    week(logs, history, "2026-10-15T00:00:00+00:00", "2026-10-22T00:00:00+00:00")
+    original = console_login(
+        eventID="X", eventTime="2026-11-04T23:00:00Z", sourceIPAddress="198.51.100.1"
+    )
+    write_trail(logs / "a.json.gz", [original])
+    first = week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    assert new_addresses(first) == ["198.51.100.1"]
+    altered = console_login(
+        eventID="X", eventTime="2026-11-04T23:30:00Z", sourceIPAddress="203.0.113.66"
+    )
+    write_trail(logs / "b.json.gz", [altered])
+    second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    assert [f.rule_id for f in second.findings].count("event_id_conflict") == 1
+    assert new_addresses(second) == ["203.0.113.66"]
+
+
+def test_an_overlap_holding_only_copies_reports_no_late_row(tmp_path: Path) -> None:
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [root("early", "2026-11-04T23:55:00Z")])
+    week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    write_trail(logs / "b.json.gz", [root("next", "2026-11-06T10:00:00Z")])
+    second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    assert root_times(second) == ["2026-11-06T10:00:00+00:00"]
+
+
+def test_an_added_row_without_a_time_is_not_late() -> None:
+    import pyarrow as pa
+
+    from analyzer.audit.late import late_rows
+
+    kind = pa.timestamp("us", tz="UTC")
+    added = pa.table(
+        {"event_id": ["a", "b"], "event_time": pa.array([None, datetime(2026, 11, 4)], kind)}
+    )
+    since = datetime.fromisoformat("2026-11-05T00:00:00+00:00")
+    late = late_rows(added, since)
+    assert late is not None
+    assert late.event_ids.to_pylist() == ["b"]
+    assert late_rows(added.slice(0, 1), since) is None

@@ -372,3 +372,16 @@ def test_version() -> None:
     result = run("--version")
     assert result.returncode == 0
     assert re.fullmatch(r"signin-report \d+\.\d+\.\d+\S*\n", result.stdout)
+
+
+@pytest.mark.parametrize(
+    "name", ["r.ods", "r.pdf", "r.parquet", "r.xls", "r.xlsm", "r.docx", "R.XLSX"]
+)
+def test_every_foreign_output_extension_is_refused(name: str, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*command(), "--logs", str(ROOT / "sample_logs"), "--output", str(tmp_path / name)],
+        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False, env=hermetic_env(),
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "no report is written as" in result.stderr
+    assert not (tmp_path / name).exists()

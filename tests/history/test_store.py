@@ -590,3 +590,14 @@ def test_a_damaged_part_read_several_times_is_one_problem(tmp_path: Path) -> Non
     reader.read(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC))
     assert len(reader.problems) == 1
     assert reader.problems[0].day == "2026-11-01"
+
+
+def test_what_recording_added_holds_only_the_added_rows(tmp_path: Path) -> None:
+    """An overlap re-read of a day (every row a copy) adds nothing, and the run's result
+    holds nothing of the day's columns (a slice kept them alive)."""
+    many = [(f"{n:036d}", f"2026-11-01T{n % 24:02d}:{n % 60:02d}:00Z") for n in range(3000)]
+    day = window("2026-11-01T00:00:00+00:00", "2026-11-02T00:00:00+00:00")
+    record(History.open(str(tmp_path)), frame(*many), day)
+    again = record(History.open(str(tmp_path)), frame(*many[-10:]), day)
+    assert again.added == 0
+    assert again.added_rows is None or again.added_rows.get_total_buffer_size() < 1000

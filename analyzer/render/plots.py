@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from analyzer.reports.activity import signins_per_day, user_timeline
-from analyzer.reports.common import logins
+from analyzer.reports.common import UNKNOWN_ENDPOINT, logins
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -76,7 +76,7 @@ def plot_endpoints(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     axes = _axes(ax)
     attempts = logins(frame)
     keys = (
-        attempts["endpoint"].astype(object).fillna("(unknown)")
+        attempts["endpoint"].astype(object).fillna(UNKNOWN_ENDPOINT)
         + "  @ "
         + attempts["region"].astype(object).fillna("?")
     )

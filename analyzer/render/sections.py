@@ -10,6 +10,7 @@ import pandas as pd
 from analyzer.findings.model import first_event_times
 from analyzer.frame.records import row_tuples
 from analyzer.render.formats import TABLE_SECTIONS
+from analyzer.reports.common import UNKNOWN_ENDPOINT
 from analyzer.reports.report import SigninReport
 
 Block = tuple[str, str, list[str], list[list[Any]]]
@@ -115,9 +116,6 @@ _SPECIAL: dict[str, Callable[[SigninReport], Sequence[TableBlock]]] = {
 }
 
 
-UNKNOWN_ENDPOINT = "(unknown)"
-
-
 def listed(rows: list[list[Any]] | pd.DataFrame, limit: int | None = None) -> list[list[Any]]:
     """A table's rows as lists of its values (the first `limit` only: the rest never become
     Python values)."""
@@ -141,7 +139,7 @@ def section_blocks(report: SigninReport, sections: Sequence[str]) -> list[TableB
             if key == "endpoints" and table["endpoint"].isna().any():
                 # A sign-in no record tells the endpoint of (no host header, no LoginTo) is
                 # grouped under a null endpoint: a blank first cell read as a glitch. The
-                # charts say "(unknown)"; so do the tables (JSON keeps its null).
+                # charts name it UNKNOWN_ENDPOINT; so do the tables (JSON keeps its null).
                 table = table.assign(endpoint=table["endpoint"].fillna(UNKNOWN_ENDPOINT))
             blocks.append((key, titles[key], [str(c) for c in table.columns], table))
     return blocks

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analyzer.reports.activity import per_day, per_day_encoded
-from analyzer.reports.common import Rows
+from analyzer.reports.common import UNKNOWN_ENDPOINT, Rows
 from analyzer.reports.grouping import Encoded, Times, filled, paired
 from analyzer.reports.users import user_table
 
@@ -83,7 +83,7 @@ def chart_series_of(rows: Rows, users: pd.DataFrame | None = None) -> ChartSerie
     else:
         per_day_table = per_day_encoded(times, outcome)
     places = paired(
-        filled(rows.encoded("logins", "endpoint"), "(unknown)"),
+        filled(rows.encoded("logins", "endpoint"), UNKNOWN_ENDPOINT),
         filled(rows.encoded("logins", "region"), "?"),
         " @ ",
         "?",

@@ -15,6 +15,8 @@ from analyzer.frame.take import taken
 from analyzer.reports.grouping import ArrowColumn, Encoded, Mask, Positions, Times, paired
 
 LOGIN = "login"
+# How charts and tables name the endpoint of sign-ins no record tells it of (JSON: null).
+UNKNOWN_ENDPOINT = "(unknown)"
 
 
 def analyzed(frame: pd.DataFrame) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Self
 
 import pandas as pd
@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from analyzer.domain.window import Window
 from analyzer.findings.columns import arrow_of
 from analyzer.frame.distinct import repeated_rows
+from analyzer.history.store import rows_before
 
 
 def event_ids(frame: pd.DataFrame) -> pa.ChunkedArray:
@@ -104,13 +105,15 @@ def copies_of_late_rows(held: pd.DataFrame) -> EarlierCopies | None:
 
 @dataclass(frozen=True)
 class LateRows(EarlierRows):
-    """Sign-ins from before the report window that this run stored first: delivered after
-    the run that reported their time (CloudTrail delivers minutes to hours late), between
-    two runs' windows (a scheduler's random delay, a missed run), or read again after a
-    failed scope. No earlier report held them, so this one does: a weekly job that reported
-    only its window would store them and never alert on them."""
+    """Sign-ins from before the report window that no report showed yet: stored first by this
+    run (delivered after the run that reported their time, as CloudTrail delivers minutes to
+    hours late; fallen between two runs' windows, a scheduler's random delay or a missed run;
+    read again after a failed scope), or by an earlier run that ended before its report was
+    written or delivered (`carried` of them). A weekly job that reported only its window
+    would store them and never alert on them."""
 
     added_times: pa.Table | None = None  # (event_id, event_time) of each row stored first
+    carried: int = 0
 
     def added(self, before: pd.DataFrame, held: pd.Series) -> pd.Series:
         """The rows of `before` (the history before the window) this run stored first, out of
@@ -139,24 +142,38 @@ class LateRows(EarlierRows):
 
     def note(self) -> str:
         events = len(self.event_ids)
-        return (
-            f"{events} sign-in event{'s' * (events != 1)} from before the window {self.span()}"
-            " first stored by this run (delivered late, or between two runs' windows): "
-            "reported here, with the window's"
-        )
+        said = f"{events} sign-in event{'s' * (events != 1)} from before the window {self.span()}"
+        if not self.carried:
+            how = "first stored by this run (delivered late, or between two runs' windows)"
+        else:
+            how = (
+                f"in no report yet ({self.carried} stored by an earlier run that ended before "
+                "its report was written or delivered)"
+            )
+        return f"{said} {how}: reported here, with the window's"
 
 
-def late_rows(added_rows: pa.Table | None, since: datetime | None) -> LateRows | None:
-    """The rows this run stored first (`added_rows`: eventIDs and times, from recording)
-    that fall before `since`. Judged by what was stored, not by eventID alone: a record
-    reusing a stored event's id with other content (a forged or altered copy delivered into
-    the overlap) is stored beside the original, and was never reported."""
-    if since is None or added_rows is None or added_rows.num_rows == 0:
+def late_rows(
+    unreported: pa.Table, since: datetime | None, added_rows: pa.Table | None = None
+) -> LateRows | None:
+    """The rows history notes as unreported (`unreported`: eventIDs and times, this run's late
+    rows among them) that fall before `since`; `added_rows`, the rows this run stored first,
+    tell the ones an earlier run left. Judged by what was stored, not by eventID alone: a
+    record reusing a stored event's id with other content (a forged or altered copy
+    delivered into the overlap) is stored beside the original, and was never reported."""
+    if since is None or unreported.num_rows == 0:
         return None
-    times = added_rows.column("event_time")
-    scalar = pa.scalar(since.astimezone(UTC), type=times.type)
-    early = added_rows.filter(pc.fill_null(pc.less(times, scalar), False))
+    early = rows_before(unreported, since)
     if early.num_rows == 0:
         return None
     first, last = pc.min_max(early.column("event_time")).values()
-    return LateRows(pc.unique(early.column("event_id")), first.as_py(), last.as_py(), early)
+    fresh = set() if added_rows is None else _keys(added_rows)
+    carried = sum(key not in fresh for key in _keys(early))
+    return LateRows(
+        pc.unique(early.column("event_id")), first.as_py(), last.as_py(), early, carried
+    )
+
+
+def _keys(rows: pa.Table) -> set[tuple[str, datetime]]:
+    ids, times = rows.column("event_id").to_pylist(), rows.column("event_time").to_pylist()
+    return set(zip(ids, times, strict=True))

@@ -112,14 +112,21 @@ def record_collection(
     collected: Window,
     started: datetime,
     overlap: timedelta,
+    report_since: datetime | None = None,
 ) -> RunResult:
     """Store the collected rows and each scope's outcome: a complete scope moves its
-    progress, an incomplete one keeps it (its span is read again by the next run)."""
+    progress, an incomplete one keeps it (its span is read again by the next run). Rows
+    stored first from before `report_since` are noted as unreported until `settle`."""
     from analyzer.history.store import HistoryError
 
     try:
         return history.record(
-            frame, outcomes, collected=collected, started=started, overlap=overlap
+            frame,
+            outcomes,
+            collected=collected,
+            started=started,
+            overlap=overlap,
+            report_since=report_since,
         )
     except HistoryError as err:  # busy past the wait, or history.json changed under us
         raise RunError(str(err), subject="history") from None
@@ -255,7 +262,8 @@ def check_filters(request: AuditRequest) -> None:
 
 class AuditRun:
     """One run of `request`. Stages: `start` (cheap: history opened, sources planned, a file
-    scan started), `collect`, `report`, `deliver`; `execute` runs them all."""
+    scan started), `collect`, `report`, `deliver`, `settle` (once the report is out);
+    `execute` runs them all."""
 
     def __init__(
         self,
@@ -281,6 +289,7 @@ class AuditRun:
         self.collected: pd.DataFrame | None = None
         self._archive: Any = None
         self._late: LateRows | None = None
+        self._shown: list[tuple[str, datetime]] = []  # unreported rows the report shows
         self._earlier: list[EarlierRows] = []  # rows before the window the report shows
 
     # -- helpers -------------------------------------------------------------------------
@@ -439,11 +448,29 @@ class AuditRun:
             raise RunError(f"cannot deliver the report: {err}") from None
         return result
 
+    def settle(self) -> None:
+        """Once the report is written and delivered: the unreported late rows it showed are
+        noted as reported. Until then history keeps them for the next run, so a run that
+        fails after recording (a full disk, a refused upload, a kill) loses none; failing
+        here only means the next report shows them again."""
+        if self.history is None or not self._shown:
+            return
+        try:
+            self.history.settle(self._shown)
+        except Exception as err:  # the report is out: a warning, not a failed run
+            self.warn(
+                f"history {self.history.store}: cannot note {len(self._shown)} late sign-in(s) "
+                f"as reported ({err}); the next run reports them again"
+            )
+        self._shown = []
+
     def execute(self) -> AuditResult:
         self.start()
         self.collect()
         self.check_collection()
-        return self.deliver(self.report())
+        result = self.deliver(self.report())
+        self.settle()
+        return result
 
     # -- parts of the stages ---------------------------------------------------------------
 
@@ -560,9 +587,15 @@ class AuditRun:
         kept: list[str] = []
         if self.collected is not None:
             from analyzer.audit.late import late_rows
+            from analyzer.history.store import rows_before
 
             appended, kept = self._record(history, self.collected)
-            self._late = late_rows(appended.added_rows, window.since)
+            unreported = history.unreported_rows()
+            self._late = late_rows(unreported, window.since, appended.added_rows)
+            shown = unreported if window.until is None else rows_before(unreported, window.until)
+            self._shown = list(
+                zip(shown["event_id"].to_pylist(), shown["event_time"].to_pylist(), strict=True)
+            )
         elif not history.exists:
             raise RunError(
                 f"no history at {history.store} (no history.json)",
@@ -616,7 +649,13 @@ class AuditRun:
         """Record the collection; (what history gained, scopes whose progress stayed)."""
         outcomes = [o for source in self.sources for o in source.outcomes(self.coverage)]
         result = record_collection(
-            history, collected, outcomes, self.collect_window, self.started, self.request.overlap
+            history,
+            collected,
+            outcomes,
+            self.collect_window,
+            self.started,
+            self.request.overlap,
+            self.request.window.since,
         )
         if result.cleaned:
             self.warn(

@@ -344,7 +344,9 @@ def execute(request: AuditRequest, *, quiet: bool) -> AuditResult:
         run.check_collection()
         result = run.report()
         _write_report(result, request.rendering.output)
-        return run.deliver(result)
+        delivered = run.deliver(result)
+        run.settle()  # only now: a report that failed to go out leaves its late rows to the next
+        return delivered
     except SigninError as err:
         raise CliError(cli_words(err), _error_code(err)) from None
 

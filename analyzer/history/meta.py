@@ -52,6 +52,9 @@ class Meta:
     scopes: dict[str, ScopeProgress] = field(default_factory=dict)
     runs: list[dict[str, Any]] = field(default_factory=list)
     legacy_watermark: datetime | None = None  # the single mark of histories before scopes
+    # (eventID, time) of late rows a run stored first whose report was never written or
+    # delivered: the next run's report shows them (`History.settle` clears them once shown).
+    unreported: list[tuple[str, datetime]] = field(default_factory=list)
     exists: bool = False
 
     def to_bytes(self) -> bytes:
@@ -62,6 +65,8 @@ class Meta:
         }
         if self.legacy_watermark is not None:
             document["watermark"] = _iso(self.legacy_watermark)
+        if self.unreported:
+            document["unreported"] = [[event_id, _iso(at)] for event_id, at in self.unreported]
         return json.dumps(document, indent=2).encode()
 
 
@@ -101,6 +106,21 @@ def _scope(value: Any, where: str) -> ScopeProgress:
     )
 
 
+def _unreported(value: Any, where: str) -> list[tuple[str, datetime]]:
+    if not isinstance(value, list):
+        raise HistoryError(f"{where}: expected a list, found {type(value).__name__}")
+    rows: list[tuple[str, datetime]] = []
+    for index, item in enumerate(value):
+        at = f"{where}[{index}]"
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+            raise HistoryError(f"{at}: expected [eventID, time]")
+        moment = _time(item[1], at)
+        if moment is None:
+            raise HistoryError(f"{at}: expected an ISO time, found null")
+        rows.append((item[0], moment))
+    return rows
+
+
 def parse_meta(raw: bytes | None, location: str) -> Meta:
     """`raw` is the file's content (None: no history yet)."""
     if raw is None:
@@ -135,5 +155,6 @@ def parse_meta(raw: bytes | None, location: str) -> Meta:
         scopes=scopes,
         runs=list(runs),
         legacy_watermark=_time(document.get("watermark"), f"{where}: watermark"),
+        unreported=_unreported(document.get("unreported", []), f"{where}: unreported"),
         exists=True,
     )

@@ -525,12 +525,17 @@ class History:
         collected: Window,
         started: datetime,
         overlap: timedelta,
+        report_since: datetime | None = None,
     ) -> RunResult:
         """Store the collected rows and this run's progress, as the one writer: rows first,
-        then `history.json` merged with what other runs recorded meanwhile."""
+        then `history.json` merged with what other runs recorded meanwhile. The rows stored
+        first from before `report_since` (late rows: the report about to be made shows them)
+        are noted in `history.json` as unreported in the same write, so that a run that ends
+        before its report is out leaves them to the next one (`unreported_rows`, `settle`)."""
         with self.store.writer(wait_seconds()):
             cleaned: tuple[str, ...] = tuple(self.store.clean())
             merge = self._merge(frame, _closed_before(collected, started))
+            late = _rows_before(merge.added_rows, report_since)
             line = {
                 "at": datetime.now(UTC).isoformat(),
                 "since": collected.since.isoformat() if collected.since else None,
@@ -546,6 +551,8 @@ class History:
                 record(meta, outcomes, collected, started, overlap)
                 meta.schema_version = SCHEMA_VERSION
                 meta.runs.append(line)
+                known = set(meta.unreported)
+                meta.unreported += [key for key in late if key not in known]
                 self.meta = meta
                 return meta.to_bytes()
 
@@ -553,3 +560,44 @@ class History:
         self.meta.exists = True
         added_rows = pa.concat_tables(merge.added_rows) if merge.added_rows else None
         return RunResult(merge.added, merge.duplicates, merge.days, cleaned, added_rows)
+
+    def unreported_rows(self) -> pa.Table:
+        """(event_id, event_time) of the late rows recorded runs stored and no report showed
+        yet, as of the last read or write of `history.json`."""
+        ids, times = zip(*self.meta.unreported, strict=True) if self.meta.unreported else ((), ())
+        return pa.table(
+            {
+                "event_id": pa.array(ids, pa.string()),
+                "event_time": pa.array(times, ARROW_SCHEMA.field("event_time").type),
+            }
+        )
+
+    def settle(self, shown: Iterable[tuple[str, datetime]]) -> None:
+        """Forget the unreported rows a report showed (called once it is written and
+        delivered); other runs' unreported rows noted meanwhile stay."""
+        gone = set(shown)
+        if not gone:
+            return
+        with self.store.writer(wait_seconds()):
+
+            def change(raw: bytes | None) -> bytes:
+                meta = parse_meta(raw, str(self.store))
+                meta.unreported = [key for key in meta.unreported if key not in gone]
+                self.meta = meta
+                return meta.to_bytes()
+
+            self.store.update(META, change)
+
+
+def _rows_before(added: list[pa.Table], since: datetime | None) -> list[tuple[str, datetime]]:
+    """(eventID, time) of the added rows from before `since` (none without a bound)."""
+    if since is None or not added:
+        return []
+    early = rows_before(pa.concat_tables(added), since)
+    ids, times = early.column("event_id").to_pylist(), early.column("event_time").to_pylist()
+    return list(zip(ids, times, strict=True))
+
+
+def rows_before(rows: pa.Table, since: datetime) -> pa.Table:
+    """The rows of `rows` (with an `event_time`) from before `since`; undated ones are not."""
+    return rows.filter(_time_mask(rows, None, since))

@@ -9,6 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from analyzer.audit.request import AuditRequest, AuditResult, Rendering, Sources
 from analyzer.audit.run import run_audit
 from analyzer.domain.window import Window
@@ -99,9 +101,11 @@ def test_a_sign_in_between_two_runs_windows_is_reported(tmp_path: Path) -> None:
     assert root_times(second) == ["2026-11-05T06:05:00+00:00"]
 
 
-def test_a_late_row_is_not_its_own_baseline(tmp_path: Path) -> None:
+@pytest.mark.parametrize("failed_once", [False, True])
+def test_a_late_row_is_not_its_own_baseline(tmp_path: Path, failed_once: bool) -> None:
     """The first-seen rules compare the reported rows with the history before them: a late
-    sign-in from a new address is new, though history now holds it before the window."""
+    sign-in from a new address is new, though history now holds it before the window; so
+    it is when the run that stored it failed before its report and the next one shows it."""
     logs, history = tmp_path / "logs", tmp_path / "history"
     write_trail(
         logs / "a.json.gz", [console_login(eventID="old", eventTime="2026-11-01T09:00:00Z")]
@@ -111,6 +115,8 @@ def test_a_late_row_is_not_its_own_baseline(tmp_path: Path) -> None:
         eventID="late", eventTime="2026-11-04T23:50:00Z", sourceIPAddress="203.0.113.9"
     )
     write_trail(logs / "late.json.gz", [late])
+    if failed_once:
+        unfinished(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
     second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
     assert new_addresses(second) == ["203.0.113.9"]
 
@@ -250,3 +256,90 @@ def test_an_added_row_without_a_time_is_not_late() -> None:
     assert late is not None
     assert late.event_ids.to_pylist() == ["b"]
     assert late_rows(added.slice(0, 1), since) is None
+
+
+def unfinished(logs: Path, history: Path, since: str, until: str) -> None:
+    """A weekly run that records its collection and makes its report, then ends before the
+    report is out (a full disk, a refused upload, a kill): it never settles."""
+    from analyzer.audit.run import AuditRun
+
+    run = AuditRun(
+        AuditRequest(
+            window=Window(datetime.fromisoformat(since), datetime.fromisoformat(until)),
+            sources=Sources(logs=(logs,)),
+            history=str(history),
+            rendering=Rendering(format=OutputFormat.json),
+        )
+    )
+    run.start()
+    run.collect()
+    run.check_collection()
+    run.report()
+
+
+def test_late_rows_of_a_run_whose_report_never_went_out_are_reported_by_the_next(
+    tmp_path: Path,
+) -> None:
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [root("early", "2026-11-04T23:55:00Z")])
+    week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    write_trail(logs / "late.json.gz", [root("late", "2026-11-04T23:50:00Z")])
+    write_trail(logs / "b.json.gz", [root("next", "2026-11-06T10:00:00Z")])
+    unfinished(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    # The job runs again (the same week, once the disk is freed): the late row, stored by
+    # the run that failed, is no longer new to history, and still reported.
+    again = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    assert root_times(again) == ["2026-11-04T23:50:00+00:00", "2026-11-06T10:00:00+00:00"]
+    said = [w for w in again.warnings if "from before the window" in w]
+    assert said == [
+        f"history {history}: 1 sign-in event from before the window (2026-11-04T23:50:00+00:00 "
+        "to 2026-11-04T23:50:00+00:00) in no report yet (1 stored by an earlier run that ended "
+        "before its report was written or delivered): reported here, with the window's"
+    ]
+    after = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
+    assert root_times(after) == []  # shown once the report is out, then settled
+
+
+def test_unreported_rows_after_the_window_wait_for_a_report_that_shows_them(
+    tmp_path: Path,
+) -> None:
+    """A report of an earlier span (a backfill) does not show a later run's unreported rows,
+    so it leaves them noted."""
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [root("early", "2026-11-04T23:55:00Z")])
+    week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    write_trail(logs / "late.json.gz", [root("late", "2026-11-04T23:50:00Z")])
+    unfinished(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    backfill = week(logs, history, "2026-09-01T00:00:00+00:00", "2026-09-08T00:00:00+00:00")
+    assert root_times(backfill) == []
+    again = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    assert root_times(again) == ["2026-11-04T23:50:00+00:00"]
+
+
+def test_a_failure_to_settle_is_a_warning_and_the_rows_are_shown_again(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from analyzer.history.store import History
+
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [root("early", "2026-11-04T23:55:00Z")])
+    week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    write_trail(logs / "late.json.gz", [root("late", "2026-11-04T23:50:00Z")])
+
+    def refused(self: History, shown: object) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(History, "settle", refused)
+        second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    assert root_times(second) == ["2026-11-04T23:50:00+00:00"]
+    assert [w for w in second.warnings if "as reported" in w] == [
+        f"history {history}: cannot note 1 late sign-in(s) as reported (disk full); the next "
+        "run reports them again"
+    ]
+    third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
+    assert root_times(third) == ["2026-11-04T23:50:00+00:00"]
+    assert (
+        root_times(week(logs, history, "2026-11-19T00:00:00+00:00", "2026-11-26T00:00:00+00:00"))
+        == []
+    )

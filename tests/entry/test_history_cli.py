@@ -126,6 +126,36 @@ def test_late_delivery_inside_the_overlap_is_collected(tmp_path: Path) -> None:
     assert "late-0" in history_ids(str(history))
 
 
+def late_sign_ins(document: dict[str, Any]) -> list[str]:
+    return [
+        p["message"]
+        for p in document["coverage"]["problems"]
+        if "before the window" in p["message"]
+    ]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_late_rows_of_a_report_that_could_not_be_written_are_in_the_next(tmp_path: Path) -> None:
+    """Run 2 stores a late sign-in, then cannot write its report (a full disk): run 3, the
+    job run again, shows it, though history holds it already; run 4 no longer does."""
+    history, logs = tmp_path / "history", tmp_path / "logs"
+    write_trail(logs / "on-time.json.gz", logins("on-time", "2026-11-01T08:00:00Z", 2))
+    report(run("--logs", logs, "--history", history, *window("2026-11-01", "2026-11-04")))
+    write_trail(logs / "late.json.gz", logins("late", "2026-11-03T23:00:00Z", 1))
+    second_window = window("2026-11-04", "2026-11-07")
+    full = run("--logs", logs, "--history", history, *second_window, "--output", "/dev/full")
+    assert full.returncode != 0
+    assert "/dev/full" in full.stderr or "No space" in full.stderr
+    third = report(run("--logs", logs, "--history", history, *second_window))
+    assert third["coverage"]["history_added"] == 0
+    assert [m.split(" (")[0] for m in late_sign_ins(third)] == [
+        "1 sign-in event from before the window"
+    ]
+    assert "1 stored by an earlier run that ended before its report" in late_sign_ins(third)[0]
+    fourth = report(run("--logs", logs, "--history", history, *window("2026-11-07", "2026-11-10")))
+    assert late_sign_ins(fourth) == []
+
+
 def test_a_failed_file_keeps_its_scope_progress_until_it_is_read(tmp_path: Path) -> None:
     """Run 2 cannot read a file (the 2026-11-05 sign-ins in it): its scope keeps its mark,
     so run 3, a later window, goes back and reads the file once it is readable."""

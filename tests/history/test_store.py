@@ -155,6 +155,11 @@ def test_a_run_killed_mid_write_leaves_history_intact(
         ('{"scopes": {"s": {"keys": {"d": "x"}}}}', "scopes['s'].keys['d']: expected a list"),
         ('{"runs": {"a": 1}}', "runs: expected a list of objects"),
         ('{"watermark": "2026-11-01T00:00:00"}', "watermark: time without a zone"),
+        ('{"unreported": {}}', "unreported: expected a list, found dict"),
+        ('{"unreported": [["a"]]}', "unreported[0]: expected [eventID, time]"),
+        ('{"unreported": [[1, "2026-11-01T00:00:00+00:00"]]}', "unreported[0]: expected [eventID"),
+        ('{"unreported": [["a", null]]}', "unreported[0]: expected an ISO time, found null"),
+        ('{"unreported": [["a", "2026-11-01"]]}', "unreported[0]: time without a zone"),
         ("{not json", "is not JSON"),
     ],
 )
@@ -601,3 +606,42 @@ def test_what_recording_added_holds_only_the_added_rows(tmp_path: Path) -> None:
     again = record(History.open(str(tmp_path)), frame(*many[-10:]), day)
     assert again.added == 0
     assert again.added_rows is None or again.added_rows.get_total_buffer_size() < 1000
+
+
+def test_late_rows_stay_unreported_until_settled_by_id_and_time(tmp_path: Path) -> None:
+    """Recording notes the rows it stored first from before the report's start in the same
+    write as its progress; settling forgets only the rows named, by eventID and time."""
+    history = History.open(str(tmp_path))
+    history.record(
+        frame(
+            ("a", "2026-11-01T10:00:00Z"),
+            ("b", "2026-11-03T10:00:00Z"),
+            ("c", "2026-11-06T10:00:00Z"),
+        ),
+        [ScopeOutcome(SCOPE, True)],
+        collected=Window(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 8, tzinfo=UTC)),
+        started=datetime(2026, 11, 8, tzinfo=UTC),
+        overlap=timedelta(hours=2),
+        report_since=datetime(2026, 11, 5, tzinfo=UTC),
+    )
+    a = ("a", datetime(2026, 11, 1, 10, tzinfo=UTC))
+    b = ("b", datetime(2026, 11, 3, 10, tzinfo=UTC))
+    reopened = History.open(str(tmp_path))
+    assert reopened.meta.unreported == [a, b]
+    table = reopened.unreported_rows()
+    assert table.column("event_id").to_pylist() == ["a", "b"]
+    assert table.schema.field("event_time").type == pa.timestamp("us", tz="UTC")
+    reopened.settle([("a", datetime(2026, 11, 1, 11, tzinfo=UTC)), b])  # a: another time
+    assert History.open(str(tmp_path)).meta.unreported == [a]
+    History.open(str(tmp_path)).record(
+        frame(("a", "2026-11-01T10:00:00Z"), ("d", "2026-11-02T10:00:00Z")),
+        [ScopeOutcome(SCOPE, True)],
+        collected=Window(datetime(2026, 11, 8, tzinfo=UTC), datetime(2026, 11, 9, tzinfo=UTC)),
+        started=datetime(2026, 11, 9, tzinfo=UTC),
+        overlap=timedelta(hours=2),
+        report_since=datetime(2026, 11, 8, tzinfo=UTC),
+    )  # a copy of a is not stored, so not noted again; d is
+    assert History.open(str(tmp_path)).meta.unreported == [
+        a,
+        ("d", datetime(2026, 11, 2, 10, tzinfo=UTC)),
+    ]

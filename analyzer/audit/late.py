@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Self
@@ -101,6 +102,33 @@ def copies_of_late_rows(held: pd.DataFrame) -> EarlierCopies | None:
         return None
     twice = repeated_rows(event_ids(held)).to_numpy(zero_copy_only=False)
     return EarlierCopies.of(held.iloc[twice]) if len(twice) else None
+
+
+@dataclass(frozen=True)
+class UnreportedWindows(EarlierRows):
+    """Sign-ins of the window of an earlier run that stored them and ended before its report
+    was written or delivered (a full disk, a refused upload, a kill): no report showed that
+    week, and the next scheduled run reports its own, so this one shows them."""
+
+    def note(self) -> str:
+        events = len(self.event_ids)
+        return (
+            f"{events} sign-in event{'s' * (events != 1)} from before the window {self.span()} "
+            "in the window of an earlier run that ended before its report was written or "
+            "delivered: reported here, with the window's"
+        )
+
+
+def unreported_windows(
+    before: pd.DataFrame, windows: Sequence[tuple[datetime, datetime]]
+) -> tuple[UnreportedWindows | None, pd.Series]:
+    """The rows of `before` (history before the report window, so a window's part after
+    its start is not among them) inside `windows`, and the mask of them."""
+    inside = pd.Series(False, index=before.index)
+    times = before["event_time"]
+    for start, end in windows:
+        inside |= ((times >= start) & (times < end)).fillna(False).astype(bool)
+    return (UnreportedWindows.of(before[inside]) if inside.any() else None), inside
 
 
 @dataclass(frozen=True)

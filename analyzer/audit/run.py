@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -112,11 +113,12 @@ def record_collection(
     collected: Window,
     started: datetime,
     overlap: timedelta,
-    report_since: datetime | None = None,
+    report: Window | None = None,
 ) -> RunResult:
     """Store the collected rows and each scope's outcome: a complete scope moves its
-    progress, an incomplete one keeps it (its span is read again by the next run). Rows
-    stored first from before `report_since` are noted as unreported until `settle`."""
+    progress, an incomplete one keeps it (its span is read again by the next run). The
+    `report` window and the rows stored first from before it are noted as unreported until
+    the report is out (`AuditRun.settle`)."""
     from analyzer.history.store import HistoryError
 
     try:
@@ -126,7 +128,7 @@ def record_collection(
             collected=collected,
             started=started,
             overlap=overlap,
-            report_since=report_since,
+            report=report,
         )
     except HistoryError as err:  # busy past the wait, or history.json changed under us
         raise RunError(str(err), subject="history") from None
@@ -175,20 +177,28 @@ def _no_account_read(coverage: Coverage) -> str | None:
 
 
 def _earlier_rows(
-    frame: pd.DataFrame, before: pd.DataFrame, window: Window, late: LateRows | None
+    frame: pd.DataFrame,
+    before: pd.DataFrame,
+    window: Window,
+    late: LateRows | None,
+    unreported: Sequence[tuple[datetime, datetime]] = (),
 ) -> tuple[pd.DataFrame, list[EarlierRows]]:
-    """(the baseline without the late rows, the rows from before the window to report): the
-    late rows, any record stored earlier under a late row's eventID, and any stored before
-    the window under an eventID of the window's."""
-    from analyzer.audit.late import copies_of_late_rows, earlier_copies
+    """(the baseline without the rows no report showed yet, the rows from before the window
+    to report): the late rows, any record stored earlier under a late row's eventID, the
+    rows of `unreported` windows (earlier runs' whose report never went out), and any
+    stored before the window under an eventID of the window's."""
+    from analyzer.audit.late import copies_of_late_rows, earlier_copies, unreported_windows
 
     late_copies = None
     if late is not None:  # reported now, so not their own baseline
         held = late.holds(before)
         late_copies = copies_of_late_rows(before[held])
         before = before[~late.added(before, held)].reset_index(drop=True)
+    left, inside = unreported_windows(before, unreported)
+    if left is not None:
+        before = before[~inside].reset_index(drop=True)
     copies = earlier_copies(frame, before, window) if window.since else None
-    return before, [r for r in (late, late_copies, copies) if r is not None]
+    return before, [r for r in (late, late_copies, left, copies) if r is not None]
 
 
 def check_organization(request: AuditRequest) -> None:
@@ -260,6 +270,25 @@ def check_filters(request: AuditRequest) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Shown:
+    """What history noted as unreported that a run's report shows: late rows (eventID,
+    time) and earlier runs' report windows, forgotten once the report is out."""
+
+    rows: list[tuple[str, datetime]] = field(default_factory=list)
+    windows: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+
+def _shown_by(meta: Meta, window: Window) -> Shown:
+    """The unreported rows and windows a report of `window` shows: everything noted before
+    its end (a window after it, noted by a later run, waits for a report that shows it)."""
+    until = window.until
+    return Shown(
+        [row for row in meta.unreported if until is None or row[1] < until],
+        [span for span in meta.unreported_windows if until is None or span[1] <= until],
+    )
+
+
 class AuditRun:
     """One run of `request`. Stages: `start` (cheap: history opened, sources planned, a file
     scan started), `collect`, `report`, `deliver`, `settle` (once the report is out);
@@ -289,7 +318,7 @@ class AuditRun:
         self.collected: pd.DataFrame | None = None
         self._archive: Any = None
         self._late: LateRows | None = None
-        self._shown: list[tuple[str, datetime]] = []  # unreported rows the report shows
+        self._shown = Shown()  # what no report showed yet that this one shows
         self._earlier: list[EarlierRows] = []  # rows before the window the report shows
 
     # -- helpers -------------------------------------------------------------------------
@@ -453,16 +482,17 @@ class AuditRun:
         noted as reported. Until then history keeps them for the next run, so a run that
         fails after recording (a full disk, a refused upload, a kill) loses none; failing
         here only means the next report shows them again."""
-        if self.history is None or not self._shown:
+        shown = self._shown
+        if self.history is None or not (shown.rows or shown.windows):
             return
         try:
-            self.history.settle(self._shown)
+            self.history.settle(shown.rows, shown.windows)
         except Exception as err:  # the report is out: a warning, not a failed run
             self.warn(
-                f"history {self.history.store}: cannot note {len(self._shown)} late sign-in(s) "
-                f"as reported ({err}); the next run reports them again"
+                f"history {self.history.store}: cannot note this report's sign-ins as reported "
+                f"({err}); the next run reports them again"
             )
-        self._shown = []
+        self._shown = Shown()
 
     def execute(self) -> AuditResult:
         self.start()
@@ -587,15 +617,10 @@ class AuditRun:
         kept: list[str] = []
         if self.collected is not None:
             from analyzer.audit.late import late_rows
-            from analyzer.history.store import rows_before
 
             appended, kept = self._record(history, self.collected)
-            unreported = history.unreported_rows()
-            self._late = late_rows(unreported, window.since, appended.added_rows)
-            shown = unreported if window.until is None else rows_before(unreported, window.until)
-            self._shown = list(
-                zip(shown["event_id"].to_pylist(), shown["event_time"].to_pylist(), strict=True)
-            )
+            self._late = late_rows(history.unreported_rows(), window.since, appended.added_rows)
+            self._shown = _shown_by(history.meta, window)
         elif not history.exists:
             raise RunError(
                 f"no history at {history.store} (no history.json)",
@@ -624,7 +649,8 @@ class AuditRun:
             # The rules need sets and maxima of a few columns of the rows before the window,
             # not the rows: a weekly run no longer loads every column of the whole history.
             before = history.read(None, window.since, columns=BASELINE_COLUMNS)
-            before, self._earlier = _earlier_rows(frame, before, window, late)
+            spans = self._shown.windows if self.collected is not None else ()
+            before, self._earlier = _earlier_rows(frame, before, window, late, spans)
             first = min((r.since for r in self._earlier), default=None)
             if first is not None and start is not None and first < start:
                 frame = history.read(first, window.until, columns, compact=compact)
@@ -655,7 +681,7 @@ class AuditRun:
             self.collect_window,
             self.started,
             self.request.overlap,
-            self.request.window.since,
+            self.request.window,
         )
         if result.cleaned:
             self.warn(

@@ -525,17 +525,20 @@ class History:
         collected: Window,
         started: datetime,
         overlap: timedelta,
-        report_since: datetime | None = None,
+        report: Window | None = None,
     ) -> RunResult:
         """Store the collected rows and this run's progress, as the one writer: rows first,
-        then `history.json` merged with what other runs recorded meanwhile. The rows stored
-        first from before `report_since` (late rows: the report about to be made shows them)
-        are noted in `history.json` as unreported in the same write, so that a run that ends
-        before its report is out leaves them to the next one (`unreported_rows`, `settle`)."""
+        then `history.json` merged with what other runs recorded meanwhile. The window of
+        the `report` about to be made and the rows stored first from before it (late rows,
+        which it shows too) are noted in `history.json` as unreported in the same write, so
+        that a run that ends before its report is out leaves them to the next one
+        (`unreported_rows`, `Meta.unreported_windows`, `settle`)."""
+        since = report.since if report is not None else None
+        span = (since, report.until) if report is not None and since and report.until else None
         with self.store.writer(wait_seconds()):
             cleaned: tuple[str, ...] = tuple(self.store.clean())
             merge = self._merge(frame, _closed_before(collected, started))
-            late = _rows_before(merge.added_rows, report_since)
+            late = _rows_before(merge.added_rows, since)
             line = {
                 "at": datetime.now(UTC).isoformat(),
                 "since": collected.since.isoformat() if collected.since else None,
@@ -553,6 +556,8 @@ class History:
                 meta.runs.append(line)
                 known = set(meta.unreported)
                 meta.unreported += [key for key in late if key not in known]
+                if span is not None and span not in meta.unreported_windows:
+                    meta.unreported_windows.append(span)
                 self.meta = meta
                 return meta.to_bytes()
 
@@ -572,17 +577,22 @@ class History:
             }
         )
 
-    def settle(self, shown: Iterable[tuple[str, datetime]]) -> None:
-        """Forget the unreported rows a report showed (called once it is written and
-        delivered); other runs' unreported rows noted meanwhile stay."""
-        gone = set(shown)
-        if not gone:
+    def settle(
+        self,
+        shown: Iterable[tuple[str, datetime]],
+        windows: Iterable[tuple[datetime, datetime]] = (),
+    ) -> None:
+        """Forget the unreported rows and windows a report showed (called once it is written
+        and delivered); other runs' noted meanwhile stay."""
+        gone, spans = set(shown), set(windows)
+        if not gone and not spans:
             return
         with self.store.writer(wait_seconds()):
 
             def change(raw: bytes | None) -> bytes:
                 meta = parse_meta(raw, str(self.store))
                 meta.unreported = [key for key in meta.unreported if key not in gone]
+                meta.unreported_windows = [s for s in meta.unreported_windows if s not in spans]
                 self.meta = meta
                 return meta.to_bytes()
 

@@ -326,7 +326,7 @@ def test_a_failure_to_settle_is_a_warning_and_the_rows_are_shown_again(
     week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
     write_trail(logs / "late.json.gz", [root("late", "2026-11-04T23:50:00Z")])
 
-    def refused(self: History, shown: object) -> None:
+    def refused(self: History, shown: object, windows: object) -> None:
         raise OSError("disk full")
 
     with monkeypatch.context() as patch:
@@ -334,8 +334,8 @@ def test_a_failure_to_settle_is_a_warning_and_the_rows_are_shown_again(
         second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
     assert root_times(second) == ["2026-11-04T23:50:00+00:00"]
     assert [w for w in second.warnings if "as reported" in w] == [
-        f"history {history}: cannot note 1 late sign-in(s) as reported (disk full); the next "
-        "run reports them again"
+        f"history {history}: cannot note this report's sign-ins as reported (disk full); the "
+        "next run reports them again"
     ]
     third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
     assert root_times(third) == ["2026-11-04T23:50:00+00:00"]
@@ -343,3 +343,69 @@ def test_a_failure_to_settle_is_a_warning_and_the_rows_are_shown_again(
         root_times(week(logs, history, "2026-11-19T00:00:00+00:00", "2026-11-26T00:00:00+00:00"))
         == []
     )
+
+
+def test_the_week_of_a_run_whose_report_never_went_out_is_in_the_next_report(
+    tmp_path: Path,
+) -> None:
+    """Week 2's run stores its sign-ins, then fails before its report is out; the job's next
+    run is week 3's: it shows week 2's sign-ins too, judged against the history before them,
+    and week 4's does not."""
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [console_login(eventID="w1", eventTime="2026-11-01T09:00:00Z")])
+    week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    write_trail(logs / "b.json.gz", [root("w2", "2026-11-07T10:00:00Z")])
+    away = console_login(
+        eventID="w2b", eventTime="2026-11-08T10:00:00Z", sourceIPAddress="203.0.113.9"
+    )
+    write_trail(logs / "c.json.gz", [away])
+    unfinished(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    # Week 3 starts six hours late (a timer's delay): a sign-in between the two windows is
+    # a late one of week 3's run, not one of week 2's window.
+    write_trail(
+        logs / "d.json.gz",
+        [root("gap", "2026-11-12T03:00:00Z"), root("w3", "2026-11-14T10:00:00Z")],
+    )
+    third = week(logs, history, "2026-11-12T06:00:00+00:00", "2026-11-19T06:00:00+00:00")
+    assert root_times(third) == [
+        "2026-11-07T10:00:00+00:00",
+        "2026-11-12T03:00:00+00:00",
+        "2026-11-14T10:00:00+00:00",
+    ]
+    assert new_addresses(third) == ["203.0.113.9"]
+    notes = [w.removeprefix(f"history {history}: ") for w in third.warnings if "before the w" in w]
+    assert sorted(notes) == [
+        "1 sign-in event from before the window (2026-11-12T03:00:00+00:00 to "
+        "2026-11-12T03:00:00+00:00) first stored by this run (delivered late, or between two "
+        "runs' windows): reported here, with the window's",
+        "2 sign-in events from before the window (2026-11-07T10:00:00+00:00 to "
+        "2026-11-08T10:00:00+00:00) in the window of an earlier run that ended before its "
+        "report was written or delivered: reported here, with the window's",
+    ]
+    fourth = week(logs, history, "2026-11-19T06:00:00+00:00", "2026-11-26T06:00:00+00:00")
+    assert root_times(fourth) == []
+    assert not [w for w in fourth.warnings if "before the window" in w]
+
+
+def test_only_rows_inside_an_unreported_window_are_its_rows() -> None:
+    import pandas as pd
+
+    from analyzer.audit.late import unreported_windows
+
+    at = [
+        "2026-11-04T23:00:00Z", "2026-11-05T00:00:00Z", "2026-11-11T23:00:00Z",
+        "2026-11-12T00:00:00Z", None,
+    ]  # fmt: skip
+    before = pd.DataFrame(
+        {
+            "event_id": list("abcde"),
+            "event_time": pd.to_datetime(pd.Series(at, dtype=object), utc=True),
+        }
+    )
+    span = (datetime.fromisoformat("2026-11-05T00:00:00+00:00"),
+            datetime.fromisoformat("2026-11-12T00:00:00+00:00"))  # fmt: skip
+    rows, inside = unreported_windows(before, [span])
+    assert inside.tolist() == [False, True, True, False, False]
+    assert rows is not None
+    assert sorted(rows.event_ids.to_pylist()) == ["b", "c"]
+    assert unreported_windows(before, [])[0] is None

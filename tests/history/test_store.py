@@ -158,8 +158,13 @@ def test_a_run_killed_mid_write_leaves_history_intact(
         ('{"unreported": {}}', "unreported: expected a list, found dict"),
         ('{"unreported": [["a"]]}', "unreported[0]: expected [eventID, time]"),
         ('{"unreported": [[1, "2026-11-01T00:00:00+00:00"]]}', "unreported[0]: expected [eventID"),
-        ('{"unreported": [["a", null]]}', "unreported[0]: expected an ISO time, found null"),
+        ('{"unreported": [["a", null]]}', "unreported[0]: expected [eventID, time], an ISO time"),
         ('{"unreported": [["a", "2026-11-01"]]}', "unreported[0]: time without a zone"),
+        ('{"unreported_windows": [["2026-11-01T00:00:00+00:00"]]}', "[0]: expected [since, until]"),
+        (
+            '{"unreported_windows": [["2026-11-02T00:00:00+00:00", "2026-11-01T00:00:00+00:00"]]}',
+            "unreported_windows[0]: expected two ISO times, the first earlier",
+        ),
         ("{not json", "is not JSON"),
     ],
 )
@@ -622,24 +627,27 @@ def test_late_rows_stay_unreported_until_settled_by_id_and_time(tmp_path: Path) 
         collected=Window(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 8, tzinfo=UTC)),
         started=datetime(2026, 11, 8, tzinfo=UTC),
         overlap=timedelta(hours=2),
-        report_since=datetime(2026, 11, 5, tzinfo=UTC),
+        report=Window(datetime(2026, 11, 5, tzinfo=UTC), datetime(2026, 11, 8, tzinfo=UTC)),
     )
     a = ("a", datetime(2026, 11, 1, 10, tzinfo=UTC))
     b = ("b", datetime(2026, 11, 3, 10, tzinfo=UTC))
     reopened = History.open(str(tmp_path))
     assert reopened.meta.unreported == [a, b]
+    week = (datetime(2026, 11, 5, tzinfo=UTC), datetime(2026, 11, 8, tzinfo=UTC))
+    assert reopened.meta.unreported_windows == [week]
     table = reopened.unreported_rows()
     assert table.column("event_id").to_pylist() == ["a", "b"]
     assert table.schema.field("event_time").type == pa.timestamp("us", tz="UTC")
-    reopened.settle([("a", datetime(2026, 11, 1, 11, tzinfo=UTC)), b])  # a: another time
+    reopened.settle([("a", datetime(2026, 11, 1, 11, tzinfo=UTC)), b], [week])  # a: another time
     assert History.open(str(tmp_path)).meta.unreported == [a]
+    assert History.open(str(tmp_path)).meta.unreported_windows == []
     History.open(str(tmp_path)).record(
         frame(("a", "2026-11-01T10:00:00Z"), ("d", "2026-11-02T10:00:00Z")),
         [ScopeOutcome(SCOPE, True)],
         collected=Window(datetime(2026, 11, 8, tzinfo=UTC), datetime(2026, 11, 9, tzinfo=UTC)),
         started=datetime(2026, 11, 9, tzinfo=UTC),
         overlap=timedelta(hours=2),
-        report_since=datetime(2026, 11, 8, tzinfo=UTC),
+        report=Window(datetime(2026, 11, 8, tzinfo=UTC), datetime(2026, 11, 9, tzinfo=UTC)),
     )  # a copy of a is not stored, so not noted again; d is
     assert History.open(str(tmp_path)).meta.unreported == [
         a,

@@ -232,6 +232,18 @@ def _check_events(events: Path | None) -> None:
         )
 
 
+def _check_folder(flag: str, path: Path | None) -> None:
+    """A file to write whose folder is missing fails before any work: found when writing,
+    it failed after the whole collection (minutes of a live run) and after history had
+    recorded it. The same words and exit code as a write that fails."""
+    if path is None:
+        return
+    folder = path.parent
+    if not folder.is_dir():
+        reason = "is not a folder" if folder.exists() else "does not exist"
+        raise CliError(f"cannot write {flag} {path}: {folder} {reason}", ExitCode.ERROR)
+
+
 def _check_delivery(report_s3: str | None, sns_topic: str | None) -> None:
     if report_s3 is not None:
         bucket, _, key = report_s3.removeprefix("s3://").partition("/")
@@ -785,6 +797,8 @@ def signin_report(
         _check_output(output)
         fmt = _report_format(format_asked, output)
         _check_events(events)
+        _check_folder("--output", output)
+        _check_folder("--events", events)
         _check_delivery(report_s3, sns_topic)
         athena = AthenaOptions(
             output=athena_output,

@@ -174,7 +174,7 @@ def parse_meta(raw: bytes | None, location: str) -> Meta:
     runs = document.get("runs", [])
     if not isinstance(runs, list) or not all(isinstance(r, dict) for r in runs):
         raise HistoryError(f"{where}: runs: expected a list of objects")
-    return Meta(
+    meta = Meta(
         schema_version=version,
         scopes=scopes,
         runs=list(runs),
@@ -185,3 +185,9 @@ def parse_meta(raw: bytes | None, location: str) -> Meta:
         ),
         exists=True,
     )
+    if "schema_version" not in document:  # every version of the tool wrote it
+        raise HistoryError(
+            f"{where}: no schema_version: not a history this tool wrote (left as it is; "
+            "give --history a folder of its own)"
+        )
+    return meta

@@ -194,7 +194,12 @@ def test_strict_passes_on_clean_input(tmp_path: Path) -> None:
         (
             ["--logs", "sample_logs", "--output", "/nonexistent/dir/r.txt"],
             4,
-            "cannot write --output",
+            "cannot write --output /nonexistent/dir/r.txt: /nonexistent/dir does not exist",
+        ),
+        (
+            ["--logs", "sample_logs", "--events", "README.md/e.parquet"],
+            4,
+            "cannot write --events README.md/e.parquet: README.md is not a folder",
         ),
     ],
 )

@@ -156,6 +156,21 @@ def test_late_rows_of_a_report_that_could_not_be_written_are_in_the_next(tmp_pat
     assert late_sign_ins(fourth) == []
 
 
+def test_an_output_folder_that_does_not_exist_fails_before_history_records(
+    tmp_path: Path,
+) -> None:
+    history, logs = tmp_path / "history", tmp_path / "logs"
+    write_trail(logs / "a.json.gz", logins("a", "2026-11-01T08:00:00Z", 2))
+    missing = tmp_path / "reports" / "week.json"
+    result = run("--logs", logs, "--history", history, *window("2026-11-01", "2026-11-04"),
+                 "--output", missing)  # fmt: skip
+    assert result.returncode == 4
+    assert result.stderr == (
+        f"signin-report: error: cannot write --output {missing}: {missing.parent} does not exist\n"
+    )
+    assert not history.exists()
+
+
 def test_a_failed_file_keeps_its_scope_progress_until_it_is_read(tmp_path: Path) -> None:
     """Run 2 cannot read a file (the 2026-11-05 sign-ins in it): its scope keeps its mark,
     so run 3, a later window, goes back and reads the file once it is readable."""

@@ -166,6 +166,8 @@ def test_a_run_killed_mid_write_leaves_history_intact(
             "unreported_windows[0]: expected two ISO times, the first earlier",
         ),
         ("{not json", "is not JSON"),
+        ('{"x": 1}', "no schema_version: not a history this tool wrote"),
+        ("{}", "no schema_version"),
     ],
 )
 def test_history_json_is_validated_field_by_field(

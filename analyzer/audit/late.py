@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Self
@@ -105,40 +104,14 @@ def copies_of_late_rows(held: pd.DataFrame) -> EarlierCopies | None:
 
 
 @dataclass(frozen=True)
-class UnreportedWindows(EarlierRows):
-    """Sign-ins of the window of an earlier run that stored them and ended before its report
-    was written or delivered (a full disk, a refused upload, a kill): no report showed that
-    week, and the next scheduled run reports its own, so this one shows them."""
-
-    def note(self) -> str:
-        events = len(self.event_ids)
-        return (
-            f"{events} sign-in event{'s' * (events != 1)} from before the window {self.span()} "
-            "in the window of an earlier run that ended before its report was written or "
-            "delivered: reported here, with the window's"
-        )
-
-
-def unreported_windows(
-    before: pd.DataFrame, windows: Sequence[tuple[datetime, datetime]]
-) -> tuple[UnreportedWindows | None, pd.Series]:
-    """The rows of `before` (history before the report window, so a window's part after
-    its start is not among them) inside `windows`, and the mask of them."""
-    inside = pd.Series(False, index=before.index)
-    times = before["event_time"]
-    for start, end in windows:
-        inside |= ((times >= start) & (times < end)).fillna(False).astype(bool)
-    return (UnreportedWindows.of(before[inside]) if inside.any() else None), inside
-
-
-@dataclass(frozen=True)
 class LateRows(EarlierRows):
     """Sign-ins from before the report window that no report showed yet: stored first by this
     run (delivered after the run that reported their time, as CloudTrail delivers minutes to
     hours late; fallen between two runs' windows, a scheduler's random delay or a missed run;
-    read again after a failed scope), or by an earlier run that ended before its report was
-    written or delivered (`carried` of them). A weekly job that reported only its window
-    would store them and never alert on them."""
+    read again after a failed scope), or by another run whose report is not out (`carried`
+    of them: it failed before writing or delivering it, a whole week of sign-ins then, or it
+    is still running). A weekly job that reported only its window would store them and
+    never alert on them."""
 
     added_times: pa.Table | None = None  # (event_id, event_time) of each row stored first
     carried: int = 0
@@ -175,8 +148,8 @@ class LateRows(EarlierRows):
             how = "first stored by this run (delivered late, or between two runs' windows)"
         else:
             how = (
-                f"in no report yet ({self.carried} stored by an earlier run that ended before "
-                "its report was written or delivered)"
+                f"in no report yet ({self.carried} stored by another run whose report was not "
+                "out: it failed, or is still being made)"
             )
         return f"{said} {how}: reported here, with the window's"
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -113,12 +112,11 @@ def record_collection(
     collected: Window,
     started: datetime,
     overlap: timedelta,
-    report: Window | None = None,
+    note_unreported: bool = False,
 ) -> RunResult:
     """Store the collected rows and each scope's outcome: a complete scope moves its
-    progress, an incomplete one keeps it (its span is read again by the next run). The
-    `report` window and the rows stored first from before it are noted as unreported until
-    the report is out (`AuditRun.settle`)."""
+    progress, an incomplete one keeps it (its span is read again by the next run). With
+    `note_unreported`, the rows stored first are noted as unreported until `settle`."""
     from analyzer.history.store import HistoryError
 
     try:
@@ -128,7 +126,7 @@ def record_collection(
             collected=collected,
             started=started,
             overlap=overlap,
-            report=report,
+            note_unreported=note_unreported,
         )
     except HistoryError as err:  # busy past the wait, or history.json changed under us
         raise RunError(str(err), subject="history") from None
@@ -177,28 +175,20 @@ def _no_account_read(coverage: Coverage) -> str | None:
 
 
 def _earlier_rows(
-    frame: pd.DataFrame,
-    before: pd.DataFrame,
-    window: Window,
-    late: LateRows | None,
-    unreported: Sequence[tuple[datetime, datetime]] = (),
+    frame: pd.DataFrame, before: pd.DataFrame, window: Window, late: LateRows | None
 ) -> tuple[pd.DataFrame, list[EarlierRows]]:
-    """(the baseline without the rows no report showed yet, the rows from before the window
-    to report): the late rows, any record stored earlier under a late row's eventID, the
-    rows of `unreported` windows (earlier runs' whose report never went out), and any
-    stored before the window under an eventID of the window's."""
-    from analyzer.audit.late import copies_of_late_rows, earlier_copies, unreported_windows
+    """(the baseline without the late rows, the rows from before the window to report): the
+    late rows, any record stored earlier under a late row's eventID, and any stored before
+    the window under an eventID of the window's."""
+    from analyzer.audit.late import copies_of_late_rows, earlier_copies
 
     late_copies = None
     if late is not None:  # reported now, so not their own baseline
         held = late.holds(before)
         late_copies = copies_of_late_rows(before[held])
         before = before[~late.added(before, held)].reset_index(drop=True)
-    left, inside = unreported_windows(before, unreported)
-    if left is not None:
-        before = before[~inside].reset_index(drop=True)
     copies = earlier_copies(frame, before, window) if window.since else None
-    return before, [r for r in (late, late_copies, left, copies) if r is not None]
+    return before, [r for r in (late, late_copies, copies) if r is not None]
 
 
 def check_organization(request: AuditRequest) -> None:
@@ -270,23 +260,19 @@ def check_filters(request: AuditRequest) -> None:
         )
 
 
-@dataclass(frozen=True)
-class Shown:
-    """What history noted as unreported that a run's report shows: late rows (eventID,
-    time) and earlier runs' report windows, forgotten once the report is out."""
-
-    rows: list[tuple[str, datetime]] = field(default_factory=list)
-    windows: list[tuple[datetime, datetime]] = field(default_factory=list)
-
-
-def _shown_by(meta: Meta, window: Window) -> Shown:
-    """The unreported rows and windows a report of `window` shows: everything noted before
-    its end (a window after it, noted by a later run, waits for a report that shows it)."""
-    until = window.until
-    return Shown(
-        [row for row in meta.unreported if until is None or row[1] < until],
-        [span for span in meta.unreported_windows if until is None or span[1] <= until],
-    )
+def _shown_by(
+    noted: Sequence[tuple[str, datetime]], until: datetime | None, skipped: set[str]
+) -> list[tuple[str, datetime]]:
+    """The unreported rows a report ending at `until` shows (every one before its end: the
+    window's, and the earlier ones as late rows), but not those of a day or month whose part
+    this run could not read: skipped, they are still owed to a report."""
+    return [
+        (event_id, moment)
+        for event_id, moment in noted
+        if (until is None or moment < until)
+        and f"{moment.astimezone(UTC):%Y-%m-%d}" not in skipped
+        and f"{moment.astimezone(UTC):%Y-%m}" not in skipped
+    ]
 
 
 class AuditRun:
@@ -318,7 +304,7 @@ class AuditRun:
         self.collected: pd.DataFrame | None = None
         self._archive: Any = None
         self._late: LateRows | None = None
-        self._shown = Shown()  # what no report showed yet that this one shows
+        self._shown: list[tuple[str, datetime]] = []  # unreported rows the report shows
         self._earlier: list[EarlierRows] = []  # rows before the window the report shows
 
     # -- helpers -------------------------------------------------------------------------
@@ -482,17 +468,16 @@ class AuditRun:
         noted as reported. Until then history keeps them for the next run, so a run that
         fails after recording (a full disk, a refused upload, a kill) loses none; failing
         here only means the next report shows them again."""
-        shown = self._shown
-        if self.history is None or not (shown.rows or shown.windows):
+        if self.history is None or not self._shown:
             return
         try:
-            self.history.settle(shown.rows, shown.windows)
+            self.history.settle(self._shown)
         except Exception as err:  # the report is out: a warning, not a failed run
             self.warn(
-                f"history {self.history.store}: cannot note this report's sign-ins as reported "
-                f"({err}); the next run reports them again"
+                f"history {self.history.store}: cannot note {len(self._shown)} late sign-in(s) "
+                f"as reported ({err}); the next run reports them again"
             )
-        self._shown = Shown()
+        self._shown = []
 
     def execute(self) -> AuditResult:
         self.start()
@@ -620,7 +605,6 @@ class AuditRun:
 
             appended, kept = self._record(history, self.collected)
             self._late = late_rows(history.unreported_rows(), window.since, appended.added_rows)
-            self._shown = _shown_by(history.meta, window)
         elif not history.exists:
             raise RunError(
                 f"no history at {history.store} (no history.json)",
@@ -649,8 +633,7 @@ class AuditRun:
             # The rules need sets and maxima of a few columns of the rows before the window,
             # not the rows: a weekly run no longer loads every column of the whole history.
             before = history.read(None, window.since, columns=BASELINE_COLUMNS)
-            spans = self._shown.windows if self.collected is not None else ()
-            before, self._earlier = _earlier_rows(frame, before, window, late, spans)
+            before, self._earlier = _earlier_rows(frame, before, window, late)
             first = min((r.since for r in self._earlier), default=None)
             if first is not None and start is not None and first < start:
                 frame = history.read(first, window.until, columns, compact=compact)
@@ -667,6 +650,9 @@ class AuditRun:
         for problem in history.problems:
             self.warn(problem.line())
             self.coverage.skip_file(problem.name, problem.line().removeprefix(f"{problem.name}: "))
+        if self.collected is not None:
+            skipped = {problem.day for problem in history.problems}
+            self._shown = _shown_by(history.meta.unreported, window.until, skipped)
         if self.collected is None:
             self.coverage.kept = len(frame)
         return frame, baseline, appended, kept
@@ -681,7 +667,7 @@ class AuditRun:
             self.collect_window,
             self.started,
             self.request.overlap,
-            self.request.window,
+            note_unreported=True,
         )
         if result.cleaned:
             self.warn(

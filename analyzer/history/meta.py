@@ -9,7 +9,6 @@ at a damaged progress mark could silently skip sign-ins on the next run.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -56,9 +55,6 @@ class Meta:
     # (eventID, time) of late rows a run stored first whose report was never written or
     # delivered: the next run's report shows them (`History.settle` clears them once shown).
     unreported: list[tuple[str, datetime]] = field(default_factory=list)
-    # [since, until) of the report windows of runs whose report is not out yet: the rows
-    # stored there are shown by the next report (a failed run's week is no one's otherwise).
-    unreported_windows: list[tuple[datetime, datetime]] = field(default_factory=list)
     exists: bool = False
 
     def to_bytes(self) -> bytes:
@@ -71,10 +67,6 @@ class Meta:
             document["watermark"] = _iso(self.legacy_watermark)
         if self.unreported:
             document["unreported"] = [[event_id, _iso(at)] for event_id, at in self.unreported]
-        if self.unreported_windows:
-            document["unreported_windows"] = [
-                [_iso(since), _iso(until)] for since, until in self.unreported_windows
-            ]
         return json.dumps(document, indent=2).encode()
 
 
@@ -114,35 +106,19 @@ def _scope(value: Any, where: str) -> ScopeProgress:
     )
 
 
-def _pairs(value: Any, where: str, expected: str) -> Iterator[tuple[str, Any, Any]]:
-    """(where, first, second) of each two-item list of a list field."""
+def _unreported(value: Any, where: str) -> list[tuple[str, datetime]]:
     if not isinstance(value, list):
         raise HistoryError(f"{where}: expected a list, found {type(value).__name__}")
+    rows: list[tuple[str, datetime]] = []
     for index, item in enumerate(value):
         at = f"{where}[{index}]"
-        if not (isinstance(item, list) and len(item) == 2):
-            raise HistoryError(f"{at}: expected {expected}")
-        yield at, item[0], item[1]
-
-
-def _unreported(value: Any, where: str) -> list[tuple[str, datetime]]:
-    rows: list[tuple[str, datetime]] = []
-    for at, event_id, raw in _pairs(value, where, "[eventID, time]"):
-        moment = _time(raw, at)
-        if not isinstance(event_id, str) or moment is None:
-            raise HistoryError(f"{at}: expected [eventID, time], an ISO time")
-        rows.append((event_id, moment))
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+            raise HistoryError(f"{at}: expected [eventID, time]")
+        moment = _time(item[1], at)
+        if moment is None:
+            raise HistoryError(f"{at}: expected an ISO time, found null")
+        rows.append((item[0], moment))
     return rows
-
-
-def _windows(value: Any, where: str) -> list[tuple[datetime, datetime]]:
-    spans: list[tuple[datetime, datetime]] = []
-    for at, raw_since, raw_until in _pairs(value, where, "[since, until]"):
-        since, until = _time(raw_since, at), _time(raw_until, at)
-        if since is None or until is None or since >= until:
-            raise HistoryError(f"{at}: expected two ISO times, the first earlier")
-        spans.append((since, until))
-    return spans
 
 
 def parse_meta(raw: bytes | None, location: str) -> Meta:
@@ -180,9 +156,6 @@ def parse_meta(raw: bytes | None, location: str) -> Meta:
         runs=list(runs),
         legacy_watermark=_time(document.get("watermark"), f"{where}: watermark"),
         unreported=_unreported(document.get("unreported", []), f"{where}: unreported"),
-        unreported_windows=_windows(
-            document.get("unreported_windows", []), f"{where}: unreported_windows"
-        ),
         exists=True,
     )
     if "schema_version" not in document:  # every version of the tool wrote it

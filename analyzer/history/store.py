@@ -525,20 +525,18 @@ class History:
         collected: Window,
         started: datetime,
         overlap: timedelta,
-        report: Window | None = None,
+        note_unreported: bool = False,
     ) -> RunResult:
         """Store the collected rows and this run's progress, as the one writer: rows first,
-        then `history.json` merged with what other runs recorded meanwhile. The window of
-        the `report` about to be made and the rows stored first from before it (late rows,
-        which it shows too) are noted in `history.json` as unreported in the same write, so
-        that a run that ends before its report is out leaves them to the next one
-        (`unreported_rows`, `Meta.unreported_windows`, `settle`)."""
-        since = report.since if report is not None else None
-        span = (since, report.until) if report is not None and since and report.until else None
+        then `history.json` merged with what other runs recorded meanwhile. With
+        `note_unreported` (a run about to report them), the rows stored first are noted in
+        `history.json` as unreported in the same write, so that a run that ends before its
+        report is out leaves them to the next one (`unreported_rows`, `settle`): a copy of
+        a stored row is not stored, so a run reading a reported week again notes nothing."""
         with self.store.writer(wait_seconds()):
             cleaned: tuple[str, ...] = tuple(self.store.clean())
             merge = self._merge(frame, _closed_before(collected, started))
-            late = _rows_before(merge.added_rows, since)
+            fresh = _dated(merge.added_rows) if note_unreported else []
             line = {
                 "at": datetime.now(UTC).isoformat(),
                 "since": collected.since.isoformat() if collected.since else None,
@@ -555,9 +553,7 @@ class History:
                 meta.schema_version = SCHEMA_VERSION
                 meta.runs.append(line)
                 known = set(meta.unreported)
-                meta.unreported += [key for key in late if key not in known]
-                if span is not None and span not in meta.unreported_windows:
-                    meta.unreported_windows.append(span)
+                meta.unreported += [key for key in fresh if key not in known]
                 self.meta = meta
                 return meta.to_bytes()
 
@@ -577,34 +573,30 @@ class History:
             }
         )
 
-    def settle(
-        self,
-        shown: Iterable[tuple[str, datetime]],
-        windows: Iterable[tuple[datetime, datetime]] = (),
-    ) -> None:
-        """Forget the unreported rows and windows a report showed (called once it is written
-        and delivered); other runs' noted meanwhile stay."""
-        gone, spans = set(shown), set(windows)
-        if not gone and not spans:
+    def settle(self, shown: Iterable[tuple[str, datetime]]) -> None:
+        """Forget the unreported rows a report showed (called once it is written and
+        delivered); other runs' unreported rows noted meanwhile stay."""
+        gone = set(shown)
+        if not gone:
             return
         with self.store.writer(wait_seconds()):
 
             def change(raw: bytes | None) -> bytes:
                 meta = parse_meta(raw, str(self.store))
                 meta.unreported = [key for key in meta.unreported if key not in gone]
-                meta.unreported_windows = [s for s in meta.unreported_windows if s not in spans]
                 self.meta = meta
                 return meta.to_bytes()
 
             self.store.update(META, change)
 
 
-def _rows_before(added: list[pa.Table], since: datetime | None) -> list[tuple[str, datetime]]:
-    """(eventID, time) of the added rows from before `since` (none without a bound)."""
-    if since is None or not added:
+def _dated(added: list[pa.Table]) -> list[tuple[str, datetime]]:
+    """(eventID, time) of the added rows that have a time (an undated row is in no window)."""
+    if not added:
         return []
-    early = rows_before(pa.concat_tables(added), since)
-    ids, times = early.column("event_id").to_pylist(), early.column("event_time").to_pylist()
+    rows = pa.concat_tables(added)
+    rows = rows.filter(pc.is_valid(rows.column("event_time")))
+    ids, times = rows.column("event_id").to_pylist(), rows.column("event_time").to_pylist()
     return list(zip(ids, times, strict=True))
 
 

@@ -293,8 +293,8 @@ def test_late_rows_of_a_run_whose_report_never_went_out_are_reported_by_the_next
     said = [w for w in again.warnings if "from before the window" in w]
     assert said == [
         f"history {history}: 1 sign-in event from before the window (2026-11-04T23:50:00+00:00 "
-        "to 2026-11-04T23:50:00+00:00) in no report yet (1 stored by an earlier run that ended "
-        "before its report was written or delivered): reported here, with the window's"
+        "to 2026-11-04T23:50:00+00:00) in no report yet (1 stored by another run whose report "
+        "was not out: it failed, or is still being made): reported here, with the window's"
     ]
     after = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
     assert root_times(after) == []  # shown once the report is out, then settled
@@ -326,7 +326,7 @@ def test_a_failure_to_settle_is_a_warning_and_the_rows_are_shown_again(
     week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
     write_trail(logs / "late.json.gz", [root("late", "2026-11-04T23:50:00Z")])
 
-    def refused(self: History, shown: object, windows: object) -> None:
+    def refused(self: History, shown: object) -> None:
         raise OSError("disk full")
 
     with monkeypatch.context() as patch:
@@ -334,8 +334,8 @@ def test_a_failure_to_settle_is_a_warning_and_the_rows_are_shown_again(
         second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
     assert root_times(second) == ["2026-11-04T23:50:00+00:00"]
     assert [w for w in second.warnings if "as reported" in w] == [
-        f"history {history}: cannot note this report's sign-ins as reported (disk full); the "
-        "next run reports them again"
+        f"history {history}: cannot note 1 late sign-in(s) as reported (disk full); the next "
+        "run reports them again"
     ]
     third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
     assert root_times(third) == ["2026-11-04T23:50:00+00:00"]
@@ -349,63 +349,93 @@ def test_the_week_of_a_run_whose_report_never_went_out_is_in_the_next_report(
     tmp_path: Path,
 ) -> None:
     """Week 2's run stores its sign-ins, then fails before its report is out; the job's next
-    run is week 3's: it shows week 2's sign-ins too, judged against the history before them,
-    and week 4's does not."""
+    run is week 3's (six hours late: a sign-in between the windows is its own late one): it
+    shows week 2's sign-ins too, judged against the history before them; week 4 does not."""
     logs, history = tmp_path / "logs", tmp_path / "history"
     write_trail(logs / "a.json.gz", [console_login(eventID="w1", eventTime="2026-11-01T09:00:00Z")])
     week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
-    write_trail(logs / "b.json.gz", [root("w2", "2026-11-07T10:00:00Z")])
     away = console_login(
         eventID="w2b", eventTime="2026-11-08T10:00:00Z", sourceIPAddress="203.0.113.9"
     )
-    write_trail(logs / "c.json.gz", [away])
+    write_trail(logs / "b.json.gz", [root("w2", "2026-11-07T10:00:00Z"), away])
     unfinished(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
-    # Week 3 starts six hours late (a timer's delay): a sign-in between the two windows is
-    # a late one of week 3's run, not one of week 2's window.
     write_trail(
         logs / "d.json.gz",
         [root("gap", "2026-11-12T03:00:00Z"), root("w3", "2026-11-14T10:00:00Z")],
     )
     third = week(logs, history, "2026-11-12T06:00:00+00:00", "2026-11-19T06:00:00+00:00")
     assert root_times(third) == [
-        "2026-11-07T10:00:00+00:00",
-        "2026-11-12T03:00:00+00:00",
-        "2026-11-14T10:00:00+00:00",
-    ]
+        "2026-11-07T10:00:00+00:00", "2026-11-12T03:00:00+00:00", "2026-11-14T10:00:00+00:00"
+    ]  # fmt: skip
     assert new_addresses(third) == ["203.0.113.9"]
-    notes = [w.removeprefix(f"history {history}: ") for w in third.warnings if "before the w" in w]
-    assert sorted(notes) == [
-        "1 sign-in event from before the window (2026-11-12T03:00:00+00:00 to "
-        "2026-11-12T03:00:00+00:00) first stored by this run (delivered late, or between two "
-        "runs' windows): reported here, with the window's",
-        "2 sign-in events from before the window (2026-11-07T10:00:00+00:00 to "
-        "2026-11-08T10:00:00+00:00) in the window of an earlier run that ended before its "
-        "report was written or delivered: reported here, with the window's",
+    assert [w for w in third.warnings if "before the window" in w] == [
+        f"history {history}: 3 sign-in events from before the window (2026-11-07T10:00:00+00:00 "
+        "to 2026-11-12T03:00:00+00:00) in no report yet (2 stored by another run whose report "
+        "was not out: it failed, or is still being made): reported here, with the window's"
     ]
     fourth = week(logs, history, "2026-11-19T06:00:00+00:00", "2026-11-26T06:00:00+00:00")
     assert root_times(fourth) == []
     assert not [w for w in fourth.warnings if "before the window" in w]
 
 
-def test_only_rows_inside_an_unreported_window_are_its_rows() -> None:
-    import pandas as pd
+def test_a_failed_run_that_stored_nothing_new_leaves_nothing_to_report(tmp_path: Path) -> None:
+    """A week reported, then read again by a run that fails (a rerun with a typo in its
+    output): it stored no row first, so the next week's report repeats nothing."""
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [root("r1", "2026-11-02T10:00:00Z")])
+    first = week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    assert root_times(first) == ["2026-11-02T10:00:00+00:00"]
+    unfinished(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    assert root_times(second) == []
+    assert not [w for w in second.warnings if "before the window" in w]
 
-    from analyzer.audit.late import unreported_windows
 
-    at = [
-        "2026-11-04T23:00:00Z", "2026-11-05T00:00:00Z", "2026-11-11T23:00:00Z",
-        "2026-11-12T00:00:00Z", None,
-    ]  # fmt: skip
-    before = pd.DataFrame(
-        {
-            "event_id": list("abcde"),
-            "event_time": pd.to_datetime(pd.Series(at, dtype=object), utc=True),
-        }
+def test_a_failed_run_with_a_later_end_leaves_its_rows_to_the_next_weekly_report(
+    tmp_path: Path,
+) -> None:
+    """A month-to-date run stores a late sign-in and fails; the next weekly run, whose window
+    ends long before the month's, shows it, and only it."""
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [root("w1", "2026-11-01T09:00:00Z")])
+    week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    write_trail(
+        logs / "late.json.gz",
+        [root("late", "2026-11-03T10:00:00Z"), root("edge", "2026-11-12T00:00:00Z")],
     )
-    span = (datetime.fromisoformat("2026-11-05T00:00:00+00:00"),
-            datetime.fromisoformat("2026-11-12T00:00:00+00:00"))  # fmt: skip
-    rows, inside = unreported_windows(before, [span])
-    assert inside.tolist() == [False, True, True, False, False]
-    assert rows is not None
-    assert sorted(rows.event_ids.to_pylist()) == ["b", "c"]
-    assert unreported_windows(before, [])[0] is None
+    unfinished(logs, history, "2026-11-01T00:00:00+00:00", "2026-12-01T00:00:00+00:00")
+    second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    assert root_times(second) == ["2026-11-03T10:00:00+00:00"]
+    # At the second window's end, so not in its report: still owed, to the next one (which
+    # starts six hours later, so only as an unreported row).
+    third = week(logs, history, "2026-11-12T06:00:00+00:00", "2026-11-19T06:00:00+00:00")
+    assert root_times(third) == ["2026-11-12T00:00:00+00:00"]
+
+
+def test_an_unreported_row_in_a_part_one_run_cannot_read_stays_owed(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Week 3 cannot read the day part holding week 2's unreported sign-in (a GET error in
+    that run only): its report skips the day with a line, and the sign-in stays noted, so
+    week 4 shows it."""
+    from analyzer.history.backends import LocalStore, StoreReadError
+
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [root("w1", "2026-11-01T09:00:00Z")])
+    week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    write_trail(logs / "b.json.gz", [root("w2", "2026-11-07T10:00:00Z")])
+    unfinished(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    read = LocalStore.read
+
+    def flaky(self: LocalStore, name: str) -> bytes | None:
+        if "day=2026-11-07" in name:
+            raise StoreReadError(f"cannot read {name}: throttled")
+        return read(self, name)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(LocalStore, "read", flaky)
+        third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
+    assert root_times(third) == []
+    assert any("day 2026-11-07 incomplete" in w for w in third.warnings)
+    fourth = week(logs, history, "2026-11-19T00:00:00+00:00", "2026-11-26T00:00:00+00:00")
+    assert root_times(fourth) == ["2026-11-07T10:00:00+00:00"]

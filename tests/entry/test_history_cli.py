@@ -151,7 +151,7 @@ def test_late_rows_of_a_report_that_could_not_be_written_are_in_the_next(tmp_pat
     assert [m.split(" (")[0] for m in late_sign_ins(third)] == [
         "1 sign-in event from before the window"
     ]
-    assert "1 stored by an earlier run that ended before its report" in late_sign_ins(third)[0]
+    assert "1 stored by another run whose report was not out" in late_sign_ins(third)[0]
     fourth = report(run("--logs", logs, "--history", history, *window("2026-11-07", "2026-11-10")))
     assert late_sign_ins(fourth) == []
 

@@ -158,13 +158,8 @@ def test_a_run_killed_mid_write_leaves_history_intact(
         ('{"unreported": {}}', "unreported: expected a list, found dict"),
         ('{"unreported": [["a"]]}', "unreported[0]: expected [eventID, time]"),
         ('{"unreported": [[1, "2026-11-01T00:00:00+00:00"]]}', "unreported[0]: expected [eventID"),
-        ('{"unreported": [["a", null]]}', "unreported[0]: expected [eventID, time], an ISO time"),
+        ('{"unreported": [["a", null]]}', "unreported[0]: expected an ISO time, found null"),
         ('{"unreported": [["a", "2026-11-01"]]}', "unreported[0]: time without a zone"),
-        ('{"unreported_windows": [["2026-11-01T00:00:00+00:00"]]}', "[0]: expected [since, until]"),
-        (
-            '{"unreported_windows": [["2026-11-02T00:00:00+00:00", "2026-11-01T00:00:00+00:00"]]}',
-            "unreported_windows[0]: expected two ISO times, the first earlier",
-        ),
         ("{not json", "is not JSON"),
         ('{"x": 1}', "no schema_version: not a history this tool wrote"),
         ("{}", "no schema_version"),
@@ -615,41 +610,47 @@ def test_what_recording_added_holds_only_the_added_rows(tmp_path: Path) -> None:
     assert again.added_rows is None or again.added_rows.get_total_buffer_size() < 1000
 
 
-def test_late_rows_stay_unreported_until_settled_by_id_and_time(tmp_path: Path) -> None:
-    """Recording notes the rows it stored first from before the report's start in the same
-    write as its progress; settling forgets only the rows named, by eventID and time."""
+def test_rows_stay_unreported_until_settled_by_id_and_time(tmp_path: Path) -> None:
+    """Recording for a report notes the rows it stored first in the same write as its
+    progress (a recording for no report notes none); settling forgets only the rows named,
+    by eventID and time."""
     history = History.open(str(tmp_path))
     history.record(
         frame(
             ("a", "2026-11-01T10:00:00Z"),
             ("b", "2026-11-03T10:00:00Z"),
             ("c", "2026-11-06T10:00:00Z"),
+            ("u", "not a time"),  # stored undated: in no window, so not noted
         ),
         [ScopeOutcome(SCOPE, True)],
         collected=Window(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 8, tzinfo=UTC)),
         started=datetime(2026, 11, 8, tzinfo=UTC),
         overlap=timedelta(hours=2),
-        report=Window(datetime(2026, 11, 5, tzinfo=UTC), datetime(2026, 11, 8, tzinfo=UTC)),
+        note_unreported=True,
     )
     a = ("a", datetime(2026, 11, 1, 10, tzinfo=UTC))
     b = ("b", datetime(2026, 11, 3, 10, tzinfo=UTC))
+    c = ("c", datetime(2026, 11, 6, 10, tzinfo=UTC))
     reopened = History.open(str(tmp_path))
-    assert reopened.meta.unreported == [a, b]
-    week = (datetime(2026, 11, 5, tzinfo=UTC), datetime(2026, 11, 8, tzinfo=UTC))
-    assert reopened.meta.unreported_windows == [week]
+    assert reopened.meta.unreported == [a, b, c]
     table = reopened.unreported_rows()
-    assert table.column("event_id").to_pylist() == ["a", "b"]
+    assert table.column("event_id").to_pylist() == ["a", "b", "c"]
     assert table.schema.field("event_time").type == pa.timestamp("us", tz="UTC")
-    reopened.settle([("a", datetime(2026, 11, 1, 11, tzinfo=UTC)), b], [week])  # a: another time
+    reopened.settle([("a", datetime(2026, 11, 1, 11, tzinfo=UTC)), b, c])  # a: another time
     assert History.open(str(tmp_path)).meta.unreported == [a]
-    assert History.open(str(tmp_path)).meta.unreported_windows == []
+    record(
+        History.open(str(tmp_path)),
+        frame(("e", "2026-11-07T10:00:00Z")),
+        window("2026-11-07", "2026-11-08"),
+    )
+    assert History.open(str(tmp_path)).meta.unreported == [a]  # recorded for no report
     History.open(str(tmp_path)).record(
         frame(("a", "2026-11-01T10:00:00Z"), ("d", "2026-11-02T10:00:00Z")),
         [ScopeOutcome(SCOPE, True)],
         collected=Window(datetime(2026, 11, 8, tzinfo=UTC), datetime(2026, 11, 9, tzinfo=UTC)),
         started=datetime(2026, 11, 9, tzinfo=UTC),
         overlap=timedelta(hours=2),
-        report=Window(datetime(2026, 11, 8, tzinfo=UTC), datetime(2026, 11, 9, tzinfo=UTC)),
+        note_unreported=True,
     )  # a copy of a is not stored, so not noted again; d is
     assert History.open(str(tmp_path)).meta.unreported == [
         a,

@@ -439,3 +439,30 @@ def test_an_unreported_row_in_a_part_one_run_cannot_read_stays_owed(
     assert any("day 2026-11-07 incomplete" in w for w in third.warnings)
     fourth = week(logs, history, "2026-11-19T00:00:00+00:00", "2026-11-26T00:00:00+00:00")
     assert root_times(fourth) == ["2026-11-07T10:00:00+00:00"]
+
+
+def test_an_unreported_row_in_a_month_part_one_run_cannot_read_stays_owed(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The same with a closed month's part: the run that closes October cannot read the part
+    it wrote (a GET error), so October's unreported sign-in waits for the next run."""
+    from analyzer.history.backends import LocalStore, StoreReadError
+
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [root("w1", "2026-10-21T09:00:00Z")])
+    week(logs, history, "2026-10-20T00:00:00+00:00", "2026-10-27T00:00:00+00:00")
+    write_trail(logs / "b.json.gz", [root("w2", "2026-10-28T10:00:00Z")])
+    unfinished(logs, history, "2026-10-27T00:00:00+00:00", "2026-11-03T00:00:00+00:00")
+    read = LocalStore.read
+
+    def flaky(self: LocalStore, name: str) -> bytes | None:
+        if "month=2026-10" in name:
+            raise StoreReadError(f"cannot read {name}: throttled")
+        return read(self, name)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(LocalStore, "read", flaky)
+        third = week(logs, history, "2026-11-03T00:00:00+00:00", "2026-11-10T00:00:00+00:00")
+    assert any("day 2026-10 incomplete" in w for w in third.warnings)
+    fourth = week(logs, history, "2026-11-10T00:00:00+00:00", "2026-11-17T00:00:00+00:00")
+    assert root_times(fourth) == ["2026-10-28T10:00:00+00:00"]

@@ -176,12 +176,15 @@ def _stored_by_target(
     return stored
 
 
-def _closed_before(collected: Window, started: datetime) -> date:
+def _closed_before(collected: Window, started: datetime, overlap: timedelta) -> date:
     """Months ending by this date are closed: the first day of the month this run's collection
-    starts in (never later than the run's own month). A weekly run reads from where the last
-    one stopped, so once a run starts in a new month no regular run writes the old one again;
-    late or backfilled rows for it are merged into its month part."""
-    since = collected.since or started
+    starts in, not counting the `overlap` it reads again before its progress mark (never
+    later than the run's own month). A weekly run reads from where the last one stopped, so
+    once a run starts in a new month no regular run writes the old one again; late or
+    backfilled rows for it, the overlap's among them, are merged into its month part. (With
+    the overlap counted, a month stayed open a week longer: the first run of each month read
+    every day part of the month before, 30-odd parts, as separate files.)"""
+    since = collected.since + overlap if collected.since else started
     start = min(since, started).astimezone(UTC).date()
     return start.replace(day=1)
 
@@ -535,7 +538,7 @@ class History:
         a stored row is not stored, so a run reading a reported week again notes nothing."""
         with self.store.writer(wait_seconds()):
             cleaned: tuple[str, ...] = tuple(self.store.clean())
-            merge = self._merge(frame, _closed_before(collected, started))
+            merge = self._merge(frame, _closed_before(collected, started, overlap))
             fresh = _dated(merge.added_rows) if note_unreported else []
             line = {
                 "at": datetime.now(UTC).isoformat(),

@@ -228,3 +228,22 @@ def test_the_differential_check_catches_a_lost_month(
         record(History.open(str(tmp_path)), frame, since[:19], until[:19])
         recorded.append(frame)
     assert len(History.open(str(tmp_path)).read()) < len(_reference(recorded))
+
+
+def test_the_first_weekly_run_of_a_month_closes_the_month_before(location: Any) -> None:
+    """Its collection starts `--overlap` before its window, in the old month: that rereading
+    does not keep the month open (its day parts were read one by one for another week)."""
+    history = location()
+    record(history, rows(*OCTOBER), "2026-10-25", "2026-11-01")
+    late = ("o4", "2026-10-31T23:30:00Z")  # delivered late, read by the overlap
+    next_week = rows(late, ("n1", "2026-11-02T10:00:00Z"))
+    location().record(
+        next_week,
+        [ScopeOutcome("logs:/x", True)],
+        collected=Window(moment("2026-11-01T00:00:00") - OVERLAP, moment("2026-11-08")),
+        started=moment("2026-11-08"),
+        overlap=OVERLAP,
+    )
+    after = location()
+    assert layout(after) == ["day=2026-11-02", "month=2026-10"]
+    assert ids(after) == ["o1", "o2", "o4", "o3", "n1"]

@@ -14,7 +14,7 @@ from analyzer.render.cells import cell_text, printable
 from analyzer.render.charts import charts
 from analyzer.render.columns import html_rows
 from analyzer.render.interface import Renderer
-from analyzer.render.sections import TableBlock, section_blocks
+from analyzer.render.sections import TableBlock, incomplete_note, section_blocks
 from analyzer.reports.charts import chart_series
 from analyzer.reports.report import SigninReport
 
@@ -72,6 +72,7 @@ class HtmlRenderer(Renderer):
         ]
         pieces = template.generate(
             report=report,
+            incomplete=incomplete_note(report),
             blocks=[_block(b) for b in section_blocks(report, sections) if b[0] != "findings"],
             show_findings=show_findings,
             findings_shown=shown,

@@ -10,13 +10,16 @@ import pandas as pd
 from analyzer.render.cells import cell_text, markdown_safe
 from analyzer.render.columns import markdown_rows
 from analyzer.render.interface import Renderer
-from analyzer.render.sections import listed, section_blocks
+from analyzer.render.sections import incomplete_note, listed, section_blocks
 from analyzer.reports.report import SigninReport
 
 
 class MarkdownRenderer(Renderer):
     def render(self, report: SigninReport, out: TextIO, sections: Sequence[str]) -> None:
         out.write("# AWS console sign-in report\n")
+        note = incomplete_note(report)
+        if note:
+            out.write(f"\n**{markdown_safe(note)}**\n")
         for _key, title, header, table in section_blocks(report, sections):
             out.write(f"\n## {title}\n\n")
             if not len(table):

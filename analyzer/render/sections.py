@@ -80,6 +80,19 @@ def _coverage(report: SigninReport) -> list[Block]:
     return [("coverage", "Coverage", ["metric", "value"], _key_values(coverage))]
 
 
+def incomplete_note(report: SigninReport) -> str | None:
+    """The line a report opens with when input was skipped: its headline counts only what
+    was read, and the Problems table that names the inputs comes last."""
+    skipped = sum(1 for p in report.coverage.get("problems") or [] if p["skipped"])
+    if not skipped:
+        return None
+    inputs = "1 input" if skipped == 1 else f"{skipped} inputs"
+    return (
+        f"Incomplete: {inputs} could not be read in full, so sign-ins may be missing from "
+        "this report (see Problems)."
+    )
+
+
 def _problems(report: SigninReport) -> list[Block]:
     """Each problem with its culprit (the file, record, region or account), so a saved report
     names what it could not read, not only how many; no block when there is none."""

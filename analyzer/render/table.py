@@ -28,7 +28,7 @@ from rich.text import Text
 from analyzer.render.cells import cell_text, printable
 from analyzer.render.formats import DEFAULT_ROWS, TABLE_SECTIONS
 from analyzer.render.interface import Renderer
-from analyzer.render.sections import listed, section_blocks
+from analyzer.render.sections import incomplete_note, listed, section_blocks
 from analyzer.reports.report import SigninReport
 
 PIPED_WIDTH = 200  # a file or pipe without COLUMNS: wide, so a saved report wraps little
@@ -210,6 +210,10 @@ class TableRenderer(Renderer):
             highlight=False,
             soft_wrap=False,
         )
+        note = incomplete_note(report)
+        if note:
+            console.print(Text(note, style="bold red"))
+            console.print()
         for key, title, header, table in section_blocks(report, sections):
             caption = None
             limit = None

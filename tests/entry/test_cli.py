@@ -144,6 +144,22 @@ def test_bad_input_one_line_each_rest_processed(tmp_path: Path) -> None:
     assert report["coverage"]["records_rejected"] == 2
 
 
+@pytest.mark.parametrize("fmt", ["table", "markdown", "html"])
+def test_a_report_missing_skipped_input_says_so_first(tmp_path: Path, fmt: str) -> None:
+    """The headline counts only what was read and the Problems table comes last: a mailed
+    report of a run that skipped input said nothing of it at the top (a fresh-eyes run)."""
+    window = ("--since", "2026-01-01", "--until", "2027-01-01", "--format", fmt, "-q")
+    broken = run("--logs", bad_inputs(tmp_path / "logs"), *window)
+    intact = run("--logs", tmp_path / "logs" / "good.json.gz", *window)
+    assert broken.returncode == intact.returncode == 0, broken.stderr + intact.stderr
+    # 5 inputs skipped whole or in part: corrupt, truncated, other, two quirks records
+    head = broken.stdout[: broken.stdout.index("Summary")]
+    assert "Incomplete: 5 inputs could not be read in full, so sign-ins may be missing" in (
+        " ".join(head.replace("\\", "").split())  # (Markdown escapes its punctuation)
+    )
+    assert "Incomplete" not in intact.stdout
+
+
 def test_strict_turns_skipped_input_into_exit_3(tmp_path: Path) -> None:
     folder = bad_inputs(tmp_path / "logs")
     result = run("--logs", folder, "--since", "2026-01-01", "--strict")

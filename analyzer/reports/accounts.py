@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analyzer.domain.coverage import AccountCoverage
-from analyzer.reports.common import Rows
+from analyzer.reports.common import Rows, arrow_dtypes
 from analyzer.reports.grouping import Groups, paired
 
 ACCOUNT_COLUMNS = [
@@ -24,6 +24,7 @@ def by_account(frame: pd.DataFrame, accounts: Sequence[AccountCoverage]) -> pd.D
     return account_table(Rows(frame), accounts)
 
 
+@arrow_dtypes
 def account_table(rows: Rows, accounts: Sequence[AccountCoverage]) -> pd.DataFrame:
     """`by_account` over rows already selected: the sign-ins are grouped by account once,
     and each account of the run looks its numbers up."""

@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from analyzer.frame.compact import plain_frame
-from analyzer.reports.common import logins
+from analyzer.reports.common import arrow_dtypes, logins
 from analyzer.reports.grouping import Encoded, Times
 
 TIMELINE_COLUMNS = [
@@ -63,6 +63,7 @@ def per_day_encoded(times: Times, outcome: Encoded) -> pd.DataFrame:
     return pd.DataFrame(counts.reshape(-1, width), index=index, columns=DAY_COLUMNS).astype(int)
 
 
+@arrow_dtypes
 def first_seen_ips(frame: pd.DataFrame) -> pd.DataFrame:
     """Per user and source IP: when it was first and last seen, how many sign-ins and
     failures. A new address for an established user is where an investigation starts."""

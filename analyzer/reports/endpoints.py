@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from analyzer.reports.common import Rows, as_series_data
+from analyzer.reports.common import Rows, arrow_dtypes, as_series_data
 from analyzer.reports.grouping import Groups
 
 ENDPOINT_KEYS = ["endpoint", "endpoint_scope", "region"]
@@ -26,6 +26,7 @@ def by_endpoint(frame: pd.DataFrame) -> pd.DataFrame:
     return endpoint_table(Rows(frame))
 
 
+@arrow_dtypes
 def endpoint_table(rows: Rows) -> pd.DataFrame:
     """`by_endpoint` over rows already selected."""
     if not rows.size("logins"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from analyzer.reports.common import Rows, as_series_data
+from analyzer.reports.common import Rows, arrow_dtypes, as_series_data
 from analyzer.reports.grouping import Groups
 
 USER_FAILURE_KEYS = ["account_id", "user_name", "identity_type"]
@@ -39,6 +39,7 @@ def _groups(rows: Rows, keys: list[str]) -> Groups:
     return Groups([rows.encoded("failures", key) for key in keys])
 
 
+@arrow_dtypes
 def user_failure_table(rows: Rows) -> pd.DataFrame:
     if not rows.size("failures"):
         return pd.DataFrame(columns=USER_FAILURE_COLUMNS)
@@ -58,6 +59,7 @@ def user_failure_table(rows: Rows) -> pd.DataFrame:
     return table[USER_FAILURE_COLUMNS].reset_index(drop=True)
 
 
+@arrow_dtypes
 def source_ip_table(rows: Rows) -> pd.DataFrame:
     if not rows.size("failures"):
         return pd.DataFrame(columns=SOURCE_IP_COLUMNS)
@@ -75,6 +77,7 @@ def source_ip_table(rows: Rows) -> pd.DataFrame:
     return table[SOURCE_IP_COLUMNS].reset_index(drop=True)
 
 
+@arrow_dtypes
 def kind_table(rows: Rows) -> pd.DataFrame:
     if not rows.size("failures"):
         return pd.DataFrame(columns=KIND_COLUMNS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analyzer.reports.common import Rows
+from analyzer.reports.common import Rows, arrow_dtypes
 from analyzer.reports.grouping import Groups, filled
 
 WITHOUT_MFA_COLUMNS = [
@@ -26,6 +26,7 @@ def without_mfa(frame: pd.DataFrame) -> pd.DataFrame:
     return without_mfa_table(Rows(frame))
 
 
+@arrow_dtypes
 def without_mfa_table(rows: Rows) -> pd.DataFrame:
     """`without_mfa` over rows already selected."""
     return rows.table("without_mfa", WITHOUT_MFA_COLUMNS)
@@ -46,6 +47,7 @@ def mfa_by_identity(frame: pd.DataFrame) -> pd.DataFrame:
     return mfa_table(Rows(frame))
 
 
+@arrow_dtypes
 def mfa_table(rows: Rows) -> pd.DataFrame:
     """`mfa_by_identity` over rows already selected: the successes are counted per (identity
     type, status) pair by the group helper, and the cross table is drawn from those few

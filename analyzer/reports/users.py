@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from analyzer.reports.common import Rows, as_series_data
+from analyzer.reports.common import Rows, arrow_dtypes, as_series_data
 from analyzer.reports.grouping import Groups
 
 USER_KEYS = ["account_id", "user_name", "identity_type"]
@@ -33,6 +33,7 @@ def by_user(frame: pd.DataFrame) -> pd.DataFrame:
     return user_table(Rows(frame))
 
 
+@arrow_dtypes
 def user_table(rows: Rows) -> pd.DataFrame:
     """`by_user` over rows already selected (the report shares them between sections)."""
     if not rows.size("logins"):

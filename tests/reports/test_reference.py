@@ -352,7 +352,24 @@ def test_sections_equal_the_pandas_reference(seed: int) -> None:
         if not has_rows and key != "without_mfa":
             assert got.empty, key
             continue
-        expected = reference(frame)
+        expected = in_report_dtypes(reference(frame))
         pd.testing.assert_frame_equal(got, expected[list(got.columns)], check_exact=True, obj=key)
         assert list(got.columns) == list(expected.columns), key
-    pd.testing.assert_frame_equal(report.tables["accounts"], ref_accounts(frame, ACCOUNTS))
+    accounts = report.tables["accounts"]
+    pd.testing.assert_frame_equal(accounts, in_report_dtypes(ref_accounts(frame, ACCOUNTS)))
+    for key, table in report.tables.items():  # every column Arrow-backed, as the frame's
+        assert all(isinstance(t, pd.ArrowDtype) for t in table.dtypes), (key, table.dtypes)
+
+
+def in_report_dtypes(reference: pd.DataFrame) -> pd.DataFrame:
+    """The reference's numpy counts and Python text as the report's Arrow columns (values
+    unchanged: the comparison stays exact)."""
+    arrow = {
+        name: pd.ArrowDtype(pa.from_numpy_dtype(dtype))
+        if pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, pd.ArrowDtype)
+        else pd.ArrowDtype(pa.string())
+        if pd.api.types.is_string_dtype(dtype) and not isinstance(dtype, pd.ArrowDtype)
+        else dtype
+        for name, dtype in reference.dtypes.items()
+    }
+    return reference.astype(arrow)

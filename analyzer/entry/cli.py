@@ -149,6 +149,9 @@ def _flag(*names: str, help: str = "", **settings: Any) -> Any:
     return _option(*names, help=help, metavar=" ", **settings)
 
 
+INTERRUPTED = 130  # the exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells give
+
+
 def _say(kind: str, message: str) -> None:
     print(f"{PROG}: {kind}: {printable(message)}", file=sys.stderr)  # one inert line
 
@@ -298,6 +301,11 @@ def check_request(request: AuditRequest) -> None:
         check_organization(request)
     except RequestError as err:
         raise _usage(cli_words(err)) from None
+
+
+def _stdin_dash(path: Path) -> Path:
+    """`--logs -` reads standard input, as `zcat -` and `jq . -` do."""
+    return Path("/dev/stdin") if str(path) == "-" else path
 
 
 def _split(value: str | None) -> tuple[str, ...] | None:
@@ -467,7 +475,7 @@ def signin_report(
             metavar="PATH",
             help="CloudTrail log file or folder (recursive), recognized by content: trail files "
             "(.json.gz, .json or any name), `aws cloudtrail lookup-events` output, or JSON "
-            "Lines, gzipped or not. Repeatable. Without any "
+            "Lines, gzipped or not; `-` is standard input. Repeatable. Without any "
             "source option, sign-ins are collected live from CloudTrail event history.",
             rich_help_panel=SOURCES,
         ),
@@ -590,6 +598,8 @@ def signin_report(
     output: Annotated[
         Path | None,
         _option(
+            "--output",
+            "-o",
             metavar="FILE",
             help="Write the report to this FILE instead of stdout (in the --format asked, "
             "else the one its extension names).",
@@ -810,7 +820,7 @@ def signin_report(
         if engine is not Engine.athena and athena != AthenaOptions():
             raise _usage("the --athena-* options need --engine athena")
         sources = Sources(
-            logs=(*(logs or ()), *((sample_path(),) if sample else ())),
+            logs=(*map(_stdin_dash, logs or ()), *((sample_path(),) if sample else ())),
             s3=tuple(s3 or ()),
             trails=tuple(trail or ()),
             discover_trails=source is SourceKind.trails,
@@ -882,7 +892,7 @@ def main() -> None:
         raise SystemExit(int(ExitCode.USAGE)) from None
     except typer.Abort:
         _say("error", "interrupted")
-        raise SystemExit(130) from None
+        raise SystemExit(INTERRUPTED) from None
     except SystemExit:
         # Everything left is freed by the exit; a last collection over pandas' and the
         # report's objects would only add about 0.1 s to a large run (benchmarks/).
@@ -890,10 +900,12 @@ def main() -> None:
         raise
     except KeyboardInterrupt:
         _say("error", "interrupted")
-        raise SystemExit(130) from None
+        raise SystemExit(INTERRUPTED) from None
     except Exception as err:
         if os.environ.get("SIGNIN_REPORT_DEBUG"):
             raise
         _internal_error(err)
+    if code == INTERRUPTED:  # typer turns Ctrl-C inside the command into exit code 130
+        _say("error", "interrupted")
     gc.freeze()
     raise SystemExit(code if isinstance(code, int) else 0)

@@ -25,6 +25,14 @@ _THREAD_SETTINGS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS
 
 
 def main() -> None:
+    try:
+        _launch()
+    except KeyboardInterrupt:  # Ctrl-C while loading (the command has its own handling)
+        print("signin-report: error: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+
+
+def _launch() -> None:
     if not any(os.environ.get(name) for name in _THREAD_SETTINGS):
         os.environ["OPENBLAS_NUM_THREADS"] = "1"
     gc.disable()

@@ -108,6 +108,9 @@ def plot_user_timeline(frame: pd.DataFrame, user_name: str, ax: Axes | None = No
             s=40,
         )
     axes.set_yticks(range(len(addresses)), addresses)
+    if events.empty:  # a name with no event (a typo): said on the plot, not by a warning
+        axes.set_title(f"No sign-in event of {user_name}")
+        return axes
     axes.set_title(f"Sign-in events of {user_name} by source IP")
     axes.legend()
     return axes

@@ -406,3 +406,64 @@ def test_every_foreign_output_extension_is_refused(name: str, tmp_path: Path) ->
     assert result.returncode == 2, result.stderr
     assert "no report is written as" in result.stderr
     assert not (tmp_path / name).exists()
+
+
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    """Typer turned Ctrl-C in the command into a silent exit 130."""
+    import signal
+    import time
+
+    folder = tmp_path / "logs"
+    for n in range(400):
+        write_trail(folder / f"f{n}.json.gz", [console_login(eventID=f"e{n}")] * 50)
+    process = subprocess.Popen(
+        [*command(), "--logs", str(folder), "--days", "3650", "--format", "json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=hermetic_env(),
+    )
+    time.sleep(0.8)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    if process.returncode == 0:
+        pytest.skip("the run ended before the signal")
+    assert process.returncode == 130, stderr
+    assert stderr == "signin-report: error: interrupted\n"
+
+
+def test_ctrl_c_while_loading_is_the_same_line() -> None:
+    """Interrupted in its imports (pandas, typer), the command printed a traceback."""
+    interrupted = (
+        "import analyzer.entry.prestart as early\n"
+        "def begin(argv):\n"
+        "    raise KeyboardInterrupt\n"
+        "early.begin = begin\n"
+        "from analyzer.entry.launch import main\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", interrupted, "--logs", "x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=hermetic_env(),
+    )
+    assert (result.returncode, result.stderr) == (130, "signin-report: error: interrupted\n")
+
+
+def test_logs_dash_reads_standard_input(tmp_path: Path) -> None:
+    write_trail(tmp_path / "a.json.gz", [console_login(eventID="piped")])
+    result = subprocess.run(
+        [*command(), "--logs", "-", "--days", "3650", "--format", "json"],
+        input=(tmp_path / "a.json.gz").read_bytes(),
+        capture_output=True,
+        timeout=120,
+        check=False,
+        env=hermetic_env(),
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["summary"]["sign_ins"] == 1
+    assert report["coverage"]["inputs"] == ["/dev/stdin"]

@@ -49,3 +49,16 @@ def test_helpers_draw_on_given_axes(frame: pd.DataFrame) -> None:
     _, ax = plt.subplots()
     assert plots.plot_signins_per_day(frame, ax=ax) is ax
     plt.close("all")
+
+
+def test_a_user_with_no_event_is_said_on_the_plot_without_a_warning(
+    frame: pd.DataFrame,
+) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib's "No artists with labels" was one
+        axes = plots.plot_user_timeline(frame, "nobody")
+    assert axes.get_title() == "No sign-in event of nobody"
+    assert axes.get_legend() is None
+    plt.close("all")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Self
 
@@ -115,6 +115,7 @@ class LateRows(EarlierRows):
 
     added_times: pa.Table | None = None  # (event_id, event_time) of each row stored first
     carried: int = 0
+    carried_keys: frozenset[tuple[str, datetime]] = frozenset()  # those another run stored
 
     def added(self, before: pd.DataFrame, held: pd.Series) -> pd.Series:
         """The rows of `before` (the history before the window) this run stored first, out of
@@ -140,6 +141,22 @@ class LateRows(EarlierRows):
         found = pd.Series(False, index=before.index)
         found[rows.index[mine]] = True
         return found
+
+    def found(self, rows: pd.DataFrame) -> LateRows | None:
+        """These rows as history holds them (`rows`: those of the noted ones a read found):
+        a note can outlive its row (a part that cannot be read), and the report's line
+        counts only rows it shows."""
+        held = LateRows.of(rows)
+        if held is None:
+            return None
+        keys = {
+            (event_id, pd.Timestamp(moment).to_pydatetime())
+            for event_id, moment in zip(rows["event_id"], rows["event_time"], strict=True)
+        }
+        carried = self.carried_keys & keys
+        return replace(
+            held, added_times=self.added_times, carried=len(carried), carried_keys=carried
+        )
 
     def note(self) -> str:
         events = len(self.event_ids)
@@ -169,9 +186,14 @@ def late_rows(
         return None
     first, last = pc.min_max(early.column("event_time")).values()
     fresh = set() if added_rows is None else _keys(added_rows)
-    carried = sum(key not in fresh for key in _keys(early))
+    carried = frozenset(key for key in _keys(early) if key not in fresh)
     return LateRows(
-        pc.unique(early.column("event_id")), first.as_py(), last.as_py(), early, carried
+        pc.unique(early.column("event_id")),
+        first.as_py(),
+        last.as_py(),
+        early,
+        len(carried),
+        carried,
     )
 
 

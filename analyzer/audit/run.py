@@ -186,7 +186,9 @@ def _earlier_rows(
     if late is not None:  # reported now, so not their own baseline
         held = late.holds(before)
         late_copies = copies_of_late_rows(before[held])
-        before = before[~late.added(before, held)].reset_index(drop=True)
+        mine = late.added(before, held)
+        late = late.found(before[mine])
+        before = before[~mine].reset_index(drop=True)
     copies = earlier_copies(frame, before, window) if window.since else None
     return before, [r for r in (late, late_copies, copies) if r is not None]
 
@@ -261,18 +263,23 @@ def check_filters(request: AuditRequest) -> None:
 
 
 def _shown_by(
-    noted: Sequence[tuple[str, datetime]], until: datetime | None, skipped: set[str]
+    noted: Sequence[tuple[str, datetime]], frame: pd.DataFrame
 ) -> list[tuple[str, datetime]]:
-    """The unreported rows a report ending at `until` shows (every one before its end: the
-    window's, and the earlier ones as late rows), but not those of a day or month whose part
-    this run could not read: skipped, they are still owed to a report."""
-    return [
-        (event_id, moment)
-        for event_id, moment in noted
-        if (until is None or moment < until)
-        and f"{moment.astimezone(UTC):%Y-%m-%d}" not in skipped
-        and f"{moment.astimezone(UTC):%Y-%m}" not in skipped
-    ]
+    """The unreported rows a report shows: those its frame holds (the window's, and the
+    earlier ones shown as late rows), by eventID and time. A noted row the report does not
+    hold (after its end, in a part this run could not read) stays owed; a damaged part
+    beside the row's own no longer keeps a shown row owed. In Python over the frame's
+    eventIDs: the noted rows are few, and only the frame rows carrying one are compared."""
+    if not noted or frame.empty:
+        return []
+    from analyzer.findings.columns import arrow_of
+
+    ids = {event_id for event_id, _ in noted}
+    frame_ids = arrow_of(frame["event_id"]).to_pylist()
+    rows = [position for position, event_id in enumerate(frame_ids) if event_id in ids]
+    times = arrow_of(frame["event_time"]).take(rows).to_pylist()
+    held = {(frame_ids[position], moment) for position, moment in zip(rows, times, strict=True)}
+    return [key for key in noted if key in held]
 
 
 class AuditRun:
@@ -421,6 +428,8 @@ class AuditRun:
                 suppressed=results.suppressed,
                 charts=request.rendering.format is OutputFormat.html,
             )
+        if self.history is not None:  # a report from history alone shows them too
+            self._shown = _shown_by(self.history.meta.unreported, frame)
         self._write_events(frame)
         return AuditResult(
             request=request,
@@ -474,8 +483,8 @@ class AuditRun:
             self.history.settle(self._shown)
         except Exception as err:  # the report is out: a warning, not a failed run
             self.warn(
-                f"history {self.history.store}: cannot note {len(self._shown)} late sign-in(s) "
-                f"as reported ({err}); the next run reports them again"
+                f"history {self.history.store}: cannot note {len(self._shown)} sign-in(s) of this "
+                f"report as reported ({err}); the next run reports them again"
             )
         self._shown = []
 
@@ -650,9 +659,6 @@ class AuditRun:
         for problem in history.problems:
             self.warn(problem.line())
             self.coverage.skip_file(problem.name, problem.line().removeprefix(f"{problem.name}: "))
-        if self.collected is not None:
-            skipped = {problem.day for problem in history.problems}
-            self._shown = _shown_by(history.meta.unreported, window.until, skipped)
         if self.collected is None:
             self.coverage.kept = len(frame)
         return frame, baseline, appended, kept

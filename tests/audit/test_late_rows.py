@@ -334,8 +334,8 @@ def test_a_failure_to_settle_is_a_warning_and_the_rows_are_shown_again(
         second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
     assert root_times(second) == ["2026-11-04T23:50:00+00:00"]
     assert [w for w in second.warnings if "as reported" in w] == [
-        f"history {history}: cannot note 1 late sign-in(s) as reported (disk full); the next "
-        "run reports them again"
+        f"history {history}: cannot note 1 sign-in(s) of this report as reported (disk full); "
+        "the next run reports them again"
     ]
     third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
     assert root_times(third) == ["2026-11-04T23:50:00+00:00"]
@@ -437,6 +437,7 @@ def test_an_unreported_row_in_a_part_one_run_cannot_read_stays_owed(
         third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
     assert root_times(third) == []
     assert any("day 2026-11-07 incomplete" in w for w in third.warnings)
+    assert not [w for w in third.warnings if "before the window" in w]  # counts shown rows
     fourth = week(logs, history, "2026-11-19T00:00:00+00:00", "2026-11-26T00:00:00+00:00")
     assert root_times(fourth) == ["2026-11-07T10:00:00+00:00"]
 
@@ -466,3 +467,43 @@ def test_an_unreported_row_in_a_month_part_one_run_cannot_read_stays_owed(
     assert any("day 2026-10 incomplete" in w for w in third.warnings)
     fourth = week(logs, history, "2026-11-10T00:00:00+00:00", "2026-11-17T00:00:00+00:00")
     assert root_times(fourth) == ["2026-10-28T10:00:00+00:00"]
+
+
+def test_a_row_shown_beside_a_damaged_part_of_its_day_is_reported_once(tmp_path: Path) -> None:
+    """Settled by the row the report held, not by its day: a damaged part of the day (never
+    deleted) kept the row owed, reported again every week (a review's case)."""
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [root("w1", "2026-11-01T09:00:00Z")])
+    week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    damaged = history / "events" / "day=2026-11-07" / "part-0000000000000000.parquet"
+    damaged.parent.mkdir(parents=True)
+    damaged.write_bytes(b"PAR1 truncated")
+    write_trail(logs / "b.json.gz", [root("w2", "2026-11-07T10:00:00Z")])
+    second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    assert root_times(second) == ["2026-11-07T10:00:00+00:00"]
+    third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
+    assert root_times(third) == []
+    assert not [w for w in third.warnings if "before the window" in w]
+
+
+def test_a_report_from_history_alone_settles_what_it_shows(tmp_path: Path) -> None:
+    """Week 2's run fails; the operator makes week 2's report from history alone: the next
+    weekly run does not show week 2 again (a review's case)."""
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [root("w1", "2026-11-01T09:00:00Z")])
+    week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    write_trail(logs / "b.json.gz", [root("w2", "2026-11-07T10:00:00Z")])
+    unfinished(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    rebuilt = run_audit(
+        AuditRequest(
+            window=Window(
+                datetime.fromisoformat("2026-11-05T00:00:00+00:00"),
+                datetime.fromisoformat("2026-11-12T00:00:00+00:00"),
+            ),
+            history=str(history),
+            rendering=Rendering(format=OutputFormat.json),
+        )
+    )
+    assert root_times(rebuilt) == ["2026-11-07T10:00:00+00:00"]
+    third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
+    assert root_times(third) == []

@@ -412,61 +412,53 @@ def test_a_failed_run_with_a_later_end_leaves_its_rows_to_the_next_weekly_report
     assert root_times(third) == ["2026-11-12T00:00:00+00:00"]
 
 
+# (part unreadable for one run, the earlier week, the failed week, the two weeks after)
+UNREADABLE = {
+    "day": ("day=2026-11-07", "day 2026-11-07", "2026-11-01", "2026-10-29", "2026-11-05",
+            "2026-11-07T10:00:00Z", "2026-11-12", "2026-11-19", "2026-11-26"),
+    # a closed month's part: the run that closes October cannot read the part it wrote
+    "month": ("month=2026-10", "day 2026-10", "2026-10-21", "2026-10-20", "2026-10-27",
+              "2026-10-28T10:00:00Z", "2026-11-03", "2026-11-10", "2026-11-17"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(UNREADABLE))
 def test_an_unreported_row_in_a_part_one_run_cannot_read_stays_owed(
-    tmp_path: Path, monkeypatch: Any
+    tmp_path: Path, monkeypatch: Any, kind: str
 ) -> None:
-    """Week 3 cannot read the day part holding week 2's unreported sign-in (a GET error in
-    that run only): its report skips the day with a line, and the sign-in stays noted, so
-    week 4 shows it."""
+    """Week 3 cannot read the part holding week 2's unreported sign-in (a GET error in that
+    run only): its report skips the day (or month) with a line, and the sign-in stays
+    noted, so week 4 shows it."""
     from analyzer.history.backends import LocalStore, StoreReadError
 
+    part, said, early, first, second, late, third_since, fourth_since, end = UNREADABLE[kind]
     logs, history = tmp_path / "logs", tmp_path / "history"
-    write_trail(logs / "a.json.gz", [root("w1", "2026-11-01T09:00:00Z")])
-    week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
-    write_trail(logs / "b.json.gz", [root("w2", "2026-11-07T10:00:00Z")])
-    unfinished(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    write_trail(logs / "a.json.gz", [root("w1", f"{early}T09:00:00Z")])
+    week(logs, history, f"{first}T00:00:00+00:00", f"{second}T00:00:00+00:00")
+    write_trail(logs / "b.json.gz", [root("w2", late)])
+    unfinished(logs, history, f"{second}T00:00:00+00:00", f"{third_since}T00:00:00+00:00")
+    # A sign-in of week 3 (not a root one): its report is not empty, so what it settles is
+    # chosen row by row.
+    write_trail(
+        logs / "c.json.gz", [console_login(eventID="w3", eventTime=f"{third_since}T12:00:00Z")]
+    )
     read = LocalStore.read
 
     def flaky(self: LocalStore, name: str) -> bytes | None:
-        if "day=2026-11-07" in name:
+        if part in name:
             raise StoreReadError(f"cannot read {name}: throttled")
         return read(self, name)
 
     with monkeypatch.context() as patch:
         patch.setattr(LocalStore, "read", flaky)
-        third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
+        third = week(
+            logs, history, f"{third_since}T00:00:00+00:00", f"{fourth_since}T00:00:00+00:00"
+        )
     assert root_times(third) == []
-    assert any("day 2026-11-07 incomplete" in w for w in third.warnings)
+    assert any(f"{said} incomplete" in w for w in third.warnings)
     assert not [w for w in third.warnings if "before the window" in w]  # counts shown rows
-    fourth = week(logs, history, "2026-11-19T00:00:00+00:00", "2026-11-26T00:00:00+00:00")
-    assert root_times(fourth) == ["2026-11-07T10:00:00+00:00"]
-
-
-def test_an_unreported_row_in_a_month_part_one_run_cannot_read_stays_owed(
-    tmp_path: Path, monkeypatch: Any
-) -> None:
-    """The same with a closed month's part: the run that closes October cannot read the part
-    it wrote (a GET error), so October's unreported sign-in waits for the next run."""
-    from analyzer.history.backends import LocalStore, StoreReadError
-
-    logs, history = tmp_path / "logs", tmp_path / "history"
-    write_trail(logs / "a.json.gz", [root("w1", "2026-10-21T09:00:00Z")])
-    week(logs, history, "2026-10-20T00:00:00+00:00", "2026-10-27T00:00:00+00:00")
-    write_trail(logs / "b.json.gz", [root("w2", "2026-10-28T10:00:00Z")])
-    unfinished(logs, history, "2026-10-27T00:00:00+00:00", "2026-11-03T00:00:00+00:00")
-    read = LocalStore.read
-
-    def flaky(self: LocalStore, name: str) -> bytes | None:
-        if "month=2026-10" in name:
-            raise StoreReadError(f"cannot read {name}: throttled")
-        return read(self, name)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(LocalStore, "read", flaky)
-        third = week(logs, history, "2026-11-03T00:00:00+00:00", "2026-11-10T00:00:00+00:00")
-    assert any("day 2026-10 incomplete" in w for w in third.warnings)
-    fourth = week(logs, history, "2026-11-10T00:00:00+00:00", "2026-11-17T00:00:00+00:00")
-    assert root_times(fourth) == ["2026-10-28T10:00:00+00:00"]
+    fourth = week(logs, history, f"{fourth_since}T00:00:00+00:00", f"{end}T00:00:00+00:00")
+    assert root_times(fourth) == [late.replace("Z", "+00:00")]
 
 
 def test_a_row_shown_beside_a_damaged_part_of_its_day_is_reported_once(tmp_path: Path) -> None:

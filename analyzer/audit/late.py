@@ -113,7 +113,7 @@ class LateRows(EarlierRows):
     is still running). A weekly job that reported only its window would store them and
     never alert on them."""
 
-    added_times: pa.Table | None = None  # (event_id, event_time) of each row stored first
+    added_times: pa.Table | None = None  # (event_id, event_time) of each row no report showed
     carried: int = 0
     carried_keys: frozenset[tuple[str, datetime]] = frozenset()  # those another run stored
 
@@ -125,13 +125,7 @@ class LateRows(EarlierRows):
         and leaves with it."""
         if self.added_times is None or not held.any():
             return held
-        keys = set(
-            zip(
-                self.added_times.column("event_id").to_pylist(),
-                self.added_times.column("event_time").to_pylist(),
-                strict=True,
-            )
-        )
+        keys = _keys(self.added_times)
         rows = before[held]
         mine = [
             (event_id, pd.Timestamp(moment).to_pydatetime() if moment is not pd.NaT else None)

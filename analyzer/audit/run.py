@@ -473,8 +473,8 @@ class AuditRun:
         return result
 
     def settle(self) -> None:
-        """Once the report is written and delivered: the unreported late rows it showed are
-        noted as reported. Until then history keeps them for the next run, so a run that
+        """Once the report is written and delivered: the unreported rows it showed are noted
+        as reported. Until then history keeps them for the next run, so a run that
         fails after recording (a full disk, a refused upload, a kill) loses none; failing
         here only means the next report shows them again."""
         if self.history is None or not self._shown:

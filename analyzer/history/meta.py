@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from analyzer.frame.schema import SCHEMA_VERSION
@@ -52,8 +52,8 @@ class Meta:
     scopes: dict[str, ScopeProgress] = field(default_factory=dict)
     runs: list[dict[str, Any]] = field(default_factory=list)
     legacy_watermark: datetime | None = None  # the single mark of histories before scopes
-    # (eventID, time) of late rows a run stored first whose report was never written or
-    # delivered: the next run's report shows them (`History.settle` clears them once shown).
+    # (eventID, time) of the rows collecting runs stored first that no written and delivered
+    # report has held yet: the next run's report shows them (`History.settle` clears them).
     unreported: list[tuple[str, datetime]] = field(default_factory=list)
     exists: bool = False
 
@@ -117,6 +117,10 @@ def _unreported(value: Any, where: str) -> list[tuple[str, datetime]]:
         moment = _time(item[1], at)
         if moment is None:
             raise HistoryError(f"{at}: expected an ISO time, found null")
+        try:  # in UTC, as the rows' times are (year 1 at +05:00 is before any UTC time)
+            moment = moment.astimezone(UTC)
+        except OverflowError:
+            raise HistoryError(f"{at}: time out of range ({item[1][:40]!r})") from None
         rows.append((item[0], moment))
     return rows
 

@@ -566,8 +566,8 @@ class History:
         return RunResult(merge.added, merge.duplicates, merge.days, cleaned, added_rows)
 
     def unreported_rows(self) -> pa.Table:
-        """(event_id, event_time) of the late rows recorded runs stored and no report showed
-        yet, as of the last read or write of `history.json`."""
+        """(event_id, event_time) of the rows collecting runs stored first that no report
+        showed yet, as of the last read or write of `history.json`."""
         ids, times = zip(*self.meta.unreported, strict=True) if self.meta.unreported else ((), ())
         return pa.table(
             {

@@ -160,6 +160,7 @@ def test_a_run_killed_mid_write_leaves_history_intact(
         ('{"unreported": [[1, "2026-11-01T00:00:00+00:00"]]}', "unreported[0]: expected [eventID"),
         ('{"unreported": [["a", null]]}', "unreported[0]: expected an ISO time, found null"),
         ('{"unreported": [["a", "2026-11-01"]]}', "unreported[0]: time without a zone"),
+        ('{"unreported": [["a", "0001-01-01T00:00:00+05:00"]]}', "[0]: time out of range"),
         ("{not json", "is not JSON"),
         ('{"x": 1}', "no schema_version: not a history this tool wrote"),
         ("{}", "no schema_version"),

@@ -44,6 +44,7 @@ from analyzer.domain.errors import (
 from analyzer.domain.values import Engine, Severity, SourceKind
 from analyzer.domain.window import Window, WindowError, resolve_window
 from analyzer.entry import prestart
+from analyzer.entry.launch import INTERRUPTED
 from analyzer.findings.config import ConfigError, FindingsConfig, load_config
 from analyzer.frame.memory import use_system_allocator
 from analyzer.render.formats import (
@@ -147,9 +148,6 @@ def _flag(*names: str, help: str = "", **settings: Any) -> Any:
     """An on/off option: a blank metavar, since typer 0.29 with click 8.5 labels every
     flag `<bool>` in the help, which reads as if the flag took a value."""
     return _option(*names, help=help, metavar=" ", **settings)
-
-
-INTERRUPTED = 130  # the exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells give
 
 
 def _say(kind: str, message: str) -> None:
@@ -365,7 +363,7 @@ def execute(request: AuditRequest, *, quiet: bool) -> AuditResult:
         result = run.report()
         _write_report(result, request.rendering.output)
         delivered = run.deliver(result)
-        run.settle()  # only now: a report that failed to go out leaves its late rows to the next
+        run.settle()  # only now: a report that failed to go out leaves its rows to the next
         return delivered
     except SigninError as err:
         raise CliError(cli_words(err), _error_code(err)) from None

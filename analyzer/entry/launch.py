@@ -24,12 +24,15 @@ import sys
 _THREAD_SETTINGS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
 
 
+INTERRUPTED = 130  # the exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells give
+
+
 def main() -> None:
     try:
         _launch()
     except KeyboardInterrupt:  # Ctrl-C while loading (the command has its own handling)
-        print("signin-report: error: interrupted", file=sys.stderr)
-        raise SystemExit(130) from None
+        print("signin-report: error: interrupted", file=sys.stderr)  # cli's one line
+        raise SystemExit(INTERRUPTED) from None
 
 
 def _launch() -> None:

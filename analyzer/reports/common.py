@@ -215,9 +215,10 @@ def arrow_dtypes(build: Callable[Params, pd.DataFrame]) -> Callable[Params, pd.D
     @wraps(build)
     def built(*args: Params.args, **kwargs: Params.kwargs) -> pd.DataFrame:
         table = build(*args, **kwargs)
-        converted = {name: _in_arrow(table[name]) for name in table.columns}
-        if all(converted[name] is table[name] for name in table.columns):
+        if all(isinstance(dtype, pd.ArrowDtype) for dtype in table.dtypes):
             return table
-        return pd.DataFrame(converted, index=table.index)
+        return pd.DataFrame(
+            {name: _in_arrow(table[name]) for name in table.columns}, index=table.index
+        )
 
     return built

@@ -43,8 +43,7 @@ from analyzer.domain.errors import (
 )
 from analyzer.domain.values import Engine, Severity, SourceKind
 from analyzer.domain.window import Window, WindowError, resolve_window
-from analyzer.entry import prestart
-from analyzer.entry.launch import INTERRUPTED
+from analyzer.entry import INTERRUPTED, prestart
 from analyzer.findings.config import ConfigError, FindingsConfig, load_config
 from analyzer.frame.memory import use_system_allocator
 from analyzer.render.formats import (

@@ -20,11 +20,10 @@ import gc
 import os
 import sys
 
+from analyzer.entry import INTERRUPTED  # (the package: loaded with this module)
+
 # What OpenBLAS reads for its thread count, in its order of precedence.
 _THREAD_SETTINGS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
-
-
-INTERRUPTED = 130  # the exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells give
 
 
 def main() -> None:

@@ -37,7 +37,10 @@ from pathlib import Path
 from benchmarks.scan_bench import compile_project, paired_ratio, window
 
 ROOT = Path(__file__).resolve().parents[1]
-LAUNCH = "import sys; sys.argv[0] = 'signin-report'; from analyzer.entry.launch import main; main()"
+LAUNCH = (
+    "import sys; sys.argv[0] = 'signin-report'; "
+    "from analyzer.entry.launch import console; console()"
+)
 
 
 @dataclass

@@ -14,8 +14,8 @@ for work no report gives it (nothing here is linear algebra): 0.08 CPU-s of the 
 from the scan workers on a small machine. One thread is asked for unless the user chose a
 number in any variable OpenBLAS reads.
 
-At the end it leaves without the interpreter's teardown once nothing is left to do
-(`_leave`)."""
+The console script (`console`) leaves without the interpreter's teardown once nothing is
+left to do (`_leave`)."""
 
 from __future__ import annotations
 
@@ -31,16 +31,23 @@ from analyzer.entry import INTERRUPTED  # (the package: loaded with this module)
 _THREAD_SETTINGS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
 
 
-def main() -> None:
+def console() -> None:
+    """The `signin-report` console script: `main`, ended without the interpreter's teardown
+    (`_leave`). Only here: code that calls `main` itself (`python -m analyzer`, a wrapper
+    script, `python -m cProfile -m analyzer`) has work of its own after it."""
     try:
-        try:
-            _launch()
-        except KeyboardInterrupt:  # Ctrl-C while loading (the command has its own handling)
-            print("signin-report: error: interrupted", file=sys.stderr)  # cli's one line
-            raise SystemExit(INTERRUPTED) from None
+        main()
     except SystemExit as ended:
         _leave(ended)
         raise
+
+
+def main() -> None:
+    try:
+        _launch()
+    except KeyboardInterrupt:  # Ctrl-C while loading (the command has its own handling)
+        print("signin-report: error: interrupted", file=sys.stderr)  # cli's one line
+        raise SystemExit(INTERRUPTED) from None
 
 
 def _leave(ended: SystemExit) -> None:
@@ -48,22 +55,35 @@ def _leave(ended: SystemExit) -> None:
 
     The teardown frees pandas', pyarrow's and the report's objects one by one and unloads
     some thousand modules: about 0.03 s at the end of every run, on one core, with nothing
-    left to do (benchmarks/README.md, start-up). What the interpreter's exit does that
+    left to do (benchmarks/README.md, ninth pass). What the interpreter's exit does that
     matters is done here, in its order: other threads are waited for (so with one still
     running, the usual exit runs instead), the exit functions run (multiprocessing's stops
-    the scan workers; a library's own), and the standard streams are flushed. Report files
-    and the history are complete and closed before the command returns its status.
-    A status that is not a number was printed by nobody yet: the usual exit prints it."""
+    the scan workers; a library's own), and the standard streams are flushed (a stream
+    closed at start is None, as the usual exit skips it). Report files and the history are
+    complete and closed before the command returns its status. The usual exit runs instead
+    when a status is not a number (nobody printed it yet), and under a debugger, profiler
+    or coverage tool, which writes its results after the command."""
     code = ended.code
-    if threading.active_count() > 1 or not isinstance(code, int | None):
+    if threading.active_count() > 1 or not isinstance(code, int | None) or _watched():
         return
     atexit._run_exitfuncs()
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
     except (OSError, ValueError):
         return  # the usual exit reports what could not be written
     os._exit(code or 0)
+
+
+def _watched() -> bool:
+    """A trace or profile function (pdb, coverage, cProfile up to Python 3.11), or a tool
+    registered with `sys.monitoring` (their newer form, Python 3.12 and later)."""
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        return True
+    monitoring = getattr(sys, "monitoring", None)
+    tools = range(6)  # sys.monitoring's tool ids: debugger, coverage, profiler, 3 more
+    return monitoring is not None and any(monitoring.get_tool(tool) for tool in tools)
 
 
 def _launch() -> None:

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from analyzer.sources.sample import SAMPLE_SINCE, SAMPLE_UNTIL, sample_path
 
 # Runs the console script's entry point in a fresh interpreter and prints, as the last line
@@ -165,8 +167,8 @@ if sys.argv[2] == "thread":
     threading.Thread(target=late).start()
 
 sys.argv = ["signin-report", *sys.argv[3:]]
-from analyzer.entry.launch import main
-main()
+from analyzer.entry.launch import console
+console()
 """
 
 
@@ -213,3 +215,81 @@ def test_the_exit_status_is_the_command_s(tmp_path: Path) -> None:
     assert marks == {"exit function"}
     result, _ = _end(tmp_path, False, "--format", "json", "--fail-on", "low")
     assert result.returncode == 1, result.stderr
+
+
+def _script() -> list[str]:
+    script = Path(sys.executable).parent / "signin-report"
+    return [str(script)] if script.exists() else [sys.executable, "-c", LAUNCH_CONSOLE]
+
+
+LAUNCH_CONSOLE = "from analyzer.entry.launch import console; console()"
+
+
+def test_a_closed_stream_keeps_the_status(tmp_path: Path) -> None:
+    """A stream closed at start (`>&-`, `2>&-`) is None in Python: flushing it raised
+    AttributeError, and every status became 1."""
+    sample = ["--sample", "--since", SAMPLE_SINCE, "--until", SAMPLE_UNTIL]
+    output = str(tmp_path / "r.json")
+    for closing, args, status in (
+        (">&-", [*sample, "-o", output], 0),
+        (">&-", ["--days", "abc"], 2),
+        ("2>&-", [*sample, "-q", "-o", output, "--fail-on", "low"], 1),
+        ("2>&-", ["--days", "abc"], 2),
+    ):
+        ran = subprocess.run(
+            ["sh", "-c", f'"$@" {closing}', "sh", *_script(), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert ran.returncode == status, (closing, args, ran.stderr)
+        assert "Traceback" not in ran.stderr
+
+
+WRAPPED = """
+import sys
+from analyzer.entry.launch import main
+sys.argv = ["signin-report", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as ended:
+    print("wrapper got status", ended.code)
+"""
+
+
+def test_code_that_calls_main_gets_its_status_back(tmp_path: Path) -> None:
+    """Only the console script leaves without the teardown: a script that wraps `main`, or
+    `python -m cProfile`, has its own work after the command."""
+    sample = ["--sample", "--since", SAMPLE_SINCE, "--until", SAMPLE_UNTIL, "-q"]
+    args = [*sample, "-o", str(tmp_path / "r.json")]
+    wrapped = subprocess.run(
+        [sys.executable, "-c", WRAPPED, *args], capture_output=True, text=True, check=False
+    )
+    assert wrapped.stdout == "wrapper got status 0\n", wrapped.stderr
+    profile = tmp_path / "run.prof"
+    profiled = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "analyzer", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert profiled.returncode == 0, profiled.stderr
+    assert profile.stat().st_size > 0
+
+
+def test_a_profiled_console_script_writes_its_profile(tmp_path: Path) -> None:
+    """Under a profiler the console script ends the usual way, so the profiler can write."""
+    script = Path(sys.executable).parent / "signin-report"
+    if not script.exists():
+        pytest.skip("no console script in this environment")
+    profile = tmp_path / "run.prof"
+    sample = ["--sample", "--since", SAMPLE_SINCE, "--until", SAMPLE_UNTIL, "-q"]
+    args = [*sample, "-o", str(tmp_path / "r.json")]
+    profiled = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(profile), str(script), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert profiled.returncode == 0, profiled.stderr
+    assert profile.stat().st_size > 0

@@ -162,7 +162,7 @@ class LateRows(EarlierRows):
                 f"in no report yet ({self.carried} stored by another run whose report was not "
                 "out: it failed, or is still being made)"
             )
-        return f"{said} {how}: reported here, with the window's"
+        return f"{said} {how}: reported here beside the window's sign-ins"
 
 
 def late_rows(

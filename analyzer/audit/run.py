@@ -330,6 +330,19 @@ class AuditRun:
             self._session = make_session(self.request.aws.profile, self.request.aws.region)
         return self._session
 
+    def _delivery_credentials(self) -> None:
+        """Delivery goes through AWS even when the sources do not: its credentials are found
+        before anything is collected or stored, not once the report is made (a weekly job
+        without them stored its week, then failed). Missing, with no AWS source, the remedy
+        is about delivery, not the sample trail the run may be reading already."""
+        try:
+            self.session()
+        except AwsSetupError as err:
+            aws_sources = self.request.collects and not self.request.sources.logs
+            if err.remedy is not Remedy.try_without_aws or aws_sources:
+                raise
+            raise AwsSetupError(err.reason, Remedy.deliver_without_aws) from None
+
     # -- stages --------------------------------------------------------------------------
 
     def start(self) -> None:
@@ -344,6 +357,8 @@ class AuditRun:
                 "location, a trail, or discover the trails",
                 subject="engine",
             )
+        if request.delivery.wanted:
+            self._delivery_credentials()
         if request.history is not None:
             self.history = self._open_history(request.history)
         if not request.collects:

@@ -22,6 +22,7 @@ class Remedy(StrEnum):
     identity_center_region = "identity_center_region"
     try_without_aws = "try_without_aws"
     name_org_role = "name_org_role"
+    deliver_without_aws = "deliver_without_aws"
 
 
 REMEDY_TEXT: dict[Remedy, str] = {
@@ -35,6 +36,8 @@ REMEDY_TEXT: dict[Remedy, str] = {
     "(analyzer.read_logs(analyzer.sources.sample.sample_path(), since='2026-11-02', "
     "until='2026-11-09'))",
     Remedy.name_org_role: "name the member role to assume (Sources.org_role)",
+    Remedy.deliver_without_aws: "report_s3 and sns_topic deliver through AWS: give "
+    "credentials, or leave them out",
 }
 
 

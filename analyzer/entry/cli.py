@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import re
 import stat
 import sys
 from collections.abc import Sequence
@@ -56,7 +57,7 @@ from analyzer.render.formats import (
     Section,
 )
 from analyzer.render.text import printable
-from analyzer.sources.athena_table import DEFAULT_DATABASE, AthenaOptions
+from analyzer.sources.athena_table import DEFAULT_DATABASE, AthenaOptions, is_region
 from analyzer.sources.limits import DEFAULT_MAX_FILE_BYTES, MIB
 from analyzer.sources.sample import SAMPLE_SINCE, SAMPLE_UNTIL, sample_path
 
@@ -97,6 +98,8 @@ REMEDIES = {
     Remedy.try_without_aws: "to try the tool without AWS on the sample trail it ships, run "
     f"signin-report --sample --since {SAMPLE_SINCE} --until {SAMPLE_UNTIL}",
     Remedy.name_org_role: "give --org-role ROLE to read the organization's accounts",
+    Remedy.deliver_without_aws: "--report-s3 and --sns-topic deliver through AWS: give "
+    "credentials (--profile, AWS_PROFILE, environment variables), or leave them out",
 }
 # typer >= 0.20 vendors click and exports only BadParameter; its base is the usage error.
 _TYPER_USAGE_ERROR: type[Exception] = typer.BadParameter.__mro__[1]
@@ -195,7 +198,9 @@ FORMAT_OF_EXTENSION = {
 
 # Extensions of formats no report is written in: a table written into `report.xlsx` opened
 # as a broken spreadsheet, without a word.
-FOREIGN_EXTENSIONS = frozenset({".xlsx", ".xls", ".xlsm", ".ods", ".pdf", ".docx", ".parquet"})
+FOREIGN_EXTENSIONS = frozenset(
+    {".xlsx", ".xls", ".xlsm", ".ods", ".pdf", ".docx", ".parquet", ".jsonl", ".ndjson", ".tsv"}
+)
 
 
 def _report_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat:
@@ -208,7 +213,8 @@ def _report_format(fmt: OutputFormat | None, output: Path | None) -> OutputForma
         if suffix in FOREIGN_EXTENSIONS:
             raise _usage(
                 f"--output {output}: no report is written as {suffix}; name a .csv file (a "
-                "spreadsheet opens it) or give --format, and --events FILE.parquet for rows"
+                "spreadsheet opens it) or give --format, and --events FILE.parquet, .csv or "
+                ".jsonl for rows"
             )
         return FORMAT_OF_EXTENSION.get(suffix, OutputFormat.table)
     return OutputFormat.table
@@ -249,10 +255,25 @@ def _check_delivery(report_s3: str | None, sns_topic: str | None) -> None:
         bucket, _, key = report_s3.removeprefix("s3://").partition("/")
         if not report_s3.startswith("s3://") or not bucket or not key or key.endswith("/"):
             raise _usage(f"--report-s3 {report_s3!r} is not s3://bucket/key")
-    if sns_topic is not None and not (
-        sns_topic.startswith("arn:") and sns_topic.split(":")[2:3] == ["sns"]
-    ):
-        raise _usage(f"--sns-topic {sns_topic!r} is not an SNS topic ARN (arn:aws:sns:...)")
+    if sns_topic is not None and not _is_topic_arn(sns_topic):
+        raise _usage(
+            f"--sns-topic {sns_topic!r} is not an SNS topic ARN "
+            "(arn:aws:sns:REGION:ACCOUNT:NAME, a 12-digit account)"
+        )
+
+
+# arn:PARTITION:sns:REGION:ACCOUNT:NAME; a name is letters, digits, - and _ (1-256, .fifo).
+_TOPIC_ARN = re.compile(
+    r"arn:aws(?:-[a-z]+)*:sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?"
+)
+
+
+def _is_topic_arn(value: str) -> bool:
+    """The whole ARN, checked before any work: a copied placeholder (`arn:aws:sns:…:name`)
+    passed a check of its prefix, and the run collected and stored history before the
+    publish failed."""
+    found = _TOPIC_ARN.fullmatch(value)
+    return found is not None and is_region(found.group(1))
 
 
 def _check_sections(
@@ -265,14 +286,14 @@ def _check_sections(
             "--section does not apply to --format json (JSON always carries the whole "
             "report; pick parts with jq)"
         )
-    for name in sections:
+    for name in sections:  # the narrower need first: accounts needs --org-role, not just AWS
+        if name in ORG_ONLY_SECTIONS and not org:
+            raise _usage(f"--section {name} only applies to an organization run (--org-role)")
         if name in LIVE_ONLY_SECTIONS and not live:
             raise _usage(
                 f"--section {name} only applies to collection from AWS (event history, "
                 "trail buckets), not to --logs files or a --history report alone"
             )
-        if name in ORG_ONLY_SECTIONS and not org:
-            raise _usage(f"--section {name} only applies to an organization run (--org-role)")
     return tuple(s for s in SECTION_NAMES if s in sections)
 
 
@@ -564,7 +585,7 @@ def signin_report(
         int,
         _option(
             metavar="N",
-            help="Window: the N days before --until (default: now).",
+            help="Window: the N days before --until, or before now.",
             rich_help_panel=WINDOW,
         ),
     ] = 30,

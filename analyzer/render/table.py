@@ -220,7 +220,7 @@ class TableRenderer(Renderer):
             if self.max_rows and key in CAPPED_SECTIONS and len(table) > self.max_rows:
                 caption = Text(
                     f"{self.max_rows} of {len(table)} rows shown; all of them: --rows 0, "
-                    "or --format csv / json / html",
+                    "or --format csv / json / markdown / html",
                     style="italic",
                 )
                 limit = self.max_rows  # only the rows shown become Python values

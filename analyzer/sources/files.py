@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -98,7 +99,21 @@ def _chunks(jobs: list[Job]) -> list[Chunk]:
 def file_scopes(paths: Iterable[str | Path]) -> list[str]:
     """History scope names of `--logs` paths: absolute, so the same folder is one scope
     whatever the working directory of the run."""
-    return [f"logs:{Path(p).resolve()}" for p in paths]
+    return [f"logs:{_scope_path(Path(p))}" for p in paths]
+
+
+def _scope_path(path: Path) -> str:
+    """Files and folders resolved (links followed); anything else by the name it was given,
+    made absolute: resolved, `/dev/stdin` (`--logs -`) or a `<(...)` names the pipe of
+    this one process (`/proc/PID/fd/pipe:[N]`), so each run of a job fed through a pipe
+    made a scope of its own in history.json and was never widened by the last one."""
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        return str(path.resolve())
+    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
+        return str(path.resolve())
+    return os.path.abspath(path)
 
 
 class FileSource(Source):

@@ -294,7 +294,8 @@ def test_late_rows_of_a_run_whose_report_never_went_out_are_reported_by_the_next
     assert said == [
         f"history {history}: 1 sign-in event from before the window (2026-11-04T23:50:00+00:00 "
         "to 2026-11-04T23:50:00+00:00) in no report yet (1 stored by another run whose report "
-        "was not out: it failed, or is still being made): reported here, with the window's"
+        "was not out: it failed, or is still being made): reported here beside the window's "
+        "sign-ins"
     ]
     after = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
     assert root_times(after) == []  # shown once the report is out, then settled
@@ -371,7 +372,8 @@ def test_the_week_of_a_run_whose_report_never_went_out_is_in_the_next_report(
     assert [w for w in third.warnings if "before the window" in w] == [
         f"history {history}: 3 sign-in events from before the window (2026-11-07T10:00:00+00:00 "
         "to 2026-11-12T03:00:00+00:00) in no report yet (2 stored by another run whose report "
-        "was not out: it failed, or is still being made): reported here, with the window's"
+        "was not out: it failed, or is still being made): reported here beside the window's "
+        "sign-ins"
     ]
     fourth = week(logs, history, "2026-11-19T06:00:00+00:00", "2026-11-26T06:00:00+00:00")
     assert root_times(fourth) == []

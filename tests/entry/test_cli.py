@@ -197,14 +197,18 @@ def test_strict_passes_on_clean_input(tmp_path: Path) -> None:
         (["--logs", "sample_logs", "--events", "x.xlsx"], 2, "unknown extension .xlsx"),
         (["--logs", "sample_logs", "--output", "json"], 2, "use --format json"),
         (["--logs", "sample_logs", "--output", "r.xlsx"], 2, "no report is written as .xlsx"),
+        (["--logs", "sample_logs", "--output", "r.jsonl"], 2, "--events FILE.parquet, .csv or"),
         (["--logs", "sample_logs", "--section", "regions"], 2, "only applies to collection"),
         (["--history", "h", "--section", "regions"], 2, "only applies to collection from AWS"),
+        (["--logs", "sample_logs", "--section", "accounts"], 2, "organization run (--org-role)"),
         (["--history", "h", "--regions", "eu-west-1"], 2, "--regions: chooses what is read"),
         # event history without credentials: past the section check (not a usage error)
         (["--days", "1", "--section", "regions"], 4, "no AWS credentials found"),
         (["--section", "users", "--format", "json"], 2, "does not apply to --format json"),
         (["--logs", "sample_logs", "--report-s3", "s3://bucket"], 2, "is not s3://bucket/key"),
         (["--logs", "sample_logs", "--sns-topic", "alerts"], 2, "is not an SNS topic ARN"),
+        (["--logs", "sample_logs", "--sns-topic", "arn:aws:sns:…:t"], 2, "not an SNS topic ARN"),
+        (["--logs", "sample_logs", "--sns-topic", "arn:aws:sns:us-east-1:12:t"], 2, "12-digit"),
         (["--logs", "sample_logs", "--fail-on", "urgent"], 2, "'urgent' is not one of"),
         (["--source", "nosuch"], 2, "'nosuch' is not one of"),
         (
@@ -467,3 +471,42 @@ def test_logs_dash_reads_standard_input(tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     assert report["summary"]["sign_ins"] == 1
     assert report["coverage"]["inputs"] == ["/dev/stdin"]
+
+
+def test_a_job_fed_through_a_pipe_keeps_one_history_scope(tmp_path: Path) -> None:
+    """`--logs -` reads /dev/stdin, which resolves to the pipe of one process: each run made
+    a scope of its own in history.json and was never widened by the run before it."""
+    write_trail(tmp_path / "a.json.gz", [console_login(eventID="piped")])
+    history = tmp_path / "history"
+    for since, until in (("2026-11-01", "2026-11-08"), ("2026-11-08", "2026-11-15")):
+        window = ["--since", since, "--until", until]
+        result = subprocess.run(
+            [*command(), "--logs", "-", "--history", str(history), *window, "--format", "json"],
+            input=(tmp_path / "a.json.gz").read_bytes(),
+            capture_output=True,
+            timeout=120,
+            check=False,
+            env=hermetic_env(),
+        )
+        assert result.returncode == 0, result.stderr
+    meta = json.loads((history / "history.json").read_text())
+    assert list(meta["scopes"]) == ["logs:/dev/stdin"]
+    assert meta["runs"][-1]["since"] < "2026-11-08"  # widened back by the run before's overlap
+
+
+def test_delivery_without_credentials_stops_before_any_work(tmp_path: Path) -> None:
+    """--sns-topic on a run that reads files needs AWS only to deliver: without credentials
+    the run collected, stored its week and wrote its report before it failed, and its hint
+    said to try the sample trail the run was reading."""
+    history, output = tmp_path / "history", tmp_path / "report.json"
+    topic = "arn:aws:sns:us-east-1:123456789012:signin-report"
+    result = run(
+        "--sample", "--since", "2026-11-02", "--until", "2026-11-09", "--history", history,
+        "-o", output, "--sns-topic", topic,
+    )  # fmt: skip
+    assert result.returncode == 4
+    assert result.stderr.startswith("signin-report: error: no AWS credentials found")
+    assert "--report-s3 and --sns-topic deliver through AWS" in result.stderr
+    assert "--sample" not in result.stderr
+    assert not output.exists()
+    assert not (history / "history.json").exists()

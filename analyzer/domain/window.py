@@ -71,7 +71,10 @@ def resolve_window(
     the three in messages (the CLI passes its option names; the library says since, until,
     days)."""
     name = {"since": "since", "until": "until", "days": "days", **(names or {})}
-    end = parse_moment(until, name["until"]) if until is not None else now.astimezone(UTC)
+    # Now to the whole second, as CloudTrail times are: a window shown as
+    # 2026-11-20T23:53:01.381628+00:00 said nothing more, only less readably.
+    moment = now.astimezone(UTC).replace(microsecond=0)
+    end = parse_moment(until, name["until"]) if until is not None else moment
     if since is not None:
         start = parse_moment(since, name["since"])
     else:

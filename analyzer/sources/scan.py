@@ -20,10 +20,28 @@ bytes. Why a skipped record cannot be a sign-in candidate:
   at all beside one without `eventSource`, or an `"eventSource":"` key nested right after a
   string ending in `Z`. CloudTrail writes neither.
 
+Two more checks keep a record out of sight of the counts from passing: every `"eventSource":`
+key (whatever its value) must be a counted one, so a record whose last `eventSource` is not a
+string (JSON keeps the last of two keys; it is then a sign-in by its name) goes to the full
+decoder; and no `"CloudTrailEvent"` key may appear, since LookupEvents output carries whole
+records in escaped strings that no marker or count sees (a lookup document appended after
+the trail document, which the full decoder reads too).
+
+What the fast path still reads otherwise than the full decoder, all of it made by hand,
+none of it dropping without a line a sign-in the full decoder keeps (an adversarial fuzz of
+150,000 files, `tests/sources/test_decoder_fuzz.py` for the rest):
+a record that is not valid JSON and holds no marker (counted; the full decoder stops there
+and keeps none after it), a second top-level `"Records"` key or another top-level key beside
+it (each needs a separator forged in a nested object, as above), an item with none of the
+counted keys between two records (the later records' indexes shift by one), a gzip member
+followed by bytes whose last four state its size (dropped without a line), and a record
+nested within a few levels of Python's recursion limit (read or rejected by how deep the
+caller's stack is, on either path).
+
 CloudTrail writes compact JSON whose records each begin with `{"eventVersion":`, so the record
 around a hit is cut out between the record start before it and the next record start after
 it. Anything unexpected (counts that disagree, a slice that is not one JSON object) falls back
-to the full decoder, so the fast path can only be faster, never different.
+to the full decoder: but for the hand-made layouts above, the fast path is only faster.
 """
 
 from __future__ import annotations
@@ -40,12 +58,15 @@ from analyzer.normalize.selection import IDENTITY_CENTER_SOURCES, SIGNIN_ONLY_NA
 from analyzer.sources.limits import describe
 
 GZIP_MAGIC = b"\x1f\x8b"
+FLAG_HEADER_CRC = 0x02  # FLG.FHCRC of a gzip header (RFC 1952)
 ESCAPE = b"\\u"
 # Every sign-in candidate's bytes hold one of these (or an escape), see the module docstring.
 SOURCE_MARKERS = (b'"' + SIGNIN_SOURCE.encode() + b'"', b'"sso', ESCAPE)
 assert all(s.startswith("sso") for s in IDENTITY_CENTER_SOURCES)
 NAME_MARKERS = tuple(sorted(b'"' + name.encode() + b'"' for name in SIGNIN_ONLY_NAMES))
 SOURCE_KEY = b'"eventSource":"'
+ANY_SOURCE_KEY = b'"eventSource":'  # any value: a string one is also a SOURCE_KEY
+LOOKUP_KEY = b'"CloudTrailEvent"'  # a LookupEvents event: its record is an escaped string
 # CloudTrail writes `eventTime` (a UTC time ending in Z) right before `eventSource`.
 TOP_SOURCE_KEY = b'Z",' + SOURCE_KEY
 NAME_KEY = b'"eventName"'
@@ -75,7 +96,7 @@ class Scanned:
     records: int = 0
 
 
-def gzip_size(payload: bytes | bytearray) -> int:
+def gzip_size(payload: bytes | bytearray | memoryview) -> int:
     """The inflated size a gzip member's trailer states (modulo 4 GiB, so only a hint: the
     inflater below fails when the real size differs)."""
     return int(struct.unpack("<I", payload[-4:])[0]) if len(payload) >= 18 else 0
@@ -93,19 +114,47 @@ def inflate(payload: bytes, limit: int) -> bytes | bytearray:
         if len(payload) > limit:
             raise TooLarge(f"larger than the {describe(limit)} limit")
         return payload
-    if gzip_size(payload) > limit:
+    stated = gzip_size(payload)
+    if stated > limit:
         raise ScanError(f"gzip trailer states more than the {describe(limit)} limit")
+    # What libdeflate would read differently from zlib goes to the streaming decoder (zlib):
+    # a trailer stating 0 bytes (libdeflate returns nothing at all: padding after the
+    # member, or an empty last member), a header checksum (libdeflate does not check it),
+    # and a second member (libdeflate inflates the first only, and succeeds whenever its
+    # size is the one the last trailer states: a first and last member alike hid every
+    # member between them).
+    if stated == 0 or payload[3] & FLAG_HEADER_CRC or _second_member(payload, limit):
+        raise ScanError("gzip layout left to the streaming decoder")
     try:
-        raw = deflate.gzip_decompress(payload)
+        return deflate.gzip_decompress(payload)
     except (deflate.DeflateError, ValueError) as err:
         raise ScanError(f"corrupt gzip ({err})") from None
-    # libdeflate inflates the first member only, and succeeds when its size happens to be
-    # the last member's: a second member starts with the magic and method bytes, and when
-    # they appear, the data must also match the last member's checksum.
-    second = stringzilla.Str(payload).find(GZIP_MAGIC + b"\x08", 10) >= 0
-    if second and deflate.crc32(raw) != struct.unpack("<I", payload[-8:-4])[0]:
-        raise ScanError("multi-member gzip")
-    return raw
+
+
+MEMBER_START = GZIP_MAGIC + b"\x08"  # magic and method (deflate) of a gzip member
+MAX_RATIO = 1032  # DEFLATE inflates at most this many bytes per compressed byte
+
+
+def _second_member(payload: bytes, limit: int) -> bool:
+    """Whether a second gzip member starts somewhere: where the magic and method bytes are,
+    the bytes before them must be one whole member, its checksum and size checked (compressed
+    data holds the three bytes by chance in about one CloudTrail file in 200; those are not
+    streamed for it). An empty first member states no size to check, and counts."""
+    view = memoryview(payload)
+    at = stringzilla.Str(payload).find(MEMBER_START, 10)
+    while at >= 0:
+        stated = gzip_size(view[:at])
+        if at >= 18 and stated == 0:
+            return True
+        if at >= 18 and stated <= min(limit, at * MAX_RATIO):
+            try:
+                deflate.gzip_decompress(view[:at])
+            except (deflate.DeflateError, ValueError):
+                pass
+            else:
+                return True
+        at = stringzilla.Str(payload).find(MEMBER_START, at + 1)
+    return False
 
 
 def is_trail_head(head: bytes | bytearray) -> bool:
@@ -204,10 +253,12 @@ def scan_trail(raw: bytes | bytearray) -> Scanned | None:
     record without a string `eventSource` (a sign-in by its name alone), a record written
     another way, or anything but records in the array sends the file to the full decoder."""
     text = stringzilla.Str(raw)  # a view: the buffer is not copied
-    if raw.startswith(COMPACT_HEADS[1]):
-        return Scanned(records=0)
+    if raw.startswith(COMPACT_HEADS[1]):  # only when it is all there is (not a first document)
+        return Scanned(records=0) if raw.strip() == COMPACT_HEADS[1] else None
     records = text.count(TOP_SOURCE_KEY)
     if text.count(NAME_KEY) != records or text.count(SEPARATOR) != records - 1:
+        return None
+    if text.count(ANY_SOURCE_KEY) != records or text.find(LOOKUP_KEY) >= 0:
         return None
     hits = _hits(text)
     if not hits:
@@ -219,9 +270,12 @@ def scan_trail(raw: bytes | bytearray) -> Scanned | None:
     for index, piece in found:
         try:
             record, utf8 = _parse(piece)
-        except json.JSONDecodeError:
-            return None  # not one JSON object: the layout is not the expected one
-        except (ValueError, RecursionError) as err:
+        except (json.JSONDecodeError, RecursionError):
+            # Not one JSON object (the layout is not the expected one), or nested too deeply
+            # for the decoder at this depth of the stack: how deep it may go depends on the
+            # caller's own depth, so the full decoder's verdict is the one given.
+            return None
+        except ValueError as err:
             decoded = bytes(piece).decode("utf-8", "surrogateescape")
             if value_end(decoded, 0) != len(decoded) or not _counted_once(piece):
                 return None  # the slice is not one counted record: the full decoder decides

@@ -13,6 +13,7 @@ import gzip
 import io
 import json
 import random
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from analyzer.sources.decode import (
     _scan_payload,
     read_payload,
 )
+from analyzer.sources.scan import scan_trail
 from tests.conftest import api_call, console_login
 
 LIMIT = 64 * 2**20
@@ -87,6 +89,16 @@ def duplicate_source(rng: random.Random, text: str) -> str:
     return text[:-1] + f',"eventSource":{other}}}'
 
 
+def duplicate_source_not_a_string(rng: random.Random, text: str) -> str:
+    """Another service's eventSource, then one that is not a string: JSON keeps the last,
+    and the record is a sign-in by its name."""
+    record = json.loads(text)
+    record["eventSource"] = "ec2.amazonaws.com"
+    record["eventName"] = rng.choice(sorted(SIGNIN_ONLY_NAMES))
+    value = rng.choice(["null", "0", "-0", "true", "{}", "[]", "1e400"])
+    return json.dumps(record, separators=(",", ":"))[:-1] + f',"eventSource":{value}}}'
+
+
 def nested_decoy(rng: random.Random, text: str) -> str:
     record = json.loads(text)
     record["requestParameters"] = {
@@ -114,7 +126,7 @@ def huge_number(rng: random.Random, text: str) -> str:
 
 
 def deep(rng: random.Random, text: str) -> str:
-    depth = rng.choice([2000, 5000])
+    depth = rng.choice([2000, 5000, rng.randint(900, 1000)])  # the last: near the decoder's limit
     return text[:-1] + ',"x":' + "[" * depth + "]" * depth + "}"
 
 
@@ -136,7 +148,8 @@ def not_an_object(rng: random.Random, text: str) -> str:
 
 MUTATIONS: list[Mutation] = [
     escaped_source, escaped_key, escaped_name, space_after_colon, no_event_source,
-    odd_event_source, reordered, duplicate_source, nested_decoy, sso_source, invalid_byte,
+    odd_event_source, reordered, duplicate_source, duplicate_source_not_a_string,
+    nested_decoy, sso_source, invalid_byte,
     huge_number, deep, lone_surrogate, unrelated_escape, newline_before, not_an_object,
 ]  # fmt: skip
 
@@ -188,7 +201,69 @@ def _outcome(result: FileResult) -> dict[str, Any]:
 def _full(payload: bytes) -> FileResult:
     result = FileResult("f")
     binary = io.BufferedReader(io.BytesIO(payload))
-    return _decode_stream(result, _bounded(binary, LIMIT), gzipped=False)
+    return _decode_stream(result, _bounded(binary, LIMIT), gzipped=payload[:2] == b"\x1f\x8b")
+
+
+def _with_header_crc(payload: bytes) -> bytes:
+    """One gzip member whose header carries its CRC-16 (FHCRC), which zlib checks."""
+    member = gzip.compress(payload, mtime=0)
+    header = bytes([*member[:3], member[3] | 0x02, *member[4:10]])
+    crc16 = (zlib.crc32(header) & 0xFFFF).to_bytes(2, "little")
+    return header + crc16 + member[10:]
+
+
+def _gzip_layout(rng: random.Random, payload: bytes) -> tuple[bytes, str]:
+    """The file as gzip in a layout zlib reads whole: what libdeflate, the fast path's
+    inflater, reads otherwise (first member only, nothing when the last trailer states 0
+    bytes, no header check) must not change what is read."""
+    member = gzip.compress(payload, mtime=0)
+    choice = rng.randrange(6)
+    if choice == 0:
+        return member, "one member"
+    if choice == 1:
+        cut = rng.randrange(len(payload) + 1)
+        two = gzip.compress(payload[:cut], mtime=0) + gzip.compress(payload[cut:], mtime=0)
+        return two, f"two members cut at {cut}"
+    if choice == 2:
+        other = trail_file(rng)[0]
+        return member + gzip.compress(other, mtime=0) + member, "same first and last member"
+    if choice == 3:
+        return member + gzip.compress(b"", mtime=0), "an empty last member"
+    if choice == 4:
+        return member + b"\0" * 4, "zero padding"
+    return _with_header_crc(payload), "header CRC"
+
+
+def test_every_reader_agrees_with_the_full_decoder_whatever_the_gzip_layout() -> None:
+    """What a reader gets (`read_payload`: the fast path, or what it hands over) against the
+    full decoder on the same bytes, fallbacks included (the test above compares only the
+    files the fast path read to the end)."""
+    rng = random.Random(20261127)  # noqa: S311 - reproducible test data, not secrets
+    for case in range(FILES // 3):
+        payload, applied = trail_file(rng)
+        packed, layout = _gzip_layout(rng, payload)
+        got = _outcome(read_payload(packed, "f", LIMIT))
+        assert got == _outcome(_full(packed)), (case, applied, layout)
+
+
+LOGIN = json.dumps(console_login(eventID="hidden"), separators=(",", ":"))
+NOISE = json.dumps(api_call("noise"), separators=(",", ":"))
+
+
+def test_a_document_after_the_trail_document_is_read_as_the_full_decoder_reads_it() -> None:
+    """An empty trail document, or a trail document followed by LookupEvents output (its
+    records are escaped strings no marker sees), with a sign-in in the second document."""
+    lookup = json.dumps({"Events": [{"EventId": "hidden", "CloudTrailEvent": LOGIN}]})
+    for payload in (
+        '{"Records":[]}{"Records":[' + LOGIN + "]}",
+        '{"Records":[]}\n{"Records":[' + LOGIN + "]}",
+        '{"Records":[' + NOISE + "]}" + lookup.replace(" ", ""),
+    ):
+        data = payload.encode()
+        got = read_payload(data, "f", LIMIT)
+        assert _outcome(got) == _outcome(_full(data)), payload[:60]
+        records = [raw.record for raw in got.candidates]
+        assert [r.get("eventID") for r in records if isinstance(r, dict)] == ["hidden"]
 
 
 def test_fast_path_and_full_decoder_agree_on_mutated_records() -> None:
@@ -268,3 +343,10 @@ def test_no_input_raises_and_nothing_is_lost() -> None:
             kept = {str(row["event_id"]) for row in rows}
             lost = _signins(payload) - kept
             assert not lost, (case, applied, lost)
+
+
+def test_a_record_too_deep_for_the_fast_path_is_left_to_the_full_decoder() -> None:
+    """How deep the decoder may go depends on the depth of the stack it is called from, which
+    differs between the two paths: the fast path rejected records the full decoder read."""
+    deep_login = LOGIN[:-1] + ',"x":' + "[" * 5000 + "]" * 5000 + "}"
+    assert scan_trail(('{"Records":[' + deep_login + "]}").encode()) is None

@@ -302,7 +302,7 @@ def _read_bytes(result: FileResult, payload: bytes, limit: int) -> FileResult:
         return _finish(result, str(err))
     if rest is None:
         return result
-    gzipped = rest[:2] == GZIP_MAGIC
+    gzipped = payload[:2] == GZIP_MAGIC  # compressed like a log, wherever it was inflated
     binary = io.BufferedReader(io.BytesIO(rest))
     return _decode_stream(result, _bounded(binary, limit), gzipped)
 

@@ -133,16 +133,23 @@ def inflate(payload: bytes, limit: int) -> bytes | bytearray:
 
 MEMBER_START = GZIP_MAGIC + b"\x08"  # magic and method (deflate) of a gzip member
 MAX_RATIO = 1032  # DEFLATE inflates at most this many bytes per compressed byte
+MEMBER_CHECKS = 4  # places checked for a second member before the file is streamed anyway
 
 
 def _second_member(payload: bytes, limit: int) -> bool:
     """Whether a second gzip member starts somewhere: where the magic and method bytes are,
     the bytes before them must be one whole member, its checksum and size checked (compressed
     data holds the three bytes by chance in about one CloudTrail file in 200; those are not
-    streamed for it). An empty first member states no size to check, and counts."""
+    streamed for it). An empty first member states no size to check, and counts; so do more
+    than `MEMBER_CHECKS` places (each check inflates up to the whole file: a file made of
+    the three bytes would cost a quadratic time here, and the stream reads it once)."""
     view = memoryview(payload)
     at = stringzilla.Str(payload).find(MEMBER_START, 10)
+    checks = 0
     while at >= 0:
+        checks += 1
+        if checks > MEMBER_CHECKS:
+            return True
         stated = gzip_size(view[:at])
         if at >= 18 and stated == 0:
             return True

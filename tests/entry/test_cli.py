@@ -457,16 +457,21 @@ def test_ctrl_c_while_loading_is_the_same_line() -> None:
     assert (result.returncode, result.stderr) == (130, "signin-report: error: interrupted\n")
 
 
-def test_logs_dash_reads_standard_input(tmp_path: Path) -> None:
-    write_trail(tmp_path / "a.json.gz", [console_login(eventID="piped")])
-    result = subprocess.run(
-        [*command(), "--logs", "-", "--days", "3650", "--format", "json"],
-        input=(tmp_path / "a.json.gz").read_bytes(),
+def _piped(file: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """The command with `--logs -`, the file on its standard input."""
+    return subprocess.run(
+        [*command(), "--logs", "-", *args],
+        input=file.read_bytes(),
         capture_output=True,
         timeout=120,
         check=False,
         env=hermetic_env(),
     )
+
+
+def test_logs_dash_reads_standard_input(tmp_path: Path) -> None:
+    write_trail(tmp_path / "a.json.gz", [console_login(eventID="piped")])
+    result = _piped(tmp_path / "a.json.gz", "--days", "3650", "--format", "json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["summary"]["sign_ins"] == 1
@@ -480,14 +485,7 @@ def test_a_job_fed_through_a_pipe_keeps_one_history_scope(tmp_path: Path) -> Non
     history = tmp_path / "history"
     for since, until in (("2026-11-01", "2026-11-08"), ("2026-11-08", "2026-11-15")):
         window = ["--since", since, "--until", until]
-        result = subprocess.run(
-            [*command(), "--logs", "-", "--history", str(history), *window, "--format", "json"],
-            input=(tmp_path / "a.json.gz").read_bytes(),
-            capture_output=True,
-            timeout=120,
-            check=False,
-            env=hermetic_env(),
-        )
+        result = _piped(tmp_path / "a.json.gz", "--history", str(history), *window)
         assert result.returncode == 0, result.stderr
     meta = json.loads((history / "history.json").read_text())
     assert list(meta["scopes"]) == ["logs:/dev/stdin"]

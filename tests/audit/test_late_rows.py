@@ -501,3 +501,53 @@ def test_a_report_from_history_alone_settles_what_it_shows(tmp_path: Path) -> No
     assert root_times(rebuilt) == ["2026-11-07T10:00:00+00:00"]
     third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
     assert root_times(third) == []
+
+
+def test_the_copies_line_names_only_the_ids_held_twice(tmp_path: Path) -> None:
+    """A late altered copy arrives beside a late sign-in of its own id: the line about copies
+    counts the one id stored twice and spans its two records, not the other late row."""
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [root("X", "2026-11-04T20:00:00Z")])
+    week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    altered = {**root("X", "2026-11-04T22:00:00Z"), "sourceIPAddress": "203.0.113.66"}
+    write_trail(logs / "b.json.gz", [altered, root("L", "2026-11-04T23:30:00Z")])
+    second = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    copies = [w for w in second.warnings if "also name" in w]
+    assert copies == [
+        f"history {history}: 1 eventID of the window's sign-ins also names a different record "
+        "stored before it (2026-11-04T20:00:00+00:00 to 2026-11-04T22:00:00+00:00): shown "
+        "beside them (event_id_conflict)"
+    ]
+
+
+def test_the_late_line_counts_only_the_carried_rows_it_shows(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A failed run left two sign-ins unreported; the next run cannot read the day of one of
+    them. Its line counts the one it shows as carried over (it said two)."""
+    from analyzer.history.backends import LocalStore, StoreReadError
+
+    logs, history = tmp_path / "logs", tmp_path / "history"
+    write_trail(logs / "a.json.gz", [root("w1", "2026-11-01T09:00:00Z")])
+    week(logs, history, "2026-10-29T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+    write_trail(
+        logs / "b.json.gz", [root("w2", "2026-11-06T10:00:00Z"), root("w3", "2026-11-07T10:00:00Z")]
+    )
+    unfinished(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
+    read = LocalStore.read
+
+    def flaky(self: LocalStore, name: str) -> bytes | None:
+        if "day=2026-11-07" in name:
+            raise StoreReadError(f"cannot read {name}: throttled")
+        return read(self, name)
+
+    monkeypatch.setattr(LocalStore, "read", flaky)
+    third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
+    assert root_times(third) == ["2026-11-06T10:00:00+00:00"]
+    said = [w for w in third.warnings if "from before the window" in w]
+    assert said == [
+        f"history {history}: 1 sign-in event from before the window (2026-11-06T10:00:00+00:00 "
+        "to 2026-11-06T10:00:00+00:00) in no report yet (1 stored by another run whose report "
+        "was not out: it failed, or is still being made): reported here beside the window's "
+        "sign-ins"
+    ]

@@ -247,3 +247,19 @@ def test_the_first_weekly_run_of_a_month_closes_the_month_before(location: Any) 
     after = location()
     assert layout(after) == ["day=2026-11-02", "month=2026-10"]
     assert ids(after) == ["o1", "o2", "o4", "o3", "n1"]
+
+
+def test_a_run_never_closes_its_own_month(location: Any) -> None:
+    """A progress mark written by a machine whose clock ran ahead starts the collection after
+    this run's own start, in the next month: the run's month stays open (its rows stay day
+    parts, the next run merges into them) rather than being folded into a month part."""
+    history = location()
+    started = moment("2026-11-30T23:00:00")
+    history.record(
+        rows(("n1", "2026-11-30T22:30:00Z")),
+        [ScopeOutcome("logs:/x", True)],
+        collected=Window(moment("2026-11-30T22:30:00"), started),
+        started=started,
+        overlap=OVERLAP,
+    )
+    assert layout(location()) == ["day=2026-11-30"]

@@ -657,3 +657,15 @@ def test_rows_stay_unreported_until_settled_by_id_and_time(tmp_path: Path) -> No
         a,
         ("d", datetime(2026, 11, 2, 10, tzinfo=UTC)),
     ]
+
+
+def test_rows_of_one_time_are_stored_and_read_in_event_id_order(tmp_path: Path) -> None:
+    """Sign-ins sharing a second (a burst) come back ordered by eventID, whatever order the
+    run collected them in: the order a report lists them in and a later merge relies on."""
+    same = "2026-11-01T10:00:00Z"
+    record(
+        History.open(str(tmp_path)),
+        frame(("b", "2026-11-01T09:00:00Z"), ("c", same), ("a", same)),
+        window("2026-11-01", "2026-11-02"),
+    )
+    assert ids(History.open(str(tmp_path))) == ["b", "a", "c"]

@@ -65,9 +65,14 @@ class Meta:
         }
         if self.legacy_watermark is not None:
             document["watermark"] = _iso(self.legacy_watermark)
+        text = json.dumps(document, indent=2)
         if self.unreported:
-            document["unreported"] = [[event_id, _iso(at)] for event_id, at in self.unreported]
-        return json.dumps(document, indent=2).encode()
+            # A backfill notes every row it stores: one compact line, made by the C encoder
+            # (the indenting one is pure Python: 0.1 s for a week of 20,000 notes).
+            pairs = [[event_id, _iso(at)] for event_id, at in self.unreported]
+            listed = json.dumps(pairs, separators=(",", ":"))
+            text = f'{text.removesuffix("}").rstrip()},\n  "unreported": {listed}\n}}'
+        return text.encode()
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -99,6 +99,16 @@ class _Merge:
     added_rows: list[pa.Table] = field(default_factory=list)
 
 
+@dataclass
+class _Plan:
+    """What recording a frame merges where (`History._plan`)."""
+
+    new_rows: dict[str, pd.DataFrame]
+    stored: dict[str, list[_Part]]
+    compact: set[str]
+    empty: pd.DataFrame  # no rows, the frame's columns
+
+
 def _day_of(moment: Any) -> str:
     if moment is None or moment is pd.NaT or pd.isna(moment):
         return UNDATED
@@ -245,6 +255,7 @@ _CLASSIFIED = frozenset({
     "endpoint", "endpoint_scope", "endpoint_inferred", "data_issues",
 })  # fmt: skip
 SAME_EVENT = tuple(name for name in COLUMNS if name not in _CLASSIFIED)
+_SAME_EVENT_SCHEMA = pa.schema([ARROW_SCHEMA.field(name) for name in SAME_EVENT])
 
 
 def _first_copies(table: pa.Table, parts: Sequence[int] | None = None) -> pa.Table:
@@ -463,11 +474,9 @@ class History:
                 self.problems.append(problem)
         return tables
 
-    def _merge(self, frame: pd.DataFrame, closed_before: date) -> _Merge:
-        """Merge the new rows into their periods (a day, or a closed month), and fold the
-        day parts of closed months into their month's part (histories written before months
-        were compacted, and the days of a month that just closed)."""
-        merge = _Merge()
+    def _plan(self, frame: pd.DataFrame, closed_before: date) -> _Plan:
+        """The new rows by period, the stored parts by the period they belong in, and the
+        months whose day parts are to be folded into one part."""
         rows = frame[list(COLUMNS)]
         parts = self._parts()
         compacted = {part.period for part in parts if part.rank == 0}
@@ -481,9 +490,34 @@ class History:
             for target, found in stored.items()
             if target.startswith(MONTH) and (len(found) > 1 or found[0].period != target)
         }
-        for target in sorted(set(new_rows) | compact):
-            new = new_rows.get(target, rows.iloc[:0])
-            fresh, days, added = self._merge_period(target, new, stored.get(target, []))
+        return _Plan(new_rows, stored, compact, rows.iloc[:0])
+
+    def _stored_first(self, plan: _Plan) -> list[pa.Table]:
+        """(event_id, event_time) of the rows that merging `plan` will store first, found as
+        `_merge_period` finds them (on the columns telling a copy) but writing nothing: what
+        a run noting its rows notes before it writes a part."""
+        found: list[pa.Table] = []
+        for target, new in sorted(plan.new_rows.items()):
+            tables, _, _ = self._tables(plan.stored.get(target, []), SAME_EVENT)
+            existing = _first_copies(pa.concat_tables(tables)) if tables else None
+            before = 0 if existing is None else existing.num_rows
+            incoming = pa.Table.from_pandas(
+                new[list(SAME_EVENT)], schema=_SAME_EVENT_SCHEMA, preserve_index=False
+            )
+            merged = _first_copies(
+                incoming if existing is None else pa.concat_tables([existing, incoming])
+            )
+            found.append(merged.select(["event_id", "event_time"]).slice(before))
+        return found
+
+    def _merge(self, plan: _Plan) -> _Merge:
+        """Merge the new rows into their periods (a day, or a closed month), and fold the
+        day parts of closed months into their month's part (histories written before months
+        were compacted, and the days of a month that just closed)."""
+        merge = _Merge()
+        for target in sorted(set(plan.new_rows) | plan.compact):
+            new = plan.new_rows.get(target, plan.empty)
+            fresh, days, added = self._merge_period(target, new, plan.stored.get(target, []))
             merge.duplicates += len(new) - fresh
             merge.added += fresh
             merge.days += days
@@ -532,14 +566,17 @@ class History:
     ) -> RunResult:
         """Store the collected rows and this run's progress, as the one writer: rows first,
         then `history.json` merged with what other runs recorded meanwhile. With
-        `note_unreported` (a run about to report them), the rows stored first are noted in
-        `history.json` as unreported in the same write, so that a run that ends before its
-        report is out leaves them to the next one (`unreported_rows`, `settle`): a copy of
-        a stored row is not stored, so a run reading a reported week again notes nothing."""
+        `note_unreported` (a run about to report them), the rows it will store first are
+        noted in `history.json` as unreported before any part is written, so that a run that
+        ends before its report is out, even between a part and its progress, leaves them to
+        the next one (`unreported_rows`, `settle`): a copy of a stored row is not stored, so
+        a run reading a reported week again notes nothing."""
         with self.store.writer(wait_seconds()):
             cleaned: tuple[str, ...] = tuple(self.store.clean())
-            merge = self._merge(frame, _closed_before(collected, started, overlap))
-            fresh = _dated(merge.added_rows) if note_unreported else []
+            plan = self._plan(frame, _closed_before(collected, started, overlap))
+            if note_unreported:
+                self._note(_dated(self._stored_first(plan)))
+            merge = self._merge(plan)
             line = {
                 "at": datetime.now(UTC).isoformat(),
                 "since": collected.since.isoformat() if collected.since else None,
@@ -555,8 +592,6 @@ class History:
                 record(meta, outcomes, collected, started, overlap)
                 meta.schema_version = SCHEMA_VERSION
                 meta.runs.append(line)
-                known = set(meta.unreported)
-                meta.unreported += [key for key in fresh if key not in known]
                 self.meta = meta
                 return meta.to_bytes()
 
@@ -564,6 +599,24 @@ class History:
         self.meta.exists = True
         added_rows = pa.concat_tables(merge.added_rows) if merge.added_rows else None
         return RunResult(merge.added, merge.duplicates, merge.days, cleaned, added_rows)
+
+    def _note(self, keys: list[tuple[str, datetime]]) -> None:
+        """Note rows as unreported before they are stored (under the writer's lock): a run
+        that dies between writing a part and `history.json` leaves them noted, and the next
+        run reports them (finding them stored, it would not store them first again). A row
+        noted and never stored (the run died before its part) is stored and shown by the
+        run that collects it again."""
+        if not keys:
+            return
+
+        def change(raw: bytes | None) -> bytes:
+            meta = parse_meta(raw, str(self.store))
+            known = set(meta.unreported)
+            meta.unreported += [key for key in keys if key not in known]
+            self.meta = meta
+            return meta.to_bytes()
+
+        self.store.update(META, change)
 
     def unreported_rows(self) -> pa.Table:
         """(event_id, event_time) of the rows collecting runs stored first that no report

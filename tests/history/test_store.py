@@ -432,6 +432,46 @@ def test_a_crash_at_every_write_point_loses_nothing_stored_before(
         assert crashed_at >= 7  # 3 parts written, 3 removed, the metadata: every point tried
 
 
+def test_a_crash_at_every_write_point_leaves_each_new_row_stored_noted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run recording for a report dies after any single store operation: every row it
+    stored first is noted as unreported, so the next weekly run (whose window starts after
+    them, and which finds them stored already) still reports them. Noted with the progress
+    alone, a crash between the parts and `history.json` left rows stored that no report
+    would ever show."""
+    location = str(tmp_path / "h")
+    base = [(f"b{d}", f"2026-11-0{d}T10:00:00Z") for d in (1, 2, 3)]
+    extra = [(f"x{d}", f"2026-11-0{d}T11:00:00Z") for d in (1, 2, 3)]
+    crashed_at = 0
+    for budget in range(20):
+        import shutil
+
+        shutil.rmtree(location, ignore_errors=True)
+        record(History.open(location), frame(*base), window("2026-11-01", "2026-11-04"))
+        crashing = History.open(location)
+        _crash_after(crashing.store, budget, monkeypatch)
+        try:
+            crashing.record(
+                frame(*base, *extra),
+                [ScopeOutcome(SCOPE, True)],
+                collected=window("2026-11-01", "2026-11-04"),
+                started=NOW,
+                overlap=OVERLAP,
+                note_unreported=True,
+            )
+        except _Crash:
+            crashed_at += 1
+        else:
+            break
+        finally:
+            monkeypatch.undo()
+        after = History.open(location)
+        stored_first = set(ids(after)) - {b for b, _ in base}
+        assert stored_first <= {key for key, _ in after.meta.unreported}, f"crash at {budget}"
+    assert crashed_at >= 5
+
+
 def test_the_notebook_api_warns_about_skipped_parts(tmp_path: Path) -> None:
     from analyzer.api import SkippedInputWarning, load_history
 

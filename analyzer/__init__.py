@@ -50,7 +50,7 @@ if TYPE_CHECKING:
         Outcome,
         Severity,
     )
-    from analyzer.domain.window import Window
+    from analyzer.domain.window import Window, WindowError
     from analyzer.findings.config import FindingsConfig, load_config
     from analyzer.findings.engine import Finding, RuleResults, evaluate_rules, run_rules
     from analyzer.frame.collect import Collection, collect
@@ -124,6 +124,7 @@ _HOME: dict[str, str] = {
     "SkippedInputError": "analyzer.api",
     "SkippedInputWarning": "analyzer.api",
     "Window": "analyzer.domain.window",
+    "WindowError": "analyzer.domain.window",
     "build_report": "analyzer.reports",
     "by_endpoint": "analyzer.reports",
     "by_user": "analyzer.reports",
@@ -186,6 +187,7 @@ __all__ = [
     "Sources",
     "Status",
     "Window",
+    "WindowError",
     "build_report",
     "by_endpoint",
     "by_user",

@@ -18,7 +18,7 @@ from analyzer.audit.run import AuditRun, run_audit
 from analyzer.aws import DEFAULT_MAX_ATTEMPTS
 from analyzer.domain.coverage import RegionCoverage
 from analyzer.domain.values import Engine, Severity
-from analyzer.domain.window import Window, parse_moment, resolve_window
+from analyzer.domain.window import Window, WindowError, parse_moment, resolve_window
 from analyzer.findings.config import FindingsConfig
 from analyzer.frame.collect import Collection, collect
 from analyzer.render.formats import OutputFormat
@@ -38,12 +38,20 @@ class SkippedInputError(RuntimeError):
 
 
 def _window(since: Moment | None, until: Moment | None) -> Window | None:
+    """The window asked for, open at either end; an empty one is the CLI's error too (a
+    reversed pair read nothing and said nothing)."""
     if since is None and until is None:
         return None
-    return Window(
+    window = Window(
         parse_moment(since, "since") if since is not None else None,
         parse_moment(until, "until") if until is not None else None,
     )
+    if window.since is not None and window.until is not None and window.since >= window.until:
+        raise WindowError(
+            f"the window is empty: since {window.since.isoformat()} is not before until "
+            f"{window.until.isoformat()}"
+        )
+    return window
 
 
 def collect_logs(

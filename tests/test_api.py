@@ -134,3 +134,15 @@ def test_write_report_takes_a_path_or_a_stream(tmp_path: Path) -> None:
     result.write_report(stream)
     assert path.read_text(encoding="utf-8") == stream.getvalue() == result.text
     assert (tmp_path / "again.json").read_text(encoding="utf-8") == result.text
+
+
+@pytest.mark.parametrize("reader", ["read_logs", "collect_logs", "load_history"])
+def test_an_empty_window_is_refused_by_every_reader(reader: str, tmp_path: Path) -> None:
+    """As the CLI refuses it: a reversed window read nothing and said nothing."""
+    import analyzer
+
+    read = getattr(analyzer, reader)
+    with pytest.raises(analyzer.WindowError, match="the window is empty: since 2026-11-09"):
+        read(tmp_path, since="2026-11-09", until="2026-11-02")
+    with pytest.raises(analyzer.WindowError, match="the window is empty"):
+        read(tmp_path, since="2026-11-02", until="2026-11-02")

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from analyzer.findings.columns import NAT, arrow_of, equals, flag, micros_of, starts_with
 from analyzer.findings.model import EVIDENCE_COLUMNS, EvidenceRows
 from analyzer.findings.windows import segment_starts
+from analyzer.frame.compact import schema_text
 from analyzer.reports.common import LOGIN, analyzed, arrow_column
 from analyzer.reports.grouping import Encoded, sharing
 
@@ -139,8 +140,9 @@ class RuleInput:
     @classmethod
     def of(cls, frame: pd.DataFrame, *, narrow: bool = True) -> RuleInput:
         """`narrow`: keep only the analyzed columns (the report window's frame); a history
-        baseline is read as given."""
-        return cls(analyzed(frame) if narrow else frame)
+        baseline is read as given. Text in another string type (`compact.schema_text`) is
+        made the schema's, so that evidence has the documented dtypes."""
+        return cls(schema_text(analyzed(frame) if narrow else frame))
 
     def __len__(self) -> int:
         return len(self.frame)

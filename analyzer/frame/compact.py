@@ -81,10 +81,43 @@ def compacted(frame: pd.DataFrame, names: Collection[str] = COMPACT_COLUMNS) -> 
     return pd.DataFrame(columns, index=frame.index)
 
 
+def _other_text(column: pd.Series) -> bool:
+    """Text held in another type than the schema's Arrow string: pandas' own string dtype
+    (what `pd.read_parquet` without `dtype_backend="pyarrow"` and `astype("string")` give),
+    or Arrow's large or view strings."""
+    import pandas as pd
+
+    dtype = column.dtype
+    if isinstance(dtype, pd.ArrowDtype):
+        kind = dtype.pyarrow_dtype
+        return bool(pa.types.is_large_string(kind) or pa.types.is_string_view(kind))
+    return isinstance(dtype, pd.StringDtype)
+
+
+def schema_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its text columns as the schema's Arrow strings; the frame itself when
+    they are (the usual case: nothing is copied). A frame read by `pd.read_parquet` holds
+    large strings, which Arrow's kernels do not mix with the strings the reports join them
+    with: every report table but two failed on one."""
+    import pandas as pd
+
+    if not any(_other_text(frame[name]) for name in frame.columns):
+        return frame
+    columns: dict[str, pd.Series] = {}
+    for name in frame.columns:
+        column = frame[name]
+        if _other_text(column):
+            values = pa.array(column, from_pandas=True).cast(pa.string())
+            column = _series_of(values, column)
+        columns[name] = column
+    return pd.DataFrame(columns, index=frame.index)
+
+
 def plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with the documented dtypes again (nothing copied when nothing is encoded)."""
     import pandas as pd
 
+    frame = schema_text(frame)
     if not any(is_compact(frame[name]) for name in frame.columns):
         return frame
     columns: dict[str, pd.Series] = {}

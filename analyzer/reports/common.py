@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyzer.frame.compact import plain, stored
+from analyzer.frame.compact import plain, schema_text, stored
 from analyzer.frame.schema import REPORT_COLUMNS
 from analyzer.frame.take import taken
 from analyzer.reports.grouping import ArrowColumn, Encoded, Mask, Positions, Times, paired
@@ -94,7 +94,7 @@ class Rows:
     """
 
     def __init__(self, frame: pd.DataFrame) -> None:
-        self.frame = frame
+        self.frame = schema_text(frame)
         self._positions: dict[str, Positions | None] = {"all": None}
         self._encoded: dict[tuple[str, str], Encoded] = {}
         self._times: dict[tuple[str, str], Times] = {}

@@ -49,3 +49,34 @@ def test_readme_states_the_json_lines_span_size_the_code_uses() -> None:
         f"from {2 * SPAN_BYTES // MIB} MiB, or when it is larger than the limit, it is cut "
         f"into spans of about {SPAN_BYTES // MIB} MiB" in text
     )
+
+
+def test_readme_80_column_excerpt_is_what_the_command_prints() -> None:
+    """Every line of README's 80-column excerpt, in order, as the command prints it (the
+    footer once wrapped to a second line the excerpt did not show)."""
+    import shlex
+    import subprocess
+
+    from tests.conftest import hermetic_env
+    from tests.entry.test_cli import command
+
+    said = re.search(
+        r"Excerpt of `(COLUMNS=80 signin-report[^`]+)`:\n\n```text\n(.*?)```", README, re.S
+    )
+    assert said is not None
+    words = shlex.split(said.group(1).replace("\n", " "))
+    result = subprocess.run(
+        [*command(), *words[2:]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=hermetic_env(COLUMNS="80"),
+        cwd=ROOT,
+    )
+    printed = [line.rstrip() for line in result.stdout.splitlines()]
+    assert max(map(len, printed)) <= 80
+    at = 0
+    for line in (line.rstrip() for line in said.group(2).splitlines()):
+        assert line in printed[at:], line
+        at = printed.index(line, at) + 1

@@ -225,6 +225,13 @@ def check_filters(request: AuditRequest) -> None:
     tree would get every account's sign-ins), and event history holds one account."""
     sources = request.sources
     from analyzer.sources.athena_table import is_region
+    from analyzer.sources.s3 import S3Location, S3LocationError
+
+    for url in sources.s3:  # before credentials are looked for: a usage error, not theirs
+        try:
+            S3Location.parse(url)
+        except S3LocationError as err:
+            raise RequestError(str(err), subject="s3") from None
 
     # Names checked before any AWS call: a malformed region reached botocore in a setup
     # thread of an organization run and ended it as an internal error.
@@ -357,6 +364,10 @@ class AuditRun:
                 "location, a trail, or discover the trails",
                 subject="engine",
             )
+        if request.sources.engine is Engine.athena:
+            from analyzer.aws.athena_setup import check_options
+
+            check_options(request.sources.athena)
         if request.delivery.wanted:
             self._delivery_credentials()
         if request.history is not None:

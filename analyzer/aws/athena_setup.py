@@ -129,10 +129,7 @@ def athena_runner(
     session: Any, s3: Any, options: AthenaOptions, *, region: str, config: Any
 ) -> AthenaRunner:
     """The runner for real Athena, with a client from the run's session."""
-    if options.output is not None and not options.output.startswith("s3://"):
-        raise LiveSetupError(
-            f"--athena-output {options.output!r} is not an s3://bucket/prefix/ URL"
-        )
+    check_options(options)
     database = _split(options.table)[0] if options.table else options.database
     return AthenaRunner(
         session.client("athena", region_name=region, config=config),
@@ -234,11 +231,7 @@ def plan_athena(
     and regions per location), then tables, then the queries' plan."""
     if window.since is None or window.until is None:
         raise LiveSetupError("--engine athena needs a bounded window")
-    if not options.table:
-        try:
-            name_literal(options.database, "--athena-database")
-        except AthenaPlanError as err:
-            raise LiveSetupError(str(err)) from None
+    check_options(options)
     listing = Coverage()
     by_table = list_partitions(window, locations, s3, listing, accounts, regions)
     check_scan(by_table, options.max_scan_gb)
@@ -254,6 +247,22 @@ def plan_athena(
             table = ensure_table(glue, database, table_location, {p.region for p in partitions})
         jobs.extend(_jobs(database, table, partitions, window, limits))
     return AthenaSource(jobs, listing, runner, progress=progress)
+
+
+def check_options(options: AthenaOptions) -> None:
+    """The forms of the `--athena-*` values: checked before the run finds credentials (a
+    misspelt table name is a usage error, not a missing-credentials one)."""
+    if options.output is not None and not options.output.startswith("s3://"):
+        raise LiveSetupError(
+            f"--athena-output {options.output!r} is not an s3://bucket/prefix/ URL"
+        )
+    if options.table:
+        _split(options.table)
+        return
+    try:
+        name_literal(options.database, "--athena-database")
+    except AthenaPlanError as err:
+        raise LiveSetupError(str(err)) from None
 
 
 def _split(qualified: str) -> tuple[str, str]:

@@ -219,8 +219,9 @@ class TableRenderer(Renderer):
             limit = None
             if self.max_rows and key in CAPPED_SECTIONS and len(table) > self.max_rows:
                 caption = Text(
-                    f"{self.max_rows} of {len(table)} rows shown; all of them: --rows 0, "
-                    "or --format csv / json / markdown / html",
+                    # (one line of an 80-column terminal, a six-digit count included)
+                    f"{self.max_rows} of {len(table)} rows shown; all: --rows 0, or "
+                    "--format csv/json/markdown/html",
                     style="italic",
                 )
                 limit = self.max_rows  # only the rows shown become Python values

@@ -210,6 +210,34 @@ def test_strict_passes_on_clean_input(tmp_path: Path) -> None:
         (["--logs", "sample_logs", "--sns-topic", "arn:aws:sns:…:t"], 2, "not an SNS topic ARN"),
         (["--logs", "sample_logs", "--sns-topic", "arn:aws:sns:us-east-1:12:t"], 2, "12-digit"),
         (["--logs", "sample_logs", "--fail-on", "urgent"], 2, "'urgent' is not one of"),
+        # the forms of AWS locations, before credentials are looked for (there are none)
+        (["--s3", "notaurl", "--days", "7"], 2, "--s3: 'notaurl' is not an S3 URL"),
+        (["--s3", "s3://b/AWSLogs/111122223333/", "--days", "7"], 2, "points inside a trail"),
+        (
+            ["--s3", "s3://b/", "--engine", "athena", "--athena-table", "notdotted", "--days", "7"],
+            2,
+            "(expected database.table)",
+        ),
+        (
+            [
+                "--s3",
+                "s3://b/",
+                "--engine",
+                "athena",
+                "--athena-database",
+                "No-Such",
+                "--days",
+                "7",
+            ],
+            2,
+            "--athena-database 'No-Such' is not a Glue name",
+        ),
+        (
+            ["--s3", "s3://b/", "--engine", "athena", "--athena-output", "out", "--days", "7"],
+            2,
+            "--athena-output 'out' is not an s3://bucket/prefix/ URL",
+        ),
+        (["--s3", "s3://b/", "--days", "7"], 4, "no AWS credentials found"),
         (["--source", "nosuch"], 2, "'nosuch' is not one of"),
         (
             ["--logs", "sample_logs", "--output", "/nonexistent/dir/r.txt"],

@@ -265,7 +265,9 @@ def _finish(result: FileResult, reason: str, *, warn: bool = True) -> FileResult
 
 
 def looks_like_log(name: str, gzipped: bool) -> bool:
-    return gzipped or name.lower().endswith(LOG_SUFFIXES)
+    """Named or compressed like a log; or a stream (`--logs -`, `<(...)`), which is only
+    ever read because the user named it (it said nothing when it held no JSON)."""
+    return gzipped or name.lower().endswith(LOG_SUFFIXES) or name.startswith("/dev/")
 
 
 def _decode_stream(result: FileResult, stream: _Bounded, gzipped: bool) -> FileResult:

@@ -506,6 +506,19 @@ def test_logs_dash_reads_standard_input(tmp_path: Path) -> None:
     assert report["coverage"]["inputs"] == ["/dev/stdin"]
 
 
+def test_text_on_standard_input_is_named_with_its_reason(tmp_path: Path) -> None:
+    """A stream is only read because the user named it: text that is not JSON gets its
+    line, as a file named like a log does (only the final "nothing could be read" came)."""
+    (tmp_path / "notes").write_text("hello\n")
+    result = _piped(tmp_path / "notes", "--days", "3")
+    assert result.returncode == 4
+    assert result.stderr.decode().splitlines() == [
+        "signin-report: warning: /dev/stdin: not a JSON file (holds text that is not JSON); "
+        "named or compressed like a log",
+        "signin-report: error: no CloudTrail log file could be read from /dev/stdin",
+    ]
+
+
 def test_a_job_fed_through_a_pipe_keeps_one_history_scope(tmp_path: Path) -> None:
     """`--logs -` reads /dev/stdin, which resolves to the pipe of one process: each run made
     a scope of its own in history.json and was never widened by the run before it."""

@@ -20,6 +20,13 @@ bytes. Why a skipped record cannot be a sign-in candidate:
   at all beside one without `eventSource`, or an `"eventSource":"` key nested right after a
   string ending in `Z`. CloudTrail writes neither.
 
+A record is cut out from the `{"eventVersion":` before a hit, so every such start must be
+a record's: a record's parameters (written as the caller sent them, a failed call's too) can
+hold a list of objects shaped like a sign-in, each followed by an object starting the same
+way, which adds one of every other counted key per forged record and was cut out as a sign-in
+the full decoder never saw. Counting the starts too closes it: a cut ends at the next start,
+which a nested forgery must bring along uncounted by the rest.
+
 Two more checks keep a record out of sight of the counts from passing: every `"eventSource":`
 key (whatever its value) must be a counted one, so a record whose last `eventSource` is not a
 string (JSON keeps the last of two keys; it is then a sign-in by its name) goes to the full
@@ -27,16 +34,16 @@ decoder; and no `"CloudTrailEvent"` key may appear, since LookupEvents output ca
 records in escaped strings that no marker or count sees (a lookup document appended after
 the trail document, which the full decoder reads too).
 
-What the fast path still reads otherwise than the full decoder, all of it made by hand,
-none of it dropping without a line a sign-in the full decoder keeps (an adversarial fuzz of
+What the fast path still reads otherwise than the full decoder, all of it made by hand, none
+of it dropping without a line a sign-in the full decoder keeps (an adversarial fuzz of
 150,000 files, `tests/sources/test_decoder_fuzz.py` for the rest):
-a record that is not valid JSON and holds no marker (counted; the full decoder stops there
-and keeps none after it), a second top-level `"Records"` key or another top-level key beside
-it (each needs a separator forged in a nested object, as above), an item with none of the
-counted keys between two records (the later records' indexes shift by one), a gzip member
-followed by bytes whose last four state its size (dropped without a line), and a record
-nested within a few levels of Python's recursion limit (read or rejected by how deep the
-caller's stack is, on either path).
+a record that is not valid JSON, holds no marker and whose brackets do not show where it
+ends (counted; the full decoder stops there and keeps none after it), a second top-level
+`"Records"` key or another top-level key beside it (each needs a separator forged in a
+nested object, as above), an item with none of the counted keys between two records (the
+later records' indexes shift by one), a gzip member followed by bytes whose last four state
+its size (dropped without a line), and a record nested within a few levels of Python's
+recursion limit (read or rejected by how deep the caller's stack is, on either path).
 
 CloudTrail writes compact JSON whose records each begin with `{"eventVersion":`, so the record
 around a hit is cut out between the record start before it and the next record start after
@@ -266,6 +273,8 @@ def scan_trail(raw: bytes | bytearray) -> Scanned | None:
     if text.count(NAME_KEY) != records or text.count(SEPARATOR) != records - 1:
         return None
     if text.count(ANY_SOURCE_KEY) != records or text.find(LOOKUP_KEY) >= 0:
+        return None
+    if text.count(RECORD_START) != records:  # an object nested in a record starts like one
         return None
     hits = _hits(text)
     if not hits:

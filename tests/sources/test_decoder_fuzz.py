@@ -382,3 +382,34 @@ def test_gzip_that_is_not_json_is_reported_whichever_path_inflated_it() -> None:
     result = read_payload(payload, "f", LIMIT)
     assert _outcome(result) == _outcome(_full(payload))
     assert [p.culprit for p in result.coverage.problems] == ["f"]
+
+
+def test_a_sign_in_shaped_object_nested_in_a_record_is_not_cut_out_as_one() -> None:
+    """A failed API call logs its parameters as the caller sent them: an object shaped like
+    a root sign-in, in a list of a record's requestParameters and followed by another object
+    starting `{"eventVersion":`, passed every count (it adds one of each counted key), and
+    the fast path cut it out as a sign-in the full decoder never saw (an adversarial review).
+    Also nested in a map, and several in a row."""
+    fake = json.dumps(
+        console_login(eventID="FORGED", userIdentity={"type": "Root", "accountId": "1" * 12}),
+        separators=(",", ":"),
+    )
+    follower = '{"eventVersion":"x"}'
+
+    def call(event_id: str) -> dict[str, Any]:  # keys in CloudTrail's order
+        return {
+            "eventVersion": "1.11", "eventTime": "2026-11-05T10:00:00Z",
+            "eventSource": "ec2.amazonaws.com", "eventName": "CreateTags", "eventID": event_id,
+        }  # fmt: skip
+
+    for nested in (
+        '{"items":["X",' + fake + "," + follower + "]}",
+        '{"items":[{"a":1},' + fake + "," + follower + "]}",
+        '{"m":{"k":[' + fake + "," + fake.replace("FORGED", "F2") + "," + follower + "]}}",
+    ):
+        outer = {**call("outer"), "requestParameters": json.loads(nested)}
+        for records in ([call("before"), outer], [outer, call("after")], [outer]):
+            payload = json.dumps({"Records": records}, separators=(",", ":")).encode()
+            got = read_payload(payload, "f", LIMIT)
+            assert _outcome(got) == _outcome(_full(payload)), nested[:40]
+            assert not got.candidates

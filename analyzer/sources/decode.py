@@ -636,10 +636,21 @@ def _records_one_by_one(
         where = f"{name}#Events[{index}]" if key == "Events" else f"{name}#{index}"
         try:
             value, end = decoder.raw_decode(text, position)
-        except json.JSONDecodeError:
-            raise UnreadableFile(
-                f"truncated or invalid JSON in record {index}{_at(error)}"
-            ) from None
+        except json.JSONDecodeError as err:
+            # A record the decoder refuses (a raw control character, a stray byte) ends
+            # where its brackets and strings say, if a separator or the array's end follows:
+            # it costs that record, not every record after it.
+            end_of_value = _record_end(text, position)
+            if end_of_value is None:
+                raise UnreadableFile(
+                    f"truncated or invalid JSON in record {index}{_at(error)}"
+                ) from None
+            coverage.records_scanned += 1
+            if might_be_signin(text[position:end_of_value]):
+                coverage.reject_record(where, f"record is not valid JSON ({_column(err)})")
+            position = end_of_value
+            index += 1
+            continue
         except (ValueError, RecursionError) as err:
             end_of_value = value_end(text, position)
             if end_of_value is None:
@@ -659,6 +670,21 @@ def _records_one_by_one(
             yield from _item(value, name, index, coverage)
         position = end
         index += 1
+
+
+def _record_end(text: str, start: int) -> int | None:
+    """Where the record starting at `start` ends by its brackets and strings, when an item
+    separator or the array's end follows it; None otherwise (the file is cut short, or the
+    record's damage hides where it ends)."""
+    if text[start] != "{":
+        return None
+    end = value_end(text, start)
+    if end is None:
+        return None
+    following = end
+    while following < len(text) and text[following] in " \t\r\n":
+        following += 1
+    return end if following < len(text) and text[following] in ",]" else None
 
 
 def _column(error: json.JSONDecodeError) -> str:

@@ -342,3 +342,28 @@ def test_a_character_device_given_directly_is_read_as_a_stream() -> None:
     coverage = Coverage()
     assert files_under([Path("/dev/null")], None, coverage) == [Path("/dev/null")]
     assert not coverage.files_skipped
+
+
+@pytest.mark.parametrize("layout", ["compact", "compact gzip", "indented"])
+@pytest.mark.parametrize("byte", ["\x00", "\x1b", "\n", "\t"])
+def test_a_record_the_decoder_refuses_costs_that_record_only(
+    tmp_path: Path, layout: str, byte: str
+) -> None:
+    """A raw control character in a string (a file changed by hand or by a broken tool)
+    stopped the decoder: every record after it in the file was lost (an adversarial review).
+    The sign-in holding it is rejected with its line; a non-sign-in holding one is counted."""
+    records = [console_login(eventID=f"s{n}") for n in range(6)]
+    records[1]["userAgent"] = "Mozilla@@"
+    records.insert(3, {**api_call("noise"), "sourceIPAddress": "192.0.2.1", "userAgent": "c@@"})
+    text = json.dumps({"Records": records}, indent=None if "compact" in layout else 1)
+    if "compact" in layout:
+        text = text.replace(", ", ",").replace(": ", ":")
+    data = text.replace("@@", byte).encode()
+    path = tmp_path / ("f.json.gz" if "gzip" in layout else "f.json")
+    path.write_bytes(gzip.compress(data) if "gzip" in layout else data)
+    found, coverage = read(path)
+    assert [r["eventID"] for r in found if isinstance(r, dict)] == ["s0", "s2", "s3", "s4", "s5"]
+    assert coverage.records_scanned == 7
+    assert coverage.records_rejected == 1
+    [line] = problems(coverage)
+    assert line.startswith(f"{path}#1: record is not valid JSON (Invalid control character")

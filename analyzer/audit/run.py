@@ -225,9 +225,18 @@ def check_filters(request: AuditRequest) -> None:
     tree would get every account's sign-ins), and event history holds one account."""
     sources = request.sources
     from analyzer.sources.athena_table import is_region
-    from analyzer.sources.s3 import S3Location, S3LocationError
 
+    if sources.identity_center_region is not None and (
+        sources.logs or sources.reads_s3 or not request.collects
+    ):
+        raise RequestError(
+            "collects portal events from event history (LookupEvents) only: trail files and "
+            "buckets hold them already, and a history report alone collects nothing",
+            subject="identity_center_region",
+        )
     for url in sources.s3:  # before credentials are looked for: a usage error, not theirs
+        from analyzer.sources.s3 import S3Location, S3LocationError  # (botocore: AWS runs only)
+
         try:
             S3Location.parse(url)
         except S3LocationError as err:

@@ -24,6 +24,7 @@ import typer
 import typer.core
 
 from analyzer.audit.request import (
+    DEFAULT_OVERLAP,
     AuditRequest,
     AuditResult,
     Aws,
@@ -84,6 +85,7 @@ FLAGS = {
     "engine": "--engine",
     "accounts": "--accounts",
     "regions": "--regions",
+    "identity_center_region": "--identity-center-region",
 }
 # What the user can do instead, in this command's words.
 REMEDIES = {
@@ -683,15 +685,16 @@ def signin_report(
         ),
     ] = None,
     overlap: Annotated[
-        int,
+        int | None,
         _option(
             metavar="MIN",
             min=0,
             help="With --history: minutes before a source's progress mark to read again "
-            "(CloudTrail delivers late).",
+            "(CloudTrail delivers late; default 120).",
             rich_help_panel=AUDIT,
+            show_default=False,
         ),
-    ] = 120,
+    ] = None,
     config: Annotated[
         Path | None,
         _option(
@@ -840,6 +843,8 @@ def signin_report(
         )
         if engine is not Engine.athena and athena != AthenaOptions():
             raise _usage("the --athena-* options need --engine athena")
+        if overlap is not None and history is None:
+            raise _usage("--overlap applies only with --history (it widens a source's re-read)")
         sources = Sources(
             logs=(*map(_stdin_dash, logs or ()), *((sample_path(),) if sample else ())),
             s3=tuple(s3 or ()),
@@ -860,7 +865,7 @@ def signin_report(
             window=_window(days, since, until),
             sources=sources,
             history=history,
-            overlap=timedelta(minutes=overlap),
+            overlap=DEFAULT_OVERLAP if overlap is None else timedelta(minutes=overlap),
             findings=_config(config),
             delivery=Delivery(report_s3=report_s3, sns_topic=sns_topic),
             fail_on=fail_on,

@@ -238,6 +238,14 @@ def test_strict_passes_on_clean_input(tmp_path: Path) -> None:
             "--athena-output 'out' is not an s3://bucket/prefix/ URL",
         ),
         (["--s3", "s3://b/", "--days", "7"], 4, "no AWS credentials found"),
+        # options that would change nothing are refused rather than ignored
+        (["--sample", "--days", "7", "--overlap", "30"], 2, "--overlap applies only with"),
+        (
+            ["--sample", "--days", "7", "--identity-center-region", "auto"],
+            2,
+            "--identity-center-region: collects portal events from event history",
+        ),
+        (["--history", "h", "--identity-center-region", "eu-west-1"], 2, "a history report"),
         (["--source", "nosuch"], 2, "'nosuch' is not one of"),
         (
             ["--logs", "sample_logs", "--output", "/nonexistent/dir/r.txt"],

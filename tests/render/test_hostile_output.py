@@ -228,3 +228,22 @@ def test_one_problem_is_listed_and_single_sections_stay_single_tables() -> None:
     ]
     assert _csv(_problems_report([]), ["problems"]) == [["culprit", "problem", "input"]]
     assert ["section", "problems"] not in _csv(_problems_report([]), ["summary", "problems"])
+
+
+@pytest.mark.parametrize("fmt", list(OutputFormat))
+def test_a_hostile_account_id_is_inert_in_every_format_header_included(fmt: OutputFormat) -> None:
+    """The account ids reach the HTML report's header line, which wrote them raw (escaped
+    for HTML only): `cat report.html` retitled the terminal, and a bidi override reordered
+    the line in a browser (an adversarial review)."""
+    from analyzer.frame.schema import frame_from_rows
+    from analyzer.normalize import normalize_record
+    from tests.conftest import console_login
+
+    hostile = "\x1b]0;PWNED\x07\x1b[2J\u202eevil"
+    record = console_login(recipientAccountId=hostile)
+    record["userIdentity"] = {"type": "IAMUser", "userName": "alice", "accountId": hostile}
+    normalized = normalize_record(record, "t#0")
+    assert normalized is not None
+    text = render(frame_from_rows([normalized.row]), fmt)
+    raw = {chr(point) for point in [*range(0x20), *range(0x7F, 0xA0)]} - {"\t", "\n", "\r"}
+    assert not (raw | {"\u202e"}) & set(text), sorted((raw | {"\u202e"}) & set(text))

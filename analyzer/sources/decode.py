@@ -566,7 +566,7 @@ def _json_lines(
             continue
         if isinstance(value, dict) and not _looks_like_record(value):
             try:  # a whole document on one line (trail files concatenated with newlines)
-                yield from _document(value, where, coverage)
+                yield from _document(value, where, coverage, _has_escaped_bytes(line))
             except UnreadableFile as err:
                 coverage.reject_record(where, str(err))
             continue
@@ -661,13 +661,14 @@ def _records_one_by_one(
             position = end_of_value
             index += 1
             continue
+        escaped = _has_escaped_bytes(text[position:end])
         if key == "Events":
-            yield from _lookup_events([value], name, coverage, first=index)
-        elif _has_escaped_bytes(text[position:end]) and is_signin_candidate(value):
+            yield from _lookup_events([value], name, coverage, first=index, escaped=escaped)
+        elif escaped and is_signin_candidate(value):
             coverage.records_scanned += 1
             coverage.reject_record(where, NOT_UTF8)
         else:
-            yield from _item(value, name, index, coverage)
+            yield from _item(value, name, index, coverage, escaped)
         position = end
         index += 1
 
@@ -707,15 +708,21 @@ def _is_lookup_event(value: object) -> bool:
     )
 
 
-def _item(value: object, name: str, index: int, coverage: Coverage) -> Iterator[RawRecord]:
+def _item(
+    value: object, name: str, index: int, coverage: Coverage, escaped: bool = False
+) -> Iterator[RawRecord]:
     """An item of a document's array: a record, or a `lookup-events` event holding one."""
     if _is_lookup_event(value):
-        yield from _lookup_events([value], name, coverage, first=index)
+        yield from _lookup_events([value], name, coverage, first=index, escaped=escaped)
     else:
         yield RawRecord(value, f"{name}#{index}")
 
 
-def _document(document: Any, name: str, coverage: Coverage) -> Iterator[RawRecord]:
+def _document(
+    document: Any, name: str, coverage: Coverage, escaped: bool = False
+) -> Iterator[RawRecord]:
+    """`escaped`: the text it was decoded from held bytes that are not UTF-8 (only a line of
+    JSON Lines comes here with such bytes; a document with them is read record by record)."""
     if isinstance(document, list):
         if document and not any(_looks_like_record(r) or _is_lookup_event(r) for r in document):
             # (an object without Records said so; an array of other objects read as nothing)
@@ -723,19 +730,19 @@ def _document(document: Any, name: str, coverage: Coverage) -> Iterator[RawRecor
                 "JSON that is not CloudTrail (an array whose items have no CloudTrail event fields)"
             )
         for index, record in enumerate(document):
-            yield from _item(record, name, index, coverage)
+            yield from _item(record, name, index, coverage, escaped)
         return
     if not isinstance(document, Mapping):
         raise UnreadableFile("JSON that is not CloudTrail (top level is not an object)")
     if _is_lookup_event(document):
-        yield from _lookup_events([document], name, coverage)
+        yield from _lookup_events([document], name, coverage, escaped=escaped)
         return
     if isinstance(document.get("Records"), list):
         for index, record in enumerate(document["Records"]):
-            yield from _item(record, name, index, coverage)
+            yield from _item(record, name, index, coverage, escaped)
         return
     if isinstance(document.get("Events"), list):
-        yield from _lookup_events(document["Events"], name, coverage)
+        yield from _lookup_events(document["Events"], name, coverage, escaped=escaped)
         return
     if not _DIGEST_KEYS.isdisjoint(document):
         raise UnreadableFile(DIGEST)
@@ -748,13 +755,22 @@ def _document(document: Any, name: str, coverage: Coverage) -> Iterator[RawRecor
     )
 
 
-def lookup_event_record(event: object) -> tuple[object, None] | tuple[None, str]:
+def lookup_event_record(
+    event: object, escaped: bool = False
+) -> tuple[object, None] | tuple[None, str]:
     """The record inside one LookupEvents event (`CloudTrailEvent`, a JSON string), or why
-    there is none. Shared by `lookup-events` output files and the live LookupEvents source."""
+    there is none. Shared by `lookup-events` output files and the live LookupEvents source.
+
+    `escaped`: the file text the event was decoded from held bytes that are not UTF-8 (kept
+    as lone surrogates). Only then is a lone surrogate in the record a byte: one written as
+    a JSON escape (`\udcff`) is text, read as the trail path reads it (such a record was
+    rejected as not UTF-8 here and kept from a trail file)."""
     payload = event.get("CloudTrailEvent") if isinstance(event, Mapping) else None
     if isinstance(payload, Mapping):  # the record itself (a tool that decoded the string)
-        if _has_escaped_bytes(json.dumps(payload, ensure_ascii=False)) and is_signin_candidate(
-            payload
+        if (
+            escaped
+            and _has_escaped_bytes(json.dumps(payload, ensure_ascii=False))
+            and is_signin_candidate(payload)
         ):
             return None, NOT_UTF8
         return payload, None
@@ -766,19 +782,19 @@ def lookup_event_record(event: object) -> tuple[object, None] | tuple[None, str]
         return None, f"CloudTrailEvent is not JSON ({_column(err)})"
     except (ValueError, RecursionError) as err:
         return None, f"CloudTrailEvent: {unparseable(err)}"
-    if _has_escaped_bytes(payload) and is_signin_candidate(record):
+    if escaped and _has_escaped_bytes(payload) and is_signin_candidate(record):
         return None, NOT_UTF8  # bytes of a saved file that are not UTF-8, as in other files
     return record, None
 
 
 def _lookup_events(
-    events: list[object], name: str, coverage: Coverage, first: int = 0
+    events: list[object], name: str, coverage: Coverage, first: int = 0, escaped: bool = False
 ) -> Iterator[RawRecord]:
     """`aws cloudtrail lookup-events` output: each event carries the full record as a JSON
-    string in `CloudTrailEvent`."""
+    string in `CloudTrailEvent` (`escaped`: see `lookup_event_record`)."""
     for index, event in enumerate(events, start=first):
         where = f"{name}#Events[{index}]"
-        record, reason = lookup_event_record(event)
+        record, reason = lookup_event_record(event, escaped)
         if reason is not None:
             coverage.reject_record(where, reason)
             continue

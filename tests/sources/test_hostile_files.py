@@ -548,3 +548,34 @@ def test_an_array_of_other_objects_is_named_like_an_object_is(tmp_path: Path) ->
     mixed.write_text(json.dumps([{"foo": 1}, console_login()]))
     found, coverage = read(mixed)
     assert len(found) == 1
+
+
+@pytest.mark.parametrize(
+    "layout", ["compact trail", "spaced trail", "lines", "lookup", "lookup decoded", "lookup lines"]
+)
+def test_a_lone_surrogate_written_as_an_escape_is_text_in_every_layout(
+    tmp_path: Path, layout: str
+) -> None:
+    """`\\udcff` in the file's text is a JSON escape, not a byte that is not UTF-8: the
+    record is read (the character replaced) whatever the layout. Lookup-events output held
+    the record's own text with the raw character, which was taken for a bad byte and the
+    sign-in rejected, while the same record in a trail file was kept (adversarial review)."""
+    record = console_login(eventID="odd", userAgent="Mozilla \udcff\ud800")
+    inner = json.dumps(record, ensure_ascii=False)  # the raw characters inside the string
+    lookup = {"EventId": "odd", "EventName": "ConsoleLogin", "CloudTrailEvent": inner}
+    text = {
+        "compact trail": compact([record]),
+        "spaced trail": spaced([record]),
+        "lines": json.dumps(record).encode(),
+        "lookup": json.dumps({"Events": [lookup]}).encode(),
+        "lookup decoded": json.dumps({"Events": [event(record, decoded=True)]}).encode(),
+        "lookup lines": json.dumps({"Events": [lookup]}).encode()
+        + b"\n"
+        + json.dumps({"Events": [lookup]}).encode(),
+    }[layout]
+    assert text.isascii()  # every odd character is an escape
+    path = tmp_path / "odd.json"
+    path.write_bytes(text)
+    found, coverage = read(path)
+    assert set(ids(found)) == {"odd"}, lines(coverage)
+    assert not coverage.records_rejected

@@ -218,14 +218,10 @@ def check_organization(request: AuditRequest) -> None:
         )
 
 
-def check_filters(request: AuditRequest) -> None:
-    """Accounts and regions choose what is fetched from AWS: they must be account ids and
-    region names, and a source they cannot narrow refuses them rather than ignore them.
-    Files named with `--logs` are read whole (a responder narrowing a synced organization
-    tree would get every account's sign-ins), and event history holds one account."""
+def _check_locations(request: AuditRequest) -> None:
+    """What is read from AWS, in forms it can be: before credentials are looked for, so a
+    mistyped value is a usage error, not a missing-credentials one."""
     sources = request.sources
-    from analyzer.sources.athena_table import is_region
-
     if sources.identity_center_region is not None and (
         sources.logs or sources.reads_s3 or not request.collects
     ):
@@ -234,13 +230,24 @@ def check_filters(request: AuditRequest) -> None:
             "buckets hold them already, and a history report alone collects nothing",
             subject="identity_center_region",
         )
-    for url in sources.s3:  # before credentials are looked for: a usage error, not theirs
+    for url in sources.s3:
         from analyzer.sources.s3 import S3Location, S3LocationError  # (botocore: AWS runs only)
 
         try:
             S3Location.parse(url)
         except S3LocationError as err:
             raise RequestError(str(err), subject="s3") from None
+
+
+def check_filters(request: AuditRequest) -> None:
+    """Accounts and regions choose what is fetched from AWS: they must be account ids and
+    region names, and a source they cannot narrow refuses them rather than ignore them.
+    Files named with `--logs` are read whole (a responder narrowing a synced organization
+    tree would get every account's sign-ins), and event history holds one account."""
+    sources = request.sources
+    from analyzer.sources.athena_table import is_region
+
+    _check_locations(request)
 
     # Names checked before any AWS call: a malformed region reached botocore in a setup
     # thread of an organization run and ended it as an internal error.

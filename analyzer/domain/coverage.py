@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
+from analyzer.domain.text import safe
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -218,7 +220,7 @@ class Coverage:
         """`history_duplicates` appears only when a run recorded into a history, `queries`
         only when a query engine ran (--engine athena)."""
         shown: dict[str, object] = {
-            "inputs": list(self.inputs),
+            "inputs": [safe(name) for name in self.inputs],
             "files_read": self.files_read,
             "files_skipped": dict(sorted(self.files_skipped.items())),
             "day_folders_pruned": self.day_folders_pruned,
@@ -237,7 +239,8 @@ class Coverage:
         if self.queries:
             shown["queries"] = [q.as_dict() for q in self.queries]
         shown["problems"] = [
-            {"culprit": p.culprit, "message": p.message, "skipped": p.skipped}
+            # (a file name with bytes that are not UTF-8 holds surrogate escapes)
+            {"culprit": safe(p.culprit), "message": safe(p.message), "skipped": p.skipped}
             for p in self.problems
         ]
         return shown

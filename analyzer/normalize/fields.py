@@ -6,11 +6,12 @@ turn all of that into `None` so the rules in the sibling modules stay readable.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+from analyzer.domain.text import safe
+
+__all__ = ["as_mapping", "safe", "text", "yes_no"]
 
 
 def as_mapping(value: Any) -> Mapping[str, Any]:
@@ -18,13 +19,6 @@ def as_mapping(value: Any) -> Mapping[str, Any]:
     Decoded JSON objects are dicts; checking `dict` rather than the Mapping ABC is several
     times faster on this hot path."""
     return value if isinstance(value, dict) else {}
-
-
-def safe(value: str) -> str:
-    """The string with every lone surrogate (JSON allows `"\\ud800"`; a file name with bytes
-    that are not UTF-8 decodes to them) replaced by U+FFFD, so that every output, the
-    Parquet history included, can encode it. Checked only for non-ASCII text (O(1) flag)."""
-    return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
 
 
 def text(value: Any) -> str | None:

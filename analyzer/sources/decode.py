@@ -640,26 +640,19 @@ def _records_one_by_one(
             # A record the decoder refuses (a raw control character, a stray byte) ends
             # where its brackets and strings say, if a separator or the array's end follows:
             # it costs that record, not every record after it.
-            end_of_value = _record_end(text, position)
-            if end_of_value is None:
+            reason = f"record is not valid JSON ({_column(err)})"
+            skipped = _skip_record(text, position, where, reason, coverage, _record_end)
+            if skipped is None:
                 raise UnreadableFile(
                     f"truncated or invalid JSON in record {index}{_at(error)}"
                 ) from None
-            coverage.records_scanned += 1
-            if might_be_signin(text[position:end_of_value]):
-                coverage.reject_record(where, f"record is not valid JSON ({_column(err)})")
-            position = end_of_value
-            index += 1
+            position, index = skipped, index + 1
             continue
         except (ValueError, RecursionError) as err:
-            end_of_value = value_end(text, position)
-            if end_of_value is None:
+            skipped = _skip_record(text, position, where, unparseable(err), coverage, value_end)
+            if skipped is None:
                 raise UnreadableFile(f"truncated JSON in record {index}") from None
-            coverage.records_scanned += 1
-            if might_be_signin(text[position:end_of_value]):
-                coverage.reject_record(where, unparseable(err))
-            position = end_of_value
-            index += 1
+            position, index = skipped, index + 1
             continue
         escaped = _has_escaped_bytes(text[position:end])
         if key == "Events":
@@ -671,6 +664,25 @@ def _records_one_by_one(
             yield from _item(value, name, index, coverage, escaped)
         position = end
         index += 1
+
+
+def _skip_record(
+    text: str,
+    start: int,
+    where: str,
+    reason: str,
+    coverage: Coverage,
+    end_of: Callable[[str, int], int | None],
+) -> int | None:
+    """Where a record the decoder refused ends (`end_of`; None when that is not found): it
+    is counted, and rejected with `reason` when its bytes may be a sign-in's."""
+    end = end_of(text, start)
+    if end is None:
+        return None
+    coverage.records_scanned += 1
+    if might_be_signin(text[start:end]):
+        coverage.reject_record(where, reason)
+    return end
 
 
 def _record_end(text: str, start: int) -> int | None:

@@ -557,3 +557,21 @@ def test_delivery_without_credentials_stops_before_any_work(tmp_path: Path) -> N
     assert "--sample" not in result.stderr
     assert not output.exists()
     assert not (history / "history.json").exists()
+
+
+def test_a_file_name_not_utf8_reaches_the_json_report_as_encodable_text(tmp_path: Path) -> None:
+    """A problem's culprit is the file's name; bytes that are not UTF-8 in it decode to lone
+    surrogates, which the JSON report wrote as `\\udcff` escapes a strict reader refuses and
+    no UTF-8 writer encodes (an adversarial review). They are shown as U+FFFD, as the
+    `collected_from` column shows them."""
+    import os
+
+    write_trail(tmp_path / "good.json.gz", [console_login(eventID="good")])
+    with open(os.path.join(os.fsencode(tmp_path), b"bad\xff\xfe.json"), "wb") as bad:
+        bad.write(b"not json")
+    result = run("--logs", tmp_path, "--days", "3650", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    [problem] = report["coverage"]["problems"]
+    assert problem["culprit"] == str(tmp_path / "bad\ufffd\ufffd.json")
+    json.dumps(report, ensure_ascii=False).encode("utf-8")  # strict: no lone surrogate left

@@ -534,6 +534,7 @@ def signin_report(
         SourceKind | None,
         _option(
             metavar="KIND",
+            case_sensitive=False,
             help="`trails`: read every trail DescribeTrails finds, from S3; `lookup`: event "
             "history (the default live source; with --history, collect before reporting).",
             rich_help_panel=SOURCES,
@@ -612,6 +613,7 @@ def signin_report(
         _option(
             "--format",
             metavar="F",
+            case_sensitive=False,
             help="Report format: "
             + ", ".join(f.value for f in OutputFormat)
             + " (default: the --output file's extension, .json .csv .md .html; else table).",
@@ -641,6 +643,7 @@ def signin_report(
         list[Section] | None,
         _option(
             metavar="S",
+            case_sensitive=False,
             help="Only these report sections (repeatable): "
             + ", ".join(SECTION_NAMES)
             + "; `regions` only when collecting from AWS, `accounts` only with --org-role.",
@@ -707,6 +710,7 @@ def signin_report(
         Severity | None,
         _option(
             metavar="LEVEL",
+            case_sensitive=False,
             help="Exit 1 when a finding at or above this severity exists: low, medium, high.",
             rich_help_panel=AUDIT,
         ),
@@ -780,6 +784,7 @@ def signin_report(
         Engine,
         _option(
             metavar="E",
+            case_sensitive=False,
             help="For trail buckets: `local` downloads and scans the objects here; `athena` "
             "queries them in place with Amazon Athena.",
             rich_help_panel=SOURCES,

@@ -575,3 +575,15 @@ def test_a_file_name_not_utf8_reaches_the_json_report_as_encodable_text(tmp_path
     [problem] = report["coverage"]["problems"]
     assert problem["culprit"] == str(tmp_path / "bad\ufffd\ufffd.json")
     json.dumps(report, ensure_ascii=False).encode("utf-8")  # strict: no lone surrogate left
+
+
+def test_choices_are_taken_in_any_case() -> None:
+    """`--format JSON` and `--fail-on HIGH` were refused as not one of the choices."""
+    window = ["--sample", "--since", "2026-11-02", "--until", "2026-11-09"]
+    shouted = run(*window, "--format", "JSON", "--fail-on", "HIGH", "--engine", "LOCAL")
+    plain = run(*window, "--format", "json", "--fail-on", "high")
+    assert (shouted.returncode, plain.returncode) == (1, 1), shouted.stderr
+    assert json.loads(shouted.stdout)["summary"] == json.loads(plain.stdout)["summary"]
+    sections = run(*window, "--section", "USERS", "--format", "Csv")
+    assert sections.returncode == 0, sections.stderr
+    assert sections.stdout.startswith("account_id,user_name,")  # one section: one table

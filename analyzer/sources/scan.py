@@ -216,12 +216,21 @@ def _hits(text: stringzilla.Str) -> list[int]:
     return positions
 
 
-def _slices(
-    raw: bytes | bytearray, text: stringzilla.Str, hits: list[int]
-) -> list[tuple[int, bytes | bytearray]] | None:
-    """(record index, bytes) of the records enclosing the hits, or None when the layout is
-    not the expected one. A record's index is the number of records (`eventSource` keys after
-    an `eventTime`) before its start, counted once, in order."""
+@dataclass
+class _Cut:
+    """The records enclosing the hits, (record index, bytes), and how many records start
+    before `counted_to` (the last one's start): the rest of the file is counted once more
+    for the file's total, not the whole file again."""
+
+    slices: list[tuple[int, bytes | bytearray]]
+    counted: int = 0
+    counted_to: int = 0
+
+
+def _slices(raw: bytes | bytearray, text: stringzilla.Str, hits: list[int]) -> _Cut | None:
+    """The records enclosing the hits, or None when the layout is not the expected one. A
+    record's index is the number of records (`eventSource` keys after an `eventTime`) before
+    its start, counted once, in order."""
     end_of_array = text.rfind(b"]}")  # searched from the end; rstrip() would copy the file
     if end_of_array < 0:
         return None
@@ -240,7 +249,7 @@ def _slices(
         end = text.find(NEXT_RECORD, hit)
         last_end = end if end >= 0 else end_of_array
         slices.append((index, raw[start:last_end]))
-    return slices
+    return _Cut(slices, index, counted_to)
 
 
 def _parse(piece: bytes | bytearray) -> tuple[object, bool]:
@@ -269,21 +278,19 @@ def scan_trail(raw: bytes | bytearray) -> Scanned | None:
     text = stringzilla.Str(raw)  # a view: the buffer is not copied
     if raw.startswith(COMPACT_HEADS[1]):  # only when it is all there is (not a first document)
         return Scanned(records=0) if raw.strip() == COMPACT_HEADS[1] else None
-    records = text.count(TOP_SOURCE_KEY)
+    hits = _hits(text)
+    found = _slices(raw, text, hits) if hits else _Cut([])
+    if found is None:
+        return None
+    records = found.counted + text.count(TOP_SOURCE_KEY, found.counted_to)
     if text.count(NAME_KEY) != records or text.count(SEPARATOR) != records - 1:
         return None
     if text.count(ANY_SOURCE_KEY) != records or text.find(LOOKUP_KEY) >= 0:
         return None
     if text.count(RECORD_START) != records:  # an object nested in a record starts like one
         return None
-    hits = _hits(text)
-    if not hits:
-        return Scanned(records=records)
-    found = _slices(raw, text, hits)
-    if found is None:
-        return None
     scanned = Scanned(records=records)
-    for index, piece in found:
+    for index, piece in found.slices:
         try:
             record, utf8 = _parse(piece)
         except (json.JSONDecodeError, RecursionError):

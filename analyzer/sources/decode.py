@@ -687,12 +687,14 @@ def _skip_record(
 
 def _record_end(text: str, start: int) -> int | None:
     """Where the record starting at `start` ends by its brackets and strings, when an item
-    separator or the array's end follows it; None otherwise (the file is cut short, or the
-    record's damage hides where it ends)."""
+    separator or the array's end follows it and it holds one `eventVersion` key; None
+    otherwise (the file is cut short, or the record's damage hides where it ends: a stray
+    quote pairs the later strings the wrong way round, and what it took for one record held
+    every record after it, gone without a line of their own)."""
     if text[start] != "{":
         return None
     end = value_end(text, start)
-    if end is None:
+    if end is None or text.count('"eventVersion"', start, end) > 1:
         return None
     following = end
     while following < len(text) and text[following] in " \t\r\n":

@@ -367,3 +367,28 @@ def test_a_record_the_decoder_refuses_costs_that_record_only(
     assert coverage.records_rejected == 1
     [line] = problems(coverage)
     assert line.startswith(f"{path}#1: record is not valid JSON (Invalid control character")
+
+
+@pytest.mark.parametrize(
+    ("damage", "kept"),
+    [("\\\n", ["s1", "s2"]), ("\\\r\n", ["s1", "s2"]), ('a"b', [])],
+)
+def test_a_skipped_record_never_swallows_the_records_after_it(
+    tmp_path: Path, damage: str, kept: list[str]
+) -> None:
+    """The skip finds a refused record's end by its brackets and strings: a backslash before
+    a line end was no string to it, and a stray quote pairs every later string the wrong
+    way round, so the records after it were taken for the rest of that one record and lost
+    with no line but the broken record's (an adversarial review). Now the first is read as
+    text, and the second stops the file with its line, as any record whose end is unclear."""
+    noise = {**api_call("n0"), "sourceIPAddress": "192.0.2.1", "userAgent": "@@"}
+    records = [noise, console_login(eventID="s1"), console_login(eventID="s2"), api_call("n3")]
+    path = tmp_path / "f.json"
+    path.write_text(json.dumps({"Records": records}, indent=1).replace('"@@"', f'"{damage}"'))
+    found, coverage = read(path)
+    assert [r["eventID"] for r in found if isinstance(r, dict)] == kept
+    if not kept:
+        assert problems(coverage) == [
+            f"{path}: truncated or invalid JSON in record 0 (Expecting ',' delimiter: line 15, "
+            "column 20)"
+        ]

@@ -553,7 +553,7 @@ def _json_lines(
         try:
             value = json.loads(line)
         except json.JSONDecodeError as err:
-            coverage.reject_record(where, f"line is not JSON ({_column(err)})")
+            coverage.reject_record(where, f"line is not JSON ({_column(_without_end(line, err))})")
             continue
         except (ValueError, RecursionError) as err:
             coverage.records_scanned += 1
@@ -571,6 +571,20 @@ def _json_lines(
                 coverage.reject_record(where, str(err))
             continue
         yield RawRecord(value, where)
+
+
+def _without_end(line: str, err: json.JSONDecodeError) -> json.JSONDecodeError:
+    """The decoder's objection to the line without its line end: readers that hand a line
+    over with or without it (a span split on newlines) name the same fault ("Unterminated
+    string", not "Invalid control character" at the newline). Only a failing line pays."""
+    bare = line.rstrip("\r\n")
+    if bare == line:
+        return err
+    try:
+        json.loads(bare)
+    except json.JSONDecodeError as again:
+        return again
+    return err
 
 
 def _array_start(text: str, offset: int = 0) -> tuple[int, int, str] | None:

@@ -220,3 +220,19 @@ def test_the_span_size_setting_is_a_size_or_ignored(
     """0 read nothing of a large file, a word ended in a traceback."""
     monkeypatch.setenv("SIGNIN_SPAN_MB", configured)
     assert span_size() == size
+
+
+def test_a_line_cut_inside_a_string_is_named_alike_in_spans_and_whole(tmp_path: Path) -> None:
+    """A span split on newlines handed the line over without its end, the whole-file reader
+    with it: the same line was "Invalid control character" in one and "Unterminated string"
+    in the other (an adversarial review)."""
+    lines = [json.dumps(console_login(eventID=f"e{i}")) for i in range(400)]
+    lines[1] = '{"eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin", "note": "abc'
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    assert len(plan_spans(path, SPAN)) > 2
+    got, expected = in_spans(path), whole(path)
+    assert got == expected
+    assert expected[1] == [
+        f"{path}:2: line is not JSON (Unterminated string starting at: column 78)"
+    ]

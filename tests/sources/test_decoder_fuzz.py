@@ -395,6 +395,8 @@ def test_a_sign_in_shaped_object_nested_in_a_record_is_not_cut_out_as_one() -> N
         separators=(",", ":"),
     )
     follower = '{"eventVersion":"x"}'
+    # A follower carrying one of every counted key balances every count (a second review).
+    balance = '{"eventVersion":"x","eventTime":"Z","eventSource":"x","eventName":"x"}'
 
     def call(event_id: str) -> dict[str, Any]:  # keys in CloudTrail's order
         return {
@@ -406,6 +408,16 @@ def test_a_sign_in_shaped_object_nested_in_a_record_is_not_cut_out_as_one() -> N
         '{"items":["X",' + fake + "," + follower + "]}",
         '{"items":[{"a":1},' + fake + "," + follower + "]}",
         '{"m":{"k":[' + fake + "," + fake.replace("FORGED", "F2") + "," + follower + "]}}",
+        '{"items":[{},' + fake + "," + balance + "]}",
+        '{"a":[{},'
+        + fake
+        + ","
+        + balance
+        + '],"b":[{},'
+        + fake.replace("FORGED", "F2")
+        + ","
+        + balance
+        + "]}",
     ):
         outer = {**call("outer"), "requestParameters": json.loads(nested)}
         for records in ([call("before"), outer], [outer, call("after")], [outer]):
@@ -413,3 +425,20 @@ def test_a_sign_in_shaped_object_nested_in_a_record_is_not_cut_out_as_one() -> N
             got = read_payload(payload, "f", LIMIT)
             assert _outcome(got) == _outcome(_full(payload)), nested[:40]
             assert not got.candidates
+
+
+def test_a_balanced_nested_object_does_not_inflate_the_count_beside_a_sign_in() -> None:
+    """Objects nested in a record and carrying one of every counted key add to the record
+    count the fast path reads; beside a sign-in, the file's count is the full decoder's."""
+    balance = {"eventVersion": "x", "eventTime": "Z", "eventSource": "x", "eventName": "x"}
+    outer = {
+        "eventVersion": "1.11", "eventTime": "2026-11-05T10:00:00Z",
+        "eventSource": "ec2.amazonaws.com", "eventName": "CreateTags", "eventID": "outer",
+        "requestParameters": {"items": [{}, balance, balance]},
+    }  # fmt: skip
+    login = json.loads(LOGIN)
+    login = {k: login[k] for k in ("eventVersion", "userIdentity", "eventTime")} | login
+    payload = json.dumps({"Records": [login, outer]}, separators=(",", ":")).encode()
+    got = _outcome(read_payload(payload, "f", LIMIT))
+    assert got == _outcome(_full(payload))
+    assert got["scanned"] == 2

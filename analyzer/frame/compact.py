@@ -14,7 +14,7 @@ and the output reads either: the rules and the report work on codes anyway
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, TypeAlias
 
 import pyarrow as pa
@@ -99,31 +99,33 @@ def schema_text(frame: pd.DataFrame) -> pd.DataFrame:
     they are (the usual case: nothing is copied). A frame read by `pd.read_parquet` holds
     large strings, which Arrow's kernels do not mix with the strings the reports join them
     with: every report table but two failed on one."""
+    return _with_columns(
+        frame,
+        _other_text,
+        lambda column: _series_of(pa.array(column, from_pandas=True).cast(pa.string()), column),
+    )
+
+
+def _with_columns(
+    frame: pd.DataFrame,
+    chosen: Callable[[pd.Series], bool],
+    converted: Callable[[pd.Series], pd.Series],
+) -> pd.DataFrame:
+    """`frame` with its `chosen` columns `converted`, the others shared; the frame itself
+    when none is chosen."""
     import pandas as pd
 
-    if not any(_other_text(frame[name]) for name in frame.columns):
+    if not any(chosen(frame[name]) for name in frame.columns):
         return frame
-    columns: dict[str, pd.Series] = {}
-    for name in frame.columns:
-        column = frame[name]
-        if _other_text(column):
-            values = pa.array(column, from_pandas=True).cast(pa.string())
-            column = _series_of(values, column)
-        columns[name] = column
+    columns = {
+        name: converted(frame[name]) if chosen(frame[name]) else frame[name]
+        for name in frame.columns
+    }
     return pd.DataFrame(columns, index=frame.index)
 
 
 def plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with the documented dtypes again (nothing copied when nothing is encoded)."""
-    import pandas as pd
-
-    frame = schema_text(frame)
-    if not any(is_compact(frame[name]) for name in frame.columns):
-        return frame
-    columns: dict[str, pd.Series] = {}
-    for name in frame.columns:
-        column = frame[name]
-        if is_compact(column):
-            column = _series_of(plain(stored(column)), column)
-        columns[name] = column
-    return pd.DataFrame(columns, index=frame.index)
+    return _with_columns(
+        schema_text(frame), is_compact, lambda column: _series_of(plain(stored(column)), column)
+    )

@@ -258,6 +258,15 @@ def test_an_added_row_without_a_time_is_not_late() -> None:
     assert late_rows(added.slice(0, 1), since) is None
 
 
+def carried_line(history: Path, at: str) -> str:
+    """The line of one sign-in at `at` that a run whose report never went out stored."""
+    return (
+        f"history {history}: 1 sign-in event from before the window ({at} to {at}) in no "
+        "report yet (1 stored by another run whose report was not out: it failed, or is "
+        "still being made): reported here beside the window's sign-ins"
+    )
+
+
 def unfinished(logs: Path, history: Path, since: str, until: str) -> None:
     """A weekly run that records its collection and makes its report, then ends before the
     report is out (a full disk, a refused upload, a kill): it never settles."""
@@ -291,12 +300,7 @@ def test_late_rows_of_a_run_whose_report_never_went_out_are_reported_by_the_next
     again = week(logs, history, "2026-11-05T00:00:00+00:00", "2026-11-12T00:00:00+00:00")
     assert root_times(again) == ["2026-11-04T23:50:00+00:00", "2026-11-06T10:00:00+00:00"]
     said = [w for w in again.warnings if "from before the window" in w]
-    assert said == [
-        f"history {history}: 1 sign-in event from before the window (2026-11-04T23:50:00+00:00 "
-        "to 2026-11-04T23:50:00+00:00) in no report yet (1 stored by another run whose report "
-        "was not out: it failed, or is still being made): reported here beside the window's "
-        "sign-ins"
-    ]
+    assert said == [carried_line(history, "2026-11-04T23:50:00+00:00")]
     after = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
     assert root_times(after) == []  # shown once the report is out, then settled
 
@@ -545,9 +549,4 @@ def test_the_late_line_counts_only_the_carried_rows_it_shows(
     third = week(logs, history, "2026-11-12T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
     assert root_times(third) == ["2026-11-06T10:00:00+00:00"]
     said = [w for w in third.warnings if "from before the window" in w]
-    assert said == [
-        f"history {history}: 1 sign-in event from before the window (2026-11-06T10:00:00+00:00 "
-        "to 2026-11-06T10:00:00+00:00) in no report yet (1 stored by another run whose report "
-        "was not out: it failed, or is still being made): reported here beside the window's "
-        "sign-ins"
-    ]
+    assert said == [carried_line(history, "2026-11-06T10:00:00+00:00")]

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import fcntl
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -383,6 +384,20 @@ def _crash_after(store: Any, budget: int, monkeypatch: pytest.MonkeyPatch) -> No
         monkeypatch.setattr(store, name, counted)
 
 
+def _crashed(
+    run: Callable[[], object], store: Any, budget: int, monkeypatch: pytest.MonkeyPatch
+) -> bool:
+    """Whether `run` crashed after `budget` operations of `store` (the patches undone)."""
+    _crash_after(store, budget, monkeypatch)
+    try:
+        run()
+    except _Crash:
+        return True
+    finally:
+        monkeypatch.undo()
+    return False
+
+
 @pytest.mark.parametrize("where", ["local", "s3"])
 def test_a_crash_at_every_write_point_loses_nothing_stored_before(
     where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -410,16 +425,16 @@ def test_a_crash_at_every_write_point_loses_nothing_stored_before(
                     client.delete_object(Bucket="audit", Key=item["Key"])
             record(History.open(location, client), frame(*base), window("2026-11-01", "2026-11-04"))
             crashing = History.open(location, client)
-            _crash_after(crashing.store, budget, monkeypatch)
-            try:
-                record(crashing, frame(*base, *extra), window("2026-11-01", "2026-11-04"))
-            except _Crash:
-                crashed_at += 1
-            else:
+            crashed = _crashed(
+                partial(record, crashing, frame(*base, *extra), window("2026-11-01", "2026-11-04")),
+                crashing.store,
+                budget,
+                monkeypatch,
+            )
+            monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+            if not crashed:
                 break
-            finally:
-                monkeypatch.undo()
-                monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+            crashed_at += 1
             found = set(ids(History.open(location, client)))
             assert {b for b, _ in base} <= found, f"crash after {budget} operations lost events"
             record(
@@ -450,22 +465,23 @@ def test_a_crash_at_every_write_point_leaves_each_new_row_stored_noted(
         shutil.rmtree(location, ignore_errors=True)
         record(History.open(location), frame(*base), window("2026-11-01", "2026-11-04"))
         crashing = History.open(location)
-        _crash_after(crashing.store, budget, monkeypatch)
-        try:
-            crashing.record(
+        crashed = _crashed(
+            partial(
+                crashing.record,
                 frame(*base, *extra),
                 [ScopeOutcome(SCOPE, True)],
                 collected=window("2026-11-01", "2026-11-04"),
                 started=NOW,
                 overlap=OVERLAP,
                 note_unreported=True,
-            )
-        except _Crash:
-            crashed_at += 1
-        else:
+            ),
+            crashing.store,
+            budget,
+            monkeypatch,
+        )
+        if not crashed:
             break
-        finally:
-            monkeypatch.undo()
+        crashed_at += 1
         after = History.open(location)
         stored_first = set(ids(after)) - {b for b, _ in base}
         assert stored_first <= {key for key, _ in after.meta.unreported}, f"crash at {budget}"
